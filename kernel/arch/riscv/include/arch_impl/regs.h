@@ -1,0 +1,37 @@
+/*
+ * Saved user register state of a thread, as trap entry stores it. x0 is not
+ * stored: gpr[i] holds x(i+1). Offsets are ABI with trap.S (asserted in
+ * arch/riscv/asm_offsets.c).
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define REGS_NGPR 31
+
+struct arch_regs {
+    uint64_t gpr[REGS_NGPR]; /* x1..x31 */
+    uint64_t pc;             /* sepc of the trap */
+    uint64_t status;         /* sstatus at the trap (SPP, SPIE, FS) */
+    uint64_t cause;          /* scause of the last trap */
+    uint64_t tval;           /* stval of the last trap */
+};
+
+/* Register numbers of the RISC-V calling convention. */
+#define REG_RA 1
+#define REG_SP 2
+#define REG_TP 4
+#define REG_S0 8
+#define REG_A0 10
+#define REG_A1 11
+#define REG_A7 17
+
+static inline uint64_t arch_regs_get(const struct arch_regs *r, int xreg)
+{
+    return r->gpr[xreg - 1];
+}
+
+static inline void arch_regs_set(struct arch_regs *r, int xreg, uint64_t v)
+{
+    r->gpr[xreg - 1] = v;
+}

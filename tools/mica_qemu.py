@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""The one place that knows how Mica is booted in QEMU.
+
+./mica run and ./mica debug exec QEMU through this script; the system-test
+harness (tests/qemu/harness.py) imports qemu_command() from here, so the
+interactive boot and the tested boot are the same boot.
+"""
+import argparse
+import os
+import sys
+
+OPENSBI_FW_JUMP = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
+QEMU = "qemu-system-riscv64"
+
+
+def target_dir(build_dir):
+    return os.path.join(build_dir, "target")
+
+
+def image_path(build_dir):
+    return os.path.join(target_dir(build_dir), "bootimg", "mica.img")
+
+
+def kernel_elf_path(build_dir):
+    return os.path.join(target_dir(build_dir), "kernel", "kernel.elf")
+
+
+def root_elf_path(build_dir):
+    return os.path.join(target_dir(build_dir), "servers", "root", "root.elf")
+
+
+def qemu_command(image, mem="256M", smp=1, append=None, gdb=False,
+                 icount=False):
+    """Returns the argv that boots `image` on QEMU's virt machine."""
+    cmd = [QEMU, "-machine", "virt", "-bios", OPENSBI_FW_JUMP,
+           "-kernel", image, "-m", mem, "-smp", str(smp),
+           "-nographic", "-monitor", "none", "-serial", "stdio",
+           "-global", "virtio-mmio.force-legacy=false"]
+    if append:
+        cmd += ["-append", append]
+    if icount:
+        cmd += ["-icount", "shift=0"]
+    if gdb:
+        cmd += ["-s", "-S"]
+    return cmd
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="mica_qemu.py")
+    ap.add_argument("--build", required=True)
+    ap.add_argument("mode", choices=["run", "debug"])
+    ap.add_argument("--mem", default="256M")
+    ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--append", default=None,
+                    help="kernel command line (FDT /chosen/bootargs)")
+    args = ap.parse_args()
+
+    image = image_path(args.build)
+    if not os.path.exists(image):
+        sys.exit(f"mica: no boot image at {image}; build first")
+    cmd = qemu_command(image, mem=args.mem, smp=args.smp, append=args.append,
+                       gdb=(args.mode == "debug"))
+    if args.mode == "debug":
+        kernel = kernel_elf_path(args.build)
+        root = root_elf_path(args.build)
+        print("mica: QEMU is halted before the first instruction, gdbstub on :1234.\n"
+              "mica: attach from another terminal with:\n\n"
+              f"  gdb-multiarch {kernel} -ex 'set architecture riscv:rv64' "
+              f"-ex 'add-symbol-file {root}' -ex 'target remote :1234'\n\n"
+              "mica: kernel symbols are at their virtual addresses, valid once the "
+              "MMU is on (break on kmain). QEMU: Ctrl-A X quits.",
+              file=sys.stderr, flush=True)
+    os.execvp(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    main()
