@@ -61,3 +61,10 @@ err_t arch_mmu_table_alloc(paddr_t *pa)
 {
     return kmem_alloc_page(pa);
 }
+
+void arch_mmu_table_free(paddr_t pa)
+{
+    err_t err = pmm_free(&kernel_pmm, pa, 1);
+    if (err != E_OK)
+        panic("freeing page-table page 0x%lx: %s", pa, err_name(err));
+}

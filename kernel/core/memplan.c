@@ -44,7 +44,8 @@ err_t memplan_find_free(const struct fdt_range *mem, uint32_t nmem,
     for (uint32_t m = 0; m < nmem; m++) {
         uint64_t lo = ALIGN_UP(mem[m].base, PLAN_PAGE);
         uint64_t hi = mem[m].base + mem[m].len;
-        if (hi < mem[m].base)
+        /* Both checks are needed: the end and the rounded start can wrap. */
+        if (hi < mem[m].base || lo < mem[m].base)
             continue;
         /* Candidates: the range start and the page after each reservation;
          * the lowest fitting one wins. */

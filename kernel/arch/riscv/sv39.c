@@ -70,26 +70,49 @@ err_t arch_mmu_map(paddr_t root, vaddr_t va, paddr_t pa, int level,
     if (pa >> 56)
         return E_RANGE;
 
+    /*
+     * Walk the existing path first. Tables that are missing are allocated
+     * all at once before anything is written, so E_NOMEM leaves the tree
+     * exactly as it was (no empty tables that would later read as E_EXIST).
+     */
     paddr_t table = root;
+    int missing_from = -1; /* highest level whose entry is missing */
     for (int l = SV39_LEVELS - 1; l > level; l--) {
-        pte_t *e = &table_at(table)[sv39_index(va, l)];
-        if (!sv39_pte_valid(*e)) {
-            paddr_t next;
-            err_t err = arch_mmu_table_alloc(&next);
-            if (err != E_OK)
-                return err;
-            *e = sv39_pte_table(next);
-        } else if (sv39_pte_is_leaf(*e)) {
-            return E_EXIST; /* a larger leaf already covers va */
+        pte_t e = table_at(table)[sv39_index(va, l)];
+        if (!sv39_pte_valid(e)) {
+            missing_from = l;
+            break;
         }
-        table = sv39_pte_pa(*e);
+        if (sv39_pte_is_leaf(e))
+            return E_EXIST; /* a larger leaf already covers va */
+        table = sv39_pte_pa(e);
     }
-    pte_t *leaf = &table_at(table)[sv39_index(va, level)];
-    /* A valid entry here is either a leaf of the same size or a table of
-     * smaller leaves: both mean part of the range is mapped already. */
-    if (sv39_pte_valid(*leaf))
-        return E_EXIST;
-    *leaf = sv39_pte_leaf(pa, sv39_flags_from_mmu(flags));
+    if (missing_from < 0) {
+        pte_t *leaf = &table_at(table)[sv39_index(va, level)];
+        /* A valid entry here is a leaf of the same size or a table of
+         * smaller leaves: either way part of the range is mapped. */
+        if (sv39_pte_valid(*leaf))
+            return E_EXIST;
+        *leaf = sv39_pte_leaf(pa, sv39_flags_from_mmu(flags));
+        return E_OK;
+    }
+
+    int nnew = missing_from - level; /* tables for levels missing_from-1 .. level */
+    paddr_t fresh[SV39_LEVELS];
+    for (int i = 0; i < nnew; i++) {
+        err_t err = arch_mmu_table_alloc(&fresh[i]);
+        if (err != E_OK) {
+            while (i-- > 0)
+                arch_mmu_table_free(fresh[i]);
+            return err;
+        }
+    }
+    for (int l = missing_from, i = 0; l > level; l--, i++) {
+        table_at(table)[sv39_index(va, l)] = sv39_pte_table(fresh[i]);
+        table = fresh[i];
+    }
+    table_at(table)[sv39_index(va, level)] =
+        sv39_pte_leaf(pa, sv39_flags_from_mmu(flags));
     return E_OK;
 }
 

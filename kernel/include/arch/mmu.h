@@ -54,8 +54,10 @@ WARN_UNUSED err_t arch_mmu_map(paddr_t root, vaddr_t va, paddr_t pa, int level,
 WARN_UNUSED err_t arch_mmu_query(paddr_t root, vaddr_t va, paddr_t *pa,
                                  unsigned *flags, int *level);
 
-/* Provided by the kernel (or a host test): a zeroed page for a page table. */
+/* Provided by the kernel (or a host test): a zeroed page for a page table,
+ * and giving back one that was never installed. */
 WARN_UNUSED err_t arch_mmu_table_alloc(paddr_t *pa);
+void arch_mmu_table_free(paddr_t pa);
 
 /* Prepares a new user root table at `root` (zeroed) so that it shares the
  * kernel half of `kernel_root`. */

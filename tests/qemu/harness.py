@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Boots Mica in QEMU, waits for it to power off, and checks its output.
+
+A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
+  append: kernel command line      mem: 256M      smp: 1      timeout: 60
+  exit: expected QEMU exit status
+  expect: regex   (repeatable)     forbid: regex (repeatable)
+Lines starting with '#' are comments. Command-line options override/add.
+
+Each expect regex must match, in the order given, somewhere in the console
+output (a later expect is searched after the previous match). No --forbid
+regex may match anywhere. The QEMU exit status must equal --exit. A run that
+does not power off within --timeout seconds is killed and fails with a clear
+message. On failure the whole console log is printed.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tools"))
+import mica_qemu  # noqa: E402
+
+
+def load_case(path, args):
+    """Fills args from a case file; list keys accumulate."""
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            key, sep, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if not sep:
+                sys.exit(f"{path}:{n}: expected 'key: value'")
+            if key == "expect":
+                args.expect.append(value)
+            elif key == "forbid":
+                args.forbid.append(value)
+            elif key == "append":
+                args.append = value
+            elif key == "mem":
+                args.mem = value
+            elif key == "smp":
+                args.smp = int(value)
+            elif key == "timeout":
+                args.timeout = float(value)
+            elif key == "exit":
+                args.exit_status = int(value)
+            else:
+                sys.exit(f"{path}:{n}: unknown key {key!r}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True, help="native build directory")
+    ap.add_argument("--case", help="spec file of the test case")
+    ap.add_argument("--append", default=None, help="kernel command line")
+    ap.add_argument("--mem", default="256M")
+    ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--expect", action="append", default=[])
+    ap.add_argument("--forbid", action="append", default=[])
+    ap.add_argument("--exit", type=int, default=None, dest="exit_status")
+    args = ap.parse_args()
+    if args.case:
+        load_case(args.case, args)
+    if args.exit_status is None:
+        ap.error("no expected exit status (exit: in the case file, or --exit)")
+
+    cmd = mica_qemu.qemu_command(mica_qemu.image_path(args.build), mem=args.mem,
+                                 smp=args.smp, append=args.append)
+    print("harness: " + " ".join(cmd), flush=True)
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=args.timeout)
+        out = proc.stdout.decode(errors="replace").replace("\r", "")
+        status = proc.returncode
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode(errors="replace").replace("\r", "")
+        print(out)
+        print(f"harness: FAIL: TIMEOUT: QEMU did not power off within "
+              f"{args.timeout:.0f} s (killed)")
+        return 1
+
+    failures = []
+    pos = 0
+    for rx in args.expect:
+        m = re.compile(rx, re.MULTILINE).search(out, pos)
+        if not m:
+            failures.append(f"expected /{rx}/ (after offset {pos}) not found")
+        else:
+            pos = m.end()
+    for rx in args.forbid:
+        m = re.search(rx, out, re.MULTILINE)
+        if m:
+            failures.append(f"forbidden /{rx}/ found: {m.group(0)!r}")
+    if status != args.exit_status:
+        failures.append(f"QEMU exit status {status}, expected {args.exit_status}")
+
+    if failures:
+        print(out)
+        for f in failures:
+            print("harness: FAIL: " + f)
+        return 1
+    print(f"harness: PASS ({len(args.expect)} expectations, "
+          f"{len(args.forbid)} forbidden patterns, exit status {status})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
