@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <inttypes.h>
+#include <stdint.h>
 
 static int check_failed_count;
 static int check_passed_count;
@@ -34,6 +35,18 @@ static int check_passed_count;
                     __FILE__, __LINE__, #a, #b, check_a_, check_b_);         \
         }                                                                    \
     } while (0)
+
+/* Deterministic pseudo-random numbers (xorshift64*), the same on every
+ * host, so a randomized test that fails reproduces. */
+static uint64_t check_rand_state = 0x9e3779b97f4a7c15ull;
+
+static inline uint64_t check_rand(void)
+{
+    check_rand_state ^= check_rand_state >> 12;
+    check_rand_state ^= check_rand_state << 25;
+    check_rand_state ^= check_rand_state >> 27;
+    return check_rand_state * 0x2545f4914f6cdd1dull;
+}
 
 static inline int check_finish(const char *suite)
 {

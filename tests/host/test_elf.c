@@ -451,16 +451,6 @@ static uint64_t needed_len(const uint8_t *file, const struct elf_image *im)
     return n;
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-    /* xorshift64*: deterministic, so a failure reproduces. */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 /*
  * Random damage concentrated on the headers (the only bytes the parser
@@ -480,9 +470,9 @@ static void fuzz(const uint8_t *file, uint64_t size, uint64_t hdr_end,
     for (int it = 0; it < iterations; it++) {
         memcpy(m, file, size);
         uint64_t len = size;
-        int n = 1 + (int)(rng() % 4);
+        int n = 1 + (int)(check_rand() % 4);
         for (int k = 0; k < n; k++) {
-            uint64_t r = rng();
+            uint64_t r = check_rand();
             uint64_t off = (r >> 8) % hdr_end;
             switch (r % 8) {
             case 0: case 1: case 2:
@@ -500,7 +490,7 @@ static void fuzz(const uint8_t *file, uint64_t size, uint64_t hdr_end,
                 }
                 break;
             default:
-                len = rng() % (size + 1);
+                len = check_rand() % (size + 1);
                 break;
             }
         }

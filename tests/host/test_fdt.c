@@ -425,15 +425,6 @@ static void test_bad_header(const uint8_t *blob, uint32_t total)
     CHECK_EQ_U64(parse_patched(blob, total, st, 2), E_CORRUPT);
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
 
 /* Random corruption: results may be anything but a crash or a sanitizer hit. */
 static void test_mutations(const uint8_t *blob, uint32_t total)
@@ -445,9 +436,9 @@ static void test_mutations(const uint8_t *blob, uint32_t total)
     int bad_result = 0, bad_fields = 0, ok = 0;
     for (int iter = 0; iter < 20000; iter++) {
         uint8_t *p = dup_bytes(blob, total);
-        int n = 1 + (int)(rng() % 4);
+        int n = 1 + (int)(check_rand() % 4);
         for (int k = 0; k < n; k++) {
-            uint64_t r = rng();
+            uint64_t r = check_rand();
             /* Bias a fifth of the hits into the header. */
             uint32_t off = (uint32_t)((r % 5 == 0) ? (r >> 8) % FDT_HEADER_LEN
                                                     : (r >> 8) % total);

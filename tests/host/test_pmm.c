@@ -403,20 +403,10 @@ static void test_fragmentation(void)
 #define R_OPS 10000
 
 static bool model[R_N]; /* true = in use */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ul;
-
-static uint64_t rnd(void)
-{
-    /* xorshift64*: deterministic across hosts. */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dul;
-}
 
 static uint64_t rnd_below(uint64_t n)
 {
-    return rnd() % n;
+    return check_rand() % n;
 }
 
 static uint64_t model_nfree(void)
@@ -481,7 +471,7 @@ static uint64_t rnd_addr(void)
 {
     switch (rnd_below(8)) {
     case 0:
-        return rnd();
+        return check_rand();
     case 1:
         return UINT64_MAX - rnd_below(0x10000);
     default:
