@@ -68,7 +68,9 @@ def main():
               f"  gdb-multiarch {kernel} -ex 'set architecture riscv:rv64' "
               f"-ex 'add-symbol-file {root}' -ex 'target remote :1234'\n\n"
               "mica: kernel symbols are at their virtual addresses, valid once the "
-              "MMU is on (break on kmain). QEMU: Ctrl-A X quits.",
+              "MMU is on: use a hardware breakpoint first ('hbreak kmain', then "
+              "'continue'); after that 'break' works, also in the root task "
+              "('break main'). QEMU: Ctrl-A X quits.",
               file=sys.stderr, flush=True)
     os.execvp(cmd[0], cmd)
 
