@@ -17,7 +17,29 @@
  * task, so it can find the other boot servers. */
 #define ROOT_BOOTIMG_VA 0x3f00000000ull
 
+/* The root task's IPC buffer page, registered by the kernel. */
+#define ROOT_IPC_BUFFER_VA 0x3fffff1000ull
+
 #define BOOTINFO_ARGS_MAX 256
+#define BOOTINFO_MAX_CAPS 32
+
+/* A capability the root task holds at boot, besides the well-known ones
+ * (include/mica/caps.h). */
+enum bootinfo_cap_kind {
+    BI_CAP_RAM = 1,    /* free RAM: map it, split it, hand it out */
+    BI_CAP_DEVICE = 2, /* device registers (uncached MMIO); irq says its line */
+};
+
+struct bootinfo_cap {
+    uint32_t handle;
+    uint32_t kind;   /* enum bootinfo_cap_kind */
+    uint64_t pa;
+    uint64_t len;
+    uint32_t irq;    /* devices: interrupt line, 0 if none */
+    char name[12];   /* "ram", "uart", "virtio-mmio" */
+};
+
+_Static_assert(sizeof(struct bootinfo_cap) == 40, "bootinfo_cap is ABI");
 
 struct bootinfo {
     uint64_t magic;        /* BOOTINFO_MAGIC */
@@ -29,6 +51,12 @@ struct bootinfo {
     uint64_t bootimg_va;   /* ROOT_BOOTIMG_VA */
     uint64_t bootimg_len;  /* bytes mapped there */
     char bootargs[BOOTINFO_ARGS_MAX]; /* kernel command line, NUL-terminated */
+    uint64_t kernel_pool_len; /* bytes kept by the kernel for its objects */
+    uint32_t ncaps;
+    uint32_t _pad0;
+    struct bootinfo_cap caps[BOOTINFO_MAX_CAPS];
 };
 
-_Static_assert(sizeof(struct bootinfo) == 56 + BOOTINFO_ARGS_MAX, "bootinfo is ABI");
+_Static_assert(sizeof(struct bootinfo) == 56 + BOOTINFO_ARGS_MAX + 16 +
+                                             40 * BOOTINFO_MAX_CAPS,
+               "bootinfo is ABI");

@@ -6,3 +6,4 @@
 
 #define MICA_EXIT_PANIC 255     /* kernel panic: a kernel bug, report printed */
 #define MICA_EXIT_ROOT_DIED 254 /* the root task was killed (it never called exit) */
+#define MICA_EXIT_DEADLOCK 253  /* every thread blocked, nothing can wake one */

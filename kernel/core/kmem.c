@@ -68,3 +68,26 @@ void arch_mmu_table_free(paddr_t pa)
     if (err != E_OK)
         panic("freeing page-table page 0x%lx: %s", pa, err_name(err));
 }
+
+void kmem_carve_user_ram(uint64_t keep_bytes, void (*give)(void *ctx, paddr_t pa, uint64_t len),
+                         void *ctx)
+{
+    struct pmm *p = &kernel_pmm;
+    uint64_t keep_pages = keep_bytes / PMM_PAGE_SIZE;
+    uint64_t i = p->npages;
+    while (i > 0 && p->nfree > keep_pages) {
+        /* Find the highest free run ending at or below page i. */
+        while (i > 0 && !pmm_is_free(p, p->base + (i - 1) * PMM_PAGE_SIZE))
+            i--;
+        uint64_t end = i;
+        while (i > 0 && pmm_is_free(p, p->base + (i - 1) * PMM_PAGE_SIZE) &&
+               p->nfree - (end - (i - 1)) >= keep_pages)
+            i--;
+        if (end == i)
+            break;
+        paddr_t pa = p->base + i * PMM_PAGE_SIZE;
+        uint64_t len = (end - i) * PMM_PAGE_SIZE;
+        pmm_reserve(p, pa, len);
+        give(ctx, pa, len);
+    }
+}

@@ -9,6 +9,7 @@
 #include <kernel/cpu_local.h>
 #include <kernel/debug_crash.h>
 #include <kernel/fdt.h>
+#include <kernel/irq.h>
 #include <kernel/klib.h>
 #include <kernel/kmem.h>
 #include <kernel/kprintf.h>
@@ -27,6 +28,45 @@
 extern char __kernel_start[], __kernel_end[];
 
 static struct platform_info plat;
+
+/* `mica.root=NAME` runs boot-image file NAME as the root task (tests and
+ * benchmarks use it); the default is "root". */
+static void root_task_name(const char *cmdline, char *out, uint64_t len)
+{
+    strlcpy_k(out, "root", len);
+    const char *key = "mica.root=";
+    uint64_t klen = strlen(key);
+    for (const char *p = cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, key, klen) == 0) {
+            p += klen;
+            uint64_t n = 0;
+            while (p[n] && p[n] != ' ' && n + 1 < len)
+                n++;
+            memcpy(out, p, n);
+            out[n] = '\0';
+            return;
+        }
+        while (*p && *p != ' ')
+            p++;
+    }
+}
+
+/* Kernel pool: an eighth of RAM, between 4 and 64 MiB; the rest of free
+ * RAM goes to the root task. */
+static uint64_t kernel_pool_size(void)
+{
+    uint64_t ram = 0;
+    for (uint32_t i = 0; i < plat.nmem; i++)
+        ram += plat.mem[i].len;
+    uint64_t pool = ram / 8;
+    if (pool < MIB(4))
+        pool = MIB(4);
+    if (pool > MIB(64))
+        pool = MIB(64);
+    return pool;
+}
 
 static void report_device(const char *name, const struct fdt_device *d)
 {
@@ -112,16 +152,22 @@ NORETURN void kmain(uint64_t hartid, paddr_t fdt_pa)
     };
     kmem_init(&plat, extra, ARRAY_LEN(extra));
     vspace_init_kernel(&plat);
+    vspace_init_asids();
     arch_trap_init();
     arch_timer_init(plat.timebase_hz, TICK_HZ);
     kprintf("timer: %u Hz tick\n", TICK_HZ);
+    irq_init(plat.plic_ndev);
+    arch_irq_init(plat.plic.present ? plat.plic.base : 0, cpu->hartid);
 
     if (cmdline_has(plat.bootargs, "mica.crash=kernel")) {
         kprintf("kernel: mica.crash=kernel: faulting on purpose\n");
         debug_crash_kernel(2);
     }
 
-    struct thread *root = roottask_create(__kernel_end, img_pa, img_len, &plat);
+    char root_name[32];
+    root_task_name(plat.bootargs, root_name, sizeof(root_name));
+    struct thread *root = roottask_create(root_name, __kernel_end, img_pa, img_len,
+                                          &plat, kernel_pool_size());
     kprintf("kernel: entering the root task (thread %u)\n", root->tid);
     cpu->cur = NULL; /* the scheduler picks the root task and switches to it */
     sched_return_to_user();

@@ -1,25 +1,31 @@
 /*
  * Root task loader. The only ELF the kernel loads: segments are copied into
- * fresh frames (the boot image packs files, not page-aligned segments);
- * later programs are loaded by user-mode servers.
+ * fresh frames from the kernel pool (the boot image packs files, not
+ * page-aligned segments); later programs are loaded by user-mode servers.
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <kernel/bootimg.h>
+#include <kernel/cap.h>
 #include <kernel/elf.h>
 #include <kernel/klib.h>
 #include <kernel/kmem.h>
 #include <kernel/kprintf.h>
 #include <kernel/panic.h>
 #include <kernel/roottask.h>
+#include <kernel/task.h>
 #include <kernel/thread.h>
 #include <kernel/vspace.h>
 
 #include <mica/bootinfo.h>
+#include <mica/caps.h>
 
-#define ROOT_ASID 1
+#define ROOT_SLOTS 1024
+#define ROOT_PRIO 60
 
-static struct vspace root_vspace;
+static struct task *root;
+static struct bootinfo *info;
+static uint32_t next_frame_slot = ROOT_HANDLE_FIRST_FRAME;
 
 static unsigned seg_mmu_flags(uint32_t perm)
 {
@@ -43,7 +49,7 @@ static paddr_t alloc_or_panic(const char *what)
 
 static void map_or_panic(vaddr_t va, paddr_t pa, unsigned flags, const char *what)
 {
-    err_t err = arch_mmu_map(root_vspace.root, va, pa, MMU_LEVEL_4K, flags);
+    err_t err = arch_mmu_map(root->vs.root, va, pa, MMU_LEVEL_4K, flags);
     if (err != E_OK)
         panic("mapping the root task's %s at 0x%lx failed: %s", what, va,
               err_name(err));
@@ -66,33 +72,75 @@ static void load_segment(const uint8_t *file, const struct elf_segment *seg)
     }
 }
 
-struct thread *roottask_create(const void *img, paddr_t img_pa, uint64_t img_len,
-                               const struct platform_info *plat)
+static void give_cap(unsigned type, unsigned rights, struct object *obj, uint32_t slot)
+{
+    cap_install(&root->cs.slots[slot], type, rights, obj, 0, 0);
+}
+
+static void give_frame(uint32_t kind, const char *name, paddr_t pa, uint64_t len,
+                       uint32_t irq, unsigned rights)
+{
+    if (next_frame_slot >= ROOT_SLOTS || info->ncaps >= BOOTINFO_MAX_CAPS) {
+        kprintf("root: no room to describe frame %s at 0x%lx; not given\n", name, pa);
+        return;
+    }
+    uint32_t h = next_frame_slot++;
+    cap_install(&root->cs.slots[h], CAP_FRAME, rights, NULL, pa, len);
+    struct bootinfo_cap *bc = &info->caps[info->ncaps++];
+    bc->handle = h;
+    bc->kind = kind;
+    bc->pa = pa;
+    bc->len = len;
+    bc->irq = irq;
+    strlcpy_k(bc->name, name, sizeof(bc->name));
+}
+
+static uint64_t ram_given;
+
+static void give_ram(void *ctx, paddr_t pa, uint64_t len)
+{
+    (void)ctx;
+    ram_given += len;
+    give_frame(BI_CAP_RAM, "ram", pa, len, 0,
+               RIGHT_READ | RIGHT_WRITE | RIGHT_EXEC | RIGHT_GRANT | RIGHT_MANAGE);
+}
+
+static void give_device(const char *name, const struct fdt_device *d)
+{
+    if (d->present)
+        give_frame(BI_CAP_DEVICE, name, ALIGN_DOWN(d->base, PAGE_SIZE),
+                   ALIGN_UP(d->len, PAGE_SIZE), d->irq,
+                   RIGHT_READ | RIGHT_WRITE | RIGHT_GRANT | RIGHT_MANAGE);
+}
+
+struct thread *roottask_create(const char *name, const void *img, paddr_t img_pa,
+                               uint64_t img_len, const struct platform_info *plat,
+                               uint64_t kernel_pool_len)
 {
     const void *file;
     uint64_t file_len;
-    if (bootimg_find(img, "root", &file, &file_len) != E_OK)
-        panic("the boot image has no 'root' file");
+    if (bootimg_find(img, name, &file, &file_len) != E_OK)
+        panic("the boot image has no '%s' file for the root task", name);
     struct elf_image elf;
     err_t err = elf_parse(file, file_len, USER_VA_MIN, ROOT_BOOTIMG_VA, &elf);
     if (err != E_OK)
-        panic("the root task is not a loadable ELF: %s", err_name(err));
-    if (vspace_create(&root_vspace, ROOT_ASID) != E_OK)
-        panic("out of memory creating the root task's address space");
+        panic("the root task '%s' is not a loadable ELF: %s", name, err_name(err));
+    if (task_create(ROOT_SLOTS, &root) != E_OK)
+        panic("out of memory creating the root task");
 
     for (uint32_t i = 0; i < elf.nsegments; i++)
         load_segment(file, &elf.seg[i]);
-
     for (unsigned i = 1; i <= ROOT_STACK_PAGES; i++)
         map_or_panic(ROOT_STACK_TOP - i * PAGE_SIZE, alloc_or_panic("stack"),
                      MMU_USER | MMU_READ | MMU_WRITE, "stack");
-
+    map_or_panic(ROOT_IPC_BUFFER_VA, alloc_or_panic("IPC buffer"),
+                 MMU_USER | MMU_READ | MMU_WRITE, "IPC buffer");
     for (uint64_t off = 0; off < img_len; off += PAGE_SIZE)
         map_or_panic(ROOT_BOOTIMG_VA + off, img_pa + off, MMU_USER | MMU_READ,
                      "boot image");
 
     paddr_t info_pa = alloc_or_panic("boot info");
-    struct bootinfo *info = phys_to_virt(info_pa);
+    info = phys_to_virt(info_pa);
     info->magic = BOOTINFO_MAGIC;
     info->version = BOOTINFO_VERSION;
     info->nharts = plat->nharts;
@@ -101,15 +149,28 @@ struct thread *roottask_create(const void *img, paddr_t img_pa, uint64_t img_len
     info->ram_len = plat->mem[0].len;
     info->bootimg_va = ROOT_BOOTIMG_VA;
     info->bootimg_len = img_len;
+    info->kernel_pool_len = kernel_pool_len;
     strlcpy_k(info->bootargs, plat->bootargs, sizeof(info->bootargs));
-    map_or_panic(BOOTINFO_VA, info_pa, MMU_USER | MMU_READ, "boot info");
 
     struct thread *t;
-    if (thread_create(&root_vspace, "root", &t) != E_OK)
-        panic("no thread slot for the root task");
+    if (thread_create(root, ROOT_PRIO, name, &t) != E_OK)
+        panic("no memory for the root task's thread");
     t->is_root = true;
-    arch_regs_init_user(&t->regs, elf.entry, ROOT_STACK_TOP, BOOTINFO_VA);
-    kprintf("root: %u segments, entry 0x%lx, %lu KiB file\n", elf.nsegments,
-            elf.entry, file_len / 1024);
+    t->ipc_buffer_va = ROOT_IPC_BUFFER_VA;
+    give_cap(CAP_TASK, RIGHTS_ALL, &root->hdr, ROOT_HANDLE_TASK);
+    give_cap(CAP_THREAD, RIGHTS_ALL, &t->hdr, ROOT_HANDLE_THREAD);
+    give_cap(CAP_IRQ_CONTROL, RIGHTS_ALL, NULL, ROOT_HANDLE_IRQ_CONTROL);
+
+    kmem_carve_user_ram(kernel_pool_len, give_ram, NULL);
+    give_device("uart", &plat->uart);
+    for (uint32_t i = 0; i < plat->nvirtio; i++)
+        give_device("virtio-mmio", &plat->virtio[i]);
+
+    map_or_panic(BOOTINFO_VA, info_pa, MMU_USER | MMU_READ, "boot info");
+    thread_start(t, elf.entry, ROOT_STACK_TOP, BOOTINFO_VA);
+    kprintf("root: '%s', %u segments, entry 0x%lx, %u capabilities, %lu KiB RAM "
+            "given, %lu KiB kept for the kernel\n",
+            name, elf.nsegments, elf.entry, info->ncaps + 3, ram_given / 1024,
+            kernel_pool_len / 1024);
     return t;
 }

@@ -1,62 +1,134 @@
 /*
- * System-call dispatch. Numbers and the calling convention are in
- * include/mica/syscall.h; each handler validates every argument before it
- * changes anything. Unknown numbers return E_NOSYS.
+ * System-call dispatch: the number (t0) indexes a table of handlers; each
+ * handler validates its own arguments. Numbers and the calling convention
+ * are in include/mica/syscall.h. An unknown number goes to the thread's
+ * exception endpoint when it has one, else returns E_NOSYS.
  */
 #include <arch/cpu.h>
 #include <kernel/cpu_local.h>
+#include <kernel/ipc.h>
 #include <kernel/kprintf.h>
+#include <kernel/sched.h>
+#include <kernel/syscalls.h>
+#include <kernel/task.h>
 #include <kernel/thread.h>
 #include <kernel/trap.h>
 #include <kernel/vspace.h>
 
 #include <arch_impl/regs.h>
+#include <mica/ipc.h>
 #include <mica/syscall.h>
 
-static int64_t sys_debug_write(struct thread *t, uint64_t buf, uint64_t len)
+static void ret(struct thread *t, int64_t v)
+{
+    arch_regs_set(&t->regs, REG_A0, (uint64_t)v);
+}
+
+static void sys_debug_write(struct thread *t)
 {
     static char kbuf[SYS_DEBUG_WRITE_MAX];
-    if (len > SYS_DEBUG_WRITE_MAX)
-        return E_RANGE;
-    err_t err = vspace_copy_from_user(t->vs, kbuf, buf, len);
-    if (err != E_OK)
-        return err;
+    uint64_t buf = arch_regs_get(&t->regs, REG_A0);
+    uint64_t len = arch_regs_get(&t->regs, REG_A1);
+    if (len > SYS_DEBUG_WRITE_MAX) {
+        ret(t, E_RANGE);
+        return;
+    }
+    err_t err = vspace_copy_from_user(&t->task->vs, kbuf, buf, len);
+    if (err != E_OK) {
+        ret(t, err);
+        return;
+    }
     for (uint64_t i = 0; i < len; i++) {
         if (kbuf[i] == '\n')
             arch_console_putc('\r');
         arch_console_putc(kbuf[i]);
     }
-    return (int64_t)len;
+    ret(t, (int64_t)len);
 }
 
-static void sys_exit(struct thread *t, uint64_t status)
+static void sys_exit(struct thread *t)
 {
-    thread_kill(t);
+    uint64_t status = arch_regs_get(&t->regs, REG_A0);
     if (t->is_root) {
         kprintf("kernel: root task exited with status %lu after %lu timer "
                 "ticks; powering off\n",
                 status & 0xff, cpu_self()->ticks);
         arch_poweroff((int)(status & 0xff));
     }
+    thread_kill(t, NULL);
 }
+
+static void sys_yield(struct thread *t)
+{
+    t->slice_left = 0;
+    sched_request();
+    ret(t, E_OK);
+}
+
+static void sys_send_b(struct thread *t) { sys_send(t, true); }
+static void sys_send_nb(struct thread *t) { sys_send(t, false); }
+static void sys_recv_b(struct thread *t) { sys_recv(t, true); }
+static void sys_recv_nb(struct thread *t) { sys_recv(t, false); }
+static void sys_wait_b(struct thread *t) { sys_wait(t, true); }
+static void sys_poll(struct thread *t) { sys_wait(t, false); }
+
+typedef void (*syscall_fn)(struct thread *t);
+
+static const syscall_fn syscall_table[] = {
+    [SYS_DEBUG_WRITE] = sys_debug_write,
+    [SYS_EXIT] = sys_exit,
+    [SYS_YIELD] = sys_yield,
+    [SYS_SEND] = sys_send_b,
+    [SYS_NBSEND] = sys_send_nb,
+    [SYS_RECV] = sys_recv_b,
+    [SYS_NBRECV] = sys_recv_nb,
+    [SYS_CALL] = sys_call,
+    [SYS_REPLY] = sys_reply,
+    [SYS_REPLY_RECV] = sys_reply_recv,
+    [SYS_SIGNAL] = sys_signal,
+    [SYS_WAIT] = sys_wait_b,
+    [SYS_POLL] = sys_poll,
+    [SYS_CAP_COPY] = sys_cap_copy,
+    [SYS_CAP_DELETE] = sys_cap_delete,
+    [SYS_CAP_REVOKE] = sys_cap_revoke,
+    [SYS_CAP_GRANT] = sys_cap_grant,
+    [SYS_CAP_INFO] = sys_cap_info,
+    [SYS_ENDPOINT_CREATE] = sys_endpoint_create,
+    [SYS_NOTIFICATION_CREATE] = sys_notification_create,
+    [SYS_TASK_CREATE] = sys_task_create,
+    [SYS_THREAD_CREATE] = sys_thread_create,
+    [SYS_THREAD_START] = sys_thread_start,
+    [SYS_THREAD_SUSPEND] = sys_thread_suspend,
+    [SYS_THREAD_RESUME] = sys_thread_resume,
+    [SYS_THREAD_SET_PRIORITY] = sys_thread_set_priority,
+    [SYS_THREAD_SET_HANDLERS] = sys_thread_set_handlers,
+    [SYS_THREAD_SET_IPC_BUFFER] = sys_thread_set_ipc_buffer,
+    [SYS_THREAD_READ_REGS] = sys_thread_read_regs,
+    [SYS_THREAD_WRITE_REGS] = sys_thread_write_regs,
+    [SYS_MAP] = sys_map,
+    [SYS_UNMAP] = sys_unmap,
+    [SYS_PROTECT] = sys_protect,
+    [SYS_QUERY] = sys_query,
+    [SYS_FRAME_SPLIT] = sys_frame_split,
+    [SYS_IRQ_GET] = sys_irq_get,
+    [SYS_IRQ_BIND] = sys_irq_bind,
+    [SYS_IRQ_ACK] = sys_irq_ack,
+};
 
 void syscall_dispatch(struct thread *t)
 {
-    struct arch_regs *r = &t->regs;
-    uint64_t nr = arch_regs_get(r, REG_A7);
-    uint64_t a0 = arch_regs_get(r, REG_A0);
-    uint64_t a1 = arch_regs_get(r, REG_A1);
-    int64_t ret;
-    switch (nr) {
-    case SYS_DEBUG_WRITE:
-        ret = sys_debug_write(t, a0, a1);
-        break;
-    case SYS_EXIT:
-        sys_exit(t, a0);
+    uint64_t nr = arch_regs_get(&t->regs, REG_T0);
+    syscall_fn fn = nr < sizeof(syscall_table) / sizeof(syscall_table[0])
+                        ? syscall_table[nr]
+                        : NULL;
+    if (fn) {
+        fn(t);
         return;
-    default:
-        ret = E_NOSYS;
-        break;
     }
-    arch_regs_set(r, REG_A0, (uint64_t)ret);
+    if (t->exc_ep) {
+        uint64_t words[6] = {EXC_UNKNOWN_SYSCALL, t->regs.pc - 4, nr, 0, t->tid, 0};
+        ipc_send_fault(t, t->exc_ep, t->exc_badge, IPC_LABEL_FAULT_EXC, words);
+        return;
+    }
+    ret(t, E_NOSYS);
 }

@@ -64,18 +64,120 @@ void vspace_init_kernel(const struct platform_info *plat)
     map_device("plic", &plat->plic);
     map_device("test", &plat->test);
     arch_mmu_activate(kernel_vspace.root, kernel_vspace.asid);
+    /* The boot table's global entries may be cached: drop everything. */
+    arch_tlb_flush_all();
     kprintf("vm: direct map at 0x%lx: %u x 1 GiB + %u x 2 MiB leaves, "
             "no 4 KiB tables\n",
             (uint64_t)KERNEL_DIRECT_MAP_BASE, st.leaves[2], st.leaves[1]);
 }
 
-err_t vspace_create(struct vspace *vs, uint16_t asid)
+/* ASID 0 is the kernel's; user spaces get 1 .. 2^bits - 1. */
+#define ASID_MAX 65536
+static uint64_t asid_used[ASID_MAX / 64];
+static uint32_t asid_limit; /* 1 << bits, set at boot */
+
+void vspace_init_asids(void)
 {
-    err_t err = kmem_alloc_page(&vs->root);
+    unsigned bits = arch_mmu_asid_bits();
+    asid_limit = bits >= 16 ? ASID_MAX : 1u << bits;
+    asid_used[0] |= 1; /* the kernel's */
+    kprintf("vm: %u ASID bits\n", bits);
+}
+
+static err_t asid_alloc(uint16_t *out)
+{
+    for (uint32_t a = 1; a < asid_limit; a++) {
+        if (!(asid_used[a / 64] & (1ul << (a % 64)))) {
+            asid_used[a / 64] |= 1ul << (a % 64);
+            *out = (uint16_t)a;
+            return E_OK;
+        }
+    }
+    return E_NOMEM;
+}
+
+err_t vspace_create(struct vspace *vs)
+{
+    uint16_t asid;
+    err_t err = asid_alloc(&asid);
     if (err != E_OK)
         return err;
+    err = kmem_alloc_page(&vs->root);
+    if (err != E_OK) {
+        asid_used[asid / 64] &= ~(1ul << (asid % 64));
+        return err;
+    }
     arch_mmu_init_user_root(vs->root, kernel_vspace.root);
     vs->asid = asid;
+    /* The ASID may have been used before: drop whatever the TLB kept. */
+    arch_tlb_flush_asid(asid);
+    return E_OK;
+}
+
+static paddr_t active_root;
+static uint16_t active_asid;
+
+void vspace_activate(const struct vspace *vs)
+{
+    if (active_root == vs->root && active_asid == vs->asid)
+        return;
+    arch_mmu_activate(vs->root, vs->asid);
+    active_root = vs->root;
+    active_asid = vs->asid;
+}
+
+void vspace_destroy(struct vspace *vs)
+{
+    if (active_root == vs->root) {
+        vspace_activate(&kernel_vspace);
+    }
+    arch_mmu_destroy_user(vs->root);
+    arch_tlb_flush_asid(vs->asid);
+    asid_used[vs->asid / 64] &= ~(1ul << (vs->asid % 64));
+    vs->root = 0;
+}
+
+void *vspace_user_ptr(const struct vspace *vs, vaddr_t va, uint64_t len, bool write)
+{
+    if (len == 0 || va + len < va || va + len > USER_VA_TOP ||
+        ALIGN_DOWN(va, PAGE_SIZE) != ALIGN_DOWN(va + len - 1, PAGE_SIZE))
+        return NULL;
+    paddr_t pa;
+    unsigned flags;
+    int level;
+    unsigned need = MMU_USER | MMU_READ | (write ? MMU_WRITE : 0);
+    if (arch_mmu_query(vs->root, va, &pa, &flags, &level) != E_OK ||
+        (flags & need) != need)
+        return NULL;
+    return phys_to_virt(pa);
+}
+
+err_t vspace_copy_to_user(const struct vspace *vs, vaddr_t dst, const void *src,
+                          uint64_t len)
+{
+    if (dst + len < dst || dst + len > USER_VA_TOP)
+        return E_FAULT;
+    for (vaddr_t va = ALIGN_DOWN(dst, PAGE_SIZE); va < dst + len; va += PAGE_SIZE) {
+        paddr_t pa;
+        unsigned flags;
+        int level;
+        if (arch_mmu_query(vs->root, va, &pa, &flags, &level) != E_OK ||
+            (flags & (MMU_USER | MMU_WRITE)) != (MMU_USER | MMU_WRITE))
+            return E_FAULT;
+    }
+    const uint8_t *in = src;
+    while (len > 0) {
+        uint64_t chunk = PAGE_SIZE - (dst & (PAGE_SIZE - 1));
+        if (chunk > len)
+            chunk = len;
+        void *p = vspace_user_ptr(vs, dst, chunk, true);
+        if (!p)
+            return E_FAULT; /* cannot happen: checked above */
+        memcpy(p, in, chunk);
+        in += chunk;
+        dst += chunk;
+        len -= chunk;
+    }
     return E_OK;
 }
 

@@ -1,39 +1,178 @@
-/* System-call stubs: a7 = number, a0..a5 = arguments, a0 = result.
- * The asm declares every caller-saved register clobbered, as the ABI
- * allows the kernel to clobber them (include/mica/syscall.h). */
+/* System-call stubs (see sys/mica.h); IPC stubs are inline in sys/ipc.h. */
+#include <sys/ipc.h>
 #include <sys/mica.h>
 
-#include <mica/syscall.h>
-
-int64_t sys_raw(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-                uint64_t a3, uint64_t a4, uint64_t a5)
-{
-    register uint64_t r_a0 __asm__("a0") = a0;
-    register uint64_t r_a1 __asm__("a1") = a1;
-    register uint64_t r_a2 __asm__("a2") = a2;
-    register uint64_t r_a3 __asm__("a3") = a3;
-    register uint64_t r_a4 __asm__("a4") = a4;
-    register uint64_t r_a5 __asm__("a5") = a5;
-    register uint64_t r_a7 __asm__("a7") = nr;
-    __asm__ volatile("ecall"
-                     : "+r"(r_a0), "+r"(r_a1), "+r"(r_a2), "+r"(r_a3),
-                       "+r"(r_a4), "+r"(r_a5), "+r"(r_a7)
-                     :
-                     : "ra", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "a6",
-                       "memory");
-    return (int64_t)r_a0;
-}
+#define S(nr, ...) sys_raw6((nr), __VA_ARGS__)
 
 int64_t sys_debug_write(const void *buf, uint64_t len)
 {
-    return sys_raw(SYS_DEBUG_WRITE, (uint64_t)(uintptr_t)buf, len, 0, 0, 0, 0);
+    return S(SYS_DEBUG_WRITE, (uint64_t)(uintptr_t)buf, len, 0, 0, 0, 0);
 }
 
 void sys_exit(int64_t status)
 {
-    sys_raw(SYS_EXIT, (uint64_t)status, 0, 0, 0, 0, 0);
+    S(SYS_EXIT, (uint64_t)status, 0, 0, 0, 0, 0);
     for (;;)
         ; /* SYS_EXIT does not return */
+}
+
+int64_t sys_yield(void)
+{
+    return S(SYS_YIELD, 0, 0, 0, 0, 0, 0);
+}
+
+int64_t sys_cap_copy(handle_t h, unsigned rights, uint64_t badge)
+{
+    return S(SYS_CAP_COPY, h, rights, badge, 0, 0, 0);
+}
+
+int64_t sys_cap_delete(handle_t h)
+{
+    return S(SYS_CAP_DELETE, h, 0, 0, 0, 0, 0);
+}
+
+int64_t sys_cap_revoke(handle_t h)
+{
+    return S(SYS_CAP_REVOKE, h, 0, 0, 0, 0, 0);
+}
+
+int64_t sys_cap_grant(handle_t task, handle_t h, unsigned rights, uint64_t badge,
+                      handle_t slot)
+{
+    return S(SYS_CAP_GRANT, task, h, rights, badge, slot, 0);
+}
+
+int64_t sys_cap_info(handle_t h, struct cap_info *out)
+{
+    uint64_t r[8] = {h, 0, 0, 0, 0, 0, 0, 0};
+    sys_raw8(SYS_CAP_INFO, r);
+    if ((int64_t)r[0] < 0)
+        return (int64_t)r[0];
+    out->type = r[0] & 0xff;
+    out->rights = (r[0] >> 8) & 0xff;
+    out->badge = r[1];
+    out->pa = r[2];
+    out->len = r[3];
+    return 0;
+}
+
+int64_t sys_endpoint_create(void)
+{
+    return S(SYS_ENDPOINT_CREATE, 0, 0, 0, 0, 0, 0);
+}
+
+int64_t sys_notification_create(void)
+{
+    return S(SYS_NOTIFICATION_CREATE, 0, 0, 0, 0, 0, 0);
+}
+
+int64_t sys_task_create(uint32_t nslots)
+{
+    return S(SYS_TASK_CREATE, nslots, 0, 0, 0, 0, 0);
+}
+
+int64_t sys_thread_create(handle_t task, unsigned prio)
+{
+    return S(SYS_THREAD_CREATE, task, prio, 0, 0, 0, 0);
+}
+
+int64_t sys_thread_start(handle_t th, uint64_t pc, uint64_t sp, uint64_t arg)
+{
+    return S(SYS_THREAD_START, th, pc, sp, arg, 0, 0);
+}
+
+int64_t sys_thread_suspend(handle_t th)
+{
+    return S(SYS_THREAD_SUSPEND, th, 0, 0, 0, 0, 0);
+}
+
+int64_t sys_thread_resume(handle_t th)
+{
+    return S(SYS_THREAD_RESUME, th, 0, 0, 0, 0, 0);
+}
+
+int64_t sys_thread_set_priority(handle_t th, unsigned prio)
+{
+    return S(SYS_THREAD_SET_PRIORITY, th, prio, 0, 0, 0, 0);
+}
+
+int64_t sys_thread_set_handlers(handle_t th, handle_t pager, handle_t exc)
+{
+    return S(SYS_THREAD_SET_HANDLERS, th, pager, exc, 0, 0, 0);
+}
+
+int64_t sys_thread_set_ipc_buffer(handle_t th, uint64_t va)
+{
+    return S(SYS_THREAD_SET_IPC_BUFFER, th, va, 0, 0, 0, 0);
+}
+
+int64_t sys_thread_read_regs(handle_t th, struct mica_regs *out)
+{
+    return S(SYS_THREAD_READ_REGS, th, (uint64_t)(uintptr_t)out, 0, 0, 0, 0);
+}
+
+int64_t sys_thread_write_regs(handle_t th, const struct mica_regs *in)
+{
+    return S(SYS_THREAD_WRITE_REGS, th, (uint64_t)(uintptr_t)in, 0, 0, 0, 0);
+}
+
+int64_t sys_map(handle_t task, uint64_t va, handle_t frame, uint64_t offset,
+                unsigned flags)
+{
+    return S(SYS_MAP, task, va, frame, offset, flags, 0);
+}
+
+int64_t sys_unmap(handle_t task, uint64_t va)
+{
+    return S(SYS_UNMAP, task, va, 0, 0, 0, 0);
+}
+
+int64_t sys_protect(handle_t task, uint64_t va, unsigned flags)
+{
+    return S(SYS_PROTECT, task, va, flags, 0, 0, 0);
+}
+
+int64_t sys_query(handle_t task, uint64_t va, uint64_t *pa)
+{
+    uint64_t r[8] = {task, va, 0, 0, 0, 0, 0, 0};
+    sys_raw8(SYS_QUERY, r);
+    if (pa)
+        *pa = r[1];
+    return (int64_t)r[0];
+}
+
+int64_t sys_frame_split(handle_t frame, uint64_t offset)
+{
+    return S(SYS_FRAME_SPLIT, frame, offset, 0, 0, 0, 0);
+}
+
+int64_t sys_irq_get(handle_t control, uint32_t irq)
+{
+    return S(SYS_IRQ_GET, control, irq, 0, 0, 0, 0);
+}
+
+int64_t sys_irq_bind(handle_t handler, handle_t ntfn)
+{
+    return S(SYS_IRQ_BIND, handler, ntfn, 0, 0, 0, 0);
+}
+
+int64_t sys_irq_ack(handle_t handler)
+{
+    return S(SYS_IRQ_ACK, handler, 0, 0, 0, 0, 0);
+}
+
+/* The IPC buffer of the (single) calling thread. Programs with several
+ * threads keep one per thread (thread-local storage arrives with newlib). */
+static struct ipc_buffer *current_ipc_buffer;
+
+struct ipc_buffer *ipc_buffer(void)
+{
+    return current_ipc_buffer;
+}
+
+void ipc_set_buffer(struct ipc_buffer *b)
+{
+    current_ipc_buffer = b;
 }
 
 void sys_start_main(uintptr_t arg);

@@ -86,7 +86,7 @@ int main(uintptr_t arg)
         int64_t r1 = sys_debug_write((const void *)0xffffffc080200000ul, 16);
         int64_t r2 = sys_debug_write((const void *)0x8, 16);
         int64_t r3 = sys_debug_write("x", SYS_DEBUG_WRITE_MAX + 1);
-        int64_t r4 = sys_raw(9999, 0, 0, 0, 0, 0, 0);
+        int64_t r4 = sys_raw6(9999, 0, 0, 0, 0, 0, 0);
         sys_printf("root: badptr results %s %s %s %s\n", err_name((err_t)r1),
                    err_name((err_t)r2), err_name((err_t)r3), err_name((err_t)r4));
     }

@@ -17,6 +17,5 @@ _Static_assert(offsetof(struct arch_regs, gpr[9]) == REG_OFF(10), "REG_OFF");
 _Static_assert(offsetof(struct cpu, scratch) == CPU_SCRATCH, "CPU_SCRATCH");
 _Static_assert(offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");
 _Static_assert(offsetof(struct cpu, cur) == CPU_CUR, "CPU_CUR");
-_Static_assert(sizeof(struct cpu) == CPU_SIZE, "CPU_SIZE");
 /* Trap entry stores user registers at the start of the thread. */
 _Static_assert(offsetof(struct thread, regs) == 0, "thread regs first");

@@ -14,7 +14,6 @@
 #define CPU_SCRATCH 0
 #define CPU_KSTACK_TOP 8
 #define CPU_CUR 16
-#define CPU_SIZE 40
 
 /* Offset of x(n) in struct arch_regs. */
 #define REG_OFF(n) (((n)-1) * 8)

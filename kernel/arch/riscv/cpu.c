@@ -101,10 +101,10 @@ void arch_regs_init_user(struct arch_regs *regs, uint64_t pc, uint64_t sp,
 
 void arch_mmu_activate(paddr_t root, uint16_t asid)
 {
+    /* No flush: ASIDs keep spaces apart; an ASID is flushed when it is
+     * given to a new space and entries when PTEs change. */
     csr_write(satp, SATP_MODE_SV39 | ((uint64_t)asid << SATP_ASID_SHIFT) |
                         (root >> PAGE_SHIFT));
-    /* A new root for this ASID may differ from what the TLB cached. */
-    __asm__ volatile("sfence.vma zero, %0" ::"r"((uint64_t)asid) : "memory");
 }
 
 static const char *const reg_names[REGS_NGPR] = {

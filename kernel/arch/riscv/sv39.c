@@ -147,3 +147,120 @@ void arch_mmu_init_user_root(paddr_t root, paddr_t kernel_root)
     for (unsigned i = SV39_ENTRIES / 2; i < SV39_ENTRIES; i++)
         dst[i] = src[i];
 }
+
+/* Finds the leaf mapping va: its entry and level. NULL when none. */
+static pte_t *find_leaf(paddr_t root, vaddr_t va, int *level)
+{
+    if (!sv39_va_canonical(va))
+        return NULL;
+    paddr_t table = root;
+    for (int l = SV39_LEVELS - 1; l >= 0; l--) {
+        pte_t *e = &table_at(table)[sv39_index(va, l)];
+        if (!sv39_pte_valid(*e))
+            return NULL;
+        if (sv39_pte_is_leaf(*e)) {
+            *level = l;
+            return e;
+        }
+        table = sv39_pte_pa(*e);
+    }
+    return NULL;
+}
+
+err_t arch_mmu_unmap(paddr_t root, vaddr_t va, paddr_t *pa, int *level)
+{
+    pte_t *e = find_leaf(root, va, level);
+    if (!e)
+        return E_NOENT;
+    *pa = sv39_pte_pa(*e);
+    *e = 0;
+    return E_OK;
+}
+
+err_t arch_mmu_protect(paddr_t root, vaddr_t va, unsigned flags, int *level)
+{
+    if (!(flags & (MMU_READ | MMU_WRITE | MMU_EXEC)) ||
+        ((flags & MMU_WRITE) && !(flags & MMU_READ)))
+        return E_INVAL;
+    pte_t *e = find_leaf(root, va, level);
+    if (!e)
+        return E_NOENT;
+    *e = sv39_pte_leaf(sv39_pte_pa(*e), sv39_flags_from_mmu(flags));
+    return E_OK;
+}
+
+err_t arch_mmu_replace(paddr_t root, vaddr_t va, paddr_t pa, int level, unsigned flags)
+{
+    if (!(flags & (MMU_READ | MMU_WRITE | MMU_EXEC)) ||
+        ((flags & MMU_WRITE) && !(flags & MMU_READ)))
+        return E_INVAL;
+    uint64_t size = mmu_level_size(level);
+    if (!IS_ALIGNED(va, size) || !IS_ALIGNED(pa, size))
+        return E_ALIGN;
+    int found;
+    pte_t *e = find_leaf(root, va, &found);
+    if (!e || found != level)
+        return E_NOENT;
+    *e = sv39_pte_leaf(pa, sv39_flags_from_mmu(flags));
+    return E_OK;
+}
+
+/* True when the table at `pa` (of `level`) maps nothing, looking through
+ * lower tables. */
+static bool table_maps_nothing(paddr_t pa, int level)
+{
+    const pte_t *t = table_at(pa);
+    for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+        if (!sv39_pte_valid(t[i]))
+            continue;
+        if (sv39_pte_is_leaf(t[i]) || level == 0)
+            return false;
+        if (!table_maps_nothing(sv39_pte_pa(t[i]), level - 1))
+            return false;
+    }
+    return true;
+}
+
+/* Frees the table at pa (of `level`) and every table below it. */
+static void free_table_tree(paddr_t pa, int level)
+{
+    pte_t *t = table_at(pa);
+    if (level > 0) {
+        for (unsigned i = 0; i < SV39_ENTRIES; i++)
+            if (sv39_pte_valid(t[i]) && !sv39_pte_is_leaf(t[i]))
+                free_table_tree(sv39_pte_pa(t[i]), level - 1);
+    }
+    arch_mmu_table_free(pa);
+}
+
+bool arch_mmu_reclaim_empty(paddr_t root, vaddr_t va, int level)
+{
+    /* Where a superpage is wanted but an empty table (left behind by
+     * unmapping its 4 KiB leaves) is in the way, free that table. */
+    paddr_t table = root;
+    for (int l = SV39_LEVELS - 1; l > level; l--) {
+        pte_t e = table_at(table)[sv39_index(va, l)];
+        if (!sv39_pte_valid(e) || sv39_pte_is_leaf(e))
+            return false;
+        table = sv39_pte_pa(e);
+    }
+    pte_t *slot = &table_at(table)[sv39_index(va, level)];
+    if (!sv39_pte_valid(*slot) || sv39_pte_is_leaf(*slot) || level == 0)
+        return false;
+    if (!table_maps_nothing(sv39_pte_pa(*slot), level - 1))
+        return false;
+    paddr_t sub = sv39_pte_pa(*slot);
+    *slot = 0;
+    free_table_tree(sub, level - 1);
+    return true;
+}
+
+void arch_mmu_destroy_user(paddr_t root)
+{
+    pte_t *t = table_at(root);
+    for (unsigned i = 0; i < SV39_ENTRIES / 2; i++)
+        if (sv39_pte_valid(t[i]) && !sv39_pte_is_leaf(t[i]))
+            free_table_tree(sv39_pte_pa(t[i]), SV39_LEVELS - 2);
+    arch_mmu_table_free(root);
+}
+

@@ -146,6 +146,11 @@ arch_enter_user:
     csrc sstatus, t0
     li t0, (1 << 5)             /* SPIE: interrupts on in user mode */
     csrs sstatus, t0
+    li t1, (3 << 13)            /* FS: on only for the FPU's owner (fpu.c) */
+    csrc sstatus, t1
+    ld t0, REGS_STATUS(a0)
+    and t0, t0, t1
+    csrs sstatus, t0
     LOAD(x2, 2, a0)
     LOAD(x4, 4, a0)
     load_gprs_but_base a0

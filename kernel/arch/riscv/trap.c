@@ -11,6 +11,7 @@
 
 void trap_from_user(struct thread *t);
 void trap_from_kernel(struct arch_regs *frame);
+void arch_irq_handle(void);
 
 void arch_trap_init(void)
 {
@@ -47,6 +48,9 @@ static void handle_interrupt(uint64_t cause)
     case IRQ_S_TIMER:
         arch_timer_rearm();
         trap_timer_tick();
+        break;
+    case IRQ_S_EXT:
+        arch_irq_handle();
         break;
     default:
         /* Not enabled in sie, so not expected; ignore rather than loop. */

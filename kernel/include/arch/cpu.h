@@ -52,3 +52,17 @@ void arch_dump_regs(const struct arch_regs *regs);
  * frame pointer outside [stack_lo, stack_hi). */
 void arch_backtrace(uint64_t fp, uint64_t stack_lo, uint64_t stack_hi,
                     int max, void (*fn)(uint64_t pc));
+
+/* Interrupt controller (PLIC on RISC-V). */
+void arch_irq_init(paddr_t ctrl_pa, uint32_t hartid);
+void arch_irq_enable(uint32_t irq);
+void arch_irq_disable(uint32_t irq);
+void arch_irq_complete(uint32_t irq);
+
+/* Floating point: called on an illegal instruction in user mode. If t's
+ * FPU was off, turns it on (loading t's registers) and returns true: the
+ * instruction is retried. False: it is a real illegal instruction. */
+bool arch_fpu_claim(struct thread *t);
+
+/* Before entering user mode: FPU on for t only if it owns the registers. */
+void arch_fpu_prepare(struct thread *t);

@@ -62,3 +62,33 @@ void arch_mmu_table_free(paddr_t pa);
 /* Prepares a new user root table at `root` (zeroed) so that it shares the
  * kernel half of `kernel_root`. */
 void arch_mmu_init_user_root(paddr_t root, paddr_t kernel_root);
+
+/* Removes the leaf containing va; returns its base pa and level. E_NOENT. */
+WARN_UNUSED err_t arch_mmu_unmap(paddr_t root, vaddr_t va, paddr_t *pa, int *level);
+
+/* Rewrites the flags of the leaf containing va. E_NOENT, E_INVAL. */
+WARN_UNUSED err_t arch_mmu_protect(paddr_t root, vaddr_t va, unsigned flags, int *level);
+
+/* Replaces the leaf of exactly `level` at va with pa/flags. E_NOENT when
+ * there is no such leaf; E_ALIGN, E_INVAL as arch_mmu_map. */
+WARN_UNUSED err_t arch_mmu_replace(paddr_t root, vaddr_t va, paddr_t pa, int level,
+                                   unsigned flags);
+
+/* If the entry for a leaf of `level` at va is a table that maps nothing,
+ * frees it (and the tables below) so a superpage can go there. */
+bool arch_mmu_reclaim_empty(paddr_t root, vaddr_t va, int level);
+
+/* Frees every user-half table below root, and root itself. */
+void arch_mmu_destroy_user(paddr_t root);
+
+/* Drops this hart's cached translation of va in address space asid. */
+void arch_tlb_flush_page(vaddr_t va, uint16_t asid);
+
+/* Number of ASID bits the hart implements (0..16). */
+unsigned arch_mmu_asid_bits(void);
+
+/* Drops this hart's cached translations of address space asid. */
+void arch_tlb_flush_asid(uint16_t asid);
+
+/* Drops every cached translation on this hart. */
+void arch_tlb_flush_all(void);

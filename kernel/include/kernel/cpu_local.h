@@ -19,8 +19,11 @@ struct cpu {
     struct thread *cur;    /* thread running (or last run) on this hart */
     /* Portable state. */
     uint32_t hartid;
-    uint32_t _pad0;
+    bool need_resched;     /* decide who runs before returning to user */
     uint64_t ticks;        /* timer ticks taken on this hart */
+    struct thread *fpu_owner; /* whose registers the FPU holds, or NULL */
+    uint64_t ready_bitmap; /* bit p set: run queue p is not empty */
+    struct thread *rq_head[64], *rq_tail[64];
 };
 
 extern struct cpu cpus[MAX_HARTS];

@@ -19,3 +19,9 @@ void kmem_init(const struct platform_info *plat, const struct fdt_range *extra,
 
 /* One zeroed page from the pool; E_NOMEM when it is empty. */
 WARN_UNUSED err_t kmem_alloc_page(paddr_t *pa);
+
+/* Takes free RAM out of the kernel pool for the root task, largest
+ * addresses first, until only keep_bytes remain free; calls give(pa, len)
+ * for each contiguous run taken. */
+void kmem_carve_user_ram(uint64_t keep_bytes, void (*give)(void *ctx, paddr_t pa, uint64_t len),
+                         void *ctx);

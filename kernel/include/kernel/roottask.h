@@ -1,5 +1,5 @@
 /* Creates the root task from the boot image: the one user program the
- * kernel loads itself. */
+ * kernel loads itself, holding capabilities to everything. */
 #pragma once
 
 #include <kernel/fdt.h>
@@ -7,10 +7,12 @@
 
 struct thread;
 
-/* Loads "root" from the boot image at img (a checked archive of img_len
- * bytes at physical address img_pa) into a new address space, maps the
- * boot info page, its stack and the boot image, and returns its thread
- * ready to run. Panics with a clear message if the image has no usable
- * root task: the system cannot do anything without it. */
-struct thread *roottask_create(const void *img, paddr_t img_pa, uint64_t img_len,
-                               const struct platform_info *plat);
+/* Loads boot-image file `name` (the root task) into a new task, maps its
+ * stack, IPC buffer, boot info page and the boot image, gives it the
+ * capabilities (its task and thread, IRQ control, all free RAM but the
+ * kernel pool, the devices' registers) and starts its thread. Panics
+ * with a clear message if the image has no usable root task: the system
+ * cannot do anything without it. */
+struct thread *roottask_create(const char *name, const void *img, paddr_t img_pa,
+                               uint64_t img_len, const struct platform_info *plat,
+                               uint64_t kernel_pool_len);

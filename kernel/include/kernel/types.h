@@ -24,3 +24,7 @@ typedef uint64_t vaddr_t;
 
 #define WARN_UNUSED __attribute__((warn_unused_result))
 #define NORETURN __attribute__((noreturn))
+
+/* The structure of type `type` whose member `member` is at `ptr`. */
+#define container_of(ptr, type, member) \
+    ((type *)((char *)(ptr)-offsetof(type, member)))

@@ -1,7 +1,7 @@
 /*
- * libsys: Mica system calls for C programs (first part: the debug console
- * and exit). Numbers and semantics: include/mica/syscall.h,
- * docs/kernel-api.md.
+ * libsys: Mica system calls for C programs. Numbers and semantics:
+ * include/mica/syscall.h and docs/kernel-api.md. Every call returns a value
+ * >= 0 or an err_t < 0 (include/mica/err.h).
  */
 #pragma once
 
@@ -9,18 +9,58 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mica/caps.h>
 #include <mica/err.h>
+#include <mica/ipc.h>
+#include <mica/syscall.h>
+#include <sys/syscall_raw.h>
 
-/* Writes len bytes to the kernel debug console. Returns len or an err_t. */
+/* Basics. */
 int64_t sys_debug_write(const void *buf, uint64_t len);
-
-/* Ends the calling thread; for the root task, powers the system off with
- * status & 0xff as QEMU's exit status. */
 __attribute__((noreturn)) void sys_exit(int64_t status);
+int64_t sys_yield(void);
 
-/* Raw syscall for tests that need to pass arbitrary arguments. */
-int64_t sys_raw(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-                uint64_t a3, uint64_t a4, uint64_t a5);
+/* Capabilities. */
+struct cap_info {
+    unsigned type, rights;
+    uint64_t badge, pa, len;
+};
+int64_t sys_cap_copy(handle_t h, unsigned rights, uint64_t badge);
+int64_t sys_cap_delete(handle_t h);
+int64_t sys_cap_revoke(handle_t h);
+int64_t sys_cap_grant(handle_t task, handle_t h, unsigned rights, uint64_t badge,
+                      handle_t slot);
+int64_t sys_cap_info(handle_t h, struct cap_info *out);
+
+/* Objects. */
+int64_t sys_endpoint_create(void);
+int64_t sys_notification_create(void);
+int64_t sys_task_create(uint32_t nslots);
+int64_t sys_thread_create(handle_t task, unsigned prio);
+
+/* Threads. */
+int64_t sys_thread_start(handle_t th, uint64_t pc, uint64_t sp, uint64_t arg);
+int64_t sys_thread_suspend(handle_t th);
+int64_t sys_thread_resume(handle_t th);
+int64_t sys_thread_set_priority(handle_t th, unsigned prio);
+int64_t sys_thread_set_handlers(handle_t th, handle_t pager, handle_t exc);
+int64_t sys_thread_set_ipc_buffer(handle_t th, uint64_t va);
+int64_t sys_thread_read_regs(handle_t th, struct mica_regs *out);
+int64_t sys_thread_write_regs(handle_t th, const struct mica_regs *in);
+
+/* Memory. */
+int64_t sys_map(handle_t task, uint64_t va, handle_t frame, uint64_t offset,
+                unsigned flags);
+int64_t sys_unmap(handle_t task, uint64_t va);
+int64_t sys_protect(handle_t task, uint64_t va, unsigned flags);
+/* Returns MAP_* | MAP_PRESENT | size (0 if unmapped); *pa gets the address. */
+int64_t sys_query(handle_t task, uint64_t va, uint64_t *pa);
+int64_t sys_frame_split(handle_t frame, uint64_t offset);
+
+/* Interrupts. */
+int64_t sys_irq_get(handle_t control, uint32_t irq);
+int64_t sys_irq_bind(handle_t handler, handle_t ntfn);
+int64_t sys_irq_ack(handle_t handler);
 
 /* Console helpers over sys_debug_write. */
 void sys_puts(const char *s);
@@ -33,5 +73,7 @@ int main(uintptr_t arg);
 /* Freestanding helpers. */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);

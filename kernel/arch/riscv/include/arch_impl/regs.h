@@ -17,6 +17,12 @@ struct arch_regs {
     uint64_t tval;           /* stval of the last trap */
 };
 
+/* Floating-point state, saved and restored lazily (arch/riscv/fpu.S). */
+struct arch_fpu {
+    uint64_t f[32];
+    uint64_t fcsr;
+};
+
 /* Register numbers of the RISC-V calling convention. */
 #define REG_RA 1
 #define REG_SP 2
@@ -24,7 +30,9 @@ struct arch_regs {
 #define REG_S0 8
 #define REG_A0 10
 #define REG_A1 11
+#define REG_A2 12
 #define REG_A7 17
+#define REG_T0 5
 
 static inline uint64_t arch_regs_get(const struct arch_regs *r, int xreg)
 {

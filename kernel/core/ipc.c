@@ -1,0 +1,480 @@
+/*
+ * Synchronous IPC on endpoints and asynchronous notifications: the slow
+ * path, which handles every case (the fastpath in arch/riscv handles only
+ * register-only call/reply_recv and falls back here otherwise).
+ *
+ * A message is the tag (a1), six words (a2..a7), the badge of the sending
+ * capability (delivered in a0) and optionally buffer data and capabilities
+ * taken from the sender's IPC buffer. Everything the sender names is checked
+ * before the rendezvous; what the receiver cannot take (no buffer, too
+ * small, no slots) is dropped and flagged in the delivered tag with
+ * IPC_TAG_TRUNCATED, so the sender never fails because of the receiver.
+ */
+#include <arch/cpu.h>
+#include <kernel/cap.h>
+#include <kernel/cpu_local.h>
+#include <kernel/ipc.h>
+#include <kernel/klib.h>
+#include <kernel/kobj.h>
+#include <kernel/kprintf.h>
+#include <kernel/sched.h>
+#include <kernel/task.h>
+#include <kernel/thread.h>
+
+#include <mica/ipc.h>
+
+/* ---- wait queues ---- */
+
+void tq_push(struct thread_queue *q, struct thread *t)
+{
+    t->q_next = NULL;
+    t->q_prev = q->tail;
+    if (q->tail)
+        q->tail->q_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+void tq_remove(struct thread_queue *q, struct thread *t)
+{
+    if (t->q_prev)
+        t->q_prev->q_next = t->q_next;
+    else
+        q->head = t->q_next;
+    if (t->q_next)
+        t->q_next->q_prev = t->q_prev;
+    else
+        q->tail = t->q_prev;
+    t->q_next = t->q_prev = NULL;
+}
+
+struct thread *tq_pop(struct thread_queue *q)
+{
+    struct thread *t = q->head;
+    if (t)
+        tq_remove(q, t);
+    return t;
+}
+
+/* ---- objects ---- */
+
+err_t endpoint_create(struct endpoint **out)
+{
+    struct endpoint *ep = kobj_alloc(sizeof(*ep));
+    if (!ep)
+        return E_NOMEM;
+    ep->hdr.type = CAP_ENDPOINT;
+    *out = ep;
+    return E_OK;
+}
+
+void endpoint_destroy(struct endpoint *ep)
+{
+    struct thread *t;
+    while ((t = ep->q.head) != NULL) {
+        thread_cancel_ipc(t, E_DEAD);
+        thread_wake(t);
+    }
+    kobj_free(ep, sizeof(*ep));
+}
+
+err_t notification_create(struct notification **out)
+{
+    struct notification *n = kobj_alloc(sizeof(*n));
+    if (!n)
+        return E_NOMEM;
+    n->hdr.type = CAP_NOTIFICATION;
+    *out = n;
+    return E_OK;
+}
+
+void notification_destroy(struct notification *n)
+{
+    struct thread *t;
+    while ((t = n->q.head) != NULL) {
+        thread_cancel_ipc(t, E_DEAD);
+        thread_wake(t);
+    }
+    kobj_free(n, sizeof(*n));
+}
+
+void ipc_unblock(struct thread *t)
+{
+    if (t->state == THREAD_BLOCKED_NTFN) {
+        struct notification *n = t->blocked_on;
+        tq_remove(&n->q, t);
+    } else {
+        struct endpoint *ep = t->blocked_on;
+        tq_remove(&ep->q, t);
+        if (!ep->q.head)
+            ep->state = EP_IDLE;
+    }
+    t->blocked_on = NULL;
+}
+
+/* ---- helpers ---- */
+
+static void set_ret(struct thread *t, int64_t v)
+{
+    arch_regs_set(&t->regs, REG_A0, (uint64_t)v);
+}
+
+static uint64_t arg(const struct thread *t, int reg)
+{
+    return arch_regs_get(&t->regs, reg);
+}
+
+static struct ipc_buffer *ipc_buffer_of(struct thread *t, bool write)
+{
+    if (!t->ipc_buffer_va)
+        return NULL;
+    return vspace_user_ptr(&t->task->vs, t->ipc_buffer_va, sizeof(struct ipc_buffer),
+                           write);
+}
+
+/* Checks what a message names beyond its registers: the buffer data and the
+ * capabilities to transfer. E_RANGE (too long / too many caps), E_FAULT
+ * (no usable IPC buffer), E_PERM (capabilities without grant right). */
+static err_t check_extras(struct thread *t, uint64_t tag, bool may_grant)
+{
+    uint64_t len = IPC_TAG_LEN(tag), ncaps = IPC_TAG_NCAPS(tag);
+    if (len == 0 && ncaps == 0)
+        return E_OK;
+    if (len > IPC_BUF_DATA_MAX || ncaps > IPC_MAX_CAPS)
+        return E_RANGE;
+    struct ipc_buffer *b = ipc_buffer_of(t, false);
+    if (!b)
+        return E_FAULT;
+    if (ncaps && !may_grant)
+        return E_PERM;
+    for (uint64_t i = 0; i < ncaps; i++) {
+        struct cap *c;
+        err_t err = cap_lookup(&t->task->cs, b->caps[i], CAP_NONE, RIGHT_GRANT, &c);
+        if (err != E_OK)
+            return err;
+    }
+    return E_OK;
+}
+
+/* Copies buffer data and capabilities from `from` to `to`; returns the
+ * tag as delivered (TRUNCATED set if the receiver could not take all). */
+static uint64_t transfer_extras(struct thread *from, struct thread *to, uint64_t tag)
+{
+    uint64_t len = IPC_TAG_LEN(tag), ncaps = IPC_TAG_NCAPS(tag);
+    if (len == 0 && ncaps == 0)
+        return tag;
+    struct ipc_buffer *src = ipc_buffer_of(from, false);
+    struct ipc_buffer *dst = ipc_buffer_of(to, true);
+    uint64_t label = IPC_TAG_LABEL(tag);
+    if (!src || !dst)
+        return IPC_TAG(label, 0, 0) | IPC_TAG_TRUNCATED;
+    memcpy(dst->data, src->data, len);
+    uint64_t moved = 0;
+    bool truncated = false;
+    for (uint64_t i = 0; i < ncaps; i++) {
+        struct cap *c;
+        uint32_t slot;
+        if (i >= dst->recv_caps_max ||
+            cap_lookup(&from->task->cs, src->caps[i], CAP_NONE, RIGHT_GRANT, &c) != E_OK ||
+            cap_free_slot(&to->task->cs, &slot) != E_OK) {
+            truncated = true;
+            break;
+        }
+        cap_derive(&to->task->cs.slots[slot], c, RIGHTS_ALL, 0);
+        dst->caps[i] = slot;
+        moved++;
+    }
+    return IPC_TAG(label, len, moved) | (truncated ? IPC_TAG_TRUNCATED : 0);
+}
+
+/* Delivers the message of `from` (a blocked or current sender) to `to`. */
+static void deliver(struct thread *from, struct thread *to, uint64_t badge)
+{
+    struct arch_regs *r = &to->regs;
+    arch_regs_set(r, REG_A0, badge);
+    if (from->ipc_kind == IPC_KIND_FAULT) {
+        arch_regs_set(r, REG_A1, IPC_TAG(from->fault_label, 0, 0));
+        for (int i = 0; i < IPC_WORDS; i++)
+            arch_regs_set(r, REG_A2 + i, from->fault_words[i]);
+        return;
+    }
+    uint64_t tag = arg(from, REG_A1);
+    arch_regs_set(r, REG_A1, transfer_extras(from, to, tag));
+    for (int i = 0; i < IPC_WORDS; i++)
+        arch_regs_set(r, REG_A2 + i, arg(from, REG_A2 + i));
+}
+
+/* Pairs a caller (blocked in call or fault) with the server that owes it
+ * the reply. A reply still owed by the server to an earlier caller is
+ * abandoned: that caller gets E_DEAD. */
+static void link_reply(struct thread *server, struct thread *caller)
+{
+    struct thread *old = server->reply_to;
+    if (old) {
+        old->reply_from = NULL;
+        if (old->ipc_kind != IPC_KIND_FAULT)
+            set_ret(old, E_DEAD);
+        thread_wake(old);
+    }
+    server->reply_to = caller;
+    caller->reply_from = server;
+    caller->state = THREAD_BLOCKED_REPLY;
+}
+
+/* Runs `woken` now if nothing more important is ready, else queues it.
+ * The current thread must already be blocked. */
+static void switch_or_enqueue(struct thread *woken)
+{
+    woken->state = THREAD_RUNNABLE;
+    if ((int)woken->prio >= sched_highest_ready()) {
+        sched_switch_to(woken);
+    } else {
+        sched_enqueue(woken);
+        sched_request();
+    }
+}
+
+static void block_on_endpoint(struct thread *t, struct endpoint *ep,
+                              enum thread_state state, uint8_t ep_state)
+{
+    t->state = state;
+    t->blocked_on = ep;
+    tq_push(&ep->q, t);
+    ep->state = ep_state;
+}
+
+/* ---- system calls ---- */
+
+/* Common start of send and call: finds the endpoint, checks the message. */
+static err_t prepare_send(struct thread *t, struct endpoint **ep, struct cap **cap)
+{
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_ENDPOINT,
+                           RIGHT_WRITE, cap);
+    if (err != E_OK)
+        return err;
+    err = check_extras(t, arg(t, REG_A1), ((*cap)->rights & RIGHT_GRANT) != 0);
+    if (err != E_OK)
+        return err;
+    *ep = (struct endpoint *)(*cap)->obj;
+    return E_OK;
+}
+
+void sys_send(struct thread *t, bool blocking)
+{
+    struct endpoint *ep;
+    struct cap *cap;
+    err_t err = prepare_send(t, &ep, &cap);
+    if (err != E_OK) {
+        set_ret(t, err);
+        return;
+    }
+    t->ipc_kind = IPC_KIND_SEND;
+    if (ep->state == EP_RECEIVERS) {
+        struct thread *r = tq_pop(&ep->q);
+        if (!ep->q.head)
+            ep->state = EP_IDLE;
+        r->blocked_on = NULL;
+        deliver(t, r, cap->badge);
+        set_ret(t, E_OK);
+        thread_wake(r);
+        return;
+    }
+    if (!blocking) {
+        set_ret(t, E_AGAIN);
+        return;
+    }
+    t->send_badge = cap->badge;
+    t->ipc_grant = (cap->rights & RIGHT_GRANT) != 0;
+    block_on_endpoint(t, ep, THREAD_BLOCKED_SEND, EP_SENDERS);
+}
+
+void sys_call(struct thread *t)
+{
+    struct endpoint *ep;
+    struct cap *cap;
+    err_t err = prepare_send(t, &ep, &cap);
+    if (err != E_OK) {
+        set_ret(t, err);
+        return;
+    }
+    t->ipc_kind = IPC_KIND_CALL;
+    if (ep->state == EP_RECEIVERS) {
+        struct thread *r = tq_pop(&ep->q);
+        if (!ep->q.head)
+            ep->state = EP_IDLE;
+        r->blocked_on = NULL;
+        deliver(t, r, cap->badge);
+        link_reply(r, t);
+        switch_or_enqueue(r);
+        return;
+    }
+    t->send_badge = cap->badge;
+    t->ipc_grant = (cap->rights & RIGHT_GRANT) != 0;
+    block_on_endpoint(t, ep, THREAD_BLOCKED_SEND, EP_SENDERS);
+}
+
+void ipc_send_fault(struct thread *t, struct endpoint *ep, uint64_t badge,
+                    uint64_t label, const uint64_t words[6])
+{
+    t->ipc_kind = IPC_KIND_FAULT;
+    t->fault_label = label;
+    for (int i = 0; i < IPC_WORDS; i++)
+        t->fault_words[i] = words[i];
+    if (ep->state == EP_RECEIVERS) {
+        struct thread *r = tq_pop(&ep->q);
+        if (!ep->q.head)
+            ep->state = EP_IDLE;
+        r->blocked_on = NULL;
+        deliver(t, r, badge);
+        link_reply(r, t);
+        switch_or_enqueue(r);
+        return;
+    }
+    t->send_badge = badge;
+    t->ipc_grant = false;
+    block_on_endpoint(t, ep, THREAD_BLOCKED_SEND, EP_SENDERS);
+}
+
+/* Receives on the endpoint named by a0 of t. Returns the sender that was
+ * waiting (already handled) or NULL when t blocked or failed. */
+static void do_recv(struct thread *t, bool blocking)
+{
+    struct cap *cap;
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_ENDPOINT,
+                           RIGHT_READ, &cap);
+    if (err != E_OK) {
+        set_ret(t, err);
+        return;
+    }
+    struct endpoint *ep = (struct endpoint *)cap->obj;
+    if (ep->state == EP_SENDERS) {
+        struct thread *s = tq_pop(&ep->q);
+        if (!ep->q.head)
+            ep->state = EP_IDLE;
+        s->blocked_on = NULL;
+        deliver(s, t, s->send_badge);
+        if (s->ipc_kind == IPC_KIND_SEND) {
+            set_ret(s, E_OK);
+            thread_wake(s);
+        } else {
+            link_reply(t, s);
+        }
+        return;
+    }
+    if (!blocking) {
+        set_ret(t, E_AGAIN);
+        return;
+    }
+    block_on_endpoint(t, ep, THREAD_BLOCKED_RECV, EP_RECEIVERS);
+}
+
+void sys_recv(struct thread *t, bool blocking)
+{
+    do_recv(t, blocking);
+}
+
+/* Sends t's reply to the caller it owes one. Returns the caller (runnable,
+ * not yet queued) or NULL; E_NOENT in t's a0 when no reply is owed. */
+static struct thread *do_reply(struct thread *t)
+{
+    struct thread *c = t->reply_to;
+    if (!c)
+        return NULL;
+    t->reply_to = NULL;
+    c->reply_from = NULL;
+    if (c->ipc_kind == IPC_KIND_FAULT) {
+        c->ipc_kind = IPC_KIND_SEND;
+        if (IPC_TAG_LABEL(arg(t, REG_A1)) != FAULT_REPLY_RESUME) {
+            thread_kill(c, "by its fault handler");
+            return NULL;
+        }
+        c->state = THREAD_RUNNABLE;
+        return c;
+    }
+    uint64_t tag = arg(t, REG_A1);
+    if (check_extras(t, tag, true) != E_OK)
+        tag = IPC_TAG(IPC_TAG_LABEL(tag), 0, 0) | IPC_TAG_TRUNCATED;
+    /* Deliver as a message from t, with badge 0 replaced by status 0. */
+    uint64_t saved = arg(t, REG_A1);
+    arch_regs_set(&t->regs, REG_A1, tag);
+    t->ipc_kind = IPC_KIND_SEND;
+    deliver(t, c, 0);
+    arch_regs_set(&t->regs, REG_A1, saved);
+    c->ipc_kind = IPC_KIND_SEND;
+    c->state = THREAD_RUNNABLE;
+    return c;
+}
+
+void sys_reply(struct thread *t)
+{
+    if (!t->reply_to) {
+        set_ret(t, E_NOENT);
+        return;
+    }
+    struct thread *c = do_reply(t);
+    set_ret(t, E_OK);
+    if (c)
+        sched_enqueue(c);
+}
+
+void sys_reply_recv(struct thread *t)
+{
+    struct thread *c = do_reply(t);
+    do_recv(t, true);
+    if (!c)
+        return;
+    if (t->state == THREAD_RUNNABLE)
+        sched_enqueue(c); /* t got a message at once and keeps running */
+    else
+        switch_or_enqueue(c);
+}
+
+/* ---- notifications ---- */
+
+void notification_signal(struct notification *n, uint64_t bits)
+{
+    struct thread *w = tq_pop(&n->q);
+    if (w) {
+        w->blocked_on = NULL;
+        set_ret(w, (int64_t)((n->word | bits) & ~(1ull << 63)));
+        n->word = 0;
+        thread_wake(w);
+        return;
+    }
+    n->word |= bits;
+}
+
+void sys_signal(struct thread *t)
+{
+    struct cap *cap;
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_NOTIFICATION,
+                           RIGHT_WRITE, &cap);
+    if (err != E_OK) {
+        set_ret(t, err);
+        return;
+    }
+    notification_signal((struct notification *)cap->obj, cap->badge ? cap->badge : 1);
+    set_ret(t, E_OK);
+}
+
+void sys_wait(struct thread *t, bool blocking)
+{
+    struct cap *cap;
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_NOTIFICATION,
+                           RIGHT_READ, &cap);
+    if (err != E_OK) {
+        set_ret(t, err);
+        return;
+    }
+    struct notification *n = (struct notification *)cap->obj;
+    if (n->word || !blocking) {
+        /* Bit 63 is never delivered: results >= 0 are bits, < 0 errors. */
+        set_ret(t, (int64_t)(n->word & ~(1ull << 63)));
+        n->word = 0;
+        return;
+    }
+    t->state = THREAD_BLOCKED_NTFN;
+    t->blocked_on = n;
+    tq_push(&n->q, t);
+}

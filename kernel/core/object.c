@@ -1,0 +1,46 @@
+/* Reference counting and deferred destruction of kernel objects. */
+#include <kernel/ipc.h>
+#include <kernel/irq.h>
+#include <kernel/object.h>
+#include <kernel/panic.h>
+#include <kernel/task.h>
+#include <kernel/thread.h>
+
+static struct object *reap_list;
+
+void obj_put(struct object *o)
+{
+    if (o->refs == 0)
+        panic("object %p (type %u) released more often than taken", (void *)o, o->type);
+    if (--o->refs == 0) {
+        o->reap_next = reap_list;
+        reap_list = o;
+    }
+}
+
+void obj_reap(void)
+{
+    while (reap_list) {
+        struct object *o = reap_list;
+        reap_list = o->reap_next;
+        switch (o->type) {
+        case CAP_TASK:
+            task_destroy(container_of(o, struct task, hdr));
+            break;
+        case CAP_THREAD:
+            thread_destroy(container_of(o, struct thread, hdr));
+            break;
+        case CAP_ENDPOINT:
+            endpoint_destroy(container_of(o, struct endpoint, hdr));
+            break;
+        case CAP_NOTIFICATION:
+            notification_destroy(container_of(o, struct notification, hdr));
+            break;
+        case CAP_IRQ_HANDLER:
+            irq_handler_release(container_of(o, struct irq_handler, hdr));
+            break;
+        default:
+            panic("reaping an object of unknown type %u", o->type);
+        }
+    }
+}

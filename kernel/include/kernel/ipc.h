@@ -1,0 +1,60 @@
+/*
+ * Endpoints (synchronous rendezvous) and notifications (asynchronous bits).
+ * An endpoint's queue holds either blocked senders or blocked receivers,
+ * never both. The message of a blocked sender stays in its registers (and
+ * IPC buffer) until a receiver arrives.
+ */
+#pragma once
+
+#include <kernel/object.h>
+#include <kernel/types.h>
+
+struct thread;
+
+struct thread_queue {
+    struct thread *head, *tail;
+};
+
+enum ep_state { EP_IDLE = 0, EP_SENDERS, EP_RECEIVERS };
+
+struct endpoint {
+    struct object hdr;
+    struct thread_queue q;
+    uint8_t state; /* enum ep_state */
+};
+
+struct notification {
+    struct object hdr;
+    uint64_t word;          /* pending bits */
+    struct thread_queue q;  /* waiters */
+};
+
+void tq_push(struct thread_queue *q, struct thread *t);
+void tq_remove(struct thread_queue *q, struct thread *t);
+struct thread *tq_pop(struct thread_queue *q);
+
+WARN_UNUSED err_t endpoint_create(struct endpoint **out);
+void endpoint_destroy(struct endpoint *ep);
+WARN_UNUSED err_t notification_create(struct notification **out);
+void notification_destroy(struct notification *n);
+
+/* Removes a blocked thread from the endpoint/notification it waits on. */
+void ipc_unblock(struct thread *t);
+
+/* ORs bits into n and wakes a waiter if there is one. */
+void notification_signal(struct notification *n, uint64_t bits);
+
+/* IPC system calls, operating on the current thread `t`. Each sets t's
+ * return registers (or blocks t). */
+void sys_send(struct thread *t, bool blocking);
+void sys_recv(struct thread *t, bool blocking);
+void sys_call(struct thread *t);
+void sys_reply(struct thread *t);
+void sys_reply_recv(struct thread *t);
+void sys_signal(struct thread *t);
+void sys_wait(struct thread *t, bool blocking);
+
+/* Sends the kernel-made fault message (label, words) for thread t to ep
+ * as a call, blocking t until the handler replies. */
+void ipc_send_fault(struct thread *t, struct endpoint *ep, uint64_t badge,
+                    uint64_t label, const uint64_t words[6]);
