@@ -91,8 +91,10 @@ void cap_install(struct cap *dst, unsigned type, unsigned rights, struct object 
     dst->obj = obj;
     dst->pa = pa;
     dst->len = len;
-    if (obj)
+    if (obj) {
         obj_get(obj);
+        obj->ncaps++;
+    }
 }
 
 void cap_derive(struct cap *dst, struct cap *src, unsigned rights, uint64_t badge)
@@ -115,8 +117,11 @@ void cap_delete(struct cap *c)
     unlink_from_parent(c);
     struct object *obj = c->obj;
     memset(c, 0, sizeof(*c));
-    if (obj)
+    if (obj) {
+        if (--obj->ncaps == 0)
+            obj_last_cap_gone(obj);
         obj_put(obj);
+    }
 }
 
 uint64_t cap_revoke(struct cap *c)

@@ -18,6 +18,12 @@ void obj_put(struct object *o)
     }
 }
 
+void obj_last_cap_gone(struct object *o)
+{
+    if (o->type == CAP_THREAD)
+        thread_kill(container_of(o, struct thread, hdr), NULL);
+}
+
 void obj_reap(void)
 {
     while (reap_list) {

@@ -2,6 +2,8 @@
 #include <sys/ipc.h>
 #include <sys/mica.h>
 
+#include <mica/bootinfo.h>
+
 #define S(nr, ...) sys_raw6((nr), __VA_ARGS__)
 
 int64_t sys_debug_write(const void *buf, uint64_t len)
@@ -161,23 +163,26 @@ int64_t sys_irq_ack(handle_t handler)
     return S(SYS_IRQ_ACK, handler, 0, 0, 0, 0, 0);
 }
 
-/* The IPC buffer of the (single) calling thread. Programs with several
- * threads keep one per thread (thread-local storage arrives with newlib). */
-static struct ipc_buffer *current_ipc_buffer;
-
+/* Each thread keeps its IPC buffer address in tp, which the kernel
+ * preserves and nothing else in a program without TLS uses. */
 struct ipc_buffer *ipc_buffer(void)
 {
-    return current_ipc_buffer;
+    struct ipc_buffer *b;
+    __asm__("mv %0, tp" : "=r"(b));
+    return b;
 }
 
 void ipc_set_buffer(struct ipc_buffer *b)
 {
-    current_ipc_buffer = b;
+    __asm__ volatile("mv tp, %0" ::"r"(b));
 }
 
 void sys_start_main(uintptr_t arg);
 
 void sys_start_main(uintptr_t arg)
 {
+    /* The first thread's IPC buffer is at the fixed address the kernel
+     * (root task) or spawn_elf() (other tasks) registered. */
+    ipc_set_buffer((struct ipc_buffer *)(uintptr_t)ROOT_IPC_BUFFER_VA);
     sys_exit(main(arg));
 }

@@ -13,11 +13,17 @@
 #include <mica/caps.h>
 
 struct object {
-    uint32_t refs;
+    uint32_t refs;         /* capabilities + kernel links */
+    uint32_t ncaps;        /* capabilities alone */
     uint8_t type;          /* enum cap_type */
-    uint8_t _pad[3];
+    uint8_t _pad[7];
     struct object *reap_next;
 };
+
+/* The last capability naming o went away (o may still be referenced by
+ * the kernel). A thread with no capability left is killed: nothing could
+ * ever control it again. */
+void obj_last_cap_gone(struct object *o);
 
 static inline void obj_get(struct object *o)
 {

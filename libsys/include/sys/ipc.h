@@ -34,15 +34,26 @@ static inline int64_t ipc_call(handle_t ep, struct ipc_msg *m)
     return ipc_op(SYS_CALL, ep, m);
 }
 
+/* Receives into *m (only the handle goes in). */
+static inline int64_t ipc_op_recv(uint64_t nr, handle_t cap, struct ipc_msg *m)
+{
+    uint64_t r[8] = {cap, 0, 0, 0, 0, 0, 0, 0};
+    sys_raw8(nr, r);
+    m->tag = r[1];
+    for (int i = 0; i < IPC_WORDS; i++)
+        m->w[i] = r[2 + i];
+    return (int64_t)r[0];
+}
+
 /* Waits for a message into *m; returns the sender's badge (>= 0) or err_t. */
 static inline int64_t ipc_recv(handle_t ep, struct ipc_msg *m)
 {
-    return ipc_op(SYS_RECV, ep, m);
+    return ipc_op_recv(SYS_RECV, ep, m);
 }
 
 static inline int64_t ipc_nbrecv(handle_t ep, struct ipc_msg *m)
 {
-    return ipc_op(SYS_NBRECV, ep, m);
+    return ipc_op_recv(SYS_NBRECV, ep, m);
 }
 
 /* Replies *m to the last caller, then waits for the next message into *m;

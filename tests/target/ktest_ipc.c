@@ -1,0 +1,208 @@
+/* IPC: call/reply in one and across address spaces, badges, buffers,
+ * capability transfer, one-shot replies, dead peers, notifications. */
+#include "ktest.h"
+
+static handle_t srv_ep, srv_done;
+static volatile int64_t srv_second_reply;
+
+/* Same-space server: answers one call with w0 * 2, then tries to reply a
+ * second time (must fail), then signals srv_done. */
+static void reply_twice_server(uint64_t arg)
+{
+    (void)arg;
+    struct ipc_msg m;
+    if (ipc_recv(srv_ep, &m) < 0)
+        return;
+    m.w[0] *= 2;
+    m.tag = IPC_TAG(0, 0, 0);
+    ipc_reply(&m);
+    srv_second_reply = ipc_reply(&m);
+    ntfn_signal(srv_done);
+}
+
+static void test_same_space(void)
+{
+    kt_begin("KAPI_IPC_0001_SAME_SPACE_REPLY_ONCE");
+    srv_ep = (handle_t)sys_endpoint_create();
+    srv_done = (handle_t)sys_notification_create();
+    KT_CHECK(thread_spawn(&kt_mem, reply_twice_server, 0, 50) > 0);
+    struct ipc_msg m = {.tag = IPC_TAG(5, 0, 0), .w = {21}};
+    KT_EQ(ipc_call(srv_ep, &m), 0);
+    KT_EQ(m.w[0], 42);
+    KT_CHECK(ntfn_wait(srv_done) > 0);
+    KT_EQ(srv_second_reply, E_NOENT);
+    kt_end("KAPI_IPC_0001_SAME_SPACE_REPLY_ONCE");
+}
+
+static void test_cross_space(void)
+{
+    kt_begin("KAPI_IPC_0002_CROSS_SPACE");
+    int64_t ep = sys_endpoint_create();
+    struct spawned child;
+    /* Our own priority, so that a yield lets it finish (see the end). */
+    KT_EQ(kt_spawn_child(KT_ROLE_ECHO, (handle_t)ep, 0, 60, &child), 0);
+
+    /* Registers only. */
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {10, 20, 30, 40, 50, 60}};
+    KT_EQ(ipc_call((handle_t)ep, &m), 0);
+    KT_EQ(IPC_TAG_LABEL(m.tag), 1001);
+    KT_EQ(m.w[0], 11);
+    KT_EQ(m.w[4], 51);
+    KT_EQ(m.w[5], 0); /* unbadged */
+
+    /* Badges tell clients apart. */
+    int64_t badged = sys_cap_copy((handle_t)ep, RIGHT_WRITE, 0x4242);
+    m.tag = IPC_TAG(2, 0, 0);
+    KT_EQ(ipc_call((handle_t)badged, &m), 0);
+    KT_EQ(m.w[5], 0x4242);
+    int64_t rebadge = sys_cap_copy((handle_t)badged, RIGHT_WRITE, 0x99);
+    m.tag = IPC_TAG(2, 0, 0);
+    KT_EQ(ipc_call((handle_t)rebadge, &m), 0);
+    KT_EQ(m.w[5], 0x4242); /* a badge, once set, stays */
+
+    /* A 256-byte buffer message, reversed by the server. */
+    struct ipc_buffer *b = ipc_buffer();
+    for (int i = 0; i < 256; i++)
+        b->data[i] = (uint8_t)i;
+    m.tag = IPC_TAG(3, 256, 0);
+    KT_EQ(ipc_call((handle_t)ep, &m), 0);
+    KT_EQ(IPC_TAG_LEN(m.tag), 256);
+    KT_EQ(b->data[0], 255);
+    KT_EQ(b->data[255], 0);
+
+    /* Transfer a notification capability; the server signals it. */
+    int64_t n = sys_notification_create();
+    b->caps[0] = (handle_t)n;
+    m.tag = IPC_TAG(7, 0, 1);
+    KT_EQ(ipc_call((handle_t)ep, &m), 0);
+    KT_EQ(ntfn_poll((handle_t)n), 1);
+
+    /* Done: label 99 makes the server exit. */
+    m.tag = IPC_TAG(99, 0, 0);
+    KT_EQ(ipc_call((handle_t)ep, &m), 0);
+    KT_EQ(IPC_TAG_LABEL(m.tag), 1099);
+    sys_yield(); /* the server returns from main and exits */
+    KT_EQ(sys_thread_suspend(child.thread), E_DEAD);
+    sys_cap_delete(child.thread);
+    sys_cap_delete(child.task);
+    sys_cap_delete((handle_t)n);
+    sys_cap_delete((handle_t)rebadge);
+    sys_cap_delete((handle_t)badged);
+    sys_cap_delete((handle_t)ep);
+    kt_end("KAPI_IPC_0002_CROSS_SPACE");
+}
+
+static handle_t q_ep, q_done;
+static volatile uint64_t q_got[3];
+
+static void queue_receiver(uint64_t arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3; i++) {
+        struct ipc_msg m;
+        ipc_recv(q_ep, &m);
+        q_got[i] = m.w[0];
+    }
+    ntfn_signal(q_done);
+}
+
+static void test_send_queue(void)
+{
+    kt_begin("KAPI_IPC_0003_SEND_QUEUE");
+    q_ep = (handle_t)sys_endpoint_create();
+    q_done = (handle_t)sys_notification_create();
+    /* Lower priority than us: our sends queue up before it runs. */
+    KT_CHECK(thread_spawn(&kt_mem, queue_receiver, 0, 10) > 0);
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0)};
+    for (uint64_t i = 0; i < 3; i++) {
+        m.w[0] = 100 + i;
+        KT_EQ(ipc_send(q_ep, &m), 0);
+    }
+    KT_CHECK(ntfn_wait(q_done) > 0);
+    KT_EQ(q_got[0], 100);
+    KT_EQ(q_got[1], 101);
+    KT_EQ(q_got[2], 102);
+    kt_end("KAPI_IPC_0003_SEND_QUEUE");
+}
+
+static handle_t dp_ep, dp_done, dp_ready;
+static volatile int64_t dp_call_result = 1, dp_recv_result = 1;
+
+static void silent_server(uint64_t arg)
+{
+    (void)arg;
+    struct ipc_msg m;
+    ipc_recv(dp_ep, &m);
+    ntfn_signal(dp_ready); /* owns a reply now, and never sends it */
+    ipc_recv(dp_ep, &m);   /* blocks with the reply still owed */
+}
+
+static void dead_server_client(uint64_t arg)
+{
+    (void)arg;
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0)};
+    dp_call_result = ipc_call(dp_ep, &m);
+    ntfn_signal(dp_done);
+}
+
+static handle_t orphan_ep;
+
+static void orphan_receiver(uint64_t arg)
+{
+    (void)arg;
+    struct ipc_msg m;
+    dp_recv_result = ipc_recv(orphan_ep, &m);
+    ntfn_signal(dp_done);
+}
+
+static void test_dead_peers(void)
+{
+    kt_begin("KAPI_IPC_0004_DEAD_PEERS");
+    dp_ep = (handle_t)sys_endpoint_create();
+    dp_done = (handle_t)sys_notification_create();
+    dp_ready = (handle_t)sys_notification_create();
+    /* A server takes the call and dies before replying: the caller must
+     * get E_DEAD, not hang. */
+    int64_t srv = thread_spawn(&kt_mem, silent_server, 0, 30);
+    KT_CHECK(thread_spawn(&kt_mem, dead_server_client, 0, 30) > 0);
+    KT_CHECK(ntfn_wait(dp_ready) > 0);
+    KT_EQ(dp_call_result, 1); /* still waiting for the reply */
+    KT_EQ(sys_cap_delete((handle_t)srv), 0);
+    KT_CHECK(ntfn_wait(dp_done) > 0);
+    KT_EQ(dp_call_result, E_DEAD);
+    /* Deleting an endpoint wakes a thread blocked on it with E_DEAD. */
+    orphan_ep = (handle_t)sys_endpoint_create();
+    KT_CHECK(thread_spawn(&kt_mem, orphan_receiver, 0, 60) > 0); /* yield runs it */
+    sys_yield();
+    KT_EQ(sys_cap_delete(orphan_ep), 0);
+    KT_CHECK(ntfn_wait(dp_done) > 0);
+    KT_EQ(dp_recv_result, E_DEAD);
+    kt_end("KAPI_IPC_0004_DEAD_PEERS");
+}
+
+static void test_notifications(void)
+{
+    kt_begin("KAPI_IPC_0005_NOTIFICATION_BITS");
+    int64_t n = sys_notification_create();
+    int64_t a = sys_cap_copy((handle_t)n, RIGHT_WRITE, 0x1);
+    int64_t b = sys_cap_copy((handle_t)n, RIGHT_WRITE, 0x10);
+    KT_EQ(ntfn_signal((handle_t)a), 0);
+    KT_EQ(ntfn_signal((handle_t)b), 0);
+    KT_EQ(ntfn_signal((handle_t)b), 0);
+    KT_EQ(ntfn_wait((handle_t)n), 0x11);
+    KT_EQ(ntfn_poll((handle_t)n), 0);
+    KT_EQ(ntfn_wait((handle_t)a), E_PERM); /* waiting needs READ */
+    sys_cap_delete((handle_t)a);
+    sys_cap_delete((handle_t)b);
+    sys_cap_delete((handle_t)n);
+    kt_end("KAPI_IPC_0005_NOTIFICATION_BITS");
+}
+
+void kt_test_ipc(void)
+{
+    test_same_space();
+    test_cross_space();
+    test_send_queue();
+    test_dead_peers();
+    test_notifications();
+}
