@@ -1,6 +1,6 @@
 /*
- * IPC message format (docs/kernel-api.md, "IPC"). A message is a tag, six
- * words in registers, and optionally up to IPC_BUF_DATA_MAX bytes and
+ * IPC message format (docs/kernel-api.md, "IPC"). A message is a tag,
+ * eight words in registers (64 bytes: a2..a7, t3, t4), and optionally up to IPC_BUF_DATA_MAX bytes and
  * IPC_MAX_CAPS capabilities carried in the sender's IPC buffer.
  *
  * Tag (64 bits): label in bits 63..16 (the protocol's operation or a
@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define IPC_WORDS 6
+#define IPC_WORDS 8
 #define IPC_MAX_CAPS 4
 #define IPC_BUF_DATA_MAX 1024
 

@@ -7,7 +7,7 @@
  * < 0) and, for IPC, a1..a7. Like a function call, a syscall may clobber
  * every caller-saved register (ra, t0-t6, a0-a7); s0-s11, sp, gp and tp
  * survive. IPC messages use a0 (capability handle in, badge out), a1 (the
- * tag, include/mica/ipc.h) and a2..a7 (six message words).
+ * tag, include/mica/ipc.h) and eight message words in a2..a7, t3, t4.
  */
 #pragma once
 

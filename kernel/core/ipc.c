@@ -196,13 +196,13 @@ static void deliver(struct thread *from, struct thread *to, uint64_t badge)
     if (from->ipc_kind == IPC_KIND_FAULT) {
         arch_regs_set(r, REG_A1, IPC_TAG(from->fault_label, 0, 0));
         for (int i = 0; i < IPC_WORDS; i++)
-            arch_regs_set(r, REG_A2 + i, from->fault_words[i]);
+            arch_regs_set(r, arch_msg_reg(i), from->fault_words[i]);
         return;
     }
     uint64_t tag = arg(from, REG_A1);
     arch_regs_set(r, REG_A1, transfer_extras(from, to, tag));
     for (int i = 0; i < IPC_WORDS; i++)
-        arch_regs_set(r, REG_A2 + i, arg(from, REG_A2 + i));
+        arch_regs_set(r, arch_msg_reg(i), arg(from, arch_msg_reg(i)));
 }
 
 /* Pairs a caller (blocked in call or fault) with the server that owes it
@@ -315,7 +315,7 @@ void sys_call(struct thread *t)
 }
 
 void ipc_send_fault(struct thread *t, struct endpoint *ep, uint64_t badge,
-                    uint64_t label, const uint64_t words[6])
+                    uint64_t label, const uint64_t words[IPC_WORDS])
 {
     t->ipc_kind = IPC_KIND_FAULT;
     t->fault_label = label;

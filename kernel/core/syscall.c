@@ -126,7 +126,7 @@ void syscall_dispatch(struct thread *t)
         return;
     }
     if (t->exc_ep) {
-        uint64_t words[6] = {EXC_UNKNOWN_SYSCALL, t->regs.pc - 4, nr, 0, t->tid, 0};
+        uint64_t words[IPC_WORDS] = {EXC_UNKNOWN_SYSCALL, t->regs.pc - 4, nr, 0, t->tid};
         ipc_send_fault(t, t->exc_ep, t->exc_badge, IPC_LABEL_FAULT_EXC, words);
         return;
     }

@@ -72,7 +72,7 @@ void trap_user_exception(struct thread *t, enum exc_kind kind, uint64_t pc,
     if (kind == EXC_KIND_ILLEGAL_INSTRUCTION && arch_fpu_claim(t))
         return; /* first FP instruction: the FPU is now on, run it again */
 
-    uint64_t words[6] = {0};
+    uint64_t words[IPC_WORDS] = {0};
     bool page_fault = kind == EXC_KIND_PAGE_FAULT_FETCH ||
                       kind == EXC_KIND_PAGE_FAULT_LOAD ||
                       kind == EXC_KIND_PAGE_FAULT_STORE;

@@ -5,6 +5,7 @@
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
+#include <kernel/cpu_local.h>
 #include <kernel/klib.h>
 #include <kernel/kmem.h>
 #include <kernel/kprintf.h>
@@ -51,6 +52,7 @@ void vspace_init_kernel(const struct platform_info *plat)
     if (kmem_alloc_page(&kernel_vspace.root) != E_OK)
         panic("no page for the kernel's root page table");
     kernel_vspace.asid = 0;
+    kernel_vspace.mmu_context = arch_mmu_context(kernel_vspace.root, 0);
     struct direct_map_stats st = {0};
     for (uint32_t i = 0; i < plat->nmem; i++) {
         uint64_t dropped = memplan_direct_leaves(plat->mem[i].base,
@@ -64,6 +66,7 @@ void vspace_init_kernel(const struct platform_info *plat)
     map_device("plic", &plat->plic);
     map_device("test", &plat->test);
     arch_mmu_activate(kernel_vspace.root, kernel_vspace.asid);
+    cpu_self()->active_mmu_context = kernel_vspace.mmu_context;
     /* The boot table's global entries may be cached: drop everything. */
     arch_tlb_flush_all();
     kprintf("vm: direct map at 0x%lx: %u x 1 GiB + %u x 2 MiB leaves, "
@@ -109,28 +112,25 @@ err_t vspace_create(struct vspace *vs)
     }
     arch_mmu_init_user_root(vs->root, kernel_vspace.root);
     vs->asid = asid;
+    vs->mmu_context = arch_mmu_context(vs->root, asid);
     /* The ASID may have been used before: drop whatever the TLB kept. */
     arch_tlb_flush_asid(asid);
     return E_OK;
 }
 
-static paddr_t active_root;
-static uint16_t active_asid;
-
 void vspace_activate(const struct vspace *vs)
 {
-    if (active_root == vs->root && active_asid == vs->asid)
+    struct cpu *cpu = cpu_self();
+    if (cpu->active_mmu_context == vs->mmu_context)
         return;
     arch_mmu_activate(vs->root, vs->asid);
-    active_root = vs->root;
-    active_asid = vs->asid;
+    cpu->active_mmu_context = vs->mmu_context;
 }
 
 void vspace_destroy(struct vspace *vs)
 {
-    if (active_root == vs->root) {
+    if (cpu_self()->active_mmu_context == vs->mmu_context)
         vspace_activate(&kernel_vspace);
-    }
     arch_mmu_destroy_user(vs->root);
     arch_tlb_flush_asid(vs->asid);
     asid_used[vs->asid / 64] &= ~(1ul << (vs->asid % 64));

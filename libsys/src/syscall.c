@@ -46,8 +46,8 @@ int64_t sys_cap_grant(handle_t task, handle_t h, unsigned rights, uint64_t badge
 
 int64_t sys_cap_info(handle_t h, struct cap_info *out)
 {
-    uint64_t r[8] = {h, 0, 0, 0, 0, 0, 0, 0};
-    sys_raw8(SYS_CAP_INFO, r);
+    uint64_t r[SYS_RAW_REGS] = {h};
+    sys_raw10(SYS_CAP_INFO, r);
     if ((int64_t)r[0] < 0)
         return (int64_t)r[0];
     out->type = r[0] & 0xff;
@@ -136,8 +136,8 @@ int64_t sys_protect(handle_t task, uint64_t va, unsigned flags)
 
 int64_t sys_query(handle_t task, uint64_t va, uint64_t *pa)
 {
-    uint64_t r[8] = {task, va, 0, 0, 0, 0, 0, 0};
-    sys_raw8(SYS_QUERY, r);
+    uint64_t r[SYS_RAW_REGS] = {task, va};
+    sys_raw10(SYS_QUERY, r);
     if (pa)
         *pa = r[1];
     return (int64_t)r[0];

@@ -43,12 +43,14 @@ static void test_cross_space(void)
     KT_EQ(kt_spawn_child(KT_ROLE_ECHO, (handle_t)ep, 0, 60, &child), 0);
 
     /* Registers only. */
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {10, 20, 30, 40, 50, 60}};
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {10, 20, 30, 40, 50, 60, 70, 80}};
     KT_EQ(ipc_call((handle_t)ep, &m), 0);
     KT_EQ(IPC_TAG_LABEL(m.tag), 1001);
     KT_EQ(m.w[0], 11);
     KT_EQ(m.w[4], 51);
     KT_EQ(m.w[5], 0); /* unbadged */
+    KT_EQ(m.w[6], 70); /* all eight words travel (64 bytes in registers) */
+    KT_EQ(m.w[7], 80);
 
     /* Badges tell clients apart. */
     int64_t badged = sys_cap_copy((handle_t)ep, RIGHT_WRITE, 0x4242);

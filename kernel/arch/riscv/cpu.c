@@ -99,6 +99,11 @@ void arch_regs_init_user(struct arch_regs *regs, uint64_t pc, uint64_t sp,
     arch_regs_set(regs, REG_A0, arg0);
 }
 
+uint64_t arch_mmu_context(paddr_t root, uint16_t asid)
+{
+    return SATP_MODE_SV39 | ((uint64_t)asid << SATP_ASID_SHIFT) | (root >> PAGE_SHIFT);
+}
+
 void arch_mmu_activate(paddr_t root, uint16_t asid)
 {
     /* No flush: ASIDs keep spaces apart; an ASID is flushed when it is

@@ -9,7 +9,7 @@
  * direct-map alias of physical 0..4 GiB) and jumps to the linked (virtual)
  * addresses. kmain() then builds the real kernel map from the device tree.
  */
-#include "asm_offsets.h"
+#include <asm_offsets_gen.h>
 
 /* V R W X G A D: a global kernel leaf. */
 #define BOOT_LEAF_FLAGS 0xef

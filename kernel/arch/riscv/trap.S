@@ -10,8 +10,10 @@
  * idle loop takes interrupts; anything else is a kernel fault), a frame is
  * pushed on the current stack and the handler returns.
  */
-#include "asm_offsets.h"
+#include <asm_offsets_gen.h>
 
+/* Offset of x(n) in struct arch_regs (gpr[] first; x0 is not stored). */
+#define REG_OFF(n) (((n)-1) * 8)
 #define SAVE(r, n, base) sd r, REG_OFF(n)(base)
 #define LOAD(r, n, base) ld r, REG_OFF(n)(base)
 
@@ -86,7 +88,21 @@
 trap_vector:
     csrrw tp, sscratch, tp
     beqz tp, from_kernel
-
+#if CONFIG_IPC_FASTPATH
+    /* An ecall may clobber t1 and t2 (include/mica/syscall.h), but any
+     * other trap must preserve them: decode with t1 parked in the cpu. */
+    sd t1, CPU_SCRATCH2(tp)
+    csrr t1, scause
+    addi t1, t1, -8             /* 8: environment call from U-mode */
+    bnez t1, 1f
+    li t1, K_SYS_CALL
+    beq t0, t1, fast_call
+    li t1, K_SYS_REPLY_RECV
+    beq t0, t1, fast_reply_recv
+    j from_user
+1:  ld t1, CPU_SCRATCH2(tp)
+#endif
+from_user:
     /* From user: tp = struct cpu *, sscratch = user tp. */
     sd sp, CPU_SCRATCH(tp)
     ld sp, CPU_CUR(tp)          /* struct thread *, regs at offset 0 */
@@ -156,3 +172,207 @@ arch_enter_user:
     load_gprs_but_base a0
     LOAD(a0, 10, a0)
     sret
+
+#if CONFIG_IPC_FASTPATH
+/*
+ * IPC fastpath: register-only SYS_CALL and SYS_REPLY_RECV between threads
+ * whose partner is already waiting, switching directly to the partner.
+ *
+ * The message (a1 = tag, a2..a7, t3, t4) stays in the registers: the
+ * partner receives it without a copy. Only what must survive a syscall is
+ * saved for the thread that blocks (sp, gp, tp, s0-s11, pc); the partner
+ * gets back the same set. Every condition the slow path would treat
+ * differently sends the call there instead (checked before any change):
+ * buffer data or capabilities in the tag, a handle that is not a usable
+ * endpoint, no partner waiting, a partner of lower priority than a ready
+ * thread, a partner that owes a reply, a fault reply. On entry: tp =
+ * struct cpu, sscratch = user tp, t0 = syscall number, t1/t2 free. The
+ * checks use only t1, t2, t5, t6 and ra (all clobbered by a syscall);
+ * t0 keeps the number in case we fall back.
+ */
+
+/* Finds the capability named by a0 in the current task: \slot = its
+ * address, or branches to fast_fallback if a0 is not below nslots.
+ * \cur must hold the current thread. Uses \tmp. */
+.macro lookup_cap slot, cur, tmp
+    ld \tmp, T_TASK(\cur)
+    lwu \slot, TASK_NSLOTS(\tmp)
+    bgeu a0, \slot, fast_fallback
+    ld \tmp, TASK_SLOTS(\tmp)
+    li \slot, CAP_SIZE
+    mul \slot, a0, \slot
+    add \slot, \slot, \tmp
+.endm
+
+/* Saves the callee-saved state of thread \t (sp, gp, user tp from
+ * sscratch, s0-s11) and pc = sepc + 4. Uses ra. */
+.macro save_callee t
+    SAVE(sp, 2, \t)
+    SAVE(gp, 3, \t)
+    csrr ra, sscratch
+    SAVE(ra, 4, \t)
+    SAVE(s0, 8, \t)
+    SAVE(s1, 9, \t)
+    SAVE(s2, 18, \t)
+    SAVE(s3, 19, \t)
+    SAVE(s4, 20, \t)
+    SAVE(s5, 21, \t)
+    SAVE(s6, 22, \t)
+    SAVE(s7, 23, \t)
+    SAVE(s8, 24, \t)
+    SAVE(s9, 25, \t)
+    SAVE(s10, 26, \t)
+    SAVE(s11, 27, \t)
+    csrr ra, sepc
+    addi ra, ra, 4
+    sd ra, REGS_PC(\t)
+.endm
+
+/* Branches to fast_fallback if a thread more important than \t is ready
+ * (the scheduler would not run \t next). Uses \tmp, \tmp2. */
+.macro check_prio t, tmp, tmp2
+    ld \tmp, CPU_READY(tp)
+    lbu \tmp2, T_PRIO(\t)
+    srl \tmp, \tmp, \tmp2
+    srli \tmp, \tmp, 1        /* two shifts: prio 63 would shift by 64 */
+    bnez \tmp, fast_fallback
+.endm
+
+fast_fallback:
+    j from_user                 /* t0 still holds the syscall number */
+
+/* SYS_CALL(a0 = endpoint, a1 = tag, message) */
+fast_call:
+    li t1, 0xffff & ~(0xffff << 12) | (7 << 12)
+    and t1, a1, t1              /* buffer length or capabilities: slow path */
+    bnez t1, fast_fallback
+    ld t5, CPU_CUR(tp)          /* t5 = caller */
+    lookup_cap t1, t5, t2       /* t1 = capability slot */
+    lbu t2, CAP_TYPE(t1)
+    addi t2, t2, -K_CAP_ENDPOINT
+    bnez t2, fast_fallback
+    lbu t2, CAP_RIGHTS(t1)
+    andi t2, t2, K_RIGHT_WRITE
+    beqz t2, fast_fallback
+    ld t6, CAP_OBJ(t1)          /* t6 = endpoint */
+    lbu t2, EP_STATE(t6)
+    addi t2, t2, -K_EP_RECEIVERS
+    bnez t2, fast_fallback
+    ld t2, EP_HEAD(t6)          /* t2 = receiver */
+    ld ra, T_REPLY_TO(t2)
+    bnez ra, fast_fallback      /* it owes a reply: the slow path abandons it */
+    check_prio t2, ra, t0
+    li t0, K_SYS_CALL           /* (restored: check_prio used it) */
+
+    /* Committed. */
+    save_callee t5
+    ld ra, T_Q_NEXT(t2)         /* dequeue the receiver (the queue head) */
+    sd ra, EP_HEAD(t6)
+    bnez ra, 2f
+    sd zero, EP_TAIL(t6)
+    sb zero, EP_STATE(t6)       /* K_EP_IDLE == 0 */
+    j 3f
+2:  sd zero, T_Q_PREV(ra)
+3:  sd zero, T_Q_NEXT(t2)
+    sd zero, T_BLOCKED_ON(t2)
+    li ra, K_THREAD_RUNNABLE
+    sw ra, T_STATE(t2)
+    li ra, K_THREAD_BLOCKED_REPLY
+    sw ra, T_STATE(t5)
+    li ra, K_IPC_KIND_CALL
+    sb ra, T_IPC_KIND(t5)
+    sd t2, T_REPLY_FROM(t5)
+    sd t5, T_REPLY_TO(t2)
+    ld a0, CAP_BADGE(t1)        /* the receiver gets the badge */
+    j fast_switch
+
+/* SYS_REPLY_RECV(a0 = endpoint, a1 = tag, message) */
+fast_reply_recv:
+    li t1, 0xffff & ~(0xffff << 12) | (7 << 12)
+    and t1, a1, t1
+    bnez t1, fast_fallback
+    ld t5, CPU_CUR(tp)          /* t5 = server */
+    ld t2, T_REPLY_TO(t5)       /* t2 = caller waiting for our reply */
+    beqz t2, fast_fallback
+    lbu t1, T_IPC_KIND(t2)
+    addi t1, t1, -K_IPC_KIND_CALL
+    bnez t1, fast_fallback      /* fault replies decide resume/kill: slow path */
+    lookup_cap t1, t5, t6
+    lbu t6, CAP_TYPE(t1)
+    addi t6, t6, -K_CAP_ENDPOINT
+    bnez t6, fast_fallback
+    lbu t6, CAP_RIGHTS(t1)
+    andi t6, t6, K_RIGHT_READ
+    beqz t6, fast_fallback
+    ld t6, CAP_OBJ(t1)          /* t6 = endpoint */
+    lbu t1, EP_STATE(t6)
+    addi t1, t1, -K_EP_SENDERS
+    beqz t1, fast_fallback      /* a sender is waiting: receive it (slow path) */
+    check_prio t2, ra, t0
+    li t0, K_SYS_REPLY_RECV
+
+    /* Committed: the server waits on the endpoint, the caller runs. */
+    save_callee t5
+    sd zero, T_Q_NEXT(t5)       /* append the server to the queue */
+    ld ra, EP_TAIL(t6)
+    sd ra, T_Q_PREV(t5)
+    beqz ra, 4f
+    sd t5, T_Q_NEXT(ra)
+    j 5f
+4:  sd t5, EP_HEAD(t6)
+5:  sd t5, EP_TAIL(t6)
+    li ra, K_EP_RECEIVERS
+    sb ra, EP_STATE(t6)
+    sd t6, T_BLOCKED_ON(t5)
+    li ra, K_THREAD_BLOCKED_RECV
+    sw ra, T_STATE(t5)
+    sd zero, T_REPLY_TO(t5)
+    sd zero, T_REPLY_FROM(t2)
+    li ra, K_THREAD_RUNNABLE
+    sw ra, T_STATE(t2)
+    sb zero, T_IPC_KIND(t2)     /* K_IPC_KIND_SEND == 0 */
+    li a0, 0                    /* the call succeeded */
+    /* fall through */
+
+/* Runs thread t2 with the message registers as they are; a0 is set. */
+fast_switch:
+    sd t2, CPU_CUR(tp)
+    ld t6, T_TASK(t2)
+    ld t6, TASK_SATP(t6)
+    ld t1, CPU_SATP(tp)
+    beq t1, t6, 6f
+    csrw satp, t6               /* ASIDs: no flush needed */
+    sd t6, CPU_SATP(tp)
+6:  li t1, (3 << 13)            /* FS: on only for the FPU's owner */
+    csrc sstatus, t1
+    ld t6, CPU_FPU_OWNER(tp)
+    bne t6, t2, 7f
+    li t1, (2 << 13)
+    csrs sstatus, t1
+7:  ld t1, REGS_PC(t2)
+    csrw sepc, t1
+    csrw sscratch, tp
+    LOAD(sp, 2, t2)
+    LOAD(gp, 3, t2)
+    LOAD(s0, 8, t2)
+    LOAD(s1, 9, t2)
+    LOAD(s2, 18, t2)
+    LOAD(s3, 19, t2)
+    LOAD(s4, 20, t2)
+    LOAD(s5, 21, t2)
+    LOAD(s6, 22, t2)
+    LOAD(s7, 23, t2)
+    LOAD(s8, 24, t2)
+    LOAD(s9, 25, t2)
+    LOAD(s10, 26, t2)
+    LOAD(s11, 27, t2)
+    LOAD(tp, 4, t2)
+    /* Leave no kernel pointer in a register the user can read. */
+    li t0, 0
+    li t1, 0
+    li t2, 0
+    li t5, 0
+    li t6, 0
+    li ra, 0
+    sret
+#endif

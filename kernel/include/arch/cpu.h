@@ -41,6 +41,9 @@ NORETURN void arch_enter_user(struct thread *t);
 void arch_regs_init_user(struct arch_regs *regs, uint64_t pc, uint64_t sp,
                          uint64_t arg0);
 
+/* The value of the MMU's root register for (root, asid). */
+uint64_t arch_mmu_context(paddr_t root, uint16_t asid);
+
 /* Switches this hart to the page table `root` tagged with `asid`. */
 void arch_mmu_activate(paddr_t root, uint16_t asid);
 

@@ -15,6 +15,7 @@ struct thread;
 struct cpu {
     /* Read by trap entry (offsets asserted in arch asm_offsets.c). */
     uint64_t scratch;      /* user sp, parked during trap entry */
+    uint64_t scratch2;     /* a user register, parked while trap entry decodes */
     uint64_t kstack_top;   /* this hart's kernel stack */
     struct thread *cur;    /* thread running (or last run) on this hart */
     /* Portable state. */
@@ -22,6 +23,7 @@ struct cpu {
     bool need_resched;     /* decide who runs before returning to user */
     uint64_t ticks;        /* timer ticks taken on this hart */
     struct thread *fpu_owner; /* whose registers the FPU holds, or NULL */
+    uint64_t active_mmu_context;  /* address space this hart runs in */
     uint64_t ready_bitmap; /* bit p set: run queue p is not empty */
     struct thread *rq_head[64], *rq_tail[64];
 };

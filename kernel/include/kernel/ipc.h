@@ -57,4 +57,4 @@ void sys_wait(struct thread *t, bool blocking);
 /* Sends the kernel-made fault message (label, words) for thread t to ep
  * as a call, blocking t until the handler replies. */
 void ipc_send_fault(struct thread *t, struct endpoint *ep, uint64_t badge,
-                    uint64_t label, const uint64_t words[6]);
+                    uint64_t label, const uint64_t words[8]);

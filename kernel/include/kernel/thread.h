@@ -65,7 +65,7 @@ struct thread {
     vaddr_t ipc_buffer_va;
     /* A fault message waiting in an endpoint queue (ipc_kind FAULT). */
     uint64_t fault_label;
-    uint64_t fault_words[6];
+    uint64_t fault_words[8];
     struct endpoint *pager, *exc_ep;
     uint64_t pager_badge, exc_badge;
     char name[THREAD_NAME_MAX];

@@ -10,6 +10,7 @@ struct platform_info;
 
 struct vspace {
     paddr_t root;  /* top-level page table */
+    uint64_t mmu_context; /* the MMU root register value (satp) for this space */
     uint16_t asid;
 };
 

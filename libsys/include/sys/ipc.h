@@ -19,8 +19,9 @@ struct ipc_msg {
 
 static inline int64_t ipc_op(uint64_t nr, handle_t cap, struct ipc_msg *m)
 {
-    uint64_t r[8] = {cap, m->tag, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->w[5]};
-    sys_raw8(nr, r);
+    uint64_t r[SYS_RAW_REGS] = {cap,     m->tag,  m->w[0], m->w[1], m->w[2],
+                                m->w[3], m->w[4], m->w[5], m->w[6], m->w[7]};
+    sys_raw10(nr, r);
     m->tag = r[1];
     for (int i = 0; i < IPC_WORDS; i++)
         m->w[i] = r[2 + i];
@@ -37,8 +38,8 @@ static inline int64_t ipc_call(handle_t ep, struct ipc_msg *m)
 /* Receives into *m (only the handle goes in). */
 static inline int64_t ipc_op_recv(uint64_t nr, handle_t cap, struct ipc_msg *m)
 {
-    uint64_t r[8] = {cap, 0, 0, 0, 0, 0, 0, 0};
-    sys_raw8(nr, r);
+    uint64_t r[SYS_RAW_REGS] = {cap, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    sys_raw10(nr, r);
     m->tag = r[1];
     for (int i = 0; i < IPC_WORDS; i++)
         m->w[i] = r[2 + i];

@@ -33,6 +33,14 @@ struct arch_fpu {
 #define REG_A2 12
 #define REG_A7 17
 #define REG_T0 5
+#define REG_T3 28
+#define REG_T4 29
+
+/* Register holding IPC message word i (0..7): a2..a7, then t3, t4. */
+static inline int arch_msg_reg(int i)
+{
+    return i < 6 ? REG_A2 + i : REG_T3 + (i - 6);
+}
 
 static inline uint64_t arch_regs_get(const struct arch_regs *r, int xreg)
 {
