@@ -42,8 +42,10 @@ def kernel_symbol(nm, elf, name):
     sys.exit(f"mkbootimg: symbol {name} not found in {elf}")
 
 
-def make_ksyms(nm, elf):
-    """Text symbols sorted by address, with sizes where nm knows them."""
+def make_ksyms(nm, elf, text_start, text_end):
+    """Text symbols inside the kernel's text, sorted by address, with sizes
+    where nm knows them. (LTO leaves marker symbols at small addresses;
+    anything outside [text_start, text_end) is not code.)"""
     syms = []
     for line in run([nm, "-n", "-S", "--defined-only", elf]).splitlines():
         parts = line.split()
@@ -54,6 +56,8 @@ def make_ksyms(nm, elf):
         else:
             continue
         if kind not in "tTwW" or name.startswith(".L") or name.startswith("$"):
+            continue
+        if not text_start <= addr < text_end:
             continue
         syms.append((addr, min(size, 0xFFFFFFFF), name))
     syms.sort()
@@ -88,7 +92,8 @@ def main():
     if len(kernel_bin) > payload_off:
         sys.exit("mkbootimg: kernel binary is longer than __kernel_end says")
 
-    files = [("kernel.syms", make_ksyms(args.nm, args.kernel))]
+    text_end = kernel_symbol(args.nm, args.kernel, "__text_end")
+    files = [("kernel.syms", make_ksyms(args.nm, args.kernel, start, text_end))]
     for spec in args.file:
         name, _, path = spec.partition("=")
         if not name or not path:

@@ -107,7 +107,9 @@ static bool find_one(struct pmm *pmm, uint64_t *out)
         uint64_t word = pmm->bitmap[w];
         if (word == ~0ul)
             continue;
-        unsigned bit = (unsigned)__builtin_ctzl(~word);
+        unsigned bit = 0;
+        while (word & (1ul << bit)) /* a clear bit exists: word != ~0 */
+            bit++;
         uint64_t i = w * 64 + bit;
         if (i >= pmm->npages) /* tail bits beyond the span stay set, but be safe */
             continue;

@@ -52,10 +52,38 @@ void sched_dequeue(struct thread *t)
         cpu->ready_bitmap &= ~(1ul << p);
 }
 
+/* Index of the highest set bit of a non-zero word, by halving: the
+ * toolchain's clz is a libgcc call on cores without Zbb. */
+static int highest_bit(uint64_t b)
+{
+    int n = 0;
+    if (b >> 32) {
+        b >>= 32;
+        n += 32;
+    }
+    if (b >> 16) {
+        b >>= 16;
+        n += 16;
+    }
+    if (b >> 8) {
+        b >>= 8;
+        n += 8;
+    }
+    if (b >> 4) {
+        b >>= 4;
+        n += 4;
+    }
+    if (b >> 2) {
+        b >>= 2;
+        n += 2;
+    }
+    return n + (int)(b >> 1);
+}
+
 int sched_highest_ready(void)
 {
     uint64_t b = cpu_self()->ready_bitmap;
-    return b ? 63 - __builtin_clzl(b) : -1;
+    return b ? highest_bit(b) : -1;
 }
 
 void sched_request(void)

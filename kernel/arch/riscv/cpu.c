@@ -14,12 +14,6 @@
 
 struct cpu cpus[MAX_HARTS];
 
-struct cpu *cpu_self(void)
-{
-    struct cpu *c;
-    __asm__("mv %0, tp" : "=r"(c));
-    return c;
-}
 
 static uint64_t tick_interval;
 static uint64_t next_deadline;

@@ -192,12 +192,12 @@ arch_enter_user:
  */
 
 /* Finds the capability named by a0 in the current task: \slot = its
- * address, or branches to fast_fallback if a0 is not below nslots.
+ * address, or branches to \fail if a0 is not below nslots.
  * \cur must hold the current thread. Uses \tmp. */
-.macro lookup_cap slot, cur, tmp
+.macro lookup_cap slot, cur, tmp, fail
     ld \tmp, T_TASK(\cur)
     lwu \slot, TASK_NSLOTS(\tmp)
-    bgeu a0, \slot, fast_fallback
+    bgeu a0, \slot, \fail
     ld \tmp, TASK_SLOTS(\tmp)
     li \slot, CAP_SIZE
     mul \slot, a0, \slot
@@ -228,18 +228,40 @@ arch_enter_user:
     sd ra, REGS_PC(\t)
 .endm
 
-/* Branches to fast_fallback if a thread more important than \t is ready
- * (the scheduler would not run \t next). Uses \tmp, \tmp2. */
-.macro check_prio t, tmp, tmp2
+/* Branches to \fail if a thread more important than \t is ready (the
+ * scheduler would not run \t next). Uses \tmp, \tmp2. */
+.macro check_prio t, tmp, tmp2, fail
     ld \tmp, CPU_READY(tp)
     lbu \tmp2, T_PRIO(\t)
     srl \tmp, \tmp, \tmp2
     srli \tmp, \tmp, 1        /* two shifts: prio 63 would shift by 64 */
-    bnez \tmp, fast_fallback
+    bnez \tmp, \fail
+.endm
+
+/* Makes t2 the current thread: its address space and FPU state. Uses t1
+ * and t6. */
+.macro switch_context
+    sd t2, CPU_CUR(tp)
+    ld t6, T_TASK(t2)
+    ld t6, TASK_SATP(t6)
+    ld t1, CPU_SATP(tp)
+    beq t1, t6, 91f
+    csrw satp, t6               /* ASIDs: no flush needed */
+    sd t6, CPU_SATP(tp)
+91: li t1, (3 << 13)            /* FS: on only for the FPU's owner */
+    csrc sstatus, t1
+    ld t6, CPU_FPU_OWNER(tp)
+    bne t6, t2, 92f
+    li t1, (2 << 13)
+    csrs sstatus, t1
+92:
 .endm
 
 fast_fallback:
     j from_user                 /* t0 still holds the syscall number */
+call_fallback:
+    li t0, K_SYS_CALL           /* fast_call used t0 for its last check */
+    j from_user
 
 /* SYS_CALL(a0 = endpoint, a1 = tag, message) */
 fast_call:
@@ -247,7 +269,7 @@ fast_call:
     and t1, a1, t1              /* buffer length or capabilities: slow path */
     bnez t1, fast_fallback
     ld t5, CPU_CUR(tp)          /* t5 = caller */
-    lookup_cap t1, t5, t2       /* t1 = capability slot */
+    lookup_cap t1, t5, t2, fast_fallback /* t1 = capability slot */
     lbu t2, CAP_TYPE(t1)
     addi t2, t2, -K_CAP_ENDPOINT
     bnez t2, fast_fallback
@@ -261,8 +283,7 @@ fast_call:
     ld t2, EP_HEAD(t6)          /* t2 = receiver */
     ld ra, T_REPLY_TO(t2)
     bnez ra, fast_fallback      /* it owes a reply: the slow path abandons it */
-    check_prio t2, ra, t0
-    li t0, K_SYS_CALL           /* (restored: check_prio used it) */
+    check_prio t2, ra, t0, call_fallback
 
     /* Committed. */
     save_callee t5
@@ -296,8 +317,13 @@ fast_reply_recv:
     beqz t2, fast_fallback
     lbu t1, T_IPC_KIND(t2)
     addi t1, t1, -K_IPC_KIND_CALL
-    bnez t1, fast_fallback      /* fault replies decide resume/kill: slow path */
-    lookup_cap t1, t5, t6
+    beqz t1, 8f
+    addi t1, t1, K_IPC_KIND_CALL - K_IPC_KIND_FAULT
+    bnez t1, fast_fallback
+    srli t1, a1, 16             /* a fault reply: only "resume" is fast */
+    bnez t1, fast_fallback
+8:
+    lookup_cap t1, t5, t6, fast_fallback
     lbu t6, CAP_TYPE(t1)
     addi t6, t6, -K_CAP_ENDPOINT
     bnez t6, fast_fallback
@@ -308,8 +334,7 @@ fast_reply_recv:
     lbu t1, EP_STATE(t6)
     addi t1, t1, -K_EP_SENDERS
     beqz t1, fast_fallback      /* a sender is waiting: receive it (slow path) */
-    check_prio t2, ra, t0
-    li t0, K_SYS_REPLY_RECV
+    check_prio t2, ra, t1, fast_fallback
 
     /* Committed: the server waits on the endpoint, the caller runs. */
     save_callee t5
@@ -330,25 +355,26 @@ fast_reply_recv:
     sd zero, T_REPLY_FROM(t2)
     li ra, K_THREAD_RUNNABLE
     sw ra, T_STATE(t2)
+    lbu t1, T_IPC_KIND(t2)
     sb zero, T_IPC_KIND(t2)     /* K_IPC_KIND_SEND == 0 */
     li a0, 0                    /* the call succeeded */
-    /* fall through */
+    addi t1, t1, -K_IPC_KIND_CALL
+    beqz t1, fast_switch
+    /* A faulting thread resumes with every register as it was. */
+    switch_context
+    mv a0, t2
+    ld t1, REGS_PC(t2)
+    csrw sepc, t1
+    csrw sscratch, tp
+    LOAD(sp, 2, a0)
+    LOAD(tp, 4, a0)
+    load_gprs_but_base a0
+    LOAD(a0, 10, a0)
+    sret
 
 /* Runs thread t2 with the message registers as they are; a0 is set. */
 fast_switch:
-    sd t2, CPU_CUR(tp)
-    ld t6, T_TASK(t2)
-    ld t6, TASK_SATP(t6)
-    ld t1, CPU_SATP(tp)
-    beq t1, t6, 6f
-    csrw satp, t6               /* ASIDs: no flush needed */
-    sd t6, CPU_SATP(tp)
-6:  li t1, (3 << 13)            /* FS: on only for the FPU's owner */
-    csrc sstatus, t1
-    ld t6, CPU_FPU_OWNER(tp)
-    bne t6, t2, 7f
-    li t1, (2 << 13)
-    csrs sstatus, t1
+    switch_context
 7:  ld t1, REGS_PC(t2)
     csrw sepc, t1
     csrw sscratch, tp

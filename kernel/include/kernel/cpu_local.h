@@ -7,6 +7,8 @@
 
 #include <kernel/types.h>
 
+#include <arch_impl/percpu.h>
+
 #define KSTACK_SIZE (16 * 1024)
 #define MAX_HARTS 8
 
@@ -31,4 +33,7 @@ struct cpu {
 extern struct cpu cpus[MAX_HARTS];
 
 /* This hart's struct cpu. */
-struct cpu *cpu_self(void);
+static inline struct cpu *cpu_self(void)
+{
+    return arch_cpu_self();
+}

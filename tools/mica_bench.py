@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Runs Mica's benchmark suite and reports it.
+
+Boots the image with `mica.root=kbench` under QEMU `-icount shift=0`, where
+the guest's instret counter advances by exactly one per executed
+instruction, so every figure is a count of guest instructions, the same on
+any host. Prints a table and writes build/bench/kbench.json and
+build/bench/kbench.md.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mica_qemu  # noqa: E402
+
+LINE = re.compile(r"^BENCH (\S+) median=(\d+) min=(\d+) max=(\d+) iters=(\d+)")
+
+DESCRIPTIONS = {
+    "null_syscall": "unknown syscall number: kernel entry, dispatch, E_NOSYS, exit",
+    "ipc_call_reply_same_space": "call + reply_recv round trip, server thread in the same task, libsys C stubs",
+    "ipc_call_reply_cross_space": "call + reply_recv round trip, server in another task, libsys C stubs",
+    "ipc_call_reply_cross_space_256B_buffer": "as above with 256 bytes of IPC-buffer data each way (slow path)",
+    "ipc_call_reply_cross_space_raw": "register-only round trip, other task, message kept in registers (kernel fastpath + 8 user instructions)",
+    "fault_map_resume_4k": "page fault -> user pager maps a 4 KiB frame -> resume, timed by the faulting thread",
+    "fault_loop_no_map": "page-fault loop: fault -> pager replies resume without mapping -> same fault, timed at the pager",
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="mica bench")
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--timeout", type=float, default=600)
+    args = ap.parse_args()
+
+    image = mica_qemu.image_path(args.build)
+    cmd = mica_qemu.qemu_command(image, append="mica.root=kbench", icount=True)
+    print("bench: " + " ".join(cmd), file=sys.stderr)
+    results = []
+    start = time.time()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
+    try:
+        for raw in proc.stdout:
+            line = raw.replace("\r", "").rstrip("\n")
+            m = LINE.match(line)
+            if m:
+                name = m.group(1)
+                results.append({"name": name,
+                                "median": int(m.group(2)), "min": int(m.group(3)),
+                                "max": int(m.group(4)), "iterations": int(m.group(5)),
+                                "unit": "guest instructions",
+                                "what": DESCRIPTIONS.get(name, "")})
+                print(f"bench: [{time.time() - start:5.1f} s] {name}: median {m.group(2)}",
+                      file=sys.stderr, flush=True)
+            elif "PANIC" in line or "killed" in line:
+                print("bench: " + line, file=sys.stderr)
+            if time.time() - start > args.timeout:
+                proc.kill()
+                sys.exit(f"bench: timed out after {args.timeout:.0f} s")
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if proc.returncode != 0 or not results:
+        sys.exit(f"bench: the benchmark run failed (QEMU exit {proc.returncode}, "
+                 f"{len(results)} results)")
+
+    out_dir = os.path.join(args.build, "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    doc = {"machine": "qemu-system-riscv64 -machine virt -icount shift=0",
+           "unit": "guest instructions per operation (median, min, max)",
+           "results": results}
+    with open(os.path.join(out_dir, "kbench.json"), "w") as f:
+        json.dump(doc, f, indent=2)
+    rows = ["| benchmark | median | min | max | iterations | what it measures |",
+            "|---|---:|---:|---:|---:|---|"]
+    for r in results:
+        rows.append(f"| {r['name']} | {r['median']} | {r['min']} | {r['max']} | "
+                    f"{r['iterations']} | {r['what']} |")
+    table = "\n".join(rows)
+    with open(os.path.join(out_dir, "kbench.md"), "w") as f:
+        f.write("# Mica kernel benchmarks\n\nGuest instructions under QEMU "
+                "`-icount shift=0`.\n\n" + table + "\n")
+    print(table)
+    print(f"\nbench: wrote {out_dir}/kbench.json and kbench.md", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
