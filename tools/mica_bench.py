@@ -27,7 +27,8 @@ DESCRIPTIONS = {
     "ipc_call_reply_cross_space_256B_buffer": "as above with 256 bytes of IPC-buffer data each way (slow path)",
     "ipc_call_reply_cross_space_raw": "register-only round trip, other task, message kept in registers (kernel fastpath + 8 user instructions)",
     "fault_map_resume_4k": "page fault -> user pager maps a 4 KiB frame -> resume, timed by the faulting thread",
-    "fault_loop_no_map": "page-fault loop: fault -> pager replies resume without mapping -> same fault, timed at the pager",
+    "fault_loop_no_map": "page-fault loop: fault -> pager replies resume without mapping -> same fault, timed at the pager (C stubs)",
+    "fault_loop_no_map_raw": "the same loop with the pager's reply_recv kept in registers (kernel cost + a few user instructions)",
 }
 
 

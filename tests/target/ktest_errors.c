@@ -4,6 +4,7 @@
 
 #define KERNEL_VA 0xffffffc080200000ull
 #define UNMAPPED_VA 0x123450000ull
+#define CSPACE_MAX_SLOTS_FOR_TEST 4096 /* the kernel's CSPACE_MAX_SLOTS */
 
 static void test_bad_handles(void)
 {
@@ -210,6 +211,50 @@ static void test_pool_exhaustion(void)
     kt_end("KAPI_ERR_0006_POOL_EXHAUSTION");
 }
 
+static void spin_forever(uint64_t arg)
+{
+    (void)arg;
+    for (;;)
+        sys_yield();
+}
+
+static void test_misc_errors(void)
+{
+    kt_begin("KAPI_ERR_0007_THREADS_AND_MISC");
+    KT_EQ(sys_cap_revoke(999), E_BADH);
+    KT_EQ(sys_task_create(CSPACE_MAX_SLOTS_FOR_TEST + 1), E_INVAL);
+    /* A started thread cannot be started again; priorities are bounded by
+     * the caller's own and by PRIO_MAX. */
+    int64_t th = thread_spawn(&kt_mem, spin_forever, 0, 20);
+    KT_CHECK(th > 0);
+    KT_EQ(sys_thread_start((handle_t)th, 0x10000, 0x20000, 0), E_BUSY);
+    KT_EQ(sys_thread_set_priority((handle_t)th, 30), 0);
+    KT_EQ(sys_thread_set_priority((handle_t)th, 61), E_PERM);
+    KT_EQ(sys_thread_set_priority((handle_t)th, 64), E_INVAL);
+    /* Handlers must be endpoints that can be sent to. */
+    int64_t n = sys_notification_create();
+    KT_EQ(sys_thread_set_handlers((handle_t)th, (handle_t)n, 0), E_BADH);
+    int64_t ep = sys_endpoint_create();
+    int64_t ep_ro = sys_cap_copy((handle_t)ep, RIGHT_READ, 0);
+    KT_EQ(sys_thread_set_handlers((handle_t)th, 0, (handle_t)ep_ro), E_PERM);
+    KT_EQ(sys_thread_set_handlers((handle_t)th, (handle_t)ep, (handle_t)ep), 0);
+    KT_EQ(sys_thread_set_handlers((handle_t)th, 0, 0), 0);
+    KT_EQ(sys_cap_delete((handle_t)th), 0);
+    /* Queries outside user space; IRQ binding to something else. */
+    KT_EQ(sys_query(ROOT_HANDLE_TASK, 0xffffffc080200000ull, NULL), E_RANGE);
+    KT_EQ(sys_query(ROOT_HANDLE_TASK, 0x123456000ull, NULL), 0); /* unmapped: no flags */
+    int64_t irq = sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, 5);
+    KT_CHECK(irq > 0);
+    KT_EQ(sys_irq_bind((handle_t)irq, (handle_t)ep), E_BADH);
+    KT_EQ(sys_irq_ack((handle_t)irq), E_BUSY);
+    KT_EQ(sys_cap_delete((handle_t)irq), 0);
+    KT_CHECK(sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, 5) > 0); /* free again */
+    sys_cap_delete((handle_t)ep_ro);
+    sys_cap_delete((handle_t)ep);
+    sys_cap_delete((handle_t)n);
+    kt_end("KAPI_ERR_0007_THREADS_AND_MISC");
+}
+
 void kt_test_errors(void)
 {
     test_bad_handles();
@@ -218,4 +263,5 @@ void kt_test_errors(void)
     test_bad_messages();
     test_bad_mappings();
     test_pool_exhaustion();
+    test_misc_errors();
 }
