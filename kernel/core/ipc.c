@@ -69,13 +69,19 @@ err_t endpoint_create(struct endpoint **out)
     return E_OK;
 }
 
-void endpoint_destroy(struct endpoint *ep)
+/* Wakes every thread waiting in q with E_DEAD: its object is going away. */
+static void wake_all_dead(struct thread_queue *q)
 {
     struct thread *t;
-    while ((t = ep->q.head) != NULL) {
+    while ((t = q->head) != NULL) {
         thread_cancel_ipc(t, E_DEAD);
         thread_wake(t);
     }
+}
+
+void endpoint_destroy(struct endpoint *ep)
+{
+    wake_all_dead(&ep->q);
     kobj_free(ep, sizeof(*ep));
 }
 
@@ -91,11 +97,7 @@ err_t notification_create(struct notification **out)
 
 void notification_destroy(struct notification *n)
 {
-    struct thread *t;
-    while ((t = n->q.head) != NULL) {
-        thread_cancel_ipc(t, E_DEAD);
-        thread_wake(t);
-    }
+    wake_all_dead(&n->q);
     kobj_free(n, sizeof(*n));
 }
 
@@ -260,7 +262,29 @@ static err_t prepare_send(struct thread *t, struct endpoint **ep, struct cap **c
     return E_OK;
 }
 
-void sys_send(struct thread *t, bool blocking)
+/* Takes the first thread waiting on ep (the queue must not be empty). */
+static struct thread *ep_take_waiter(struct endpoint *ep)
+{
+    struct thread *w = tq_pop(&ep->q);
+    if (!ep->q.head)
+        ep->state = EP_IDLE;
+    w->blocked_on = NULL;
+    return w;
+}
+
+/* Queues t on ep as a sender whose message waits in its registers. */
+static void block_as_sender(struct thread *t, struct endpoint *ep, uint64_t badge,
+                            bool grant)
+{
+    t->send_badge = badge;
+    t->ipc_grant = grant;
+    block_on_endpoint(t, ep, THREAD_BLOCKED_SEND, EP_SENDERS);
+}
+
+/* SEND (kind SEND) and CALL (kind CALL): the message in t's registers goes
+ * to a waiting receiver, or t queues (unless !blocking). A call blocks for
+ * the reply and switches straight to the receiver. */
+static void do_send(struct thread *t, enum ipc_kind kind, bool blocking)
 {
     struct endpoint *ep;
     struct cap *cap;
@@ -269,49 +293,34 @@ void sys_send(struct thread *t, bool blocking)
         set_ret(t, err);
         return;
     }
-    t->ipc_kind = IPC_KIND_SEND;
+    t->ipc_kind = (uint8_t)kind;
     if (ep->state == EP_RECEIVERS) {
-        struct thread *r = tq_pop(&ep->q);
-        if (!ep->q.head)
-            ep->state = EP_IDLE;
-        r->blocked_on = NULL;
+        struct thread *r = ep_take_waiter(ep);
         deliver(t, r, cap->badge);
-        set_ret(t, E_OK);
-        thread_wake(r);
+        if (kind == IPC_KIND_CALL) {
+            link_reply(r, t);
+            switch_or_enqueue(r);
+        } else {
+            set_ret(t, E_OK);
+            thread_wake(r);
+        }
         return;
     }
     if (!blocking) {
         set_ret(t, E_AGAIN);
         return;
     }
-    t->send_badge = cap->badge;
-    t->ipc_grant = (cap->rights & RIGHT_GRANT) != 0;
-    block_on_endpoint(t, ep, THREAD_BLOCKED_SEND, EP_SENDERS);
+    block_as_sender(t, ep, cap->badge, (cap->rights & RIGHT_GRANT) != 0);
+}
+
+void sys_send(struct thread *t, bool blocking)
+{
+    do_send(t, IPC_KIND_SEND, blocking);
 }
 
 void sys_call(struct thread *t)
 {
-    struct endpoint *ep;
-    struct cap *cap;
-    err_t err = prepare_send(t, &ep, &cap);
-    if (err != E_OK) {
-        set_ret(t, err);
-        return;
-    }
-    t->ipc_kind = IPC_KIND_CALL;
-    if (ep->state == EP_RECEIVERS) {
-        struct thread *r = tq_pop(&ep->q);
-        if (!ep->q.head)
-            ep->state = EP_IDLE;
-        r->blocked_on = NULL;
-        deliver(t, r, cap->badge);
-        link_reply(r, t);
-        switch_or_enqueue(r);
-        return;
-    }
-    t->send_badge = cap->badge;
-    t->ipc_grant = (cap->rights & RIGHT_GRANT) != 0;
-    block_on_endpoint(t, ep, THREAD_BLOCKED_SEND, EP_SENDERS);
+    do_send(t, IPC_KIND_CALL, true);
 }
 
 void ipc_send_fault(struct thread *t, struct endpoint *ep, uint64_t badge,
@@ -322,18 +331,13 @@ void ipc_send_fault(struct thread *t, struct endpoint *ep, uint64_t badge,
     for (int i = 0; i < IPC_WORDS; i++)
         t->fault_words[i] = words[i];
     if (ep->state == EP_RECEIVERS) {
-        struct thread *r = tq_pop(&ep->q);
-        if (!ep->q.head)
-            ep->state = EP_IDLE;
-        r->blocked_on = NULL;
+        struct thread *r = ep_take_waiter(ep);
         deliver(t, r, badge);
         link_reply(r, t);
         switch_or_enqueue(r);
         return;
     }
-    t->send_badge = badge;
-    t->ipc_grant = false;
-    block_on_endpoint(t, ep, THREAD_BLOCKED_SEND, EP_SENDERS);
+    block_as_sender(t, ep, badge, false);
 }
 
 /* Receives on the endpoint named by a0 of t. Returns the sender that was
@@ -349,10 +353,7 @@ static void do_recv(struct thread *t, bool blocking)
     }
     struct endpoint *ep = (struct endpoint *)cap->obj;
     if (ep->state == EP_SENDERS) {
-        struct thread *s = tq_pop(&ep->q);
-        if (!ep->q.head)
-            ep->state = EP_IDLE;
-        s->blocked_on = NULL;
+        struct thread *s = ep_take_waiter(ep);
         deliver(s, t, s->send_badge);
         if (s->ipc_kind == IPC_KIND_SEND) {
             set_ret(s, E_OK);

@@ -4,6 +4,7 @@
 #include <kernel/ipc.h>
 #include <kernel/irq.h>
 #include <kernel/kprintf.h>
+#include <kernel/syscall_args.h>
 #include <kernel/syscalls.h>
 #include <kernel/task.h>
 #include <kernel/thread.h>
@@ -58,42 +59,26 @@ void irq_handler_release(struct irq_handler *h)
     h->taken = false;
 }
 
-static uint64_t arg(const struct thread *t, int n)
-{
-    return arch_regs_get(&t->regs, REG_A0 + n);
-}
-
-static void ret(struct thread *t, int64_t v)
-{
-    arch_regs_set(&t->regs, REG_A0, (uint64_t)v);
-}
-
-#define RET(t, v)       \
-    do {                \
-        ret((t), (v));  \
-        return;         \
-    } while (0)
-
 /* SYS_IRQ_GET(irq control, irq) -> handler capability. */
 void sys_irq_get(struct thread *t)
 {
     struct cap *c;
-    uint64_t irq = arg(t, 1);
+    uint64_t irq = sc_arg(t, 1);
     struct cspace *cs = &t->task->cs;
-    err_t err = cap_lookup(cs, (uint32_t)arg(t, 0), CAP_IRQ_CONTROL, 0, &c);
+    err_t err = cap_lookup(cs, (uint32_t)sc_arg(t, 0), CAP_IRQ_CONTROL, 0, &c);
     if (err != E_OK)
-        RET(t, err);
+        SC_RETURN(t, err);
     if (irq == 0 || irq > irq_lines)
-        RET(t, E_RANGE);
+        SC_RETURN(t, E_RANGE);
     if (handlers[irq].taken)
-        RET(t, E_EXIST);
+        SC_RETURN(t, E_EXIST);
     uint32_t h;
     err = cap_free_slot(cs, &h);
     if (err != E_OK)
-        RET(t, err);
+        SC_RETURN(t, err);
     handlers[irq].taken = true;
     cap_install(&cs->slots[h], CAP_IRQ_HANDLER, RIGHTS_ALL, &handlers[irq].hdr, 0, 0);
-    ret(t, h);
+    sc_ret(t, h);
 }
 
 /* SYS_IRQ_BIND(handler, notification): the IRQ signals the notification
@@ -102,11 +87,11 @@ void sys_irq_bind(struct thread *t)
 {
     struct cap *hc, *nc;
     struct cspace *cs = &t->task->cs;
-    err_t err = cap_lookup(cs, (uint32_t)arg(t, 0), CAP_IRQ_HANDLER, 0, &hc);
+    err_t err = cap_lookup(cs, (uint32_t)sc_arg(t, 0), CAP_IRQ_HANDLER, 0, &hc);
     if (err == E_OK)
-        err = cap_lookup(cs, (uint32_t)arg(t, 1), CAP_NOTIFICATION, RIGHT_WRITE, &nc);
+        err = cap_lookup(cs, (uint32_t)sc_arg(t, 1), CAP_NOTIFICATION, RIGHT_WRITE, &nc);
     if (err != E_OK)
-        RET(t, err);
+        SC_RETURN(t, err);
     struct irq_handler *h = container_of(hc->obj, struct irq_handler, hdr);
     unbind(h);
     h->ntfn = (struct notification *)nc->obj;
@@ -114,20 +99,20 @@ void sys_irq_bind(struct thread *t)
     h->bits = nc->badge ? nc->badge : 1;
     nbound++;
     arch_irq_enable(h->irq);
-    ret(t, E_OK);
+    sc_ret(t, E_OK);
 }
 
 /* SYS_IRQ_ACK(handler): the handler is done; the line may fire again. */
 void sys_irq_ack(struct thread *t)
 {
     struct cap *hc;
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, 0), CAP_IRQ_HANDLER, 0, &hc);
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)sc_arg(t, 0), CAP_IRQ_HANDLER, 0, &hc);
     if (err != E_OK)
-        RET(t, err);
+        SC_RETURN(t, err);
     struct irq_handler *h = container_of(hc->obj, struct irq_handler, hdr);
     if (!h->pending_ack)
-        RET(t, E_BUSY); /* nothing delivered since the last ack */
+        SC_RETURN(t, E_BUSY); /* nothing delivered since the last ack */
     h->pending_ack = false;
     arch_irq_complete(h->irq);
-    ret(t, E_OK);
+    sc_ret(t, E_OK);
 }

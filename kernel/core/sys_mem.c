@@ -5,28 +5,12 @@
  */
 #include <arch/mmu.h>
 #include <kernel/cap.h>
+#include <kernel/syscall_args.h>
 #include <kernel/syscalls.h>
 #include <kernel/task.h>
 #include <kernel/thread.h>
 
 #include <mica/ipc.h>
-
-static uint64_t arg(const struct thread *t, int n)
-{
-    return arch_regs_get(&t->regs, REG_A0 + n);
-}
-
-static void ret(struct thread *t, int64_t v)
-{
-    arch_regs_set(&t->regs, REG_A0, (uint64_t)v);
-}
-
-/* Sets the result and leaves the handler. */
-#define RET(t, v)       \
-    do {                \
-        ret((t), (v));  \
-        return;         \
-    } while (0)
 
 static unsigned mmu_flags_from_map(uint64_t f)
 {
@@ -81,36 +65,51 @@ static err_t check_user_range(vaddr_t va, uint64_t len)
     return E_OK;
 }
 
+/* The task (a0, with MANAGE) and user address (a1) that unmap, protect
+ * and query work on. */
+static err_t task_and_va(struct thread *t, struct task **task, vaddr_t *va)
+{
+    struct cap *tc;
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)sc_arg(t, 0), CAP_TASK, RIGHT_MANAGE, &tc);
+    if (err != E_OK)
+        return err;
+    *va = sc_arg(t, 1);
+    if (check_user_range(*va, 1) != E_OK)
+        return E_RANGE;
+    *task = (struct task *)tc->obj;
+    return E_OK;
+}
+
 /* SYS_MAP(task, va, frame, offset, flags) */
 void sys_map(struct thread *t)
 {
     struct cap *tc, *fc;
-    uint64_t va = arg(t, 1), off = arg(t, 3), flags = arg(t, 4);
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, 0), CAP_TASK, RIGHT_MANAGE, &tc);
+    uint64_t va = sc_arg(t, 1), off = sc_arg(t, 3), flags = sc_arg(t, 4);
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)sc_arg(t, 0), CAP_TASK, RIGHT_MANAGE, &tc);
     if (err == E_OK)
-        err = cap_lookup(&t->task->cs, (uint32_t)arg(t, 2), CAP_FRAME, 0, &fc);
+        err = cap_lookup(&t->task->cs, (uint32_t)sc_arg(t, 2), CAP_FRAME, 0, &fc);
     if (err != E_OK)
-        RET(t, err);
+        SC_RETURN(t, err);
     if (flags & ~(uint64_t)MAP_FLAGS_VALID)
-        RET(t, E_INVAL);
+        SC_RETURN(t, E_INVAL);
     int level = (int)((flags & MAP_SIZE_MASK) >> 8);
     if (level > MMU_LEVEL_1G)
-        RET(t, E_INVAL);
+        SC_RETURN(t, E_INVAL);
     unsigned need = ((flags & MAP_R) ? RIGHT_READ : 0) | ((flags & MAP_W) ? RIGHT_WRITE : 0) |
                     ((flags & MAP_X) ? RIGHT_EXEC : 0);
     if ((fc->rights & need) != need)
-        RET(t, E_PERM);
+        SC_RETURN(t, E_PERM);
     uint64_t size = mmu_level_size(level);
     if (!IS_ALIGNED(va, size) || !IS_ALIGNED(off, PAGE_SIZE))
-        RET(t, E_ALIGN);
+        SC_RETURN(t, E_ALIGN);
     if (off >= fc->len || size > fc->len - off)
-        RET(t, E_RANGE);
+        SC_RETURN(t, E_RANGE);
     paddr_t pa = fc->pa + off;
     if (!IS_ALIGNED(pa, size))
-        RET(t, E_ALIGN);
+        SC_RETURN(t, E_ALIGN);
     err = check_user_range(va, size);
     if (err != E_OK)
-        RET(t, err);
+        SC_RETURN(t, err);
     struct task *task = (struct task *)tc->obj;
     unsigned mflags = mmu_flags_from_map(flags);
     if (flags & MAP_REPLACE) {
@@ -123,26 +122,23 @@ void sys_map(struct thread *t)
     }
     if (err == E_OK)
         arch_tlb_flush_page(va, task->vs.asid); /* the old entry may be cached */
-    ret(t, err);
+    sc_ret(t, err);
 }
 
 /* SYS_UNMAP(task, va) */
 void sys_unmap(struct thread *t)
 {
-    struct cap *tc;
-    uint64_t va = arg(t, 1);
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, 0), CAP_TASK, RIGHT_MANAGE, &tc);
+    struct task *task;
+    vaddr_t va;
+    err_t err = task_and_va(t, &task, &va);
     if (err != E_OK)
-        RET(t, err);
-    if (check_user_range(va, 1) != E_OK)
-        RET(t, E_RANGE);
-    struct task *task = (struct task *)tc->obj;
+        SC_RETURN(t, err);
     paddr_t pa;
     int level;
     err = arch_mmu_unmap(task->vs.root, va, &pa, &level);
     if (err == E_OK)
         arch_tlb_flush_page(ALIGN_DOWN(va, mmu_level_size(level)), task->vs.asid);
-    ret(t, err);
+    sc_ret(t, err);
 }
 
 /* SYS_PROTECT(task, va, flags): R/W/X and RSW bits of the leaf at va. Only
@@ -150,72 +146,67 @@ void sys_unmap(struct thread *t)
  * adding them needs the frame capability, through SYS_MAP with MAP_REPLACE. */
 void sys_protect(struct thread *t)
 {
-    struct cap *tc;
-    uint64_t va = arg(t, 1), flags = arg(t, 2);
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, 0), CAP_TASK, RIGHT_MANAGE, &tc);
+    struct task *task;
+    vaddr_t va;
+    uint64_t flags = sc_arg(t, 2);
+    err_t err = task_and_va(t, &task, &va);
     if (err != E_OK)
-        RET(t, err);
+        SC_RETURN(t, err);
     if (flags & ~(uint64_t)(MAP_R | MAP_W | MAP_X | MAP_SW0 | MAP_SW1))
-        RET(t, E_INVAL);
-    if (check_user_range(va, 1) != E_OK)
-        RET(t, E_RANGE);
-    struct task *task = (struct task *)tc->obj;
+        SC_RETURN(t, E_INVAL);
     paddr_t pa;
     unsigned old;
     int level;
     if (arch_mmu_query(task->vs.root, va, &pa, &old, &level) != E_OK)
-        RET(t, E_NOENT);
+        SC_RETURN(t, E_NOENT);
     unsigned want = mmu_flags_from_map(flags);
     unsigned perms = MMU_READ | MMU_WRITE | MMU_EXEC;
     if ((want & perms) & ~(old & perms))
-        RET(t, E_PERM);
+        SC_RETURN(t, E_PERM);
     err = arch_mmu_protect(task->vs.root, va, want, &level);
     if (err == E_OK)
         arch_tlb_flush_page(ALIGN_DOWN(va, mmu_level_size(level)), task->vs.asid);
-    ret(t, err);
+    sc_ret(t, err);
 }
 
 /* SYS_QUERY(task, va) -> MAP_* flags | size | MAP_PRESENT, a1 = pa of va. */
 void sys_query(struct thread *t)
 {
-    struct cap *tc;
-    uint64_t va = arg(t, 1);
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, 0), CAP_TASK, RIGHT_MANAGE, &tc);
+    struct task *task;
+    vaddr_t va;
+    err_t err = task_and_va(t, &task, &va);
     if (err != E_OK)
-        RET(t, err);
-    if (check_user_range(va, 1) != E_OK)
-        RET(t, E_RANGE);
-    struct task *task = (struct task *)tc->obj;
+        SC_RETURN(t, err);
     paddr_t pa;
     unsigned m;
     int level;
     if (arch_mmu_query(task->vs.root, va, &pa, &m, &level) != E_OK || !(m & MMU_USER)) {
         arch_regs_set(&t->regs, REG_A1, 0);
-        RET(t, 0);
+        SC_RETURN(t, 0);
     }
     arch_regs_set(&t->regs, REG_A1, pa);
-    ret(t, (int64_t)map_flags_from_mmu(m, level));
+    sc_ret(t, (int64_t)map_flags_from_mmu(m, level));
 }
 
 /* SYS_FRAME_SPLIT(frame, offset) -> handle of the upper part. */
 void sys_frame_split(struct thread *t)
 {
     struct cap *fc;
-    uint64_t off = arg(t, 1);
+    uint64_t off = sc_arg(t, 1);
     struct cspace *cs = &t->task->cs;
-    err_t err = cap_lookup(cs, (uint32_t)arg(t, 0), CAP_FRAME, 0, &fc);
+    err_t err = cap_lookup(cs, (uint32_t)sc_arg(t, 0), CAP_FRAME, 0, &fc);
     if (err != E_OK)
-        RET(t, err);
+        SC_RETURN(t, err);
     if (!IS_ALIGNED(off, PAGE_SIZE))
-        RET(t, E_ALIGN);
+        SC_RETURN(t, E_ALIGN);
     if (off == 0 || off >= fc->len)
-        RET(t, E_RANGE);
+        SC_RETURN(t, E_RANGE);
     if (fc->first_child)
-        RET(t, E_BUSY); /* copies cover the whole range */
+        SC_RETURN(t, E_BUSY); /* copies cover the whole range */
     uint32_t slot;
     err = cap_free_slot(cs, &slot);
     if (err != E_OK)
-        RET(t, err);
+        SC_RETURN(t, err);
     struct cap *upper = &cs->slots[slot];
     /* The upper part is a sibling: revoking the parent reaches both. */
     if (fc->parent)
@@ -225,5 +216,5 @@ void sys_frame_split(struct thread *t)
     upper->pa = fc->pa + off;
     upper->len = fc->len - off;
     fc->len = off;
-    ret(t, slot);
+    sc_ret(t, slot);
 }
