@@ -28,6 +28,7 @@
 enum bootinfo_cap_kind {
     BI_CAP_RAM = 1,    /* free RAM: map it, split it, hand it out */
     BI_CAP_DEVICE = 2, /* device registers (uncached MMIO); irq says its line */
+    BI_CAP_BOOTIMG = 3, /* the boot image itself, read-only (servers load programs from it) */
 };
 
 struct bootinfo_cap {

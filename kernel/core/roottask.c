@@ -162,6 +162,7 @@ struct thread *roottask_create(const char *name, const void *img, paddr_t img_pa
     give_cap(CAP_IRQ_CONTROL, RIGHTS_ALL, NULL, ROOT_HANDLE_IRQ_CONTROL);
 
     kmem_carve_user_ram(kernel_pool_len, give_ram, NULL);
+    give_frame(BI_CAP_BOOTIMG, "bootimg", img_pa, img_len, 0, RIGHT_READ | RIGHT_GRANT);
     give_device("uart", &plat->uart);
     for (uint32_t i = 0; i < plat->nvirtio; i++)
         give_device("virtio-mmio", &plat->virtio[i]);

@@ -188,6 +188,31 @@ void sys_query(struct thread *t)
     sc_ret(t, (int64_t)map_flags_from_mmu(m, level));
 }
 
+/* SYS_QUERY_NEXT(task, va, end) -> flags of the first leaf in [va, end),
+ * a1 = its pa, a2 = its va; 0 when there is none. How a pager walks what
+ * is mapped (fork, munmap) without a page-by-page search. */
+void sys_query_next(struct thread *t)
+{
+    struct task *task;
+    vaddr_t va;
+    err_t err = task_and_va(t, &task, &va);
+    if (err != E_OK)
+        SC_RETURN(t, err);
+    uint64_t end = sc_arg(t, 2);
+    if (end > USER_VA_TOP)
+        end = USER_VA_TOP;
+    vaddr_t leaf_va;
+    paddr_t pa;
+    unsigned m;
+    int level;
+    if (arch_mmu_next(task->vs.root, va, end, &leaf_va, &pa, &m, &level) != E_OK ||
+        !(m & MMU_USER))
+        SC_RETURN(t, 0);
+    arch_regs_set(&t->regs, REG_A1, pa);
+    arch_regs_set(&t->regs, REG_A2, leaf_va);
+    sc_ret(t, (int64_t)map_flags_from_mmu(m, level));
+}
+
 /* SYS_FRAME_SPLIT(frame, offset) -> handle of the upper part. */
 void sys_frame_split(struct thread *t)
 {

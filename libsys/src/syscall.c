@@ -148,6 +148,18 @@ int64_t sys_frame_split(handle_t frame, uint64_t offset)
     return S(SYS_FRAME_SPLIT, frame, offset, 0, 0, 0, 0);
 }
 
+int64_t sys_query_next(handle_t task, uint64_t va, uint64_t end, uint64_t *leaf_va,
+                       uint64_t *pa)
+{
+    uint64_t r[SYS_RAW_REGS] = {task, va, end};
+    sys_raw10(SYS_QUERY_NEXT, r);
+    if (pa)
+        *pa = r[1];
+    if (leaf_va)
+        *leaf_va = r[2];
+    return (int64_t)r[0];
+}
+
 int64_t sys_irq_get(handle_t control, uint32_t irq)
 {
     return S(SYS_IRQ_GET, control, irq, 0, 0, 0, 0);

@@ -34,6 +34,20 @@ static void test_superpage_and_back(void)
     KT_EQ(p[3], 0x2222);          /* the pages are swapped */
     KT_EQ(p[512], 0x1111);
     KT_EQ(sys_map(ROOT_HANDLE_TASK, va, kt_mem.cap, (uint64_t)off, MAP_R | MAP_SIZE_2M), E_EXIST);
+    /* Walking what is mapped: the two leaves, in order, then nothing. */
+    uint64_t leaf = 0;
+    KT_EQ(sys_query_next(ROOT_HANDLE_TASK, va, va + MEGA, &leaf, &pa), MAP_PRESENT | MAP_R);
+    KT_EQ(leaf, va);
+    KT_EQ(pa, kt_mem.pa + (uint64_t)off + 0x1000);
+    KT_EQ(sys_query_next(ROOT_HANDLE_TASK, va + 1, va + MEGA, &leaf, &pa),
+          MAP_PRESENT | MAP_R); /* the leaf containing va + 1 */
+    KT_EQ(leaf, va);
+    KT_EQ(sys_query_next(ROOT_HANDLE_TASK, va + 0x1000, va + MEGA, &leaf, &pa),
+          MAP_PRESENT | MAP_R | MAP_W);
+    KT_EQ(leaf, va + 0x1000);
+    KT_EQ(sys_query_next(ROOT_HANDLE_TASK, va + 0x2000, va + MEGA, &leaf, &pa), 0);
+    KT_EQ(sys_query_next(ROOT_HANDLE_TASK, va + 0x3000, va + 0x3000, &leaf, &pa), 0); /* empty range */
+    KT_EQ(sys_query_next(ROOT_HANDLE_TASK, 0xffffffc080200000ull, ~0ull, &leaf, &pa), E_RANGE);
 
     /* Replace one leaf in place, then change permissions and RSW bits. */
     KT_EQ(sys_map(ROOT_HANDLE_TASK, va, kt_mem.cap, (uint64_t)off, MAP_R | MAP_REPLACE), 0);

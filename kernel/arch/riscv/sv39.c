@@ -264,3 +264,39 @@ void arch_mmu_destroy_user(paddr_t root)
     arch_mmu_table_free(root);
 }
 
+
+err_t arch_mmu_next(paddr_t root, vaddr_t va, vaddr_t end, vaddr_t *leaf_va, paddr_t *pa,
+                    unsigned *flags, int *level)
+{
+    /* Iterative walk: at each step find the entry for va at the deepest
+     * existing level; an empty entry lets us skip its whole range. */
+    while (va < end && sv39_va_canonical(va)) {
+        paddr_t table = root;
+        int l = SV39_LEVELS - 1;
+        for (;;) {
+            pte_t e = table_at(table)[sv39_index(va, l)];
+            uint64_t size = mmu_level_size(l);
+            vaddr_t base = ALIGN_DOWN(va, size);
+            if (!sv39_pte_valid(e)) {
+                if (base + size < base)
+                    return E_NOENT; /* top of the address space */
+                va = base + size;
+                break;
+            }
+            if (sv39_pte_is_leaf(e)) {
+                *leaf_va = base;
+                *pa = sv39_pte_pa(e);
+                *flags = sv39_flags_to_mmu(e);
+                *level = l;
+                return E_OK;
+            }
+            if (l == 0) { /* a reserved non-leaf at level 0: skip it */
+                va = base + size;
+                break;
+            }
+            table = sv39_pte_pa(e);
+            l--;
+        }
+    }
+    return E_NOENT;
+}

@@ -78,6 +78,12 @@ WARN_UNUSED err_t arch_mmu_replace(paddr_t root, vaddr_t va, paddr_t pa, int lev
  * frees it (and the tables below) so a superpage can go there. */
 bool arch_mmu_reclaim_empty(paddr_t root, vaddr_t va, int level);
 
+/* Finds the first leaf mapping an address in [va, end): its base address,
+ * pa, MMU_* flags and level. E_NOENT when there is none. Skips empty
+ * tables, so a sparse space is walked quickly. */
+WARN_UNUSED err_t arch_mmu_next(paddr_t root, vaddr_t va, vaddr_t end, vaddr_t *leaf_va,
+                                paddr_t *pa, unsigned *flags, int *level);
+
 /* Frees every user-half table below root, and root itself. */
 void arch_mmu_destroy_user(paddr_t root);
 

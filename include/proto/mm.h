@@ -1,0 +1,78 @@
+/*
+ * Protocol of mm, the memory server (docs/mm.md). mm serves one endpoint.
+ * The badge of the capability a message arrives on says who is asking:
+ * 0 = the control capability (held by root, later the process server),
+ * which creates and destroys address spaces; N > 0 = address space N
+ * (given to that space's threads), which manages only itself. Page faults
+ * of a space arrive on the same endpoint, sent by the kernel with the
+ * space's badge and label IPC_LABEL_FAULT_VM.
+ *
+ * Requests are register messages: label = enum mm_op, words as listed.
+ * Replies: label = 0 or an err_t (as a 48-bit two's complement value,
+ * read with MM_REPLY_ERR), words as listed. Unknown ops get E_NOSYS.
+ */
+#pragma once
+
+#include <stdint.h>
+
+enum mm_op {
+    /* Control (badge 0). */
+    /* w0 = boot-image program name, 8 chars packed little-endian in w0..w1
+     *      (NUL-padded, at most 15), w2 = notification handle bit to signal
+     *      when the space dies (0 = none; the notification capability is
+     *      sent as caps[0] when w2 != 0).
+     * Reply: w0 = space id, w1 = entry pc, w2 = initial sp; caps[0] = the
+     * task (MANAGE, GRANT), caps[1] = its pager endpoint (badged),
+     * caps[2] = its client endpoint (badged). The image is loaded, a
+     * stack and the IPC buffer page are mapped. Not idempotent.
+     * Errors: E_NOENT (no such program), E_INVAL (not a valid ELF),
+     * E_NOMEM, E_NOSPACE (too many spaces). */
+    MM_OP_SPACE_CREATE = 1,
+    /* w0 = space id. Frees every frame and the task. Idempotent: a second
+     * call gets E_NOENT. */
+    MM_OP_SPACE_DESTROY = 2,
+    /* Reply: w0 = free frames, w1 = frames in use, w2 = spaces,
+     * w3 = zero-fill faults, w4 = COW copies, w5 = COW re-enables,
+     * w6 = superpage faults, w7 = processes killed. (Any badge.) */
+    MM_OP_STATS = 3,
+
+    /* A space managing itself (badge N). */
+    /* w0 = address hint (0: mm picks; with MM_MAP_FIXED: exact), w1 = length,
+     * w2 = prot (MM_PROT_*), w3 = flags (MM_MAP_*). Reply w0 = address.
+     * Lazy: nothing is mapped until first touch. Errors: E_INVAL (length 0,
+     * unaligned fixed address, bad prot/flags), E_EXIST (fixed range in
+     * use), E_NOSPACE (no room). Not idempotent. */
+    MM_OP_MMAP = 10,
+    /* w0 = address, w1 = length: unmaps whole pages, splitting VMAs and
+     * superpages as needed; frames are released. Idempotent. */
+    MM_OP_MUNMAP = 11,
+    /* w0 = address, w1 = length, w2 = prot. Errors: E_NOENT (part of the
+     * range is not mapped), E_INVAL. Idempotent. */
+    MM_OP_MPROTECT = 12,
+    /* w0 = new break (0: query). Reply w0 = the break. The heap starts
+     * page aligned after the program image. Errors: E_NOMEM, E_INVAL. */
+    MM_OP_BRK = 13,
+    /* Copies the calling space copy-on-write into a new space. Reply as
+     * MM_OP_SPACE_CREATE (w1, w2 = 0: the caller starts the child's thread
+     * where it likes). Not idempotent. */
+    MM_OP_FORK = 14,
+    /* w0 = address. Reply w0 = MAP_* flags of the PTE there (the kernel's
+     * view), w1 = frame reference count (0 if none). For tests. */
+    MM_OP_PAGE_INFO = 15,
+};
+
+#define MM_PROT_R 1u
+#define MM_PROT_W 2u
+#define MM_PROT_X 4u
+
+#define MM_MAP_FIXED (1u << 0)
+#define MM_MAP_SHARED (1u << 1) /* not copied on fork: parent and child share */
+#define MM_MAP_NOSUPER (1u << 2) /* never back with 2 MiB pages */
+
+/* The label of an error reply. */
+#define MM_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)
+
+/* Where mm puts things in a space it creates. */
+#define MM_STACK_TOP 0x3fffe00000ull
+#define MM_STACK_LEN (1ull << 20)   /* lazily allocated */
+#define MM_MMAP_BASE 0x1000000000ull  /* first address mm picks for mmap */
