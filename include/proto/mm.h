@@ -76,3 +76,19 @@ enum mm_op {
 #define MM_STACK_TOP 0x3fffe00000ull
 #define MM_STACK_LEN (1ull << 20)   /* lazily allocated */
 #define MM_MMAP_BASE 0x1000000000ull  /* first address mm picks for mmap */
+
+/*
+ * Starting mm (done by root): the capabilities mm finds in its table.
+ */
+#define MM_SLOT_SELF_TASK 1 /* mm's own task (to map its window) */
+#define MM_SLOT_SERVICE 2   /* the endpoint mm serves (READ, WRITE, GRANT) */
+#define MM_SLOT_RAM 3       /* the RAM mm hands out */
+#define MM_SLOT_BOOTIMG 4   /* the boot image, read-only: programs to load */
+#define MM_TABLE_SLOTS 4096 /* mm keeps two capabilities per space */
+
+/*
+ * A space mm creates (SPACE_CREATE or FORK) is started by its creator,
+ * which grants the space's first thread these capabilities:
+ */
+#define MM_CLIENT_SLOT 1    /* the space's client endpoint to mm */
+

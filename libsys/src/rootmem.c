@@ -15,9 +15,14 @@ int64_t rootmem_init(struct rootmem *m, const struct bootinfo *info)
     }
     if (!best)
         return E_NOENT;
-    m->cap = best->handle;
-    m->pa = best->pa;
-    m->len = best->len;
+    return rootmem_init_cap(m, best->handle, best->pa, best->len);
+}
+
+int64_t rootmem_init_cap(struct rootmem *m, handle_t cap, uint64_t pa, uint64_t len)
+{
+    m->cap = cap;
+    m->pa = pa;
+    m->len = len;
     m->next = 0;
     m->window = ROOTMEM_WINDOW_VA + (m->pa & (MEGA - 1));
     /* 2 MiB leaves where the physical address allows, 4 KiB elsewhere. */

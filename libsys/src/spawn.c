@@ -39,10 +39,16 @@ static int64_t map_fresh(struct rootmem *m, handle_t task, uint64_t va, uint64_t
 int64_t spawn_elf(struct rootmem *m, const void *elf, uint64_t len, unsigned prio,
                   struct spawned *out)
 {
+    return spawn_elf_slots(m, elf, len, prio, 0, out);
+}
+
+int64_t spawn_elf_slots(struct rootmem *m, const void *elf, uint64_t len, unsigned prio,
+                        uint32_t nslots, struct spawned *out)
+{
     struct elf_image img;
     if (elf_parse(elf, len, 0x1000, ROOT_BOOTIMG_VA, &img) != E_OK)
         return E_INVAL;
-    int64_t task = sys_task_create(0);
+    int64_t task = sys_task_create(nslots);
     if (task < 0)
         return task;
     for (uint32_t i = 0; i < img.nsegments; i++) {

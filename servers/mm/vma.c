@@ -211,7 +211,8 @@ void vma_remove(struct vma_tree *t, struct vma *v)
     } else {
         /* Two children: the in-order successor s (which has no left child)
          * takes v's place in the tree. Nodes are caller memory, so links
-         * move, not contents. */
+         * move, not contents. s lies on the rebalancing path, which
+         * recomputes its height. */
         struct vma *s = leftmost(v->right);
         if (s == v->right) {
             rebalance_from = s;
@@ -227,7 +228,6 @@ void vma_remove(struct vma_tree *t, struct vma *v)
         s->left = v->left;
         v->left->parent = s;
         s->parent = parent;
-        s->height = v->height;
         replace_child(t, parent, v, s);
     }
     t->count--;

@@ -27,6 +27,9 @@ struct rootmem {
  * Returns 0 or err_t. */
 int64_t rootmem_init(struct rootmem *m, const struct bootinfo *info);
 
+/* As rootmem_init, over the given RAM capability. */
+int64_t rootmem_init_cap(struct rootmem *m, handle_t cap, uint64_t pa, uint64_t len);
+
 /* Allocates len bytes (rounded to pages) aligned to `align` (power of two,
  * >= 4096) and zeroes them; returns the offset in m->cap, or err_t. */
 int64_t rootmem_alloc(struct rootmem *m, uint64_t len, uint64_t align);

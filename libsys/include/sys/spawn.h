@@ -28,6 +28,10 @@ struct spawned {
 int64_t spawn_elf(struct rootmem *m, const void *elf, uint64_t len, unsigned prio,
                   struct spawned *out);
 
+/* As spawn_elf, with a capability table of nslots (0: the default). */
+int64_t spawn_elf_slots(struct rootmem *m, const void *elf, uint64_t len, unsigned prio,
+                        uint32_t nslots, struct spawned *out);
+
 /* Starts the spawned task's thread with a0 = arg. */
 int64_t spawn_start(const struct spawned *s, uint64_t arg);
 

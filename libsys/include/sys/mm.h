@@ -1,0 +1,49 @@
+/*
+ * Client stubs for mm, the memory server (protocol: include/proto/mm.h,
+ * docs/mm.md). A program served by mm finds its client endpoint at
+ * MM_CLIENT_SLOT. Functions return a value >= 0 or an err_t < 0.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include <mica/caps.h>
+#include <proto/mm.h>
+
+/* mmap: returns the address or an err_t. prot MM_PROT_*, flags MM_MAP_*. */
+int64_t mm_mmap(uint64_t addr, uint64_t len, unsigned prot, unsigned flags);
+int64_t mm_munmap(uint64_t addr, uint64_t len);
+int64_t mm_mprotect(uint64_t addr, uint64_t len, unsigned prot);
+/* Sets the break (0: query); returns the break. */
+int64_t mm_brk(uint64_t addr);
+/* POSIX-shaped sbrk over mm_brk: returns the old break or (void *)-1. */
+void *mm_sbrk(int64_t increment);
+
+struct mm_stats_reply {
+    uint64_t free_frames, used_frames, spaces, zero_fill, cow_copy, cow_reenable,
+        super_faults, killed;
+};
+int64_t mm_stats(handle_t ep, struct mm_stats_reply *out);
+
+/* MAP_* flags of the PTE at addr and its frame's reference count. */
+int64_t mm_page_info(uint64_t addr, uint64_t *pte, uint64_t *refs);
+
+/* A space created or forked by mm: capabilities in the caller's table. */
+struct mm_space_caps {
+    uint64_t id;
+    uint64_t entry, sp;     /* SPACE_CREATE only */
+    handle_t task, pager, client;
+};
+
+/* Control: creates a space running boot-image program `name`; the death
+ * notification (0: none) is signalled if mm kills one of its threads. */
+int64_t mm_space_create(handle_t control, const char *name, handle_t death_ntfn,
+                        struct mm_space_caps *out);
+int64_t mm_space_destroy(handle_t ep, uint64_t id);
+
+/* Forks the caller's space copy-on-write and runs fn(arg) in the child on
+ * a new thread at prio, on the unused lower half of the stack area. The
+ * child gets the client endpoint at MM_CLIENT_SLOT and `extra` (if not 0)
+ * at slot 2. Returns 0 or err_t; *out describes the child. */
+int64_t mm_fork_run(void (*fn)(uint64_t), uint64_t arg, unsigned prio, handle_t death_ntfn,
+                    handle_t extra, struct mm_space_caps *out, handle_t *thread);

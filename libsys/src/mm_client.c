@@ -1,0 +1,164 @@
+/* mm client stubs (see sys/mm.h): the only code that builds mm messages. */
+#include <sys/ipc.h>
+#include <sys/mica.h>
+#include <sys/mm.h>
+
+#include <mica/bootinfo.h>
+
+static int64_t mm_request(handle_t ep, uint64_t op, struct ipc_msg *m)
+{
+    m->tag = IPC_TAG(op, 0, IPC_TAG_NCAPS(m->tag));
+    int64_t r = ipc_call(ep, m);
+    if (r < 0)
+        return r;
+    uint64_t label = IPC_TAG_LABEL(m->tag);
+    return label ? MM_REPLY_ERR(label) : 0;
+}
+
+int64_t mm_mmap(uint64_t addr, uint64_t len, unsigned prot, unsigned flags)
+{
+    struct ipc_msg m = {.w = {addr, len, prot, flags}};
+    int64_t r = mm_request(MM_CLIENT_SLOT, MM_OP_MMAP, &m);
+    return r < 0 ? r : (int64_t)m.w[0];
+}
+
+int64_t mm_munmap(uint64_t addr, uint64_t len)
+{
+    struct ipc_msg m = {.w = {addr, len}};
+    return mm_request(MM_CLIENT_SLOT, MM_OP_MUNMAP, &m);
+}
+
+int64_t mm_mprotect(uint64_t addr, uint64_t len, unsigned prot)
+{
+    struct ipc_msg m = {.w = {addr, len, prot}};
+    return mm_request(MM_CLIENT_SLOT, MM_OP_MPROTECT, &m);
+}
+
+int64_t mm_brk(uint64_t addr)
+{
+    struct ipc_msg m = {.w = {addr}};
+    int64_t r = mm_request(MM_CLIENT_SLOT, MM_OP_BRK, &m);
+    return r < 0 ? r : (int64_t)m.w[0];
+}
+
+void *mm_sbrk(int64_t increment)
+{
+    int64_t cur = mm_brk(0);
+    if (cur < 0)
+        return (void *)-1;
+    if (increment == 0)
+        return (void *)(uintptr_t)cur;
+    int64_t r = mm_brk((uint64_t)(cur + increment));
+    return r < 0 ? (void *)-1 : (void *)(uintptr_t)cur;
+}
+
+int64_t mm_stats(handle_t ep, struct mm_stats_reply *out)
+{
+    struct ipc_msg m = {0};
+    int64_t r = mm_request(ep, MM_OP_STATS, &m);
+    if (r < 0)
+        return r;
+    out->free_frames = m.w[0];
+    out->used_frames = m.w[1];
+    out->spaces = m.w[2];
+    out->zero_fill = m.w[3];
+    out->cow_copy = m.w[4];
+    out->cow_reenable = m.w[5];
+    out->super_faults = m.w[6];
+    out->killed = m.w[7];
+    return 0;
+}
+
+int64_t mm_page_info(uint64_t addr, uint64_t *pte, uint64_t *refs)
+{
+    struct ipc_msg m = {.w = {addr}};
+    int64_t r = mm_request(MM_CLIENT_SLOT, MM_OP_PAGE_INFO, &m);
+    if (r < 0)
+        return r;
+    *pte = m.w[0];
+    *refs = m.w[1];
+    return 0;
+}
+
+/* Sends op with an optional death notification and collects the three
+ * capabilities of the new space. */
+static int64_t space_request(handle_t ep, uint64_t op, struct ipc_msg *m, handle_t death,
+                             struct mm_space_caps *out)
+{
+    struct ipc_buffer *b = ipc_buffer();
+    b->recv_caps_max = 3;
+    if (death) {
+        b->caps[0] = death;
+        m->tag = IPC_TAG(0, 0, 1);
+    }
+    int64_t r = mm_request(ep, op, m);
+    b->recv_caps_max = 0;
+    if (r < 0)
+        return r;
+    if (IPC_TAG_NCAPS(m->tag) != 3)
+        return E_NOSPACE; /* our table could not take the capabilities */
+    out->id = m->w[0];
+    out->entry = m->w[1];
+    out->sp = m->w[2];
+    out->task = b->caps[0];
+    out->pager = b->caps[1];
+    out->client = b->caps[2];
+    return 0;
+}
+
+int64_t mm_space_create(handle_t control, const char *name, handle_t death_ntfn,
+                        struct mm_space_caps *out)
+{
+    struct ipc_msg m = {0};
+    size_t n = strlen(name);
+    if (n > 16)
+        return E_RANGE;
+    memcpy(&m.w[0], name, n);
+    return space_request(control, MM_OP_SPACE_CREATE, &m, death_ntfn, out);
+}
+
+int64_t mm_space_destroy(handle_t ep, uint64_t id)
+{
+    struct ipc_msg m = {.w = {id}};
+    return mm_request(ep, MM_OP_SPACE_DESTROY, &m);
+}
+
+/* The child's first thread starts in libsys's thread_entry with this block,
+ * which the fork copies into the child like the rest of our memory. */
+struct fork_start_block {
+    void (*fn)(uint64_t);
+    uint64_t arg;
+    struct ipc_buffer *ipc;
+};
+
+static struct fork_start_block fork_block;
+void thread_entry(void);
+
+int64_t mm_fork_run(void (*fn)(uint64_t), uint64_t arg, unsigned prio, handle_t death_ntfn,
+                    handle_t extra, struct mm_space_caps *out, handle_t *thread)
+{
+    fork_block.fn = fn;
+    fork_block.arg = arg;
+    fork_block.ipc = (struct ipc_buffer *)(uintptr_t)ROOT_IPC_BUFFER_VA;
+    struct ipc_msg m = {0};
+    int64_t r = space_request(MM_CLIENT_SLOT, MM_OP_FORK, &m, death_ntfn, out);
+    if (r < 0)
+        return r;
+    int64_t th = sys_thread_create(out->task, prio);
+    if (th < 0)
+        return th;
+    if ((r = sys_thread_set_handlers((handle_t)th, out->pager, 0)) < 0 ||
+        (r = sys_thread_set_ipc_buffer((handle_t)th, ROOT_IPC_BUFFER_VA)) < 0 ||
+        (r = sys_cap_grant(out->task, out->client, RIGHTS_ALL, 0, MM_CLIENT_SLOT)) < 0)
+        return r;
+    if (extra && (r = sys_cap_grant(out->task, extra, RIGHTS_ALL, 0, 2)) < 0)
+        return r;
+    /* The lower half of the stack area is unused by us: the child's stack. */
+    uint64_t sp = MM_STACK_TOP - MM_STACK_LEN / 2;
+    r = sys_thread_start((handle_t)th, (uint64_t)(uintptr_t)thread_entry, sp,
+                         (uint64_t)(uintptr_t)&fork_block);
+    if (r < 0)
+        return r;
+    *thread = (handle_t)th;
+    return 0;
+}

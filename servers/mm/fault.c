@@ -1,0 +1,101 @@
+/*
+ * Page faults of the spaces mm serves: the decision comes from policy.c;
+ * this file carries it out (zero-fill, copy-on-write copy or re-enable) or
+ * reports the illegal access and lets the thread die.
+ */
+#include <sys/ipc.h>
+#include <sys/mica.h>
+
+#include <proto/mm.h>
+
+#include "mm.h"
+#include "policy.h"
+
+_Static_assert(POLICY_PTE_R == MAP_R && POLICY_PTE_W == MAP_W && POLICY_PTE_X == MAP_X &&
+                   POLICY_PTE_SHARE == MAP_SW0 && POLICY_PTE_READONLY == MAP_SW1 &&
+                   POLICY_PTE_PRESENT == MAP_PRESENT,
+               "policy.h mirrors the kernel's MAP_* bits");
+
+#define PAGE 4096ul
+
+static const char *access_name(unsigned access)
+{
+    return access == FAULT_ACCESS_WRITE ? "write" : access == FAULT_ACCESS_EXEC ? "execute" : "read";
+}
+
+static bool kill(struct mm_space *s, uint64_t addr, unsigned access, uint64_t pc,
+                 const char *reason)
+{
+    sys_printf("mm: killed a thread of space %u: %s at 0x%lx (pc 0x%lx): %s\n", s->id,
+               access_name(access), addr, pc, reason);
+    s->dead = true;
+    mm.stats.killed++;
+    if (s->death_ntfn)
+        (void)ntfn_signal(s->death_ntfn);
+    return false;
+}
+
+static bool zero_fill(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned access,
+                      uint64_t pc)
+{
+    uint64_t pa;
+    if (frames_alloc(&mm.frames, &pa) != E_OK)
+        return kill(s, addr, access, pc, "out of memory");
+    mm_zero_page(pa);
+    if (mm_map(s, addr & ~(PAGE - 1), pa, mm_pte_flags_for(v)) < 0) {
+        (void)frames_unref(&mm.frames, pa);
+        return kill(s, addr, access, pc, "out of kernel memory for page tables");
+    }
+    mm.stats.zero_fill++;
+    return true;
+}
+
+/* A write to a copy-on-write page: copy it, or if nobody else maps the
+ * frame any more, just make it writable again. */
+static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned access,
+                uint64_t pc, bool copy)
+{
+    uint64_t page = addr & ~(PAGE - 1), old;
+    int64_t f = sys_query(s->task, page, &old);
+    if (f <= 0 || (f & MAP_SIZE_MASK) != MAP_SIZE_4K)
+        return kill(s, addr, access, pc, "copy-on-write of a superpage (not supported yet)");
+    old &= ~(PAGE - 1);
+    unsigned flags = mm_pte_flags_for(v) | MAP_REPLACE;
+    if (!copy) {
+        if (mm_map(s, page, old, flags) < 0)
+            return kill(s, addr, access, pc, "cannot re-enable writing");
+        mm.stats.cow_reenable++;
+        return true;
+    }
+    uint64_t fresh;
+    if (frames_alloc(&mm.frames, &fresh) != E_OK)
+        return kill(s, addr, access, pc, "out of memory");
+    mm_copy_page(fresh, old);
+    if (mm_map(s, page, fresh, flags) < 0) {
+        (void)frames_unref(&mm.frames, fresh);
+        return kill(s, addr, access, pc, "cannot map the copy");
+    }
+    (void)frames_unref(&mm.frames, old);
+    mm.stats.cow_copy++;
+    return true;
+}
+
+bool mm_handle_fault(struct mm_space *s, uint64_t addr, unsigned access, uint64_t pc,
+                     uint64_t pte)
+{
+    const struct vma *v = vma_find(&s->vmas, addr);
+    unsigned refs = 0;
+    if ((pte & MAP_PRESENT) && access == FAULT_ACCESS_WRITE && (pte & MAP_SW0)) {
+        uint64_t pa;
+        if (sys_query(s->task, addr, &pa) > 0)
+            refs = frames_count(&mm.frames, pa);
+    }
+    enum fault_action a = policy_decide(v, access, pte, refs);
+    switch (a) {
+    case FAULT_ZERO_FILL: return zero_fill(s, v, addr, access, pc);
+    case FAULT_COW_COPY: return cow(s, v, addr, access, pc, true);
+    case FAULT_COW_REENABLE: return cow(s, v, addr, access, pc, false);
+    case FAULT_RETRY: return true;
+    default: return kill(s, addr, access, pc, policy_reason(a));
+    }
+}

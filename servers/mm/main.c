@@ -1,0 +1,345 @@
+/*
+ * mm, the memory server: start-up and the message loop. Messages arrive
+ * on one endpoint; the badge names the space (0 = control), the label the
+ * operation (include/proto/mm.h) or a page fault (IPC_LABEL_FAULT_VM, sent
+ * by the kernel). Every request is checked here before anything changes;
+ * a bad request gets an error reply, never a crash.
+ */
+#include <sys/ipc.h>
+#include <sys/mica.h>
+
+#include <mica/bootinfo.h>
+#include <proto/mm.h>
+
+#include "mm.h"
+
+#define PAGE 4096ul
+#define MEGA (2ul << 20)
+#define MM_WINDOW_VA 0x2000000000ull
+#define MM_BOOTIMG_VA 0x3000000000ull
+
+struct mm_state mm;
+
+static void fail(const char *what, int64_t err)
+{
+    sys_printf("mm: cannot start: %s: %s\n", what, err_name((err_t)err));
+    sys_exit(1);
+}
+
+/* Maps a frame capability of len bytes at va in mm itself, 2 MiB leaves
+ * where aligned. */
+static int64_t map_eagerly(handle_t frame, uint64_t pa, uint64_t len, uint64_t va,
+                           unsigned flags)
+{
+    for (uint64_t off = 0; off < len;) {
+        bool big = ((pa + off) % MEGA) == 0 && ((va + off) % MEGA) == 0 && len - off >= MEGA;
+        int64_t r = sys_map(MM_SLOT_SELF_TASK, va + off, frame, off,
+                            flags | (big ? MAP_SIZE_2M : MAP_SIZE_4K));
+        if (r < 0)
+            return r;
+        off += big ? MEGA : PAGE;
+    }
+    return 0;
+}
+
+static void start(void)
+{
+    struct cap_info ram, img;
+    int64_t r = sys_cap_info(MM_SLOT_RAM, &ram);
+    if (r < 0 || ram.type != CAP_FRAME)
+        fail("no RAM capability", r < 0 ? r : E_BADH);
+    r = sys_cap_info(MM_SLOT_BOOTIMG, &img);
+    if (r < 0 || img.type != CAP_FRAME)
+        fail("no boot image capability", r < 0 ? r : E_BADH);
+    mm.ram_pa = ram.pa;
+    mm.ram_len = ram.len;
+    mm.window = MM_WINDOW_VA + (ram.pa % MEGA);
+    if ((r = map_eagerly(MM_SLOT_RAM, ram.pa, ram.len, mm.window, MAP_R | MAP_W)) < 0)
+        fail("mapping RAM", r);
+    if ((r = map_eagerly(MM_SLOT_BOOTIMG, img.pa, img.len, MM_BOOTIMG_VA, MAP_R)) < 0)
+        fail("mapping the boot image", r);
+    mm.bootimg = (const uint8_t *)(uintptr_t)MM_BOOTIMG_VA;
+    mm.bootimg_len = img.len;
+
+    /* The frame pool's own bookkeeping lives at the start of its RAM. */
+    uint64_t npages = ram.len / PAGE;
+    uint64_t refs_len = (frames_refs_len(npages) + 7) & ~7ull;
+    uint64_t meta = (refs_len + frames_bitmap_len(npages) + PAGE - 1) & ~(PAGE - 1);
+    uint8_t *base = mm_page_ptr(ram.pa);
+    memset(base, 0, meta);
+    frames_init(&mm.frames, ram.pa, npages, (uint16_t *)base, (uint64_t *)(base + refs_len));
+    frames_reserve(&mm.frames, ram.pa, meta);
+    ipc_buffer()->recv_caps_max = 1;
+    sys_printf("mm: serving %lu MiB (%lu frames free)\n", ram.len >> 20,
+               frames_free_count(&mm.frames));
+}
+
+/* ---- requests ---- */
+
+struct request {
+    int64_t badge;
+    struct ipc_msg *m;
+};
+
+static void reply_err(struct ipc_msg *m, err_t err)
+{
+    m->tag = IPC_TAG((uint64_t)(int64_t)err & 0xffffffffffffull, 0, 0);
+}
+
+static void reply_ok(struct ipc_msg *m)
+{
+    m->tag = IPC_TAG(0, 0, 0);
+}
+
+/* Answers with the new space's capabilities (task, pager, client). */
+static void reply_space(struct ipc_msg *m, const struct mm_space *s, uint64_t entry,
+                        uint64_t sp)
+{
+    struct ipc_buffer *b = ipc_buffer();
+    b->caps[0] = s->task;
+    b->caps[1] = s->pager_ep;
+    b->caps[2] = s->client_ep;
+    m->tag = IPC_TAG(0, 0, 3);
+    m->w[0] = s->id;
+    m->w[1] = entry;
+    m->w[2] = sp;
+}
+
+/* The notification capability that came with a request, kept for reports
+ * of the space's death. */
+static void take_death_ntfn(struct ipc_msg *m, struct mm_space *s)
+{
+    if (IPC_TAG_NCAPS(m->tag) >= 1 && !(m->tag & IPC_TAG_TRUNCATED))
+        s->death_ntfn = ipc_buffer()->caps[0];
+}
+
+static void op_space_create(struct request *q)
+{
+    struct ipc_msg *m = q->m;
+    char name[17];
+    memcpy(name, &m->w[0], 16);
+    name[16] = '\0';
+    struct mm_space *s;
+    uint64_t entry, sp;
+    err_t err = mm_space_create(name, 0, &s, &entry, &sp);
+    if (err != E_OK)
+        return reply_err(m, err);
+    take_death_ntfn(m, s);
+    reply_space(m, s, entry, sp);
+}
+
+static void op_space_destroy(struct request *q)
+{
+    struct mm_space *s = mm_space_get(q->m->w[0]);
+    /* Control may destroy any space; a space only those it forked. */
+    if (!s || (q->badge != 0 && s->parent != (uint64_t)q->badge))
+        return reply_err(q->m, E_NOENT);
+    mm_space_destroy(s);
+    reply_ok(q->m);
+}
+
+static void op_stats(struct request *q)
+{
+    struct ipc_msg *m = q->m;
+    uint32_t spaces = 0;
+    for (uint32_t i = 0; i < MM_MAX_SPACES; i++)
+        spaces += mm.spaces[i].used;
+    reply_ok(m);
+    m->w[0] = frames_free_count(&mm.frames);
+    m->w[1] = mm.frames.npages - frames_free_count(&mm.frames);
+    m->w[2] = spaces;
+    m->w[3] = mm.stats.zero_fill;
+    m->w[4] = mm.stats.cow_copy;
+    m->w[5] = mm.stats.cow_reenable;
+    m->w[6] = mm.stats.super_faults;
+    m->w[7] = mm.stats.killed;
+}
+
+static bool page_aligned(uint64_t x)
+{
+    return (x & (PAGE - 1)) == 0;
+}
+
+/* [addr, addr + len) as whole pages inside a space's user range. */
+static err_t user_range(uint64_t addr, uint64_t len, uint64_t *start, uint64_t *end)
+{
+    if (len == 0 || !page_aligned(addr) || addr + len < addr)
+        return E_INVAL;
+    *start = addr;
+    *end = (addr + len + PAGE - 1) & ~(PAGE - 1);
+    if (*end < *start || *start < PAGE || *end > MM_STACK_TOP)
+        return E_INVAL;
+    return E_OK;
+}
+
+static void op_mmap(struct request *q, struct mm_space *s)
+{
+    struct ipc_msg *m = q->m;
+    uint64_t hint = m->w[0], len = m->w[1], prot = m->w[2], flags = m->w[3];
+    if (len == 0 || len > (1ull << 38) || prot & ~7ull ||
+        flags & ~(uint64_t)(MM_MAP_FIXED | MM_MAP_SHARED | MM_MAP_NOSUPER))
+        return reply_err(m, E_INVAL);
+    len = (len + PAGE - 1) & ~(PAGE - 1);
+    uint64_t addr;
+    if (flags & MM_MAP_FIXED) {
+        uint64_t start, end;
+        err_t err = user_range(hint, len, &start, &end);
+        if (err != E_OK)
+            return reply_err(m, err);
+        if (!vma_range_free(&s->vmas, start, end))
+            return reply_err(m, E_EXIST);
+        addr = start;
+    } else if (vma_find_gap(&s->vmas, len, PAGE, MM_MMAP_BASE, MM_STACK_TOP - MM_STACK_LEN,
+                            &addr) != E_OK) {
+        return reply_err(m, E_NOSPACE);
+    }
+    struct vma *v = mm_vma_alloc();
+    if (!v)
+        return reply_err(m, E_NOMEM);
+    v->start = addr;
+    v->end = addr + len;
+    v->backing_off = addr; /* anonymous: offsets equal addresses, so neighbours merge */
+    v->prot = (uint32_t)prot;
+    v->flags = (flags & MM_MAP_SHARED) ? VMA_F_SHARED : 0;
+    if (vma_insert(&s->vmas, v) != E_OK) {
+        mm_vma_free(v);
+        return reply_err(m, E_EXIST);
+    }
+    reply_ok(m);
+    m->w[0] = addr;
+}
+
+static void op_munmap(struct request *q, struct mm_space *s)
+{
+    uint64_t start, end;
+    err_t err = user_range(q->m->w[0], q->m->w[1], &start, &end);
+    if (err == E_OK)
+        err = mm_unmap_range(s, start, end);
+    if (err != E_OK)
+        return reply_err(q->m, err);
+    reply_ok(q->m);
+}
+
+static void op_mprotect(struct request *q, struct mm_space *s)
+{
+    uint64_t start, end;
+    uint64_t prot = q->m->w[2];
+    err_t err = prot & ~7ull ? E_INVAL : user_range(q->m->w[0], q->m->w[1], &start, &end);
+    if (err == E_OK)
+        err = mm_protect_range(s, start, end, (unsigned)prot);
+    if (err != E_OK)
+        return reply_err(q->m, err);
+    reply_ok(q->m);
+}
+
+static void op_brk(struct request *q, struct mm_space *s)
+{
+    struct ipc_msg *m = q->m;
+    uint64_t want = m->w[0];
+    if (want == 0) {
+        reply_ok(m);
+        m->w[0] = s->brk;
+        return;
+    }
+    if (want < s->brk_base || want > MM_MMAP_BASE)
+        return reply_err(m, E_INVAL);
+    uint64_t old_end = (s->brk + PAGE - 1) & ~(PAGE - 1);
+    uint64_t new_end = (want + PAGE - 1) & ~(PAGE - 1);
+    if (new_end > old_end) {
+        if (!vma_range_free(&s->vmas, old_end, new_end))
+            return reply_err(m, E_NOMEM);
+        struct vma *v = mm_vma_alloc();
+        if (!v)
+            return reply_err(m, E_NOMEM);
+        v->start = old_end;
+        v->end = new_end;
+        v->backing_off = old_end;
+        v->prot = VMA_PROT_R | VMA_PROT_W;
+        v->flags = VMA_F_HEAP;
+        if (vma_insert(&s->vmas, v) != E_OK) {
+            mm_vma_free(v);
+            return reply_err(m, E_NOMEM);
+        }
+        (void)vma_merge_around(&s->vmas, v, mm_vma_release_cb, NULL);
+    } else if (new_end < old_end) {
+        err_t err = mm_unmap_range(s, new_end, old_end);
+        if (err != E_OK)
+            return reply_err(m, err);
+    }
+    s->brk = want;
+    reply_ok(m);
+    m->w[0] = want;
+}
+
+static void op_fork(struct request *q, struct mm_space *s)
+{
+    struct mm_space *c;
+    err_t err = mm_space_fork(s, &c);
+    if (err != E_OK)
+        return reply_err(q->m, err);
+    take_death_ntfn(q->m, c);
+    reply_space(q->m, c, 0, 0);
+}
+
+static void op_page_info(struct request *q, struct mm_space *s)
+{
+    uint64_t pa = 0;
+    int64_t f = sys_query(s->task, q->m->w[0], &pa);
+    if (f < 0)
+        return reply_err(q->m, (err_t)f);
+    reply_ok(q->m);
+    q->m->w[0] = (uint64_t)f;
+    q->m->w[1] = f > 0 ? frames_count(&mm.frames, pa) : 0;
+}
+
+static void handle_fault(struct request *q, struct mm_space *s)
+{
+    struct ipc_msg *m = q->m;
+    bool resume = !s->dead && mm_handle_fault(s, m->w[FAULT_W_ADDR], (unsigned)m->w[FAULT_W_ACCESS],
+                                              m->w[FAULT_W_PC], m->w[FAULT_W_PTE]);
+    m->tag = IPC_TAG(resume ? FAULT_REPLY_RESUME : FAULT_REPLY_KILL, 0, 0);
+}
+
+/* Dispatch: control ops need badge 0; space ops a live space. */
+static void dispatch(struct request *q)
+{
+    struct ipc_msg *m = q->m;
+    uint64_t label = IPC_TAG_LABEL(m->tag);
+    struct mm_space *s = q->badge > 0 ? mm_space_get((uint64_t)q->badge) : NULL;
+    if (label == IPC_LABEL_FAULT_VM && s)
+        return handle_fault(q, s);
+    switch (label) {
+    case MM_OP_SPACE_CREATE:
+        return q->badge == 0 ? op_space_create(q) : reply_err(m, E_PERM);
+    case MM_OP_SPACE_DESTROY: return op_space_destroy(q);
+    case MM_OP_STATS: return op_stats(q);
+    }
+    if (!s)
+        return reply_err(m, q->badge == 0 ? E_PERM : E_DEAD);
+    switch (label) {
+    case MM_OP_MMAP: return op_mmap(q, s);
+    case MM_OP_MUNMAP: return op_munmap(q, s);
+    case MM_OP_MPROTECT: return op_mprotect(q, s);
+    case MM_OP_BRK: return op_brk(q, s);
+    case MM_OP_FORK: return op_fork(q, s);
+    case MM_OP_PAGE_INFO: return op_page_info(q, s);
+    default: return reply_err(m, E_NOSYS);
+    }
+}
+
+int main(uintptr_t arg)
+{
+    (void)arg;
+    start();
+    struct ipc_msg m;
+    int64_t badge = ipc_recv(MM_SLOT_SERVICE, &m);
+    for (;;) {
+        struct request q = {.badge = badge, .m = &m};
+        if (badge >= 0) {
+            dispatch(&q);
+        } else {
+            reply_err(&m, E_INVAL);
+        }
+        badge = ipc_reply_recv(MM_SLOT_SERVICE, &m);
+    }
+}

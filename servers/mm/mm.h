@@ -1,0 +1,87 @@
+/*
+ * mm's internal state: the address spaces it serves, its frame pool and
+ * the window through which it reads and writes frames. Only main.c touches
+ * messages; the other files act on this state.
+ *
+ * Invariant: every frame mapped in a space (4 KiB pages, and each page of
+ * a 2 MiB leaf) holds one reference per mapping; a frame's count is the
+ * number of spaces mapping it, so frames_free_count() returns to its
+ * starting value once every space is destroyed.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mica/caps.h>
+#include <mica/err.h>
+
+#include "frames.h"
+#include "vma.h"
+
+#define MM_MAX_SPACES 256
+#define MM_MAX_VMAS 16384
+
+struct mm_space {
+    bool used;
+    bool dead;              /* a thread was killed; waits for destroy */
+    uint32_t id;            /* badge of its endpoints, index + 1 */
+    uint32_t parent;        /* space that forked it (0: created by control) */
+    handle_t task;          /* mm's capability to the task */
+    handle_t pager_ep;      /* badged copies mm keeps until destroy */
+    handle_t client_ep;
+    handle_t death_ntfn;    /* signalled when a thread is killed (0: none) */
+    uint64_t brk_base, brk;
+    struct vma_tree vmas;
+};
+
+struct mm_stats {
+    uint64_t zero_fill, cow_copy, cow_reenable, super_faults, killed;
+};
+
+struct mm_state {
+    struct frame_pool frames;
+    uint64_t ram_pa, ram_len;  /* the RAM capability */
+    uint64_t window;           /* where offset 0 of the RAM is mapped in mm */
+    const uint8_t *bootimg;    /* the boot image, mapped read-only */
+    uint64_t bootimg_len;
+    struct mm_space spaces[MM_MAX_SPACES];
+    struct mm_stats stats;
+};
+
+extern struct mm_state mm;
+
+/* ---- frames (pages.c) ---- */
+static inline void *mm_page_ptr(uint64_t pa)
+{
+    return (void *)(uintptr_t)(mm.window + (pa - mm.ram_pa));
+}
+void mm_zero_page(uint64_t pa);
+void mm_copy_page(uint64_t dst_pa, uint64_t src_pa);
+/* Maps the pool frame pa into space s at va with MAP_* flags. */
+int64_t mm_map(struct mm_space *s, uint64_t va, uint64_t pa, unsigned map_flags);
+/* MAP_* flags for a private page of a VMA, before any sharing. */
+unsigned mm_pte_flags_for(const struct vma *v);
+/* Drops one reference of every pool page mapped by a leaf. */
+void mm_unref_leaf(uint64_t pa, uint64_t flags);
+/* Allocates a VMA node (NULL when exhausted) / frees one. */
+struct vma *mm_vma_alloc(void);
+void mm_vma_free(struct vma *v);
+void mm_vma_release_cb(void *ctx, struct vma *v);
+
+/* ---- spaces (space.c) ---- */
+struct mm_space *mm_space_get(uint64_t id);
+/* Creates a space running boot-image program `name`. */
+err_t mm_space_create(const char *name, uint32_t parent, struct mm_space **out,
+                      uint64_t *entry, uint64_t *sp);
+err_t mm_space_fork(struct mm_space *parent, struct mm_space **out);
+void mm_space_destroy(struct mm_space *s);
+/* Unmaps [start, end) of s, releasing frames; splits VMAs and leaves. */
+err_t mm_unmap_range(struct mm_space *s, uint64_t start, uint64_t end);
+err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigned prot);
+
+/* ---- faults (fault.c) ---- */
+/* Handles a page fault; returns true to resume the thread, false to kill it
+ * (the report is printed and the space marked dead). */
+bool mm_handle_fault(struct mm_space *s, uint64_t addr, unsigned access, uint64_t pc,
+                     uint64_t pte);

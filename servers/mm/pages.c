@@ -1,0 +1,107 @@
+/*
+ * Frame contents and mappings: zeroing and copying pages through mm's
+ * window onto its RAM, installing PTEs in client spaces, and the VMA node
+ * pool. mm maps all of its memory eagerly at start, so none of this faults.
+ */
+#include <sys/mica.h>
+
+#include <proto/mm.h>
+
+#include "mm.h"
+
+#define PAGE 4096ul
+#define MEGA (2ul << 20)
+
+void mm_zero_page(uint64_t pa)
+{
+    /* Eight stores per iteration: zeroing dominates a zero-fill fault. */
+    uint64_t *p = mm_page_ptr(pa);
+    for (int i = 0; i < 512; i += 8) {
+        p[i] = 0;
+        p[i + 1] = 0;
+        p[i + 2] = 0;
+        p[i + 3] = 0;
+        p[i + 4] = 0;
+        p[i + 5] = 0;
+        p[i + 6] = 0;
+        p[i + 7] = 0;
+    }
+}
+
+void mm_copy_page(uint64_t dst_pa, uint64_t src_pa)
+{
+    uint64_t *d = mm_page_ptr(dst_pa);
+    const uint64_t *s = mm_page_ptr(src_pa);
+    for (int i = 0; i < 512; i += 4) {
+        d[i] = s[i];
+        d[i + 1] = s[i + 1];
+        d[i + 2] = s[i + 2];
+        d[i + 3] = s[i + 3];
+    }
+}
+
+int64_t mm_map(struct mm_space *s, uint64_t va, uint64_t pa, unsigned map_flags)
+{
+    return sys_map(s->task, va, MM_SLOT_RAM, pa - mm.ram_pa, map_flags);
+}
+
+unsigned mm_pte_flags_for(const struct vma *v)
+{
+    unsigned f = 0;
+    if (v->prot & VMA_PROT_R)
+        f |= MAP_R;
+    if (v->prot & VMA_PROT_W)
+        f |= MAP_R | MAP_W;
+    if (v->prot & VMA_PROT_X)
+        f |= MAP_X;
+    if (!(v->prot & VMA_PROT_W))
+        f |= MAP_SW1; /* READONLY: read-only in its own right */
+    if (!(f & (MAP_R | MAP_X)))
+        f |= MAP_R; /* PROT_NONE cannot be a PTE; such VMAs never map (policy) */
+    return f;
+}
+
+void mm_unref_leaf(uint64_t pa, uint64_t flags)
+{
+    uint64_t npages = (flags & MAP_SIZE_MASK) == MAP_SIZE_2M ? 512 : 1;
+    for (uint64_t i = 0; i < npages; i++) {
+        int32_t r = frames_unref(&mm.frames, pa + i * PAGE);
+        if (r < 0)
+            sys_printf("mm: BUG: unref of frame 0x%lx: %s\n", pa + i * PAGE,
+                       err_name((err_t)r));
+    }
+}
+
+/* VMA nodes: a free list threaded through a static array. */
+static struct vma vma_pool[MM_MAX_VMAS];
+static struct vma *vma_free_list;
+static bool vma_pool_ready;
+
+struct vma *mm_vma_alloc(void)
+{
+    if (!vma_pool_ready) {
+        for (int i = MM_MAX_VMAS - 1; i >= 0; i--) {
+            vma_pool[i].left = vma_free_list;
+            vma_free_list = &vma_pool[i];
+        }
+        vma_pool_ready = true;
+    }
+    struct vma *v = vma_free_list;
+    if (v) {
+        vma_free_list = v->left;
+        memset(v, 0, sizeof(*v));
+    }
+    return v;
+}
+
+void mm_vma_free(struct vma *v)
+{
+    v->left = vma_free_list;
+    vma_free_list = v;
+}
+
+void mm_vma_release_cb(void *ctx, struct vma *v)
+{
+    (void)ctx;
+    mm_vma_free(v);
+}

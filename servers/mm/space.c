@@ -1,0 +1,411 @@
+/*
+ * Address spaces: creating one from a boot-image program, forking one
+ * copy-on-write, destroying one, and unmapping or re-protecting a range.
+ * Walks of what is mapped use SYS_QUERY_NEXT, so a sparse 1 GiB mapping
+ * costs nothing for its untouched pages.
+ */
+#include <kernel/elf.h>
+#include <sys/mica.h>
+
+#include <mica/bootimg.h>
+#include <mica/bootinfo.h>
+#include <proto/mm.h>
+
+#include "mm.h"
+
+#define PAGE 4096ul
+#define MEGA (2ul << 20)
+#define USER_FIRST 0x1000ull       /* lowest user address the kernel accepts */
+#define USER_TOP 0x4000000000ull   /* end of user space (Sv39 lower half) */
+
+struct mm_space *mm_space_get(uint64_t id)
+{
+    if (id == 0 || id > MM_MAX_SPACES || !mm.spaces[id - 1].used)
+        return NULL;
+    return &mm.spaces[id - 1];
+}
+
+static struct mm_space *space_alloc(void)
+{
+    for (uint32_t i = 0; i < MM_MAX_SPACES; i++) {
+        struct mm_space *s = &mm.spaces[i];
+        if (!s->used) {
+            memset(s, 0, sizeof(*s));
+            s->used = true;
+            s->id = i + 1;
+            vma_tree_init(&s->vmas);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* The task and the two badged endpoints of a new space. */
+static err_t space_caps(struct mm_space *s)
+{
+    int64_t task = sys_task_create(0);
+    if (task < 0)
+        return (err_t)task;
+    s->task = (handle_t)task;
+    int64_t pager = sys_cap_copy(MM_SLOT_SERVICE, RIGHT_WRITE | RIGHT_GRANT, s->id);
+    int64_t client = sys_cap_copy(MM_SLOT_SERVICE, RIGHT_WRITE | RIGHT_GRANT, s->id);
+    if (pager < 0 || client < 0)
+        return pager < 0 ? (err_t)pager : (err_t)client;
+    s->pager_ep = (handle_t)pager;
+    s->client_ep = (handle_t)client;
+    return E_OK;
+}
+
+static err_t add_vma(struct mm_space *s, uint64_t start, uint64_t end, unsigned prot,
+                     unsigned flags, struct vma **out)
+{
+    struct vma *v = mm_vma_alloc();
+    if (!v)
+        return E_NOMEM;
+    v->start = start;
+    v->end = end;
+    v->backing_off = start;
+    v->prot = prot;
+    v->flags = flags;
+    err_t err = vma_insert(&s->vmas, v);
+    if (err != E_OK) {
+        mm_vma_free(v);
+        return err;
+    }
+    if (out)
+        *out = v;
+    return E_OK;
+}
+
+/* Allocates, fills (zero, then copy_len bytes of src at offset skip) and
+ * maps every page of v. Used for program images and wired VMAs. */
+static err_t populate(struct mm_space *s, struct vma *v, const uint8_t *src,
+                      uint64_t copy_len, uint64_t skip)
+{
+    for (uint64_t va = v->start; va < v->end; va += PAGE) {
+        uint64_t pa;
+        err_t err = frames_alloc(&mm.frames, &pa);
+        if (err != E_OK)
+            return err;
+        mm_zero_page(pa);
+        uint8_t *page = mm_page_ptr(pa);
+        /* Bytes of [skip, skip + copy_len) (relative to v->start) in this page. */
+        uint64_t lo = va - v->start, hi = lo + PAGE;
+        uint64_t from = lo > skip ? lo : skip;
+        uint64_t to = hi < skip + copy_len ? hi : skip + copy_len;
+        if (src && from < to)
+            memcpy(page + (from - lo), src + (from - skip), to - from);
+        if (mm_map(s, va, pa, mm_pte_flags_for(v)) < 0) {
+            (void)frames_unref(&mm.frames, pa);
+            return E_NOMEM;
+        }
+    }
+    return E_OK;
+}
+
+static int64_t find_program(const char *name, const void **data, uint64_t *len)
+{
+    const struct bootimg_header *h = (const void *)mm.bootimg;
+    if (mm.bootimg_len < sizeof(*h) || h->magic != BOOTIMG_MAGIC)
+        return E_CORRUPT;
+    const struct bootimg_entry *e = (const void *)(h + 1);
+    for (uint32_t i = 0; i < h->nentries && i < BOOTIMG_MAX_ENTRIES; i++) {
+        if (strncmp(e[i].name, name, BOOTIMG_NAME_MAX) != 0)
+            continue;
+        if (e[i].offset > mm.bootimg_len || e[i].len > mm.bootimg_len - e[i].offset)
+            return E_CORRUPT;
+        *data = mm.bootimg + e[i].offset;
+        *len = e[i].len;
+        return E_OK;
+    }
+    return E_NOENT;
+}
+
+static unsigned prot_of_segment(uint32_t perm)
+{
+    return ((perm & ELF_SEG_R) ? VMA_PROT_R : 0) | ((perm & ELF_SEG_W) ? VMA_PROT_W : 0) |
+           ((perm & ELF_SEG_X) ? VMA_PROT_X : 0);
+}
+
+err_t mm_space_create(const char *name, uint32_t parent, struct mm_space **out,
+                      uint64_t *entry, uint64_t *sp)
+{
+    const void *file;
+    uint64_t file_len;
+    err_t err = (err_t)find_program(name, &file, &file_len);
+    if (err != E_OK)
+        return err;
+    struct elf_image img;
+    if (elf_parse(file, file_len, PAGE, MM_MMAP_BASE, &img) != E_OK)
+        return E_INVAL;
+    struct mm_space *s = space_alloc();
+    if (!s)
+        return E_NOSPACE;
+    s->parent = parent;
+    err = space_caps(s);
+    uint64_t image_end = 0;
+    for (uint32_t i = 0; err == E_OK && i < img.nsegments; i++) {
+        const struct elf_segment *g = &img.seg[i];
+        uint64_t start = g->vaddr & ~(PAGE - 1);
+        uint64_t end = (g->vaddr + g->memsz + PAGE - 1) & ~(PAGE - 1);
+        struct vma *v;
+        err = add_vma(s, start, end, prot_of_segment(g->perm), 0, &v);
+        if (err == E_OK)
+            err = populate(s, v, (const uint8_t *)file + g->offset, g->filesz,
+                           g->vaddr - start);
+        if (end > image_end)
+            image_end = end;
+    }
+    struct vma *ipc;
+    if (err == E_OK)
+        err = add_vma(s, MM_STACK_TOP - MM_STACK_LEN, MM_STACK_TOP, VMA_PROT_R | VMA_PROT_W, 0,
+                      NULL);
+    if (err == E_OK)
+        err = add_vma(s, ROOT_IPC_BUFFER_VA, ROOT_IPC_BUFFER_VA + PAGE,
+                      VMA_PROT_R | VMA_PROT_W, VMA_F_WIRED, &ipc);
+    if (err == E_OK)
+        err = populate(s, ipc, NULL, 0, 0);
+    if (err != E_OK) {
+        mm_space_destroy(s);
+        return err;
+    }
+    s->brk_base = s->brk = image_end;
+    *entry = img.entry;
+    *sp = MM_STACK_TOP;
+    *out = s;
+    return E_OK;
+}
+
+/* Shares one leaf of the parent with the child (copy-on-write if the page
+ * is private and writable), or copies it (wired VMAs). */
+static err_t fork_leaf(struct mm_space *parent, struct mm_space *child,
+                       const struct vma *v, uint64_t va, uint64_t pa, uint64_t flags)
+{
+    uint64_t npages = (flags & MAP_SIZE_MASK) == MAP_SIZE_2M ? 512 : 1;
+    unsigned keep = (unsigned)(flags & (MAP_R | MAP_W | MAP_X | MAP_SW0 | MAP_SW1 | MAP_SIZE_MASK));
+    if (v->flags & VMA_F_WIRED) {
+        uint64_t copy;
+        err_t err = frames_alloc(&mm.frames, &copy);
+        if (err != E_OK)
+            return err;
+        mm_copy_page(copy, pa);
+        return mm_map(child, va, copy, keep & ~(unsigned)(MAP_SW0)) < 0 ? E_NOMEM : E_OK;
+    }
+    for (uint64_t i = 0; i < npages; i++) {
+        err_t err = frames_ref(&mm.frames, pa + i * PAGE);
+        if (err != E_OK)
+            return err;
+    }
+    if ((v->flags & VMA_F_SHARED) || !(keep & (MAP_W | MAP_SW0)))
+        return mm_map(child, va, pa, keep) < 0 ? E_NOMEM : E_OK; /* shared or read-only */
+    /* Private and writable (or already shared): read-only + SHARE in both. */
+    unsigned cow = (keep & ~(unsigned)MAP_W) | MAP_SW0;
+    if (keep & MAP_W) {
+        int64_t r = sys_protect(parent->task, va, cow & ~(unsigned)MAP_SIZE_MASK);
+        if (r < 0)
+            return (err_t)r;
+    }
+    return mm_map(child, va, pa, cow) < 0 ? E_NOMEM : E_OK;
+}
+
+/* A shared anonymous VMA has no backing object yet: its pages must exist
+ * before the fork so both spaces map the same frames. Fills the missing
+ * ones with zeros. (A shared-memory object that fills lazily for all its
+ * mappers is the better design; docs/mm.md.) */
+static err_t fill_shared(struct mm_space *s, const struct vma *v)
+{
+    for (uint64_t va = v->start; va < v->end; va += PAGE) {
+        if (sys_query(s->task, va, NULL) > 0)
+            continue;
+        uint64_t pa;
+        err_t err = frames_alloc(&mm.frames, &pa);
+        if (err != E_OK)
+            return err;
+        mm_zero_page(pa);
+        if (mm_map(s, va, pa, mm_pte_flags_for(v)) < 0) {
+            (void)frames_unref(&mm.frames, pa);
+            return E_NOMEM;
+        }
+    }
+    return E_OK;
+}
+
+err_t mm_space_fork(struct mm_space *parent, struct mm_space **out)
+{
+    struct mm_space *c = space_alloc();
+    if (!c)
+        return E_NOSPACE;
+    c->parent = parent->id;
+    c->brk_base = parent->brk_base;
+    c->brk = parent->brk;
+    err_t err = space_caps(c);
+    for (struct vma *v = vma_first(&parent->vmas); err == E_OK && v; v = vma_next(v)) {
+        struct vma *cv = mm_vma_alloc();
+        if (!cv) {
+            err = E_NOMEM;
+            break;
+        }
+        cv->start = v->start;
+        cv->end = v->end;
+        cv->prot = v->prot;
+        cv->flags = v->flags;
+        cv->backing = v->backing;
+        cv->backing_off = v->backing_off;
+        err = vma_insert(&c->vmas, cv);
+        if (err == E_OK && (v->flags & VMA_F_SHARED))
+            err = fill_shared(parent, v);
+        uint64_t va = v->start;
+        while (err == E_OK && va < v->end) {
+            uint64_t leaf, pa;
+            int64_t f = sys_query_next(parent->task, va, v->end, &leaf, &pa);
+            if (f <= 0)
+                break;
+            err = fork_leaf(parent, c, cv, leaf, pa, (uint64_t)f);
+            va = leaf + (((uint64_t)f & MAP_SIZE_MASK) == MAP_SIZE_2M ? MEGA : PAGE);
+        }
+    }
+    if (err != E_OK) {
+        mm_space_destroy(c);
+        return err;
+    }
+    *out = c;
+    return E_OK;
+}
+
+/* Unmaps and releases every leaf in [start, end); a 2 MiB leaf that
+ * straddles an edge is first split into 4 KiB leaves. */
+static err_t release_leaves(struct mm_space *s, uint64_t start, uint64_t end)
+{
+    uint64_t va = start;
+    while (va < end) {
+        uint64_t leaf, pa;
+        int64_t f = sys_query_next(s->task, va, end, &leaf, &pa);
+        if (f <= 0)
+            return E_OK;
+        bool big = ((uint64_t)f & MAP_SIZE_MASK) == MAP_SIZE_2M;
+        uint64_t size = big ? MEGA : PAGE;
+        if (big && (leaf < start || leaf + size > end)) {
+            /* Keep the pages outside the range as 4 KiB leaves. */
+            if (sys_unmap(s->task, leaf) < 0)
+                return E_INVAL;
+            unsigned small = (unsigned)f & (MAP_R | MAP_W | MAP_X | MAP_SW0 | MAP_SW1);
+            for (uint64_t p = 0; p < MEGA; p += PAGE) {
+                uint64_t a = leaf + p;
+                if (a >= start && a < end) {
+                    (void)frames_unref(&mm.frames, pa + p);
+                } else if (mm_map(s, a, pa + p, small) < 0) {
+                    return E_NOMEM;
+                }
+            }
+            va = leaf + size;
+            continue;
+        }
+        if (sys_unmap(s->task, leaf) < 0)
+            return E_INVAL;
+        mm_unref_leaf(pa, (uint64_t)f);
+        va = leaf + size;
+    }
+    return E_OK;
+}
+
+err_t mm_unmap_range(struct mm_space *s, uint64_t start, uint64_t end)
+{
+    /* Split VMAs at both ends first (two spare nodes at most). */
+    struct vma *spare_lo = mm_vma_alloc(), *spare_hi = mm_vma_alloc();
+    if (!spare_lo || !spare_hi) {
+        if (spare_lo)
+            mm_vma_free(spare_lo);
+        if (spare_hi)
+            mm_vma_free(spare_hi);
+        return E_NOMEM;
+    }
+    if (!vma_split_at(&s->vmas, start, spare_lo))
+        mm_vma_free(spare_lo);
+    if (!vma_split_at(&s->vmas, end, spare_hi))
+        mm_vma_free(spare_hi);
+    err_t err = release_leaves(s, start, end);
+    struct vma *v = vma_first_ending_after(&s->vmas, start);
+    while (v && v->start < end) {
+        struct vma *next = vma_next(v);
+        vma_remove(&s->vmas, v);
+        mm_vma_free(v);
+        v = next;
+    }
+    return err;
+}
+
+err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigned prot)
+{
+    /* A PTE cannot say "no access" while keeping the page: refuse PROT_NONE
+     * rather than silently leaving the memory readable. */
+    if (!(prot & (VMA_PROT_R | VMA_PROT_X)))
+        return E_INVAL;
+    /* The whole range must be mapped. */
+    uint64_t covered = start;
+    for (struct vma *v = vma_first_ending_after(&s->vmas, start); v && v->start < end;
+         v = vma_next(v)) {
+        if (v->start > covered)
+            return E_NOENT;
+        covered = v->end;
+    }
+    if (covered < end)
+        return E_NOENT;
+    struct vma *spare_lo = mm_vma_alloc(), *spare_hi = mm_vma_alloc();
+    if (!spare_lo || !spare_hi)
+        return E_NOMEM;
+    if (!vma_split_at(&s->vmas, start, spare_lo))
+        mm_vma_free(spare_lo);
+    if (!vma_split_at(&s->vmas, end, spare_hi))
+        mm_vma_free(spare_hi);
+    for (struct vma *v = vma_first_ending_after(&s->vmas, start); v && v->start < end;
+         v = vma_next(v))
+        v->prot = prot;
+    /* Existing PTEs follow: fewer rights at once; more rights (W) only for
+     * pages that are not copy-on-write shared (they get W on their fault). */
+    uint64_t va = start;
+    while (va < end) {
+        uint64_t leaf, pa;
+        int64_t f = sys_query_next(s->task, va, end, &leaf, &pa);
+        if (f <= 0)
+            break;
+        struct vma tmp = {.prot = prot};
+        unsigned want = mm_pte_flags_for(&tmp);
+        unsigned size = (unsigned)f & MAP_SIZE_MASK;
+        if (f & MAP_SW0) /* shared: stays read-only until its COW fault */
+            want = (want & ~(unsigned)(MAP_W | MAP_SW1)) | MAP_SW0 |
+                   (prot & VMA_PROT_W ? 0 : MAP_SW1);
+        int64_t r;
+        if ((want & MAP_W) && !(f & MAP_W))
+            r = mm_map(s, leaf, pa, want | size | MAP_REPLACE);
+        else
+            r = sys_protect(s->task, leaf, want);
+        if (r < 0)
+            return (err_t)r;
+        va = leaf + (size == MAP_SIZE_2M ? MEGA : PAGE);
+    }
+    for (struct vma *v = vma_find(&s->vmas, start); v;) {
+        struct vma *m = vma_merge_around(&s->vmas, v, mm_vma_release_cb, NULL);
+        v = m->end < end ? vma_next(m) : NULL;
+    }
+    return E_OK;
+}
+
+void mm_space_destroy(struct mm_space *s)
+{
+    if (s->task) {
+        (void)release_leaves(s, USER_FIRST, USER_TOP);
+        (void)sys_cap_delete(s->task);
+    }
+    if (s->pager_ep)
+        (void)sys_cap_delete(s->pager_ep);
+    if (s->client_ep)
+        (void)sys_cap_delete(s->client_ep);
+    if (s->death_ntfn)
+        (void)sys_cap_delete(s->death_ntfn);
+    struct vma *v;
+    while ((v = vma_first(&s->vmas)) != NULL) {
+        vma_remove(&s->vmas, v);
+        mm_vma_free(v);
+    }
+    s->used = false;
+}

@@ -1,0 +1,354 @@
+/*
+ * mmtest: system tests of mm, the memory server. Runs as a program in a
+ * space mm serves (`root.run=mmtest`); children are made with mm's fork
+ * (mm_fork_run). Prints "TEST <ID> PASS|FAIL" per test and reports the
+ * number of failures to root as its exit status.
+ */
+#include <sys/ipc.h>
+#include <sys/mica.h>
+#include <sys/mm.h>
+
+#define PAGE 4096ul
+#define REPORT_SLOT 2     /* root's endpoint for the exit status */
+#define CHILD_PRIO 20
+
+static int failures, passed, test_failed;
+
+#define CHECK_EQ(a, b)                                                           \
+    do {                                                                         \
+        int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                            \
+        if (a_ != b_) {                                                          \
+            test_failed++;                                                       \
+            sys_printf("  check failed: %s == %s (%ld != %ld) line %d\n", #a, #b, a_, \
+                       b_, __LINE__);                                            \
+        }                                                                        \
+    } while (0)
+#define CHECK(c) CHECK_EQ(!!(c), 1)
+
+static void begin(void)
+{
+    test_failed = 0;
+}
+
+static void end(const char *id)
+{
+    sys_printf("TEST %s %s\n", id, test_failed ? "FAIL" : "PASS");
+    if (test_failed)
+        failures++;
+    else
+        passed++;
+}
+
+static struct mm_stats_reply stats(void)
+{
+    struct mm_stats_reply s = {0};
+    (void)mm_stats(MM_CLIENT_SLOT, &s);
+    return s;
+}
+
+/* ---- children ---- */
+
+/* What children report back: a shared page both sides see. */
+struct shared {
+    volatile uint64_t seen, wrote, step;
+};
+static struct shared *shared;
+static uint64_t *private_page;
+static handle_t wait_ntfn;  /* we wait here: bit 1 = child done, bit 2 = killed */
+static handle_t done_cap;   /* badge 1, given to children (their slot 2) */
+static handle_t death_cap;  /* badge 2, given to mm for the child */
+
+/* Runs fn(arg) in a forked child; waits until it signals done (bit 1) or
+ * is killed (bit 2); destroys its space. Returns the bits seen. */
+static int64_t run_child(void (*fn)(uint64_t), uint64_t arg)
+{
+    struct mm_space_caps c;
+    handle_t th;
+    int64_t r = mm_fork_run(fn, arg, CHILD_PRIO, death_cap, done_cap, &c, &th);
+    if (r < 0) {
+        sys_printf("  fork failed: %s\n", err_name((err_t)r));
+        return r;
+    }
+    int64_t bits = ntfn_wait(wait_ntfn);
+    (void)sys_cap_delete(th);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
+    (void)sys_cap_delete(c.task);
+    (void)sys_cap_delete(c.pager);
+    (void)sys_cap_delete(c.client);
+    return bits;
+}
+
+static void child_done(void)
+{
+    (void)ntfn_signal(2); /* slot 2 in the child: the done notification (bit 1) */
+}
+
+static void child_cow(uint64_t arg)
+{
+    (void)arg;
+    shared->seen = private_page[0];
+    private_page[0] = 2;
+    shared->wrote = private_page[0];
+    child_done();
+}
+
+/* ---- tests ---- */
+
+static void test_lazy(void)
+{
+    begin();
+    struct mm_stats_reply before = stats();
+    int64_t a = mm_mmap(0, 1ul << 30, MM_PROT_R | MM_PROT_W, 0);
+    CHECK(a > 0);
+    struct mm_stats_reply reserved = stats();
+    CHECK_EQ(reserved.used_frames, before.used_frames); /* reserving costs nothing */
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+    p[0] = 1;
+    p[512ul << 20] = 2;
+    CHECK_EQ(p[(1ul << 30) - 1], 0); /* a read of untouched memory gives zeros */
+    struct mm_stats_reply touched = stats();
+    CHECK_EQ(touched.used_frames - before.used_frames, 3);
+    CHECK_EQ(touched.zero_fill - before.zero_fill, 3);
+    CHECK_EQ(mm_munmap((uint64_t)a, 1ul << 30), 0);
+    CHECK_EQ(stats().used_frames, before.used_frames);
+    end("MM_LAZY_0001_RESERVE_1G_TOUCH_3");
+}
+
+static void test_fork_cow(void)
+{
+    begin();
+    private_page[0] = 1;
+    struct mm_stats_reply before = stats();
+    int64_t bits = run_child(child_cow, 0);
+    CHECK_EQ(bits, 1);
+    CHECK_EQ(shared->seen, 1);        /* the child saw the parent's data */
+    CHECK_EQ(shared->wrote, 2);       /* and its own write */
+    CHECK_EQ(private_page[0], 1);     /* the parent kept its own */
+    struct mm_stats_reply after = stats();
+    CHECK(after.cow_copy > before.cow_copy);
+    /* The child is gone: our write re-enables the page without a copy. */
+    private_page[0] = 3;
+    struct mm_stats_reply last = stats();
+    CHECK_EQ(last.cow_copy, after.cow_copy);
+    CHECK(last.cow_reenable > after.cow_reenable);
+    uint64_t pte, refs;
+    CHECK_EQ(mm_page_info((uint64_t)(uintptr_t)private_page, &pte, &refs), 0);
+    CHECK_EQ(refs, 1);
+    CHECK(pte & MAP_W);
+    CHECK(!(pte & MAP_SW0));
+    CHECK_EQ(last.used_frames, before.used_frames);
+    end("MM_COW_0001_FORK_WRITE_ISOLATION_AND_REENABLE");
+}
+
+static void child_write_text(uint64_t arg)
+{
+    (void)arg;
+    *(volatile uint32_t *)(uintptr_t)child_write_text = 0; /* READONLY: killed */
+    child_done();
+}
+
+static void child_mprotect_then_write(uint64_t arg)
+{
+    (void)arg;
+    int64_t a = mm_mmap(0, PAGE, MM_PROT_R | MM_PROT_W, 0);
+    *(volatile uint64_t *)(uintptr_t)a = 5;
+    mm_mprotect((uint64_t)a, PAGE, MM_PROT_R);
+    shared->step = 1;
+    *(volatile uint64_t *)(uintptr_t)a = 6; /* killed here */
+    shared->step = 2;
+    child_done();
+}
+
+static void child_wild(uint64_t arg)
+{
+    (void)arg;
+    *(volatile uint64_t *)0x7000000000ul = 1; /* outside user space VMAs: killed */
+    child_done();
+}
+
+static void child_oom(uint64_t arg)
+{
+    (void)arg;
+    uint64_t len = 1ul << 34; /* far more than RAM */
+    int64_t a = mm_mmap(0, len, MM_PROT_R | MM_PROT_W, 0);
+    for (uint64_t off = 0; a > 0 && off < len; off += PAGE)
+        *(volatile uint8_t *)(uintptr_t)(a + off) = 1; /* killed when RAM runs out */
+    child_done();
+}
+
+static void test_kills(void)
+{
+    begin();
+    struct mm_stats_reply before = stats();
+    CHECK_EQ(run_child(child_write_text, 0), 2); /* killed: bit 2 */
+    shared->step = 0;
+    CHECK_EQ(run_child(child_mprotect_then_write, 0), 2);
+    CHECK_EQ(shared->step, 1);
+    CHECK_EQ(run_child(child_wild, 0), 2);
+    struct mm_stats_reply after = stats();
+    CHECK_EQ(after.killed - before.killed, 3);
+    CHECK_EQ(after.used_frames, before.used_frames); /* nothing leaked */
+    end("MM_KILL_0001_READONLY_MPROTECT_OUTSIDE");
+
+    begin();
+    before = stats();
+    CHECK_EQ(run_child(child_oom, 0), 2);
+    after = stats();
+    CHECK_EQ(after.killed - before.killed, 1);
+    CHECK_EQ(after.used_frames, before.used_frames);
+    /* We still work after the child exhausted memory. */
+    int64_t a = mm_mmap(0, PAGE, MM_PROT_R | MM_PROT_W, 0);
+    CHECK(a > 0);
+    *(volatile uint64_t *)(uintptr_t)a = 9;
+    CHECK_EQ(*(volatile uint64_t *)(uintptr_t)a, 9);
+    CHECK_EQ(mm_munmap((uint64_t)a, PAGE), 0);
+    end("MM_OOM_0001_CHILD_KILLED_PARENT_RUNS");
+}
+
+/* Fork chain: child forks a grandchild; frames come back exactly. */
+static void grandchild(uint64_t arg)
+{
+    private_page[1] = arg;
+    shared->seen += private_page[1];
+    child_done();
+}
+
+static void child_forks(uint64_t arg)
+{
+    (void)arg;
+    private_page[1] = 10;
+    /* The grandchild signals a notification of our own. */
+    int64_t mine = sys_notification_create();
+    struct mm_space_caps c;
+    handle_t th;
+    if (mine > 0 && mm_fork_run(grandchild, 5, CHILD_PRIO, 0, (handle_t)mine, &c, &th) == 0) {
+        (void)ntfn_wait((handle_t)mine);
+        (void)sys_cap_delete(th);
+        (void)mm_space_destroy(MM_CLIENT_SLOT, c.id);
+    }
+    shared->wrote = private_page[1]; /* still ours: 10 */
+    child_done();
+}
+
+static void test_fork_chain(void)
+{
+    begin();
+    struct mm_stats_reply before = stats();
+    shared->seen = 0;
+    shared->wrote = 0;
+    private_page[1] = 1;
+    CHECK_EQ(run_child(child_forks, 0), 1);
+    CHECK_EQ(shared->seen, 5);
+    CHECK_EQ(shared->wrote, 10);
+    CHECK_EQ(private_page[1], 1);
+    struct mm_stats_reply after = stats();
+    CHECK_EQ(after.used_frames, before.used_frames);
+    CHECK_EQ(after.spaces, before.spaces);
+    end("MM_FORK_0002_CHAIN_EXACT_ACCOUNTING");
+}
+
+static void test_regions(void)
+{
+    begin();
+    struct mm_stats_reply before = stats();
+    /* brk grows and shrinks; frames follow. */
+    int64_t b0 = mm_brk(0);
+    CHECK(b0 > 0);
+    CHECK_EQ(mm_brk((uint64_t)b0 + 4 * PAGE), (int64_t)b0 + 4 * (int64_t)PAGE);
+    uint8_t *heap = (uint8_t *)(uintptr_t)b0;
+    heap[0] = 1;
+    heap[3 * PAGE] = 1;
+    CHECK_EQ(stats().used_frames - before.used_frames, 2);
+    CHECK_EQ(mm_brk((uint64_t)b0), b0);
+    CHECK_EQ(stats().used_frames, before.used_frames);
+    /* Partial munmap splits the VMA; the rest stays usable. */
+    int64_t a = mm_mmap(0, 8 * PAGE, MM_PROT_R | MM_PROT_W, 0);
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+    for (int i = 0; i < 8; i++)
+        p[i * PAGE] = (uint8_t)i;
+    CHECK_EQ(mm_munmap((uint64_t)a + 2 * PAGE, 3 * PAGE), 0);
+    CHECK_EQ(p[PAGE], 1);
+    CHECK_EQ(p[6 * PAGE], 6);
+    CHECK_EQ(stats().used_frames - before.used_frames, 5);
+    /* mprotect in the middle, then back: the data stays. */
+    CHECK_EQ(mm_mprotect((uint64_t)a + 6 * PAGE, PAGE, MM_PROT_R), 0);
+    uint64_t pte, refs;
+    CHECK_EQ(mm_page_info((uint64_t)a + 6 * PAGE, &pte, &refs), 0);
+    CHECK(!(pte & MAP_W) && (pte & MAP_SW1));
+    CHECK_EQ(mm_mprotect((uint64_t)a + 6 * PAGE, PAGE, MM_PROT_R | MM_PROT_W), 0);
+    p[6 * PAGE] = 66;
+    CHECK_EQ(p[6 * PAGE], 66);
+    CHECK_EQ(mm_munmap((uint64_t)a, 8 * PAGE), 0);
+    CHECK_EQ(stats().used_frames, before.used_frames);
+    end("MM_VMA_0001_BRK_MUNMAP_MPROTECT");
+}
+
+static void test_errors(void)
+{
+    begin();
+    CHECK_EQ(mm_mmap(0, 0, MM_PROT_R, 0), E_INVAL);
+    CHECK_EQ(mm_mmap(0x10000001, PAGE, MM_PROT_R, MM_MAP_FIXED), E_INVAL);
+    CHECK_EQ(mm_mmap(0, PAGE, 8, 0), E_INVAL);
+    CHECK_EQ(mm_mmap(0, PAGE, MM_PROT_R, 1u << 7), E_INVAL);
+    int64_t a = mm_mmap(0, 4 * PAGE, MM_PROT_R, 0);
+    CHECK(a > 0);
+    CHECK_EQ(mm_mmap((uint64_t)a + PAGE, PAGE, MM_PROT_R, MM_MAP_FIXED), E_EXIST);
+    CHECK_EQ(mm_mprotect((uint64_t)a + 3 * PAGE, 2 * PAGE, MM_PROT_R), E_NOENT);
+    CHECK_EQ(mm_mprotect((uint64_t)a, PAGE, 0), E_INVAL); /* PROT_NONE: not supported */
+    CHECK_EQ(mm_munmap((uint64_t)a + 1, PAGE), E_INVAL);
+    CHECK_EQ(mm_munmap((uint64_t)a, 4 * PAGE), 0);
+    CHECK_EQ(mm_brk(1), E_INVAL);
+    /* Control operations are not ours; unknown ops are refused. */
+    struct mm_space_caps c;
+    CHECK_EQ(mm_space_create(MM_CLIENT_SLOT, "mmtest", 0, &c), E_PERM);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, 1), E_NOENT); /* not our child */
+    struct ipc_msg m = {.tag = IPC_TAG(999, 0, 0)};
+    CHECK_EQ(ipc_call(MM_CLIENT_SLOT, &m), 0);
+    CHECK_EQ(MM_REPLY_ERR(IPC_TAG_LABEL(m.tag)), E_NOSYS);
+    end("MM_ERR_0001_BAD_REQUESTS");
+}
+
+static void report_exit(int status)
+{
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)status}};
+    (void)ipc_call(REPORT_SLOT, &m);
+    sys_exit(status);
+}
+
+int main(uintptr_t arg)
+{
+    (void)arg;
+    sys_puts("mmtest: memory server tests\n");
+    int64_t sh = mm_mmap(0, PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_SHARED);
+    int64_t pv = mm_mmap(0, PAGE, MM_PROT_R | MM_PROT_W, 0);
+    int64_t n = sys_notification_create();
+    if (sh < 0 || pv < 0 || n < 0) {
+        sys_puts("mmtest: setup failed\n");
+        report_exit(1);
+    }
+    shared = (struct shared *)(uintptr_t)sh;
+    private_page = (uint64_t *)(uintptr_t)pv;
+    shared->step = 0; /* touch both now, so the tests' frame counts start here */
+    private_page[0] = 0;
+    struct mm_stats_reply start = stats();
+    /* One notification: bit 1 = a child is done, bit 2 = mm killed it. */
+    wait_ntfn = (handle_t)n;
+    done_cap = (handle_t)sys_cap_copy((handle_t)n, RIGHTS_ALL, 1);
+    death_cap = (handle_t)sys_cap_copy((handle_t)n, RIGHTS_ALL, 2);
+
+    test_lazy();
+    test_fork_cow();
+    test_fork_chain();
+    test_kills();
+    test_regions();
+    test_errors();
+
+    struct mm_stats_reply fin = stats();
+    sys_printf("mmtest: frames in use %lu at start, %lu at the end\n", start.used_frames,
+               fin.used_frames);
+    if (fin.used_frames != start.used_frames)
+        failures++;
+    sys_printf("mmtest: %d passed, %d failed\n", passed, failures);
+    report_exit(failures);
+    return failures;
+}
