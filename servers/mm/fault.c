@@ -35,9 +35,37 @@ static bool kill(struct mm_space *s, uint64_t addr, unsigned access, uint64_t pc
     return false;
 }
 
+/* A 2 MiB leaf for the aligned 2 MiB around addr when the VMA covers it,
+ * allows superpages, nothing is mapped there yet and a 2 MiB run of frames
+ * is free. Returns false to fall back to a 4 KiB page. */
+static bool zero_fill_super(struct mm_space *s, const struct vma *v, uint64_t addr)
+{
+    uint64_t base = addr & ~(MM_SUPERPAGE - 1);
+    if ((v->flags & (VMA_F_NOSUPER | VMA_F_SHARED | VMA_F_WIRED)) || base < v->start ||
+        base + MM_SUPERPAGE > v->end)
+        return false;
+    uint64_t leaf, any;
+    if (sys_query_next(s->task, base, base + MM_SUPERPAGE, &leaf, &any) != 0)
+        return false; /* some 4 KiB pages exist: keep going with small pages */
+    uint64_t pa;
+    if (frames_alloc_2m(&mm.frames, &pa) != E_OK)
+        return false; /* fragmented: small pages still work */
+    for (uint64_t off = 0; off < MM_SUPERPAGE; off += PAGE)
+        mm_zero_page(pa + off);
+    if (mm_map(s, base, pa, mm_pte_flags_for(v) | MAP_SIZE_2M) < 0) {
+        for (uint64_t off = 0; off < MM_SUPERPAGE; off += PAGE)
+            (void)frames_unref(&mm.frames, pa + off);
+        return false;
+    }
+    mm.stats.super_faults++;
+    return true;
+}
+
 static bool zero_fill(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned access,
                       uint64_t pc)
 {
+    if (zero_fill_super(s, v, addr))
+        return true;
     uint64_t pa;
     if (frames_alloc(&mm.frames, &pa) != E_OK)
         return kill(s, addr, access, pc, "out of memory");
@@ -52,13 +80,36 @@ static bool zero_fill(struct mm_space *s, const struct vma *v, uint64_t addr, un
 
 /* A write to a copy-on-write page: copy it, or if nobody else maps the
  * frame any more, just make it writable again. */
+/* True when no other space maps any page of the 2 MiB run at pa. */
+static bool superpage_exclusive(uint64_t pa)
+{
+    for (uint64_t off = 0; off < MM_SUPERPAGE; off += PAGE)
+        if (frames_count(&mm.frames, pa + off) != 1)
+            return false;
+    return true;
+}
+
 static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned access,
                 uint64_t pc, bool copy)
 {
     uint64_t page = addr & ~(PAGE - 1), old;
     int64_t f = sys_query(s->task, page, &old);
-    if (f <= 0 || (f & MAP_SIZE_MASK) != MAP_SIZE_4K)
-        return kill(s, addr, access, pc, "copy-on-write of a superpage (not supported yet)");
+    if (f <= 0)
+        return kill(s, addr, access, pc, "copy-on-write of a page that vanished");
+    if ((f & MAP_SIZE_MASK) == MAP_SIZE_2M) {
+        /* A shared superpage: if it is ours alone, write-enable it whole;
+         * otherwise split it and copy only the 4 KiB page written. */
+        uint64_t base = addr & ~(MM_SUPERPAGE - 1), base_pa = old & ~(MM_SUPERPAGE - 1);
+        if (superpage_exclusive(base_pa)) {
+            if (mm_map(s, base, base_pa, mm_pte_flags_for(v) | MAP_SIZE_2M | MAP_REPLACE) < 0)
+                return kill(s, addr, access, pc, "cannot re-enable writing");
+            mm.stats.cow_reenable++;
+            return true;
+        }
+        if (mm_split_superpage(s, base, base_pa, (uint64_t)f) != E_OK)
+            return kill(s, addr, access, pc, "out of kernel memory splitting a superpage");
+        copy = frames_count(&mm.frames, old & ~(PAGE - 1)) > 1;
+    }
     old &= ~(PAGE - 1);
     unsigned flags = mm_pte_flags_for(v) | MAP_REPLACE;
     if (!copy) {

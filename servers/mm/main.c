@@ -189,8 +189,10 @@ static void op_mmap(struct request *q, struct mm_space *s)
         if (!vma_range_free(&s->vmas, start, end))
             return reply_err(m, E_EXIST);
         addr = start;
-    } else if (vma_find_gap(&s->vmas, len, PAGE, MM_MMAP_BASE, MM_STACK_TOP - MM_STACK_LEN,
-                            &addr) != E_OK) {
+    } else if (vma_find_gap(&s->vmas, len,
+                            /* 2 MiB alignment lets big regions use superpages */
+                            len >= MEGA && !(flags & MM_MAP_NOSUPER) ? MEGA : PAGE,
+                            MM_MMAP_BASE, MM_STACK_TOP - MM_STACK_LEN, &addr) != E_OK) {
         return reply_err(m, E_NOSPACE);
     }
     struct vma *v = mm_vma_alloc();
@@ -200,7 +202,8 @@ static void op_mmap(struct request *q, struct mm_space *s)
     v->end = addr + len;
     v->backing_off = addr; /* anonymous: offsets equal addresses, so neighbours merge */
     v->prot = (uint32_t)prot;
-    v->flags = (flags & MM_MAP_SHARED) ? VMA_F_SHARED : 0;
+    v->flags = ((flags & MM_MAP_SHARED) ? VMA_F_SHARED : 0) |
+               ((flags & MM_MAP_NOSUPER) ? VMA_F_NOSUPER : 0);
     if (vma_insert(&s->vmas, v) != E_OK) {
         mm_vma_free(v);
         return reply_err(m, E_EXIST);

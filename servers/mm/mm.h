@@ -20,6 +20,10 @@
 #include "vma.h"
 
 #define MM_MAX_SPACES 256
+#define MM_PAGE 4096ul
+#define MM_SUPERPAGE (2ul << 20)
+/* VMA flag (beside vma.h's): never back with 2 MiB pages (MM_MAP_NOSUPER). */
+#define VMA_F_NOSUPER (1u << 8)
 #define MM_MAX_VMAS 16384
 
 struct mm_space {
@@ -62,6 +66,9 @@ void mm_copy_page(uint64_t dst_pa, uint64_t src_pa);
 int64_t mm_map(struct mm_space *s, uint64_t va, uint64_t pa, unsigned map_flags);
 /* MAP_* flags for a private page of a VMA, before any sharing. */
 unsigned mm_pte_flags_for(const struct vma *v);
+/* Replaces the 2 MiB leaf at leaf_va (frames at pa, MAP_* flags) by 512
+ * 4 KiB leaves with the same flags; the frames' counts do not change. */
+err_t mm_split_superpage(struct mm_space *s, uint64_t leaf_va, uint64_t pa, uint64_t flags);
 /* Drops one reference of every pool page mapped by a leaf. */
 void mm_unref_leaf(uint64_t pa, uint64_t flags);
 /* Allocates a VMA node (NULL when exhausted) / frees one. */

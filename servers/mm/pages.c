@@ -61,6 +61,17 @@ unsigned mm_pte_flags_for(const struct vma *v)
     return f;
 }
 
+err_t mm_split_superpage(struct mm_space *s, uint64_t leaf_va, uint64_t pa, uint64_t flags)
+{
+    if (sys_unmap(s->task, leaf_va) < 0)
+        return E_INVAL;
+    unsigned small = (unsigned)flags & (MAP_R | MAP_W | MAP_X | MAP_SW0 | MAP_SW1);
+    for (uint64_t off = 0; off < MEGA; off += PAGE)
+        if (mm_map(s, leaf_va + off, pa + off, small) < 0)
+            return E_NOMEM;
+    return E_OK;
+}
+
 void mm_unref_leaf(uint64_t pa, uint64_t flags)
 {
     uint64_t npages = (flags & MAP_SIZE_MASK) == MAP_SIZE_2M ? 512 : 1;

@@ -285,19 +285,12 @@ static err_t release_leaves(struct mm_space *s, uint64_t start, uint64_t end)
         bool big = ((uint64_t)f & MAP_SIZE_MASK) == MAP_SIZE_2M;
         uint64_t size = big ? MEGA : PAGE;
         if (big && (leaf < start || leaf + size > end)) {
-            /* Keep the pages outside the range as 4 KiB leaves. */
-            if (sys_unmap(s->task, leaf) < 0)
-                return E_INVAL;
-            unsigned small = (unsigned)f & (MAP_R | MAP_W | MAP_X | MAP_SW0 | MAP_SW1);
-            for (uint64_t p = 0; p < MEGA; p += PAGE) {
-                uint64_t a = leaf + p;
-                if (a >= start && a < end) {
-                    (void)frames_unref(&mm.frames, pa + p);
-                } else if (mm_map(s, a, pa + p, small) < 0) {
-                    return E_NOMEM;
-                }
-            }
-            va = leaf + size;
+            /* Keep the pages outside the range: split, then go on with
+             * the 4 KiB leaves inside it. */
+            err_t err = mm_split_superpage(s, leaf, pa, (uint64_t)f);
+            if (err != E_OK)
+                return err;
+            va = leaf > start ? leaf : start;
             continue;
         }
         if (sys_unmap(s->task, leaf) < 0)
@@ -368,9 +361,15 @@ err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigne
         int64_t f = sys_query_next(s->task, va, end, &leaf, &pa);
         if (f <= 0)
             break;
+        unsigned size = (unsigned)f & MAP_SIZE_MASK;
+        if (size == MAP_SIZE_2M && (leaf < start || leaf + MEGA > end)) {
+            err_t err = mm_split_superpage(s, leaf, pa, (uint64_t)f);
+            if (err != E_OK)
+                return err;
+            continue; /* look again: now 4 KiB leaves */
+        }
         struct vma tmp = {.prot = prot};
         unsigned want = mm_pte_flags_for(&tmp);
-        unsigned size = (unsigned)f & MAP_SIZE_MASK;
         if (f & MAP_SW0) /* shared: stays read-only until its COW fault */
             want = (want & ~(unsigned)(MAP_W | MAP_SW1)) | MAP_SW0 |
                    (prot & VMA_PROT_W ? 0 : MAP_SW1);

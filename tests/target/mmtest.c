@@ -94,23 +94,37 @@ static void child_cow(uint64_t arg)
 
 /* ---- tests ---- */
 
-static void test_lazy(void)
+/* Reserves 1 GiB, touches three pages far apart: costs three frames with
+ * small pages, three 2 MiB leaves with superpages (the default for big
+ * regions). Both exactly. */
+static void lazy_case(unsigned flags, uint64_t frames_per_touch, uint64_t *zero_fills,
+                      uint64_t *super_faults)
 {
-    begin();
     struct mm_stats_reply before = stats();
-    int64_t a = mm_mmap(0, 1ul << 30, MM_PROT_R | MM_PROT_W, 0);
+    int64_t a = mm_mmap(0, 1ul << 30, MM_PROT_R | MM_PROT_W, flags);
     CHECK(a > 0);
-    struct mm_stats_reply reserved = stats();
-    CHECK_EQ(reserved.used_frames, before.used_frames); /* reserving costs nothing */
+    CHECK_EQ(stats().used_frames, before.used_frames); /* reserving costs nothing */
     volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
     p[0] = 1;
     p[512ul << 20] = 2;
-    CHECK_EQ(p[(1ul << 30) - 1], 0); /* a read of untouched memory gives zeros */
+    CHECK_EQ(p[(1ul << 30) - 1], 0); /* untouched memory reads as zeros */
     struct mm_stats_reply touched = stats();
-    CHECK_EQ(touched.used_frames - before.used_frames, 3);
-    CHECK_EQ(touched.zero_fill - before.zero_fill, 3);
+    CHECK_EQ(touched.used_frames - before.used_frames, 3 * frames_per_touch);
+    *zero_fills = touched.zero_fill - before.zero_fill;
+    *super_faults = touched.super_faults - before.super_faults;
     CHECK_EQ(mm_munmap((uint64_t)a, 1ul << 30), 0);
     CHECK_EQ(stats().used_frames, before.used_frames);
+}
+
+static void test_lazy(void)
+{
+    begin();
+    uint64_t zf, sf;
+    lazy_case(MM_MAP_NOSUPER, 1, &zf, &sf);
+    CHECK_EQ(zf, 3);
+    CHECK_EQ(sf, 0);
+    lazy_case(0, 512, &zf, &sf);
+    CHECK_EQ(sf, 3);
     end("MM_LAZY_0001_RESERVE_1G_TOUCH_3");
 }
 
@@ -283,6 +297,96 @@ static void test_regions(void)
     end("MM_VMA_0001_BRK_MUNMAP_MPROTECT");
 }
 
+#define MEGA (2ul << 20)
+
+static uint8_t *super_region;
+
+static void child_writes_superpage(uint64_t arg)
+{
+    (void)arg;
+    shared->seen = super_region[100];
+    super_region[MEGA / 2] = 7; /* copy-on-write inside a shared 2 MiB leaf */
+    shared->wrote = super_region[MEGA / 2];
+    uint64_t pte, refs;
+    /* What the child's page tables look like now: split, one page copied. */
+    if (mm_page_info((uint64_t)(uintptr_t)super_region + MEGA / 2, &pte, &refs) == 0)
+        shared->step = pte;
+    if (mm_page_info((uint64_t)(uintptr_t)super_region, &pte, &refs) == 0)
+        shared->step |= pte << 16;
+    child_done();
+}
+
+static void test_superpages(void)
+{
+    begin();
+    struct mm_stats_reply before = stats();
+    int64_t a = mm_mmap(0, 2 * MEGA, MM_PROT_R | MM_PROT_W, 0);
+    CHECK(a > 0 && ((uint64_t)a % MEGA) == 0); /* big regions are 2 MiB aligned */
+    super_region = (uint8_t *)(uintptr_t)a;
+    super_region[100] = 42;
+    uint64_t pte, refs;
+    CHECK_EQ(mm_page_info((uint64_t)a + MEGA - 1, &pte, &refs), 0);
+    CHECK_EQ(pte & (MAP_SIZE_MASK | MAP_PRESENT | MAP_W), MAP_SIZE_2M | MAP_PRESENT | MAP_W);
+    struct mm_stats_reply one = stats();
+    CHECK_EQ(one.super_faults - before.super_faults, 1);
+    CHECK_EQ(one.used_frames - before.used_frames, 512);
+    end("MM_SUPER_0001_ONE_2M_LEAF_ON_FIRST_TOUCH");
+
+    begin();
+    /* A child's write inside the shared superpage copies one 4 KiB page. */
+    shared->seen = 0;
+    shared->wrote = 0;
+    struct mm_stats_reply pre = stats();
+    struct mm_space_caps c;
+    handle_t th;
+    CHECK_EQ(mm_fork_run(child_writes_superpage, 0, CHILD_PRIO, death_cap, done_cap, &c, &th), 0);
+    CHECK_EQ(ntfn_wait(wait_ntfn), 1);
+    CHECK_EQ(shared->seen, 42);
+    CHECK_EQ(shared->wrote, 7);
+    struct mm_stats_reply during = stats();
+    /* The written page: 4 KiB, writable; its neighbour: 4 KiB, still
+     * shared read-only. Fewer than 16 new frames in all (stack and IPC
+     * pages of the child, copies of our own stack): not 512. */
+    CHECK_EQ(shared->step & (MAP_SIZE_MASK | MAP_W | MAP_SW0), MAP_SIZE_4K | MAP_W);
+    CHECK_EQ((shared->step >> 16) & (MAP_SIZE_MASK | MAP_W | MAP_SW0), MAP_SIZE_4K | MAP_SW0);
+    CHECK(during.cow_copy > pre.cow_copy);
+    CHECK(during.used_frames - pre.used_frames < 16);
+    CHECK_EQ(super_region[MEGA / 2], 0); /* our view is unchanged */
+    (void)sys_cap_delete(th);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
+    (void)sys_cap_delete(c.task);
+    (void)sys_cap_delete(c.pager);
+    (void)sys_cap_delete(c.client);
+    /* Alone again: our write re-enables the whole 2 MiB leaf, no copy. */
+    struct mm_stats_reply alone = stats();
+    super_region[0] = 1;
+    CHECK_EQ(mm_page_info((uint64_t)a, &pte, &refs), 0);
+    CHECK_EQ(pte & (MAP_SIZE_MASK | MAP_W | MAP_SW0), MAP_SIZE_2M | MAP_W);
+    struct mm_stats_reply after_write = stats();
+    CHECK_EQ(after_write.used_frames, alone.used_frames);
+    CHECK_EQ(after_write.cow_copy, alone.cow_copy);
+    CHECK(after_write.cow_reenable > alone.cow_reenable);
+    end("MM_SUPER_0002_COW_INSIDE_SUPERPAGE_COPIES_4K");
+
+    begin();
+    /* Unmapping one 4 KiB page in the middle splits the leaf. */
+    struct mm_stats_reply b2 = stats();
+    CHECK_EQ(mm_munmap((uint64_t)a + 4 * PAGE, PAGE), 0);
+    CHECK_EQ(mm_page_info((uint64_t)a, &pte, &refs), 0);
+    CHECK_EQ(pte & MAP_SIZE_MASK, MAP_SIZE_4K);
+    CHECK_EQ(super_region[100], 42); /* data kept */
+    CHECK_EQ(b2.used_frames - stats().used_frames, 1);
+    /* mprotect of part of the other superpage after touching it. */
+    super_region[MEGA] = 3;
+    CHECK_EQ(mm_mprotect((uint64_t)a + MEGA, PAGE, MM_PROT_R), 0);
+    CHECK_EQ(mm_page_info((uint64_t)a + MEGA + PAGE, &pte, &refs), 0);
+    CHECK_EQ(pte & (MAP_SIZE_MASK | MAP_W), MAP_SIZE_4K | MAP_W);
+    CHECK_EQ(super_region[MEGA], 3);
+    CHECK_EQ(mm_munmap((uint64_t)a, 2 * MEGA), 0);
+    CHECK_EQ(stats().used_frames, before.used_frames);
+    end("MM_SUPER_0003_PARTIAL_MUNMAP_AND_MPROTECT_SPLIT");
+}
+
 static void test_errors(void)
 {
     begin();
@@ -320,7 +424,7 @@ int main(uintptr_t arg)
     (void)arg;
     sys_puts("mmtest: memory server tests\n");
     int64_t sh = mm_mmap(0, PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_SHARED);
-    int64_t pv = mm_mmap(0, PAGE, MM_PROT_R | MM_PROT_W, 0);
+    int64_t pv = mm_mmap(0, PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_NOSUPER);
     int64_t n = sys_notification_create();
     if (sh < 0 || pv < 0 || n < 0) {
         sys_puts("mmtest: setup failed\n");
@@ -341,6 +445,7 @@ int main(uintptr_t arg)
     test_fork_chain();
     test_kills();
     test_regions();
+    test_superpages();
     test_errors();
 
     struct mm_stats_reply fin = stats();
