@@ -18,7 +18,12 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mica_qemu  # noqa: E402
 
-LINE = re.compile(r"^BENCH (\S+) median=(\d+) min=(\d+) max=(\d+) iters=(\d+)")
+LINE = re.compile(r"^BENCH (\S+) median=(\d+) min=(\d+) max=(\d+) iters=(\d+)"
+                  r"(?: faults=(\d+))?")
+
+# Each suite is a boot: the kernel benchmarks run as the root task, the
+# memory-server ones as a program mm serves.
+SUITES = [("kbench", "mica.root=kbench"), ("mmbench", "root.run=mmbench")]
 
 DESCRIPTIONS = {
     "null_syscall": "unknown syscall number: kernel entry, dispatch, E_NOSYS, exit",
@@ -29,6 +34,14 @@ DESCRIPTIONS = {
     "fault_map_resume_4k": "page fault -> user pager maps a 4 KiB frame -> resume, timed by the faulting thread",
     "fault_loop_no_map": "page-fault loop: fault -> pager replies resume without mapping -> same fault, timed at the pager (C stubs)",
     "fault_loop_no_map_raw": "the same loop with the pager's reply_recv kept in registers (kernel cost + a few user instructions)",
+    "mm_fault_zero_fill_4k": "first touch of anonymous memory: trap, kernel, mm allocates, zeroes and maps a 4 KiB frame, resume (timed around the store)",
+    "mm_fault_cow_copy_4k": "write to a copy-on-write page another space still maps: mm copies 4 KiB and remaps",
+    "mm_fault_cow_reenable_4k": "write to a copy-on-write page nobody else maps any more: mm makes it writable, no copy",
+    "mm_fault_superpage_2m": "first touch of a 2 MiB-aligned anonymous region: one 2 MiB leaf, 2 MiB zeroed",
+    "mm_touch_64MiB_4k_pages": "touch every 4 KiB page of 64 MiB with small pages only (total, one run)",
+    "mm_touch_64MiB_superpages": "the same with 2 MiB superpages (total, one run)",
+    "mm_fork_exit_wait_16MiB_heap_4k_pages": "fork (copy-on-write) a space with 16 MiB of touched heap in 4 KiB pages, child exits, parent waits and destroys it",
+    "mm_fork_exit_wait_16MiB_heap_superpages": "the same with the heap in 2 MiB superpages",
 }
 
 
@@ -39,37 +52,42 @@ def main():
     args = ap.parse_args()
 
     image = mica_qemu.image_path(args.build)
-    cmd = mica_qemu.qemu_command(image, append="mica.root=kbench", icount=True)
-    print("bench: " + " ".join(cmd), file=sys.stderr)
     results = []
     start = time.time()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace")
-    try:
-        for raw in proc.stdout:
-            line = raw.replace("\r", "").rstrip("\n")
-            m = LINE.match(line)
-            if m:
-                name = m.group(1)
-                results.append({"name": name,
-                                "median": int(m.group(2)), "min": int(m.group(3)),
-                                "max": int(m.group(4)), "iterations": int(m.group(5)),
-                                "unit": "guest instructions",
-                                "what": DESCRIPTIONS.get(name, "")})
-                print(f"bench: [{time.time() - start:5.1f} s] {name}: median {m.group(2)}",
-                      file=sys.stderr, flush=True)
-            elif "PANIC" in line or "killed" in line:
-                print("bench: " + line, file=sys.stderr)
-            if time.time() - start > args.timeout:
+    for suite, append in SUITES:
+        cmd = mica_qemu.qemu_command(image, append=append, icount=True)
+        print(f"bench: {suite}: " + " ".join(cmd), file=sys.stderr)
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors="replace")
+        got = 0
+        try:
+            for raw in proc.stdout:
+                line = raw.replace("\r", "").rstrip("\n")
+                m = LINE.match(line)
+                if m:
+                    name = m.group(1)
+                    r = {"name": name, "suite": suite,
+                         "median": int(m.group(2)), "min": int(m.group(3)),
+                         "max": int(m.group(4)), "iterations": int(m.group(5)),
+                         "unit": "guest instructions",
+                         "what": DESCRIPTIONS.get(name, "")}
+                    if m.group(6) is not None:
+                        r["faults"] = int(m.group(6))
+                    results.append(r)
+                    got += 1
+                    print(f"bench: [{time.time() - start:5.1f} s] {name}: median {m.group(2)}",
+                          file=sys.stderr, flush=True)
+                elif "PANIC" in line or "killed" in line:
+                    print("bench: " + line, file=sys.stderr)
+                if time.time() - start > args.timeout:
+                    proc.kill()
+                    sys.exit(f"bench: timed out after {args.timeout:.0f} s")
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
                 proc.kill()
-                sys.exit(f"bench: timed out after {args.timeout:.0f} s")
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    if proc.returncode != 0 or not results:
-        sys.exit(f"bench: the benchmark run failed (QEMU exit {proc.returncode}, "
-                 f"{len(results)} results)")
+        if proc.returncode != 0 or got == 0:
+            sys.exit(f"bench: {suite} failed (QEMU exit {proc.returncode}, {got} results)")
 
     out_dir = os.path.join(args.build, "bench")
     os.makedirs(out_dir, exist_ok=True)
@@ -78,11 +96,11 @@ def main():
            "results": results}
     with open(os.path.join(out_dir, "kbench.json"), "w") as f:
         json.dump(doc, f, indent=2)
-    rows = ["| benchmark | median | min | max | iterations | what it measures |",
-            "|---|---:|---:|---:|---:|---|"]
+    rows = ["| benchmark | median | min | max | iterations | faults | what it measures |",
+            "|---|---:|---:|---:|---:|---:|---|"]
     for r in results:
         rows.append(f"| {r['name']} | {r['median']} | {r['min']} | {r['max']} | "
-                    f"{r['iterations']} | {r['what']} |")
+                    f"{r['iterations']} | {r.get('faults', '')} | {r['what']} |")
     table = "\n".join(rows)
     with open(os.path.join(out_dir, "kbench.md"), "w") as f:
         f.write("# Mica kernel benchmarks\n\nGuest instructions under QEMU "

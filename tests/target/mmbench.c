@@ -1,0 +1,186 @@
+/*
+ * mmbench: memory-server benchmarks, a program mm serves
+ * (`root.run=mmbench`), run under QEMU -icount shift=0 by ./mica bench.
+ * Same output as kbench: "BENCH <name> median= min= max= iters=", in guest
+ * instructions; totals are single runs (iters=1) with faults= added.
+ */
+#include <sys/ipc.h>
+#include <sys/mica.h>
+#include <sys/mm.h>
+
+#define PAGE 4096ul
+#define MEGA (2ul << 20)
+#define WARMUP 100
+#define ITERS 2000
+#define REPORT_SLOT 2
+
+static uint64_t *samples;   /* MAP_SHARED: children fill it too */
+static volatile uint8_t *region;
+static handle_t wait_ntfn, done_cap;
+
+static inline uint64_t instret(void)
+{
+    uint64_t v;
+    __asm__ volatile("rdinstret %0" : "=r"(v));
+    return v;
+}
+
+static void report(const char *name, int n)
+{
+    for (int i = 1; i < n; i++) {
+        uint64_t v = samples[i];
+        int j = i - 1;
+        while (j >= 0 && samples[j] > v) {
+            samples[j + 1] = samples[j];
+            j--;
+        }
+        samples[j + 1] = v;
+    }
+    sys_printf("BENCH %s median=%lu min=%lu max=%lu iters=%d\n", name, samples[n / 2],
+               samples[0], samples[n - 1], n);
+}
+
+static struct mm_stats_reply stats(void)
+{
+    struct mm_stats_reply s = {0};
+    (void)mm_stats(MM_CLIENT_SLOT, &s);
+    return s;
+}
+
+/* Touches every page of region[0, WARMUP + ITERS pages), timing each. */
+static void touch_pages_timed(void)
+{
+    for (int i = 0; i < WARMUP + ITERS; i++) {
+        uint64_t t0 = instret();
+        region[(uint64_t)i * PAGE] = 1;
+        uint64_t t1 = instret();
+        if (i >= WARMUP)
+            samples[i - WARMUP] = t1 - t0;
+    }
+}
+
+static void child_cow(uint64_t arg)
+{
+    (void)arg;
+    touch_pages_timed(); /* each write copies a page the parent still maps */
+    (void)ntfn_signal(2);
+}
+
+static void child_exit(uint64_t arg)
+{
+    (void)arg;
+    (void)ntfn_signal(2);
+}
+
+static uint64_t fork_and_wait(void (*fn)(uint64_t))
+{
+    struct mm_space_caps c;
+    handle_t th;
+    uint64_t t0 = instret();
+    if (mm_fork_run(fn, 0, 30, 0, done_cap, &c, &th) < 0)
+        return 0;
+    (void)ntfn_wait(wait_ntfn);
+    (void)sys_cap_delete(th);
+    (void)mm_space_destroy(MM_CLIENT_SLOT, c.id);
+    uint64_t t1 = instret();
+    (void)sys_cap_delete(c.task);
+    (void)sys_cap_delete(c.pager);
+    (void)sys_cap_delete(c.client);
+    return t1 - t0;
+}
+
+static void bench_anon_and_cow(void)
+{
+    uint64_t len = (uint64_t)(WARMUP + ITERS) * PAGE;
+    int64_t a = mm_mmap(0, len, MM_PROT_R | MM_PROT_W, MM_MAP_NOSUPER);
+    region = (volatile uint8_t *)(uintptr_t)a;
+    touch_pages_timed();
+    report("mm_fault_zero_fill_4k", ITERS);
+
+    fork_and_wait(child_cow);
+    report("mm_fault_cow_copy_4k", ITERS);
+
+    touch_pages_timed(); /* the child is gone: every write re-enables */
+    report("mm_fault_cow_reenable_4k", ITERS);
+    (void)mm_munmap((uint64_t)a, len);
+}
+
+static void bench_superpage(void)
+{
+    const int n = 100;
+    for (int i = 0; i < n + 10; i++) {
+        int64_t a = mm_mmap(0, MEGA, MM_PROT_R | MM_PROT_W, 0);
+        volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+        uint64_t t0 = instret();
+        p[0] = 1;
+        uint64_t t1 = instret();
+        if (i >= 10)
+            samples[i - 10] = t1 - t0;
+        (void)mm_munmap((uint64_t)a, MEGA);
+    }
+    report("mm_fault_superpage_2m", n);
+}
+
+static void bench_touch_64m(const char *name, unsigned flags)
+{
+    uint64_t len = 64ul << 20;
+    int64_t a = mm_mmap(0, len, MM_PROT_R | MM_PROT_W, flags);
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+    struct mm_stats_reply s0 = stats();
+    uint64_t t0 = instret();
+    for (uint64_t off = 0; off < len; off += PAGE)
+        p[off] = 1;
+    uint64_t t1 = instret();
+    struct mm_stats_reply s1 = stats();
+    uint64_t faults = (s1.zero_fill - s0.zero_fill) + (s1.super_faults - s0.super_faults);
+    sys_printf("BENCH %s median=%lu min=%lu max=%lu iters=1 faults=%lu\n", name, t1 - t0,
+               t1 - t0, t1 - t0, faults);
+    (void)mm_munmap((uint64_t)a, len);
+}
+
+static void bench_fork_heap(const char *name, unsigned flags)
+{
+    uint64_t len = 16ul << 20;
+    int64_t a = mm_mmap(0, len, MM_PROT_R | MM_PROT_W, flags);
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+    for (uint64_t off = 0; off < len; off += PAGE)
+        p[off] = 1;
+    const int n = 21;
+    for (int i = 0; i < n + 2; i++) {
+        uint64_t d = fork_and_wait(child_exit);
+        if (i >= 2)
+            samples[i - 2] = d;
+        /* Touch the heap again so the next fork finds it writable. */
+        for (uint64_t off = 0; off < len; off += PAGE)
+            p[off] = 2;
+    }
+    report(name, n);
+    (void)mm_munmap((uint64_t)a, len);
+}
+
+int main(uintptr_t arg)
+{
+    (void)arg;
+    int64_t s = mm_mmap(0, ITERS * sizeof(uint64_t), MM_PROT_R | MM_PROT_W, MM_MAP_SHARED);
+    int64_t n = sys_notification_create();
+    if (s < 0 || n < 0) {
+        sys_puts("mmbench: setup failed\n");
+        return 1;
+    }
+    samples = (uint64_t *)(uintptr_t)s;
+    for (int i = 0; i < ITERS; i++)
+        samples[i] = 0; /* populate the shared pages before any fork */
+    wait_ntfn = (handle_t)n;
+    done_cap = (handle_t)sys_cap_copy((handle_t)n, RIGHTS_ALL, 1);
+    sys_printf("mmbench: guest instructions; %d iterations after %d warm-up\n", ITERS, WARMUP);
+    bench_anon_and_cow();
+    bench_superpage();
+    bench_touch_64m("mm_touch_64MiB_4k_pages", MM_MAP_NOSUPER);
+    bench_touch_64m("mm_touch_64MiB_superpages", 0);
+    bench_fork_heap("mm_fork_exit_wait_16MiB_heap_4k_pages", MM_MAP_NOSUPER);
+    bench_fork_heap("mm_fork_exit_wait_16MiB_heap_superpages", 0);
+    sys_puts("mmbench: done\n");
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {0}};
+    (void)ipc_call(REPORT_SLOT, &m);
+    return 0;
+}
