@@ -89,11 +89,11 @@ static bool superpage_exclusive(uint64_t pa)
     return true;
 }
 
+/* f and old: the PTE flags and physical address at addr (SYS_QUERY). */
 static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned access,
-                uint64_t pc, bool copy)
+                uint64_t pc, bool copy, int64_t f, uint64_t old)
 {
-    uint64_t page = addr & ~(PAGE - 1), old;
-    int64_t f = sys_query(s->task, page, &old);
+    uint64_t page = addr & ~(PAGE - 1);
     if (f <= 0)
         return kill(s, addr, access, pc, "copy-on-write of a page that vanished");
     if ((f & MAP_SIZE_MASK) == MAP_SIZE_2M) {
@@ -136,16 +136,19 @@ bool mm_handle_fault(struct mm_space *s, uint64_t addr, unsigned access, uint64_
 {
     const struct vma *v = vma_find(&s->vmas, addr);
     unsigned refs = 0;
+    int64_t f = 0;
+    uint64_t pa = 0;
     if ((pte & MAP_PRESENT) && access == FAULT_ACCESS_WRITE && (pte & MAP_SW0)) {
-        uint64_t pa;
-        if (sys_query(s->task, addr, &pa) > 0)
+        /* The frame's count decides copy or re-enable; one query serves both. */
+        f = sys_query(s->task, addr, &pa);
+        if (f > 0)
             refs = frames_count(&mm.frames, pa);
     }
     enum fault_action a = policy_decide(v, access, pte, refs);
     switch (a) {
     case FAULT_ZERO_FILL: return zero_fill(s, v, addr, access, pc);
-    case FAULT_COW_COPY: return cow(s, v, addr, access, pc, true);
-    case FAULT_COW_REENABLE: return cow(s, v, addr, access, pc, false);
+    case FAULT_COW_COPY: return cow(s, v, addr, access, pc, true, f, pa);
+    case FAULT_COW_REENABLE: return cow(s, v, addr, access, pc, false, f, pa);
     case FAULT_RETRY: return true;
     default: return kill(s, addr, access, pc, policy_reason(a));
     }

@@ -1,0 +1,149 @@
+/*
+ * FAT32 file-system library: everything the fat32 server knows about the
+ * on-disk format (Microsoft's FAT specification, fatgen103), with no IPC
+ * and no syscalls. It reads and writes sectors through a caller-supplied
+ * device, so the same code runs in the server (over blk) and in host tests
+ * (over an image file made by mkfs.fat and checked by fsck.fat / mtools).
+ *
+ * Every on-disk value is validated before use: a corrupt image (bad BPB,
+ * cluster chains that loop, cross, or point past the end, bad directory
+ * entries) gives E_CORRUPT, never a crash or a hang. Metadata is written
+ * in an order that leaves the volume repairable by fsck.fat at any point.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mica/err.h>
+
+#define FAT_SECTOR_MAX 4096
+#define FAT_NAME_MAX 255   /* UTF-8 bytes of one name component (ASCII in practice) */
+#define FAT_PATH_MAX 1024
+
+/* The block device the volume lives on. Sector numbers are relative to
+ * the start of the volume; count sectors of sector_size bytes. Return 0 or
+ * an err_t (E_IO). */
+struct fat_dev {
+    void *ctx;
+    uint32_t sector_size;   /* 512 usually; must match the BPB */
+    uint64_t nsectors;
+    err_t (*read)(void *ctx, uint64_t sector, uint32_t count, void *buf);
+    err_t (*write)(void *ctx, uint64_t sector, uint32_t count, const void *buf);
+};
+
+/* A file or directory, as the library hands it out. `dir_cluster` and
+ * `dirent_index` locate its short directory entry (so size and first
+ * cluster can be updated); the root directory has dirent_index = UINT32_MAX. */
+struct fat_node {
+    uint32_t first_cluster;  /* 0 for an empty file */
+    uint32_t size;           /* bytes; 0 for directories */
+    bool is_dir;
+    uint32_t dir_cluster;    /* first cluster of the directory holding the entry */
+    uint32_t dirent_index;   /* index of the short entry in that directory */
+    uint16_t mtime, mdate;   /* FAT time/date of last modification */
+};
+
+struct fat_stat {
+    uint32_t size;
+    bool is_dir;
+    uint32_t first_cluster;
+    uint16_t mtime, mdate, ctime, cdate;
+};
+
+struct fat_dirent {
+    char name[FAT_NAME_MAX + 1]; /* the long name if there is one, else the 8.3 name */
+    bool is_dir;
+    uint32_t size;
+};
+
+/* The mounted volume. Private fields: callers only pass it around. */
+struct fat_fs {
+    struct fat_dev dev;
+    uint32_t bytes_per_sector, sectors_per_cluster, cluster_bytes;
+    uint32_t reserved_sectors, nfats, fat_sectors;
+    uint32_t root_cluster, fsinfo_sector;
+    uint32_t first_data_sector;
+    uint32_t nclusters;           /* data clusters: valid numbers are 2 .. nclusters + 1 */
+    uint32_t free_count;          /* FSInfo free-cluster count, kept right */
+    uint32_t next_free;           /* FSInfo hint */
+    uint64_t now;                 /* fat_set_time: seconds since 1980-01-01 */
+    uint8_t scratch[FAT_SECTOR_MAX];  /* one sector of work space */
+};
+
+/* Validates the boot sector and FSInfo and fills *fs. E_CORRUPT: not a
+ * FAT32 volume we can use (bad signature, sizes, FAT12/16, cluster count
+ * out of range, FSInfo signatures). E_IO from the device. The free count
+ * is recomputed from the FAT if FSInfo's is unknown or impossible. */
+__attribute__((warn_unused_result)) err_t fat_mount(struct fat_fs *fs, const struct fat_dev *dev);
+
+/* Writes FSInfo (free count, hint). Idempotent. */
+__attribute__((warn_unused_result)) err_t fat_sync(struct fat_fs *fs);
+
+/* Looks up an absolute path ("/", "/dir/file.txt"; components compared
+ * case-insensitively, long or 8.3 names). E_NOENT, E_INVAL (relative path,
+ * empty component, too long), E_CORRUPT. "/" gives the root directory. */
+__attribute__((warn_unused_result)) err_t fat_lookup(struct fat_fs *fs, const char *path,
+                                                     struct fat_node *out);
+
+/* Reads up to len bytes at off; *got = bytes read (0 at or past EOF). */
+__attribute__((warn_unused_result)) err_t fat_read(struct fat_fs *fs, const struct fat_node *n,
+                                                   uint64_t off, void *buf, uint32_t len,
+                                                   uint32_t *got);
+
+/* Writes len bytes at off, extending the file (holes read as zeros) and
+ * updating size and mtime in its directory entry. Files are limited to
+ * 4 GiB - 1 (E_RANGE beyond). E_NOSPACE when the volume is full: what was
+ * written before stays, the volume stays consistent, *put says how much. */
+__attribute__((warn_unused_result)) err_t fat_write(struct fat_fs *fs, struct fat_node *n,
+                                                    uint64_t off, const void *buf,
+                                                    uint32_t len, uint32_t *put);
+
+/* Sets the file's size (shrinking frees clusters; growing zero-fills). */
+__attribute__((warn_unused_result)) err_t fat_truncate(struct fat_fs *fs, struct fat_node *n,
+                                                       uint32_t size);
+
+/* Creates a file or (is_dir) a directory with "." and ".." entries.
+ * Long names get LFN entries with the right checksum and a unique 8.3
+ * alias ("LONGFI~1.TXT"). E_EXIST, E_NOENT (parent missing), E_INVAL (bad
+ * name: empty, ".", "..", too long, characters FAT forbids), E_NOSPACE. */
+__attribute__((warn_unused_result)) err_t fat_create(struct fat_fs *fs, const char *path,
+                                                     bool is_dir, struct fat_node *out);
+
+/* Removes a file and frees its clusters. E_INVAL if it is a directory,
+ * E_NOENT if it does not exist. */
+__attribute__((warn_unused_result)) err_t fat_unlink(struct fat_fs *fs, const char *path);
+
+/* Removes an empty directory. E_BUSY if not empty, E_INVAL for "/" or a file. */
+__attribute__((warn_unused_result)) err_t fat_rmdir(struct fat_fs *fs, const char *path);
+
+/* Renames/moves (also across directories). The target must not exist
+ * (E_EXIST). Moving a directory updates its "..". A directory cannot move
+ * into itself (E_INVAL). */
+__attribute__((warn_unused_result)) err_t fat_rename(struct fat_fs *fs, const char *from,
+                                                     const char *to);
+
+/* Directory listing: *cookie starts at 0 and is advanced; returns E_NOENT
+ * at the end. "." and ".." and deleted/volume-label entries are skipped. */
+__attribute__((warn_unused_result)) err_t fat_readdir(struct fat_fs *fs,
+                                                      const struct fat_node *dir,
+                                                      uint32_t *cookie,
+                                                      struct fat_dirent *out);
+
+void fat_stat(const struct fat_node *n, struct fat_stat *out);
+
+/* The sector of the volume holding byte `off` of file n (for the page
+ * cache: a page of a file maps to sectors). E_RANGE past the allocated
+ * clusters. */
+__attribute__((warn_unused_result)) err_t fat_file_sector(struct fat_fs *fs,
+                                                          const struct fat_node *n,
+                                                          uint64_t off, uint64_t *sector);
+
+/* Checks the whole FAT against the directory tree (every chain well
+ * formed, no cluster used twice, free count right). For tests and debug
+ * builds. E_CORRUPT with a reason in *why (static string). */
+__attribute__((warn_unused_result)) err_t fat_check(struct fat_fs *fs, const char **why);
+
+/* The clock the library stamps files with: set by the caller (seconds
+ * since 1980-01-01 00:00 local time); 0 leaves 1980-01-01. */
+void fat_set_time(struct fat_fs *fs, uint64_t seconds_since_1980);
