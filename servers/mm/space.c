@@ -391,6 +391,11 @@ err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigne
 
 void mm_space_destroy(struct mm_space *s)
 {
+    /* Orphans go to the destroyed space's parent (as processes go to init),
+     * so whoever is left can still destroy them. */
+    for (uint32_t i = 0; i < MM_MAX_SPACES; i++)
+        if (mm.spaces[i].used && mm.spaces[i].parent == s->id)
+            mm.spaces[i].parent = s->parent;
     if (s->task) {
         (void)release_leaves(s, USER_FIRST, USER_TOP);
         (void)sys_cap_delete(s->task);

@@ -7,6 +7,7 @@
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/mm.h>
+#include <sys/mman.h>
 
 #define PAGE 4096ul
 #define REPORT_SLOT 2     /* root's endpoint for the exit status */
@@ -244,6 +245,56 @@ static void child_forks(uint64_t arg)
     child_done();
 }
 
+/* Exit in the other order: the child leaves before its own child. */
+static void orphan(uint64_t arg)
+{
+    (void)arg;
+    while (shared->step != 99)
+        sys_yield();
+    private_page[1] = 77; /* its own copy, after its parent is gone */
+    shared->wrote = private_page[1];
+    child_done();
+}
+
+static void child_leaves_first(uint64_t arg)
+{
+    (void)arg;
+    struct mm_space_caps c;
+    handle_t th;
+    if (mm_fork_run(orphan, 0, CHILD_PRIO, 0, 2, &c, &th) == 0)
+        shared->seen = c.id; /* tell the grandparent who to clean up */
+    child_done();
+}
+
+static void test_fork_chain_any_order(void)
+{
+    begin();
+    struct mm_stats_reply before = stats();
+    shared->step = 0;
+    shared->seen = 0;
+    shared->wrote = 0;
+    struct mm_space_caps a;
+    handle_t a_thread;
+    CHECK_EQ(mm_fork_run(child_leaves_first, 0, CHILD_PRIO, death_cap, done_cap, &a, &a_thread), 0);
+    CHECK_EQ(ntfn_wait(wait_ntfn), 1); /* the child has finished; its own child runs on */
+    uint64_t orphan_id = shared->seen;
+    CHECK(orphan_id != 0);
+    shared->step = 99;
+    CHECK_EQ(ntfn_wait(wait_ntfn), 1);
+    CHECK_EQ(shared->wrote, 77);
+    /* Destroy the parent space first: its child is handed to us. */
+    (void)sys_cap_delete(a_thread);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, a.id), 0);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, orphan_id), 0);
+    (void)sys_cap_delete(a.task);
+    (void)sys_cap_delete(a.pager);
+    (void)sys_cap_delete(a.client);
+    struct mm_stats_reply after = stats();
+    CHECK_EQ(after.used_frames, before.used_frames);
+    CHECK_EQ(after.spaces, before.spaces);
+    end("MM_FORK_0003_CHAIN_EXIT_IN_ANY_ORDER");
+}
+
 static void test_fork_chain(void)
 {
     begin();
@@ -387,6 +438,30 @@ static void test_superpages(void)
     end("MM_SUPER_0003_PARTIAL_MUNMAP_AND_MPROTECT_SPLIT");
 }
 
+static void test_posix_names(void)
+{
+    begin();
+    uint8_t *p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED);
+    p[0] = 1;
+    p[2 * PAGE] = 3;
+    CHECK_EQ(mprotect(p, PAGE, PROT_READ), 0);
+    CHECK_EQ(p[0], 1);
+    CHECK_EQ(munmap(p, 3 * PAGE), 0);
+    CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, 3, 0) == MAP_FAILED); /* files: not yet */
+    CHECK_EQ(mica_errno, E_NOSYS);
+    CHECK_EQ(munmap((void *)1, PAGE), -1);
+    CHECK_EQ(mica_errno, E_INVAL);
+    uint8_t *brk0 = sbrk(0);
+    uint8_t *old = sbrk(2 * PAGE);
+    CHECK(old == brk0);
+    old[PAGE] = 9;
+    CHECK(sbrk(0) == brk0 + 2 * PAGE);
+    CHECK(sbrk(-2 * (intptr_t)PAGE) == brk0 + 2 * PAGE);
+    CHECK(sbrk(0) == brk0);
+    end("MM_POSIX_0001_MMAP_MUNMAP_MPROTECT_SBRK");
+}
+
 static void test_errors(void)
 {
     begin();
@@ -443,9 +518,11 @@ int main(uintptr_t arg)
     test_lazy();
     test_fork_cow();
     test_fork_chain();
+    test_fork_chain_any_order();
     test_kills();
     test_regions();
     test_superpages();
+    test_posix_names();
     test_errors();
 
     struct mm_stats_reply fin = stats();
