@@ -20,6 +20,7 @@ enum cap_type {
     CAP_FRAME = 5,        /* a physical range: RAM or device registers */
     CAP_IRQ_CONTROL = 6,  /* creates IRQ handler capabilities */
     CAP_IRQ_HANDLER = 7,
+    CAP_REPLY = 8,        /* a saved, one-shot right to answer one call */
 };
 
 /* Rights. A copy can only have a subset of its source's rights. */

@@ -44,6 +44,7 @@ _Static_assert(sizeof(struct ipc_buffer) == 64 + IPC_BUF_DATA_MAX, "ipc_buffer i
 /* Labels the kernel uses for the messages it sends on a thread's behalf. */
 #define IPC_LABEL_FAULT_VM 0xfff1     /* page fault: see struct below */
 #define IPC_LABEL_FAULT_EXC 0xfff2    /* other exception */
+#define IPC_LABEL_NOTIFY 0xfff3       /* a bound notification fired: w0 = its bits, badge 0 */
 
 /* Page-fault message words (label IPC_LABEL_FAULT_VM); badge in a0 is the
  * pager endpoint capability's badge. */

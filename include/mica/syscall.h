@@ -28,6 +28,8 @@ enum sys_nr {
     SYS_SIGNAL = 17,     /* (ntfn) -> 0: ORs the capability's badge into the word */
     SYS_WAIT = 18,       /* (ntfn) -> bits: blocks until non-zero, clears */
     SYS_POLL = 19,       /* (ntfn) -> bits (maybe 0), clears */
+    SYS_REPLY_SAVE = 20, /* () -> handle of a CAP_REPLY for the call this thread must answer */
+    SYS_REPLY_TO = 21,   /* (reply handle, tag, w0..w7) -> 0: answers that call, deletes the handle */
 
     /* Capabilities. */
     SYS_CAP_COPY = 30,     /* (handle, rights, badge) -> new handle (own table) */
@@ -51,6 +53,7 @@ enum sys_nr {
     SYS_THREAD_SET_IPC_BUFFER = 55, /* (thread, va) -> 0; va page aligned, 0 = none */
     SYS_THREAD_READ_REGS = 56,    /* (thread, struct mica_regs *) -> 0; suspended only */
     SYS_THREAD_WRITE_REGS = 57,   /* (thread, const struct mica_regs *) -> 0 */
+    SYS_THREAD_BIND_NOTIFICATION = 58, /* (thread, ntfn or 0) -> 0: signals wake its RECV */
 
     /* Memory: page-table entries and frames. */
     SYS_MAP = 60,         /* (task, va, frame, offset, flags) -> 0 */

@@ -1,6 +1,7 @@
 /* Capability tables and the derivation tree (see kernel/cap.h). */
 #include <arch/mmu.h>
 #include <kernel/cap.h>
+#include <kernel/ipc.h>
 #include <kernel/klib.h>
 #include <kernel/kmem.h>
 
@@ -106,6 +107,8 @@ void cap_derive(struct cap *dst, struct cap *src, unsigned rights, uint64_t badg
 
 void cap_delete(struct cap *c)
 {
+    if (c->type == CAP_REPLY)
+        ipc_reply_cap_deleted(c);
     /* Children move up to c's parent (or become roots). */
     struct cap *child = c->first_child;
     while (child) {

@@ -340,6 +340,16 @@ void ipc_send_fault(struct thread *t, struct endpoint *ep, uint64_t badge,
     block_as_sender(t, ep, badge, false);
 }
 
+/* Hands the pending bits of n to t, which is receiving: label
+ * IPC_LABEL_NOTIFY, badge 0, w0 = the bits. */
+static void deliver_notify(struct thread *t, struct notification *n)
+{
+    arch_regs_set(&t->regs, REG_A0, 0);
+    arch_regs_set(&t->regs, REG_A1, IPC_TAG(IPC_LABEL_NOTIFY, 0, 0));
+    arch_regs_set(&t->regs, arch_msg_reg(0), n->word & ~(1ull << 63));
+    n->word = 0;
+}
+
 /* Receives on the endpoint named by a0 of t. Returns the sender that was
  * waiting (already handled) or NULL when t blocked or failed. */
 static void do_recv(struct thread *t, bool blocking)
@@ -352,6 +362,10 @@ static void do_recv(struct thread *t, bool blocking)
         return;
     }
     struct endpoint *ep = (struct endpoint *)cap->obj;
+    if (t->bound_ntfn && t->bound_ntfn->word) {
+        deliver_notify(t, t->bound_ntfn); /* signals first: interrupts must not starve */
+        return;
+    }
     if (ep->state == EP_SENDERS) {
         struct thread *s = ep_take_waiter(ep);
         deliver(s, t, s->send_badge);
@@ -375,8 +389,38 @@ void sys_recv(struct thread *t, bool blocking)
     do_recv(t, blocking);
 }
 
+/* Delivers the reply in `from`'s registers to caller c (blocked in
+ * BLOCKED_REPLY, links already broken). Returns c if it should run, NULL
+ * if the reply killed it (a fault answered with something but RESUME). */
+static struct thread *answer(struct thread *from, struct thread *c)
+{
+    if (c->ipc_kind == IPC_KIND_FAULT) {
+        c->ipc_kind = IPC_KIND_SEND;
+        if (IPC_TAG_LABEL(arg(from, REG_A1)) != FAULT_REPLY_RESUME) {
+            thread_kill(c, "by its fault handler");
+            return NULL;
+        }
+        c->state = THREAD_RUNNABLE;
+        return c;
+    }
+    uint64_t tag = arg(from, REG_A1);
+    if (check_extras(from, tag, true) != E_OK)
+        tag = IPC_TAG(IPC_TAG_LABEL(tag), 0, 0) | IPC_TAG_TRUNCATED;
+    /* Deliver as a message from `from`, with status 0 in the badge's place. */
+    uint64_t saved = arg(from, REG_A1);
+    uint8_t saved_kind = from->ipc_kind;
+    arch_regs_set(&from->regs, REG_A1, tag);
+    from->ipc_kind = IPC_KIND_SEND;
+    deliver(from, c, 0);
+    arch_regs_set(&from->regs, REG_A1, saved);
+    from->ipc_kind = saved_kind;
+    c->ipc_kind = IPC_KIND_SEND;
+    c->state = THREAD_RUNNABLE;
+    return c;
+}
+
 /* Sends t's reply to the caller it owes one. Returns the caller (runnable,
- * not yet queued) or NULL; E_NOENT in t's a0 when no reply is owed. */
+ * not yet queued) or NULL. */
 static struct thread *do_reply(struct thread *t)
 {
     struct thread *c = t->reply_to;
@@ -384,27 +428,7 @@ static struct thread *do_reply(struct thread *t)
         return NULL;
     t->reply_to = NULL;
     c->reply_from = NULL;
-    if (c->ipc_kind == IPC_KIND_FAULT) {
-        c->ipc_kind = IPC_KIND_SEND;
-        if (IPC_TAG_LABEL(arg(t, REG_A1)) != FAULT_REPLY_RESUME) {
-            thread_kill(c, "by its fault handler");
-            return NULL;
-        }
-        c->state = THREAD_RUNNABLE;
-        return c;
-    }
-    uint64_t tag = arg(t, REG_A1);
-    if (check_extras(t, tag, true) != E_OK)
-        tag = IPC_TAG(IPC_TAG_LABEL(tag), 0, 0) | IPC_TAG_TRUNCATED;
-    /* Deliver as a message from t, with badge 0 replaced by status 0. */
-    uint64_t saved = arg(t, REG_A1);
-    arch_regs_set(&t->regs, REG_A1, tag);
-    t->ipc_kind = IPC_KIND_SEND;
-    deliver(t, c, 0);
-    arch_regs_set(&t->regs, REG_A1, saved);
-    c->ipc_kind = IPC_KIND_SEND;
-    c->state = THREAD_RUNNABLE;
-    return c;
+    return answer(t, c);
 }
 
 void sys_reply(struct thread *t)
@@ -444,6 +468,12 @@ void notification_signal(struct notification *n, uint64_t bits)
         return;
     }
     n->word |= bits;
+    struct thread *b = n->bound;
+    if (b && b->state == THREAD_BLOCKED_RECV) {
+        ipc_unblock(b);
+        deliver_notify(b, n);
+        thread_wake(b);
+    }
 }
 
 void sys_signal(struct thread *t)
@@ -478,4 +508,107 @@ void sys_wait(struct thread *t, bool blocking)
     t->state = THREAD_BLOCKED_NTFN;
     t->blocked_on = n;
     tq_push(&n->q, t);
+}
+
+/* ---- saved replies ---- */
+
+void sys_reply_save(struct thread *t)
+{
+    struct thread *c = t->reply_to;
+    if (!c) {
+        set_ret(t, E_NOENT);
+        return;
+    }
+    uint32_t h;
+    err_t err = cap_free_slot(&t->task->cs, &h);
+    if (err != E_OK) {
+        set_ret(t, err);
+        return;
+    }
+    struct cap *slot = &t->task->cs.slots[h];
+    cap_install(slot, CAP_REPLY, 0, &c->hdr, 0, 0);
+    t->reply_to = NULL;
+    c->reply_from = NULL;
+    c->saved_reply = slot;
+    set_ret(t, h);
+}
+
+void sys_reply_to(struct thread *t)
+{
+    struct cap *cap;
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_REPLY, 0, &cap);
+    if (err != E_OK) {
+        set_ret(t, err);
+        return;
+    }
+    struct thread *c = container_of(cap->obj, struct thread, hdr);
+    bool live = c->saved_reply == cap && c->state == THREAD_BLOCKED_REPLY;
+    struct thread *run = NULL;
+    if (live) {
+        c->saved_reply = NULL;
+        run = answer(t, c);
+    }
+    cap_delete(cap); /* one shot, used or stale */
+    set_ret(t, live ? E_OK : E_DEAD); /* a dead caller's reply is dropped */
+    if (run)
+        sched_enqueue(run);
+}
+
+void ipc_reply_cap_deleted(struct cap *cap)
+{
+    struct thread *c = container_of(cap->obj, struct thread, hdr);
+    if (c->saved_reply != cap)
+        return;
+    c->saved_reply = NULL;
+    if (c->state == THREAD_BLOCKED_REPLY) {
+        /* Its server threw the reply away: fail the call (a faulting
+         * thread simply faults again). */
+        if (c->ipc_kind != IPC_KIND_FAULT)
+            set_ret(c, E_DEAD);
+        c->ipc_kind = IPC_KIND_SEND;
+        thread_wake(c);
+    }
+}
+
+void ipc_forget_saved_reply(struct thread *t)
+{
+    t->saved_reply = NULL; /* the capability stays, and answers E_DEAD */
+}
+
+/* ---- bound notifications ---- */
+
+void ipc_unbind_notification(struct thread *t)
+{
+    struct notification *n = t->bound_ntfn;
+    if (!n)
+        return;
+    n->bound = NULL;
+    t->bound_ntfn = NULL;
+    obj_put(&n->hdr);
+}
+
+void sys_thread_bind_notification(struct thread *t)
+{
+    struct cap *tc, *nc = NULL;
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_THREAD, RIGHT_MANAGE, &tc);
+    uint64_t nh = arg(t, REG_A1);
+    if (err == E_OK && nh)
+        err = cap_lookup(&t->task->cs, (uint32_t)nh, CAP_NOTIFICATION, RIGHT_READ, &nc);
+    if (err != E_OK) {
+        set_ret(t, err);
+        return;
+    }
+    struct thread *target = container_of(tc->obj, struct thread, hdr);
+    struct notification *n = nc ? (struct notification *)nc->obj : NULL;
+    if (n && n->bound && n->bound != target) {
+        set_ret(t, E_BUSY);
+        return;
+    }
+    ipc_unbind_notification(target);
+    if (n) {
+        obj_get(&n->hdr);
+        n->bound = target;
+        target->bound_ntfn = n;
+    }
+    set_ret(t, E_OK);
 }

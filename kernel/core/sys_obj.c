@@ -49,6 +49,8 @@ void sys_cap_copy(struct thread *t)
         SC_RETURN(t, E_INVAL);
     if (badge && src->type != CAP_ENDPOINT && src->type != CAP_NOTIFICATION)
         SC_RETURN(t, E_INVAL);
+    if (src->type == CAP_REPLY)
+        SC_RETURN(t, E_PERM); /* one caller, one answer: reply rights are not copied */
     uint32_t h;
     err = cap_free_slot(cs_of(t), &h);
     if (err != E_OK)

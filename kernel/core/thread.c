@@ -92,6 +92,7 @@ void thread_cancel_ipc(struct thread *t, err_t result)
             t->reply_from->reply_to = NULL;
             t->reply_from = NULL;
         }
+        ipc_forget_saved_reply(t);
         break;
     default:
         return;
@@ -130,6 +131,7 @@ void thread_destroy(struct thread *t)
         obj_put(&t->pager->hdr);
     if (t->exc_ep)
         obj_put(&t->exc_ep->hdr);
+    ipc_unbind_notification(t);
     t->task->nthreads--;
     obj_put(&t->task->hdr);
     kobj_free(t, sizeof(*t));

@@ -118,6 +118,11 @@ int64_t sys_thread_write_regs(handle_t th, const struct mica_regs *in)
     return S(SYS_THREAD_WRITE_REGS, th, (uint64_t)(uintptr_t)in, 0, 0, 0, 0);
 }
 
+int64_t sys_thread_bind_notification(handle_t th, handle_t ntfn)
+{
+    return S(SYS_THREAD_BIND_NOTIFICATION, th, ntfn, 0, 0, 0, 0);
+}
+
 int64_t sys_map(handle_t task, uint64_t va, handle_t frame, uint64_t offset,
                 unsigned flags)
 {

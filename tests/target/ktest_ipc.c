@@ -200,6 +200,139 @@ static void test_notifications(void)
     kt_end("KAPI_IPC_0005_NOTIFICATION_BITS");
 }
 
+/* ---- saved replies ---- */
+
+static handle_t sr_ep, sr_done;
+static volatile int64_t sr_a = 1, sr_b = 1, sr_second = 1, sr_copy = 1, sr_dead = 1;
+
+/* Takes call A, saves its reply, answers call B first, then A. */
+static void saving_server(uint64_t arg)
+{
+    (void)arg;
+    struct ipc_msg m;
+    ipc_recv(sr_ep, &m);
+    int64_t saved = ipc_reply_save();
+    sr_copy = sys_cap_copy((handle_t)saved, RIGHTS_ALL, 0);
+    ipc_recv(sr_ep, &m);
+    m.w[0] = 2000;
+    ipc_reply(&m);
+    m.w[0] = 1000;
+    ipc_reply_to((handle_t)saved, &m);
+    sr_second = ipc_reply_to((handle_t)saved, &m);
+    /* A third call: save, then throw the right away: the caller fails. */
+    ipc_recv(sr_ep, &m);
+    int64_t dropped = ipc_reply_save();
+    sys_cap_delete((handle_t)dropped);
+    ntfn_signal(sr_done);
+}
+
+static void caller_a(uint64_t arg)
+{
+    (void)arg;
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0)};
+    int64_t r = ipc_call(sr_ep, &m);
+    sr_a = r < 0 ? r : (int64_t)m.w[0];
+    ntfn_signal(sr_done);
+}
+
+static void caller_b(uint64_t arg)
+{
+    (void)arg;
+    struct ipc_msg m = {.tag = IPC_TAG(2, 0, 0)};
+    int64_t r = ipc_call(sr_ep, &m);
+    sr_b = r < 0 ? r : (int64_t)m.w[0];
+    ntfn_signal(sr_done);
+}
+
+static void caller_dropped(uint64_t arg)
+{
+    (void)arg;
+    struct ipc_msg m = {.tag = IPC_TAG(3, 0, 0)};
+    sr_dead = ipc_call(sr_ep, &m);
+    ntfn_signal(sr_done);
+}
+
+static void test_saved_reply(void)
+{
+    kt_begin("KAPI_IPC_0006_SAVED_REPLY");
+    sr_ep = (handle_t)sys_endpoint_create();
+    sr_done = (handle_t)sys_notification_create();
+    KT_CHECK(thread_spawn(&kt_mem, saving_server, 0, 40) > 0);
+    KT_CHECK(thread_spawn(&kt_mem, caller_a, 0, 30) > 0);
+    KT_CHECK(thread_spawn(&kt_mem, caller_b, 0, 20) > 0);
+    /* Two done signals (a and b) may arrive as one wake: count them. */
+    int got = 0;
+    while (got < 2) {
+        KT_CHECK(ntfn_wait(sr_done) > 0);
+        got = (sr_a != 1) + (sr_b != 1);
+    }
+    KT_EQ(sr_a, 1000); /* answered through the saved reply, after b */
+    KT_EQ(sr_b, 2000);
+    KT_EQ(sr_second, E_BADH); /* one shot: the handle is gone */
+    KT_EQ(sr_copy, E_PERM);   /* and cannot be copied */
+    KT_CHECK(thread_spawn(&kt_mem, caller_dropped, 0, 20) > 0);
+    while (sr_dead == 1)
+        KT_CHECK(ntfn_wait(sr_done) > 0);
+    KT_EQ(sr_dead, E_DEAD);
+    kt_end("KAPI_IPC_0006_SAVED_REPLY");
+}
+
+/* ---- bound notifications ---- */
+
+static handle_t bn_ep, bn_ntfn, bn_done;
+static volatile uint64_t bn_labels[3], bn_bits[3];
+
+static void bound_receiver(uint64_t arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3; i++) {
+        struct ipc_msg m;
+        ipc_recv(bn_ep, &m);
+        bn_labels[i] = IPC_TAG_LABEL(m.tag);
+        bn_bits[i] = m.w[0];
+        if (IPC_TAG_LABEL(m.tag) != IPC_LABEL_NOTIFY)
+            ipc_reply(&m);
+        ntfn_signal(bn_done);
+    }
+}
+
+static void test_bound_notification(void)
+{
+    kt_begin("KAPI_IPC_0007_BOUND_NOTIFICATION");
+    bn_ep = (handle_t)sys_endpoint_create();
+    bn_ntfn = (handle_t)sys_notification_create();
+    bn_done = (handle_t)sys_notification_create();
+    int64_t th = sys_thread_create(ROOT_HANDLE_TASK, 50);
+    KT_EQ(sys_thread_bind_notification((handle_t)th, bn_ntfn), 0);
+    KT_EQ(sys_cap_delete((handle_t)th), 0);
+    int64_t rx = thread_spawn(&kt_mem, bound_receiver, 0, 50);
+    KT_CHECK(rx > 0);
+    KT_EQ(sys_thread_bind_notification((handle_t)rx, bn_ntfn), 0);
+    int64_t sig = sys_cap_copy(bn_ntfn, RIGHT_WRITE, 0x30);
+    /* Pending before it receives (it has not run yet: we are more
+     * important): its first RECV returns the bits at once. */
+    KT_EQ(ntfn_signal((handle_t)sig), 0);
+    KT_CHECK(ntfn_wait(bn_done) > 0);
+    struct ipc_msg m = {.tag = IPC_TAG(9, 0, 0), .w = {5}};
+    KT_EQ(ipc_call(bn_ep, &m), 0);             /* ordinary messages still arrive */
+    KT_CHECK(ntfn_wait(bn_done) > 0);
+    /* Now it is blocked in RECV: the signal ends it. */
+    KT_EQ(ntfn_signal((handle_t)sig), 0);
+    KT_CHECK(ntfn_wait(bn_done) > 0);
+    KT_EQ(bn_labels[0], IPC_LABEL_NOTIFY);
+    KT_EQ(bn_bits[0], 0x30);
+    KT_EQ(bn_labels[1], 9);
+    KT_EQ(bn_bits[1], 5);
+    KT_EQ(bn_labels[2], IPC_LABEL_NOTIFY);
+    /* One notification, one bound thread. */
+    int64_t other = sys_thread_create(ROOT_HANDLE_TASK, 50);
+    KT_EQ(sys_thread_bind_notification((handle_t)other, bn_ntfn), E_BUSY);
+    KT_EQ(sys_thread_bind_notification((handle_t)other, bn_ep), E_BADH);
+    sys_cap_delete((handle_t)other);
+    sys_cap_delete((handle_t)sig);
+    kt_end("KAPI_IPC_0007_BOUND_NOTIFICATION");
+}
+
 void kt_test_ipc(void)
 {
     test_same_space();
@@ -207,4 +340,6 @@ void kt_test_ipc(void)
     test_send_queue();
     test_dead_peers();
     test_notifications();
+    test_saved_reply();
+    test_bound_notification();
 }

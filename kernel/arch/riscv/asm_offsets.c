@@ -46,6 +46,8 @@ void asm_offsets(void)
     DEFINE(T_REPLY_TO, offsetof(struct thread, reply_to));
     DEFINE(T_REPLY_FROM, offsetof(struct thread, reply_from));
     DEFINE(T_SLICE_LEFT, offsetof(struct thread, slice_left));
+    DEFINE(T_BOUND_NTFN, offsetof(struct thread, bound_ntfn));
+    DEFINE(NTFN_WORD, offsetof(struct notification, word));
 
     DEFINE(TASK_SATP, offsetof(struct task, vs.mmu_context));
     DEFINE(TASK_SLOTS, offsetof(struct task, cs.slots));

@@ -334,6 +334,11 @@ fast_reply_recv:
     lbu t1, EP_STATE(t6)
     addi t1, t1, -K_EP_SENDERS
     beqz t1, fast_fallback      /* a sender is waiting: receive it (slow path) */
+    ld t1, T_BOUND_NTFN(t5)
+    beqz t1, 11f
+    ld t1, NTFN_WORD(t1)
+    bnez t1, fast_fallback      /* a bound notification is pending: deliver it */
+11:
     check_prio t2, ra, t1, fast_fallback
 
     /* Committed: the server waits on the endpoint, the caller runs. */

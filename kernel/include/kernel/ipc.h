@@ -10,6 +10,7 @@
 #include <kernel/types.h>
 
 struct thread;
+struct cap;
 
 struct thread_queue {
     struct thread *head, *tail;
@@ -27,6 +28,7 @@ struct notification {
     struct object hdr;
     uint64_t word;          /* pending bits */
     struct thread_queue q;  /* waiters */
+    struct thread *bound;   /* thread whose RECV also takes these signals */
 };
 
 void tq_push(struct thread_queue *q, struct thread *t);
@@ -53,6 +55,18 @@ void sys_reply(struct thread *t);
 void sys_reply_recv(struct thread *t);
 void sys_signal(struct thread *t);
 void sys_wait(struct thread *t, bool blocking);
+void sys_reply_save(struct thread *t);
+void sys_reply_to(struct thread *t);
+void sys_thread_bind_notification(struct thread *t);
+
+/* A CAP_REPLY is being deleted: a caller still waiting on it gets E_DEAD. */
+void ipc_reply_cap_deleted(struct cap *c);
+
+/* Breaks the binding between t and its notification (either side dying). */
+void ipc_unbind_notification(struct thread *t);
+
+/* The saved reply naming t (if any) no longer reaches it. */
+void ipc_forget_saved_reply(struct thread *t);
 
 /* Sends the kernel-made fault message (label, words) for thread t to ep
  * as a call, blocking t until the handler replies. */

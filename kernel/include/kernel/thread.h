@@ -67,6 +67,8 @@ struct thread {
     uint64_t fault_label;
     uint64_t fault_words[8];
     struct endpoint *pager, *exc_ep;
+    struct notification *bound_ntfn; /* delivered to this thread's RECV (holds a ref) */
+    struct cap *saved_reply;         /* the CAP_REPLY naming this blocked caller, if any */
     uint64_t pager_badge, exc_badge;
     char name[THREAD_NAME_MAX];
 };

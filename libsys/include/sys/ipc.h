@@ -83,6 +83,21 @@ static inline int64_t ipc_reply(const struct ipc_msg *m)
     return ipc_op(SYS_REPLY, 0, &c);
 }
 
+/* Keeps the right to answer the call just received as a capability, so
+ * the thread can receive other messages first. Returns its handle. */
+static inline int64_t ipc_reply_save(void)
+{
+    return sys_raw6(SYS_REPLY_SAVE, 0, 0, 0, 0, 0, 0);
+}
+
+/* Answers a saved call with *m and deletes the reply handle. E_DEAD if
+ * the caller is gone (the reply is dropped). */
+static inline int64_t ipc_reply_to(handle_t reply, const struct ipc_msg *m)
+{
+    struct ipc_msg c = *m;
+    return ipc_op(SYS_REPLY_TO, reply, &c);
+}
+
 static inline int64_t ntfn_signal(handle_t n)
 {
     return sys_raw6(SYS_SIGNAL, n, 0, 0, 0, 0, 0);

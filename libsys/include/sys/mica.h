@@ -47,6 +47,8 @@ int64_t sys_thread_set_handlers(handle_t th, handle_t pager, handle_t exc);
 int64_t sys_thread_set_ipc_buffer(handle_t th, uint64_t va);
 int64_t sys_thread_read_regs(handle_t th, struct mica_regs *out);
 int64_t sys_thread_write_regs(handle_t th, const struct mica_regs *in);
+/* Signals to ntfn (0: unbind) also end th's RECV, as label IPC_LABEL_NOTIFY. */
+int64_t sys_thread_bind_notification(handle_t th, handle_t ntfn);
 
 /* Memory. */
 int64_t sys_map(handle_t task, uint64_t va, handle_t frame, uint64_t offset,
