@@ -29,13 +29,21 @@ def root_elf_path(build_dir):
     return os.path.join(target_dir(build_dir), "servers", "root", "root.elf")
 
 
+def disk_path(build_dir):
+    return os.path.join(target_dir(build_dir), "bootimg", "disk.img")
+
+
 def qemu_command(image, mem="256M", smp=1, append=None, gdb=False,
-                 icount=False):
-    """Returns the argv that boots `image` on QEMU's virt machine."""
+                 icount=False, disk=None):
+    """Returns the argv that boots `image` on QEMU's virt machine, with
+    `disk` (a raw image) as a virtio block device when given."""
     cmd = [QEMU, "-machine", "virt", "-bios", OPENSBI_FW_JUMP,
            "-kernel", image, "-m", mem, "-smp", str(smp),
            "-nographic", "-monitor", "none", "-serial", "stdio",
            "-global", "virtio-mmio.force-legacy=false"]
+    if disk:
+        cmd += ["-drive", f"file={disk},if=none,format=raw,id=hd0",
+                "-device", "virtio-blk-device,drive=hd0"]
     if append:
         cmd += ["-append", append]
     if icount:
@@ -58,8 +66,10 @@ def main():
     image = image_path(args.build)
     if not os.path.exists(image):
         sys.exit(f"mica: no boot image at {image}; build first")
+    disk = disk_path(args.build)
     cmd = qemu_command(image, mem=args.mem, smp=args.smp, append=args.append,
-                       gdb=(args.mode == "debug"))
+                       gdb=(args.mode == "debug"),
+                       disk=disk if os.path.exists(disk) else None)
     if args.mode == "debug":
         kernel = kernel_elf_path(args.build)
         root = root_elf_path(args.build)

@@ -3,7 +3,8 @@
 
 A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
   append: kernel command line      mem: 256M      smp: 1      timeout: 60
-  exit: expected QEMU exit status
+  exit: expected QEMU exit status   disk: yes (attach a copy of the system disk)
+  host_check: shell command run after QEMU exits, must exit 0 ({disk}: the copy)
   expect: regex   (repeatable)     forbid: regex (repeatable)
 Lines starting with '#' are comments. Command-line options override/add.
 
@@ -16,8 +17,10 @@ message. On failure the whole console log is printed.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "tools"))
@@ -49,6 +52,10 @@ def load_case(path, args):
                 args.timeout = float(value)
             elif key == "exit":
                 args.exit_status = int(value)
+            elif key == "disk":
+                args.disk = value == "yes"
+            elif key == "host_check":
+                args.host_check.append(value)
             else:
                 sys.exit(f"{path}:{n}: unknown key {key!r}")
 
@@ -64,14 +71,24 @@ def main():
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--forbid", action="append", default=[])
     ap.add_argument("--exit", type=int, default=None, dest="exit_status")
+    ap.add_argument("--disk", action="store_true",
+                    help="attach a private copy of the system disk")
+    ap.add_argument("--host-check", action="append", default=[],
+                    help="shell command run after QEMU exits; {disk} is the disk copy")
     args = ap.parse_args()
     if args.case:
         load_case(args.case, args)
     if args.exit_status is None:
         ap.error("no expected exit status (exit: in the case file, or --exit)")
 
+    disk = None
+    if args.disk:
+        # Each test writes to its own copy: tests run in parallel.
+        tmpdir = tempfile.mkdtemp(prefix="mica-disk-")
+        disk = os.path.join(tmpdir, "disk.img")
+        shutil.copyfile(mica_qemu.disk_path(args.build), disk)
     cmd = mica_qemu.qemu_command(mica_qemu.image_path(args.build), mem=args.mem,
-                                 smp=args.smp, append=args.append)
+                                 smp=args.smp, append=args.append, disk=disk)
     print("harness: " + " ".join(cmd), flush=True)
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -99,6 +116,15 @@ def main():
             failures.append(f"forbidden /{rx}/ found: {m.group(0)!r}")
     if status != args.exit_status:
         failures.append(f"QEMU exit status {status}, expected {args.exit_status}")
+    for check in args.host_check:
+        here = os.path.dirname(os.path.abspath(__file__))
+        cmd_line = check.replace("{disk}", disk or "").replace("TESTS/", here + "/")
+        r = subprocess.run(cmd_line, shell=True, capture_output=True, text=True)
+        if r.returncode != 0:
+            failures.append(f"host check failed ({r.returncode}): {cmd_line}\n"
+                            f"{r.stdout}{r.stderr}")
+    if disk:
+        shutil.rmtree(os.path.dirname(disk), ignore_errors=True)
 
     if failures:
         print(out)

@@ -1,0 +1,206 @@
+/*
+ * The file allocation table: entry access through a one-sector write-back
+ * cache (flushed to every FAT copy), chain walking bounded by the cluster
+ * count, allocation and freeing with the free count kept right.
+ */
+#include "fat_priv.h"
+
+bool fat_cluster_valid(const struct fat_fs *fs, uint32_t cl)
+{
+    return cl >= 2 && cl - 2 < fs->nclusters;
+}
+
+uint64_t fat_cluster_sector(const struct fat_fs *fs, uint32_t cl)
+{
+    return fs->first_data_sector + (uint64_t)(cl - 2) * fs->sectors_per_cluster;
+}
+
+void fat_seek_forget(struct fat_fs *fs)
+{
+    fs->seek_first = 0;
+}
+
+err_t fat_table_flush(struct fat_fs *fs)
+{
+    if (!fs->fat_dirty)
+        return E_OK;
+    for (uint32_t i = 0; i < fs->nfats; i++) {
+        if (!fs->fat_mirrored && i != fs->active_fat)
+            continue;
+        uint64_t s = (uint64_t)fs->reserved_sectors + (uint64_t)i * fs->fat_sectors +
+                     fs->fat_cached;
+        err_t e = fat_io_write(fs, s, 1, fs->fat_buf);
+        if (e != E_OK)
+            return e;
+    }
+    fs->fat_dirty = false;
+    return E_OK;
+}
+
+/* Makes fat_buf hold FAT sector `sec` (relative to the FAT's start). */
+static err_t load_fat_sector(struct fat_fs *fs, uint32_t sec)
+{
+    if (fs->fat_cached == sec)
+        return E_OK;
+    err_t e = fat_table_flush(fs);
+    if (e != E_OK)
+        return e;
+    uint64_t s = (uint64_t)fs->reserved_sectors + (uint64_t)fs->active_fat * fs->fat_sectors +
+                 sec;
+    e = fat_io_read(fs, s, 1, fs->fat_buf);
+    if (e != E_OK) {
+        fs->fat_cached = UINT32_MAX;
+        return e;
+    }
+    fs->fat_cached = sec;
+    return E_OK;
+}
+
+/* Entries 0 and 1 are reserved but addressable (fat_check reads them). */
+static err_t entry_place(struct fat_fs *fs, uint32_t cl, uint32_t *off)
+{
+    if (cl > fs->nclusters + 1)
+        return E_CORRUPT;
+    uint64_t byte = (uint64_t)cl * 4;
+    err_t e = load_fat_sector(fs, (uint32_t)(byte / fs->bytes_per_sector));
+    *off = (uint32_t)(byte % fs->bytes_per_sector);
+    return e;
+}
+
+err_t fat_entry_get(struct fat_fs *fs, uint32_t cl, uint32_t *val)
+{
+    uint32_t off;
+    err_t e = entry_place(fs, cl, &off);
+    if (e != E_OK)
+        return e;
+    *val = get32(fs->fat_buf + off) & FAT_ENTRY_MASK;
+    return E_OK;
+}
+
+err_t fat_entry_set(struct fat_fs *fs, uint32_t cl, uint32_t val)
+{
+    uint32_t off;
+    err_t e = entry_place(fs, cl, &off);
+    if (e != E_OK)
+        return e;
+    uint32_t old = get32(fs->fat_buf + off);
+    /* A link that disappears (cut or freed) invalidates the remembered
+     * chain position; appending to a chain does not. */
+    if (fat_cluster_valid(fs, old & FAT_ENTRY_MASK) || val == 0)
+        fat_seek_forget(fs);
+    put32(fs->fat_buf + off, (old & ~FAT_ENTRY_MASK) | (val & FAT_ENTRY_MASK));
+    fs->fat_dirty = true;
+    return E_OK;
+}
+
+err_t fat_next(struct fat_fs *fs, uint32_t cl, uint32_t *next)
+{
+    if (!fat_cluster_valid(fs, cl))
+        return E_CORRUPT;
+    uint32_t v;
+    err_t e = fat_entry_get(fs, cl, &v);
+    if (e != E_OK)
+        return e;
+    if (v >= FAT_EOC_MIN) {
+        *next = 0;
+        return E_OK;
+    }
+    if (!fat_cluster_valid(fs, v))
+        return E_CORRUPT; /* free, reserved, bad or past the end inside a chain */
+    *next = v;
+    return E_OK;
+}
+
+err_t fat_chain_seek(struct fat_fs *fs, uint32_t first, uint32_t index, uint32_t *cl,
+                     uint32_t *reached)
+{
+    if (!fat_cluster_valid(fs, first))
+        return E_CORRUPT;
+    uint32_t cur = first, i = 0;
+    /* Sequential access resumes where the last seek stopped. */
+    if (fs->seek_first == first && fs->seek_index <= index) {
+        cur = fs->seek_cluster;
+        i = fs->seek_index;
+    }
+    while (i < index) {
+        uint32_t nx;
+        err_t e = fat_next(fs, cur, &nx);
+        if (e != E_OK)
+            return e;
+        if (nx == 0)
+            break;
+        /* A chain longer than the volume has clusters is a loop. */
+        if (++i >= fs->nclusters)
+            return E_CORRUPT;
+        cur = nx;
+    }
+    fs->seek_first = first;
+    fs->seek_index = i;
+    fs->seek_cluster = cur;
+    *cl = cur;
+    *reached = i;
+    return E_OK;
+}
+
+err_t fat_alloc(struct fat_fs *fs, uint32_t *out)
+{
+    uint32_t start = fat_cluster_valid(fs, fs->next_free) ? fs->next_free : 2;
+    uint32_t cl = start;
+    for (uint32_t n = 0; n < fs->nclusters; n++) {
+        uint32_t v;
+        err_t e = fat_entry_get(fs, cl, &v);
+        if (e != E_OK)
+            return e;
+        if (v == 0) {
+            e = fat_entry_set(fs, cl, FAT_EOC);
+            if (e != E_OK)
+                return e;
+            if (fs->free_count > 0)
+                fs->free_count--;
+            fs->next_free = fat_cluster_valid(fs, cl + 1) ? cl + 1 : 2;
+            *out = cl;
+            return E_OK;
+        }
+        cl = fat_cluster_valid(fs, cl + 1) ? cl + 1 : 2;
+    }
+    fs->free_count = 0;
+    return E_NOSPACE;
+}
+
+err_t fat_free_chain(struct fat_fs *fs, uint32_t cl)
+{
+    for (uint32_t n = 0; n < fs->nclusters; n++) {
+        if (!fat_cluster_valid(fs, cl))
+            return E_CORRUPT;
+        uint32_t v;
+        err_t e = fat_entry_get(fs, cl, &v);
+        if (e != E_OK)
+            return e;
+        if (v == 0 || v == 1 || v == FAT_BAD_CLUSTER)
+            return E_CORRUPT; /* shared with a chain already freed, or never valid */
+        e = fat_entry_set(fs, cl, 0);
+        if (e != E_OK)
+            return e;
+        if (fs->free_count < fs->nclusters)
+            fs->free_count++;
+        if (v >= FAT_EOC_MIN)
+            return E_OK;
+        cl = v;
+    }
+    return E_CORRUPT;
+}
+
+err_t fat_count_free(struct fat_fs *fs, uint32_t *count)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < fs->nclusters; i++) {
+        uint32_t v;
+        err_t e = fat_entry_get(fs, i + 2, &v);
+        if (e != E_OK)
+            return e;
+        if (v == 0)
+            n++;
+    }
+    *count = n;
+    return E_OK;
+}

@@ -1,0 +1,40 @@
+/*
+ * root's parts: starting the boot servers (servers.c) and running programs
+ * (run.c). Shared state: root's memory and the servers' endpoints.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include <mica/bootinfo.h>
+#include <mica/caps.h>
+#include <sys/rootmem.h>
+
+#define ROOT_OWN_RAM (16ul << 20)  /* root keeps this much; mm gets the rest */
+#define ROOT_TASK_RAM (12ul << 20) /* of which root's own allocator uses this */
+#define MM_PRIO 50
+#define BLK_PRIO 55
+#define PROGRAM_PRIO 30
+
+struct root_state {
+    struct rootmem mem;      /* root's own memory (thread stacks, images it loads) */
+    handle_t reserve;        /* RAM root hands to servers as frames */
+    handle_t mm_control;     /* mm's endpoint, unbadged (control) */
+    handle_t blk;            /* blk's endpoint, unbadged; 0 when no disk */
+};
+
+extern struct root_state root;
+
+/* Starts mm, and blk when a virtio block device exists. */
+int64_t boot_servers(const struct bootinfo *info);
+
+/* A frame capability of len bytes (page multiple) carved from the reserve. */
+int64_t root_take_frame(uint64_t len);
+
+/* Runs boot-image program `name` in a space mm serves; returns its exit
+ * status (128 + 9 when mm killed it). */
+int run_program(const struct bootinfo *info, const char *name);
+
+/* Runs blktest as a native task (not paged by mm) with a blk client
+ * capability and a 1 MiB buffer frame; returns its exit status. */
+int run_blktest(const struct bootinfo *info);

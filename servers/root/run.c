@@ -1,0 +1,112 @@
+/*
+ * Running programs: in a space mm serves (run_program), or as a native
+ * task with its own frames (run_blktest, for clients of blk, which need
+ * physical memory for DMA). Either way root waits on one endpoint for the
+ * program's exit report or, through a watcher thread, for mm's report that
+ * it was killed.
+ */
+#include <sys/ipc.h>
+#include <sys/mica.h>
+#include <sys/mm.h>
+#include <sys/spawn.h>
+
+#include "root.h"
+
+#define ROOT_MSG_EXIT 1   /* from the program: w0 = exit status */
+#define ROOT_MSG_KILLED 2 /* from the watcher: mm killed the program */
+
+static handle_t report_ep, death_ntfn;
+
+/* Waits for mm's "killed" notification and turns it into a message to
+ * root's main thread, which waits on one endpoint for both outcomes. */
+static void death_watcher(uint64_t arg)
+{
+    (void)arg;
+    (void)ntfn_wait(death_ntfn);
+    struct ipc_msg m = {.tag = IPC_TAG(ROOT_MSG_KILLED, 0, 0)};
+    (void)ipc_call(report_ep, &m);
+}
+
+static int wait_report(void)
+{
+    struct ipc_msg m;
+    int status = 1;
+    if (ipc_recv(report_ep, &m) >= 0) {
+        status = IPC_TAG_LABEL(m.tag) == ROOT_MSG_EXIT ? (int)(m.w[0] & 0xff) : 128 + 9;
+        m.tag = IPC_TAG(0, 0, 0);
+        (void)ipc_reply(&m);
+    }
+    return status;
+}
+
+static int64_t setup_reporting(void)
+{
+    report_ep = (handle_t)sys_endpoint_create();
+    death_ntfn = (handle_t)sys_notification_create();
+    int64_t r = thread_spawn(&root.mem, death_watcher, 0, 55);
+    if (r < 0)
+        return r;
+    return sys_cap_copy(report_ep, RIGHT_WRITE | RIGHT_GRANT, 0);
+}
+
+int run_program(const struct bootinfo *info, const char *name)
+{
+    (void)info;
+    int64_t report = setup_reporting();
+    if (report < 0)
+        return 1;
+    struct mm_space_caps sp;
+    int64_t r = mm_space_create(root.mm_control, name, death_ntfn, &sp);
+    if (r < 0) {
+        sys_printf("root: mm cannot create a space for '%s': %s\n", name, err_name((err_t)r));
+        return 1;
+    }
+    int64_t th = sys_thread_create(sp.task, PROGRAM_PRIO);
+    if (th < 0 || (r = sys_thread_set_handlers((handle_t)th, sp.pager, 0)) < 0 ||
+        (r = sys_thread_set_ipc_buffer((handle_t)th, ROOT_IPC_BUFFER_VA)) < 0 ||
+        (r = sys_cap_grant(sp.task, sp.client, RIGHTS_ALL, 0, MM_CLIENT_SLOT)) < 0 ||
+        (r = sys_cap_grant(sp.task, (handle_t)report, RIGHTS_ALL, 0, 2)) < 0 ||
+        (r = sys_thread_start((handle_t)th, sp.entry, sp.sp, 0)) < 0) {
+        sys_printf("root: cannot start '%s': %s\n", name, err_name((err_t)(th < 0 ? th : r)));
+        return 1;
+    }
+    sys_printf("root: started '%s' in space %lu\n", name, sp.id);
+    int status = wait_report();
+    (void)mm_space_destroy(root.mm_control, sp.id);
+    struct mm_stats_reply st;
+    if (mm_stats(root.mm_control, &st) == 0)
+        sys_printf("root: '%s' ended with status %d; mm: %lu frames free, %lu in use, "
+                   "%lu spaces\n",
+                   name, status, st.free_frames, st.used_frames, st.spaces);
+    return status;
+}
+
+/* blktest's table: 1 its task, 2 the exit report endpoint, 3 a blk client
+ * endpoint (badge 1), 4 a 1 MiB buffer frame, 5 1 MiB of RAM for itself. */
+int run_blktest(const struct bootinfo *info)
+{
+    if (!root.blk) {
+        sys_puts("root: no block device: attach a disk\n");
+        return 1;
+    }
+    int64_t report = setup_reporting();
+    const void *elf;
+    uint64_t len;
+    struct spawned s;
+    int64_t r = report < 0 ? report : bootimg_lookup(info, "blktest", &elf, &len);
+    if (r >= 0)
+        r = spawn_elf(&root.mem, elf, len, PROGRAM_PRIO, &s);
+    int64_t client = r < 0 ? r : sys_cap_copy(root.blk, RIGHT_WRITE | RIGHT_GRANT, 1);
+    int64_t buffer = client < 0 ? client : root_take_frame(1ul << 20);
+    int64_t ram = buffer < 0 ? buffer : root_take_frame(1ul << 20);
+    if (ram < 0 || (r = sys_cap_grant(s.task, s.task, RIGHTS_ALL, 0, 1)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)ram, RIGHTS_ALL, 0, 5)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)report, RIGHTS_ALL, 0, 2)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)client, RIGHTS_ALL, 0, 3)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)buffer, RIGHTS_ALL, 0, 4)) < 0 ||
+        (r = spawn_start(&s, 0)) < 0) {
+        sys_printf("root: cannot start blktest: %s\n", err_name((err_t)(ram < 0 ? ram : r)));
+        return 1;
+    }
+    return wait_report();
+}

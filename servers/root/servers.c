@@ -1,0 +1,142 @@
+/*
+ * Starting the boot servers: mm with all RAM but root's share, and blk for
+ * the first virtio block device (found by probing the virtio-mmio slots
+ * the kernel gave root). Each server gets the capabilities it needs and no
+ * more, at the slots its protocol header names.
+ */
+#include <sys/ipc.h>
+#include <sys/mica.h>
+#include <sys/spawn.h>
+
+#include <proto/blk.h>
+#include <proto/mm.h>
+
+#include "root.h"
+
+#define PAGE 4096ul
+#define PROBE_VA 0x3e00000000ul
+
+struct root_state root;
+
+int64_t root_take_frame(uint64_t len)
+{
+    /* The reserve keeps [0, len) under its handle; the rest moves on. */
+    int64_t rest = sys_frame_split(root.reserve, len);
+    if (rest < 0)
+        return rest;
+    handle_t taken = root.reserve;
+    root.reserve = (handle_t)rest;
+    return taken;
+}
+
+static int64_t spawn_server(const struct bootinfo *info, const char *name, unsigned prio,
+                            uint32_t slots, struct spawned *s)
+{
+    const void *elf;
+    uint64_t len;
+    int64_t r = bootimg_lookup(info, name, &elf, &len);
+    if (r < 0)
+        return r;
+    r = spawn_elf_slots(&root.mem, elf, len, prio, slots, s);
+    if (r < 0)
+        return r;
+    return sys_cap_grant(s->task, s->task, RIGHTS_ALL, 0, 1); /* slot 1: its own task */
+}
+
+static int64_t start_mm(const struct bootinfo *info, handle_t mm_ram)
+{
+    const struct bootinfo_cap *img = NULL;
+    for (uint32_t i = 0; i < info->ncaps; i++)
+        if (info->caps[i].kind == BI_CAP_BOOTIMG)
+            img = &info->caps[i];
+    if (!img)
+        return E_NOENT;
+    struct spawned s;
+    int64_t r = spawn_server(info, "mm", MM_PRIO, MM_TABLE_SLOTS, &s);
+    int64_t service = r < 0 ? r : sys_endpoint_create();
+    if (service < 0)
+        return service;
+    if ((r = sys_cap_grant(s.task, (handle_t)service, RIGHTS_ALL, 0, MM_SLOT_SERVICE)) < 0 ||
+        (r = sys_cap_grant(s.task, mm_ram, RIGHTS_ALL, 0, MM_SLOT_RAM)) < 0 ||
+        (r = sys_cap_grant(s.task, img->handle, RIGHT_READ, 0, MM_SLOT_BOOTIMG)) < 0 ||
+        (r = spawn_start(&s, 0)) < 0)
+        return r;
+    root.mm_control = (handle_t)service;
+    return 0;
+}
+
+/* The first virtio-mmio slot holding a block device, or NULL. */
+static const struct bootinfo_cap *find_block_device(const struct bootinfo *info)
+{
+    for (uint32_t i = 0; i < info->ncaps; i++) {
+        const struct bootinfo_cap *c = &info->caps[i];
+        if (c->kind != BI_CAP_DEVICE || strcmp(c->name, "virtio-mmio") != 0)
+            continue;
+        if (sys_map(ROOT_HANDLE_TASK, PROBE_VA, c->handle, 0, MAP_R) < 0)
+            continue;
+        volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)(PROBE_VA + (c->pa % PAGE));
+        bool block = regs[0] == 0x74726976u && regs[2] == 2; /* magic, device id 2 */
+        (void)sys_unmap(ROOT_HANDLE_TASK, PROBE_VA);
+        if (block)
+            return c;
+    }
+    return NULL;
+}
+
+static int64_t start_blk(const struct bootinfo *info, const struct bootinfo_cap *dev)
+{
+    struct spawned s;
+    int64_t r = spawn_server(info, "blk", BLK_PRIO, 0, &s);
+    if (r < 0)
+        return r;
+    int64_t ram = root_take_frame(BLK_RAM_LEN);
+    int64_t irq = ram < 0 ? ram : sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, dev->irq);
+    int64_t ntfn = irq < 0 ? irq : sys_notification_create();
+    int64_t service = ntfn < 0 ? ntfn : sys_endpoint_create();
+    if (service < 0)
+        return service;
+    if ((r = sys_cap_grant(s.task, (handle_t)service, RIGHTS_ALL, 0, BLK_SLOT_SERVICE)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)ram, RIGHTS_ALL, 0, BLK_SLOT_RAM)) < 0 ||
+        (r = sys_cap_grant(s.task, dev->handle, RIGHT_READ | RIGHT_WRITE, 0, BLK_SLOT_MMIO)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)irq, RIGHTS_ALL, 0, BLK_SLOT_IRQ)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)ntfn, RIGHTS_ALL, 0, BLK_SLOT_NTFN)) < 0 ||
+        (r = sys_cap_grant(s.task, s.thread, RIGHTS_ALL, 0, BLK_SLOT_THREAD)) < 0 ||
+        (r = spawn_start(&s, 0)) < 0)
+        return r;
+    root.blk = (handle_t)service;
+    return 0;
+}
+
+int64_t boot_servers(const struct bootinfo *info)
+{
+    const struct bootinfo_cap *ram = NULL;
+    for (uint32_t i = 0; i < info->ncaps; i++) {
+        const struct bootinfo_cap *c = &info->caps[i];
+        if (c->kind == BI_CAP_RAM && (!ram || c->len > ram->len))
+            ram = c;
+    }
+    if (!ram || ram->len <= 2 * ROOT_OWN_RAM) {
+        sys_puts("root: not enough RAM to start the servers\n");
+        return E_NOMEM;
+    }
+    /* [0, ROOT_TASK_RAM) root's allocator; [.., ROOT_OWN_RAM) frames for
+     * servers; the rest mm's. */
+    int64_t mm_ram = sys_frame_split(ram->handle, ROOT_OWN_RAM);
+    int64_t reserve = mm_ram < 0 ? mm_ram : sys_frame_split(ram->handle, ROOT_TASK_RAM);
+    int64_t r = reserve < 0 ? reserve : rootmem_init_cap(&root.mem, ram->handle, ram->pa, ROOT_TASK_RAM);
+    if (r < 0) {
+        sys_printf("root: cannot divide RAM: %s\n", err_name((err_t)r));
+        return r;
+    }
+    root.reserve = (handle_t)reserve;
+    if ((r = start_mm(info, (handle_t)mm_ram)) < 0) {
+        sys_printf("root: cannot start mm: %s\n", err_name((err_t)r));
+        return r;
+    }
+    const struct bootinfo_cap *dev = find_block_device(info);
+    if (dev && (r = start_blk(info, dev)) < 0) {
+        sys_printf("root: cannot start blk: %s\n", err_name((err_t)r));
+        return r;
+    }
+    return 0;
+}
