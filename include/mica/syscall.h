@@ -61,6 +61,8 @@ enum sys_nr {
     SYS_PROTECT = 62,     /* (task, va, flags) -> 0: new R/W/X/RSW of that leaf */
     SYS_QUERY = 63,       /* (task, va) -> flags of the leaf; a1 = its pa */
     SYS_FRAME_SPLIT = 64, /* (frame, offset) -> handle of [offset, end); frame keeps [0, offset) */
+    SYS_FRAME_DERIVE = 66, /* (frame, offset, len, rights) -> handle of a child frame
+                            * covering [offset, offset + len) of it */
     SYS_QUERY_NEXT = 65,  /* (task, va, end) -> flags of the first leaf mapping an address
                            * in [va, end) (0: none); a1 = its pa, a2 = its base va */
 

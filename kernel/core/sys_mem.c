@@ -213,6 +213,36 @@ void sys_query_next(struct thread *t)
     sc_ret(t, (int64_t)map_flags_from_mmu(m, level));
 }
 
+/* SYS_FRAME_DERIVE(frame, offset, len, rights) -> a child capability for a
+ * page-aligned piece of the frame, with at most the frame's rights. How a
+ * server hands out one page of a large frame (a page-cache page to mm)
+ * without splitting the frame; revoking the frame revokes the piece. */
+void sys_frame_derive(struct thread *t)
+{
+    struct cap *fc;
+    uint64_t off = sc_arg(t, 1), len = sc_arg(t, 2), rights = sc_arg(t, 3);
+    struct cspace *cs = &t->task->cs;
+    err_t err = cap_lookup(cs, (uint32_t)sc_arg(t, 0), CAP_FRAME, 0, &fc);
+    if (err != E_OK)
+        SC_RETURN(t, err);
+    if (rights & ~(uint64_t)RIGHTS_ALL)
+        SC_RETURN(t, E_INVAL);
+    if (!IS_ALIGNED(off, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE))
+        SC_RETURN(t, E_ALIGN);
+    /* Both checks are needed: off + len can wrap. */
+    if (len == 0 || off >= fc->len || len > fc->len - off)
+        SC_RETURN(t, E_RANGE);
+    uint32_t slot;
+    err = cap_free_slot(cs, &slot);
+    if (err != E_OK)
+        SC_RETURN(t, err);
+    struct cap *piece = &cs->slots[slot];
+    cap_derive(piece, fc, (unsigned)rights, 0);
+    piece->pa = fc->pa + off;
+    piece->len = len;
+    sc_ret(t, slot);
+}
+
 /* SYS_FRAME_SPLIT(frame, offset) -> handle of the upper part. */
 void sys_frame_split(struct thread *t)
 {

@@ -114,6 +114,7 @@ static const syscall_fn syscall_table[] = {
     [SYS_QUERY] = sys_query,
     [SYS_FRAME_SPLIT] = sys_frame_split,
     [SYS_QUERY_NEXT] = sys_query_next,
+    [SYS_FRAME_DERIVE] = sys_frame_derive,
     [SYS_IRQ_GET] = sys_irq_get,
     [SYS_IRQ_BIND] = sys_irq_bind,
     [SYS_IRQ_ACK] = sys_irq_ack,

@@ -153,6 +153,11 @@ int64_t sys_frame_split(handle_t frame, uint64_t offset)
     return S(SYS_FRAME_SPLIT, frame, offset, 0, 0, 0, 0);
 }
 
+int64_t sys_frame_derive(handle_t frame, uint64_t offset, uint64_t len, unsigned rights)
+{
+    return S(SYS_FRAME_DERIVE, frame, offset, len, rights, 0, 0);
+}
+
 int64_t sys_query_next(handle_t task, uint64_t va, uint64_t end, uint64_t *leaf_va,
                        uint64_t *pa)
 {

@@ -86,6 +86,24 @@ static void test_frame_split(void)
     KT_EQ(sys_map(ROOT_HANDLE_TASK, 0x32000000, (handle_t)upper, 0x3000, MAP_R), 0);
     KT_EQ(sys_map(ROOT_HANDLE_TASK, 0x32001000, (handle_t)upper, 0x4000, MAP_R), E_RANGE);
     KT_EQ(sys_unmap(ROOT_HANDLE_TASK, 0x32000000), 0);
+    /* Deriving a piece: a child that maps only inside itself, with fewer
+     * rights if asked, gone when its parent is revoked. */
+    int64_t piece = sys_frame_derive((handle_t)upper, 0x1000, 0x2000, RIGHT_READ);
+    KT_CHECK(piece > 0);
+    KT_EQ(sys_cap_info((handle_t)piece, &ci), 0);
+    KT_EQ(ci.pa, kt_mem.pa + (uint64_t)off + 0x1000);
+    KT_EQ(ci.len, 0x2000);
+    KT_EQ(ci.rights, RIGHT_READ);
+    KT_EQ(sys_map(ROOT_HANDLE_TASK, 0x32000000, (handle_t)piece, 0x1000, MAP_R), 0);
+    KT_EQ(sys_map(ROOT_HANDLE_TASK, 0x32001000, (handle_t)piece, 0x1000, MAP_R | MAP_W), E_PERM);
+    KT_EQ(sys_unmap(ROOT_HANDLE_TASK, 0x32000000), 0);
+    KT_EQ(sys_frame_derive((handle_t)upper, 0x1000, 0x4000, RIGHT_READ), E_RANGE);
+    KT_EQ(sys_frame_derive((handle_t)upper, 0x800, 0x1000, RIGHT_READ), E_ALIGN);
+    KT_EQ(sys_frame_derive((handle_t)upper, 0x1000, ~0xfffull, RIGHT_READ), E_RANGE);
+    KT_EQ(sys_frame_derive((handle_t)upper, 0, 0, RIGHT_READ), E_RANGE);
+    KT_EQ(sys_frame_split((handle_t)upper, 0x1000), E_BUSY); /* it has a child now */
+    KT_EQ(sys_cap_revoke((handle_t)upper), 1);
+    KT_EQ(sys_cap_info((handle_t)piece, &ci), E_BADH);
     /* Revoking the original RAM capability's copy takes the pieces too:
      * they are siblings under kt_mem.cap. */
     KT_EQ(sys_cap_info((handle_t)rest, &ci), 0);

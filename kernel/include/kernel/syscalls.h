@@ -13,6 +13,7 @@ void sys_protect(struct thread *t);
 void sys_query(struct thread *t);
 void sys_frame_split(struct thread *t);
 void sys_query_next(struct thread *t);
+void sys_frame_derive(struct thread *t);
 
 void sys_cap_copy(struct thread *t);
 void sys_cap_delete(struct thread *t);

@@ -58,6 +58,8 @@ int64_t sys_protect(handle_t task, uint64_t va, unsigned flags);
 /* Returns MAP_* | MAP_PRESENT | size (0 if unmapped); *pa gets the address. */
 int64_t sys_query(handle_t task, uint64_t va, uint64_t *pa);
 int64_t sys_frame_split(handle_t frame, uint64_t offset);
+/* A child frame capability for [offset, offset + len) of frame. */
+int64_t sys_frame_derive(handle_t frame, uint64_t offset, uint64_t len, unsigned rights);
 /* First leaf in [va, end): returns its flags (0: none), *leaf_va and *pa. */
 int64_t sys_query_next(handle_t task, uint64_t va, uint64_t end, uint64_t *leaf_va,
                        uint64_t *pa);
