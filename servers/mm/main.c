@@ -123,7 +123,7 @@ static void op_space_create(struct request *q)
     uint64_t entry, sp;
     err_t err = mm_space_create(name, 0, &s, &entry, &sp);
     if (err != E_OK)
-        return reply_err(m, err);
+        { reply_err(m, err); return; }
     take_death_ntfn(m, s);
     reply_space(m, s, entry, sp);
 }
@@ -133,7 +133,7 @@ static void op_space_destroy(struct request *q)
     struct mm_space *s = mm_space_get(q->m->w[0]);
     /* Control may destroy any space; a space only those it forked. */
     if (!s || (q->badge != 0 && s->parent != (uint64_t)q->badge))
-        return reply_err(q->m, E_NOENT);
+        { reply_err(q->m, E_NOENT); return; }
     mm_space_destroy(s);
     reply_ok(q->m);
 }
@@ -178,26 +178,26 @@ static void op_mmap(struct request *q, struct mm_space *s)
     uint64_t hint = m->w[0], len = m->w[1], prot = m->w[2], flags = m->w[3];
     if (len == 0 || len > (1ull << 38) || prot & ~7ull ||
         flags & ~(uint64_t)(MM_MAP_FIXED | MM_MAP_SHARED | MM_MAP_NOSUPER))
-        return reply_err(m, E_INVAL);
+        { reply_err(m, E_INVAL); return; }
     len = (len + PAGE - 1) & ~(PAGE - 1);
     uint64_t addr;
     if (flags & MM_MAP_FIXED) {
         uint64_t start, end;
         err_t err = user_range(hint, len, &start, &end);
         if (err != E_OK)
-            return reply_err(m, err);
+            { reply_err(m, err); return; }
         if (!vma_range_free(&s->vmas, start, end))
-            return reply_err(m, E_EXIST);
+            { reply_err(m, E_EXIST); return; }
         addr = start;
     } else if (vma_find_gap(&s->vmas, len,
                             /* 2 MiB alignment lets big regions use superpages */
                             len >= MEGA && !(flags & MM_MAP_NOSUPER) ? MEGA : PAGE,
                             MM_MMAP_BASE, MM_STACK_TOP - MM_STACK_LEN, &addr) != E_OK) {
-        return reply_err(m, E_NOSPACE);
+        { reply_err(m, E_NOSPACE); return; }
     }
     struct vma *v = mm_vma_alloc();
     if (!v)
-        return reply_err(m, E_NOMEM);
+        { reply_err(m, E_NOMEM); return; }
     v->start = addr;
     v->end = addr + len;
     v->backing_off = addr; /* anonymous: offsets equal addresses, so neighbours merge */
@@ -206,7 +206,7 @@ static void op_mmap(struct request *q, struct mm_space *s)
                ((flags & MM_MAP_NOSUPER) ? VMA_F_NOSUPER : 0);
     if (vma_insert(&s->vmas, v) != E_OK) {
         mm_vma_free(v);
-        return reply_err(m, E_EXIST);
+        { reply_err(m, E_EXIST); return; }
     }
     reply_ok(m);
     m->w[0] = addr;
@@ -219,7 +219,7 @@ static void op_munmap(struct request *q, struct mm_space *s)
     if (err == E_OK)
         err = mm_unmap_range(s, start, end);
     if (err != E_OK)
-        return reply_err(q->m, err);
+        { reply_err(q->m, err); return; }
     reply_ok(q->m);
 }
 
@@ -231,7 +231,7 @@ static void op_mprotect(struct request *q, struct mm_space *s)
     if (err == E_OK)
         err = mm_protect_range(s, start, end, (unsigned)prot);
     if (err != E_OK)
-        return reply_err(q->m, err);
+        { reply_err(q->m, err); return; }
     reply_ok(q->m);
 }
 
@@ -245,15 +245,15 @@ static void op_brk(struct request *q, struct mm_space *s)
         return;
     }
     if (want < s->brk_base || want > MM_MMAP_BASE)
-        return reply_err(m, E_INVAL);
+        { reply_err(m, E_INVAL); return; }
     uint64_t old_end = (s->brk + PAGE - 1) & ~(PAGE - 1);
     uint64_t new_end = (want + PAGE - 1) & ~(PAGE - 1);
     if (new_end > old_end) {
         if (!vma_range_free(&s->vmas, old_end, new_end))
-            return reply_err(m, E_NOMEM);
+            { reply_err(m, E_NOMEM); return; }
         struct vma *v = mm_vma_alloc();
         if (!v)
-            return reply_err(m, E_NOMEM);
+            { reply_err(m, E_NOMEM); return; }
         v->start = old_end;
         v->end = new_end;
         v->backing_off = old_end;
@@ -261,13 +261,13 @@ static void op_brk(struct request *q, struct mm_space *s)
         v->flags = VMA_F_HEAP;
         if (vma_insert(&s->vmas, v) != E_OK) {
             mm_vma_free(v);
-            return reply_err(m, E_NOMEM);
+            { reply_err(m, E_NOMEM); return; }
         }
         (void)vma_merge_around(&s->vmas, v, mm_vma_release_cb, NULL);
     } else if (new_end < old_end) {
         err_t err = mm_unmap_range(s, new_end, old_end);
         if (err != E_OK)
-            return reply_err(m, err);
+            { reply_err(m, err); return; }
     }
     s->brk = want;
     reply_ok(m);
@@ -279,7 +279,7 @@ static void op_fork(struct request *q, struct mm_space *s)
     struct mm_space *c;
     err_t err = mm_space_fork(s, &c);
     if (err != E_OK)
-        return reply_err(q->m, err);
+        { reply_err(q->m, err); return; }
     take_death_ntfn(q->m, c);
     reply_space(q->m, c, 0, 0);
 }
@@ -289,7 +289,7 @@ static void op_page_info(struct request *q, struct mm_space *s)
     uint64_t pa = 0;
     int64_t f = sys_query(s->task, q->m->w[0], &pa);
     if (f < 0)
-        return reply_err(q->m, (err_t)f);
+        { reply_err(q->m, (err_t)f); return; }
     reply_ok(q->m);
     q->m->w[0] = (uint64_t)f;
     q->m->w[1] = f > 0 ? frames_count(&mm.frames, pa) : 0;
@@ -310,23 +310,27 @@ static void dispatch(struct request *q)
     uint64_t label = IPC_TAG_LABEL(m->tag);
     struct mm_space *s = q->badge > 0 ? mm_space_get((uint64_t)q->badge) : NULL;
     if (label == IPC_LABEL_FAULT_VM && s)
-        return handle_fault(q, s);
+        { handle_fault(q, s); return; }
     switch (label) {
     case MM_OP_SPACE_CREATE:
-        return q->badge == 0 ? op_space_create(q) : reply_err(m, E_PERM);
-    case MM_OP_SPACE_DESTROY: return op_space_destroy(q);
-    case MM_OP_STATS: return op_stats(q);
+        if (q->badge == 0)
+            op_space_create(q);
+        else
+            reply_err(m, E_PERM);
+        return;
+    case MM_OP_SPACE_DESTROY: { op_space_destroy(q); return; }
+    case MM_OP_STATS: { op_stats(q); return; }
     }
     if (!s)
-        return reply_err(m, q->badge == 0 ? E_PERM : E_DEAD);
+        { reply_err(m, q->badge == 0 ? E_PERM : E_DEAD); return; }
     switch (label) {
-    case MM_OP_MMAP: return op_mmap(q, s);
-    case MM_OP_MUNMAP: return op_munmap(q, s);
-    case MM_OP_MPROTECT: return op_mprotect(q, s);
-    case MM_OP_BRK: return op_brk(q, s);
-    case MM_OP_FORK: return op_fork(q, s);
-    case MM_OP_PAGE_INFO: return op_page_info(q, s);
-    default: return reply_err(m, E_NOSYS);
+    case MM_OP_MMAP: { op_mmap(q, s); return; }
+    case MM_OP_MUNMAP: { op_munmap(q, s); return; }
+    case MM_OP_MPROTECT: { op_mprotect(q, s); return; }
+    case MM_OP_BRK: { op_brk(q, s); return; }
+    case MM_OP_FORK: { op_fork(q, s); return; }
+    case MM_OP_PAGE_INFO: { op_page_info(q, s); return; }
+    default: { reply_err(m, E_NOSYS); return; }
     }
 }
 

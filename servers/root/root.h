@@ -14,6 +14,7 @@
 #define ROOT_TASK_RAM (12ul << 20) /* of which root's own allocator uses this */
 #define MM_PRIO 50
 #define BLK_PRIO 55
+#define FS_PRIO 52
 #define PROGRAM_PRIO 30
 
 struct root_state {
@@ -21,11 +22,13 @@ struct root_state {
     handle_t reserve;        /* RAM root hands to servers as frames */
     handle_t mm_control;     /* mm's endpoint, unbadged (control) */
     handle_t blk;            /* blk's endpoint, unbadged; 0 when no disk */
+    handle_t fs;             /* fat32's endpoint, unbadged; 0 when no disk */
+    uint64_t next_badge;     /* badges root mints for clients */
 };
 
 extern struct root_state root;
 
-/* Starts mm, and blk when a virtio block device exists. */
+/* Starts mm, and blk and fat32 when a virtio block device exists. */
 int64_t boot_servers(const struct bootinfo *info);
 
 /* A frame capability of len bytes (page multiple) carved from the reserve. */

@@ -10,6 +10,8 @@
 #include <sys/mm.h>
 #include <sys/spawn.h>
 
+#include <proto/fs.h>
+
 #include "root.h"
 
 #define ROOT_MSG_EXIT 1   /* from the program: w0 = exit status */
@@ -49,6 +51,18 @@ static int64_t setup_reporting(void)
     return sys_cap_copy(report_ep, RIGHT_WRITE | RIGHT_GRANT, 0);
 }
 
+/* A program gets a file-server endpoint of its own (at FS_CLIENT_SLOT)
+ * when there is a file server. */
+static int64_t grant_fs(handle_t task)
+{
+    if (!root.fs)
+        return 0;
+    int64_t client = sys_cap_copy(root.fs, RIGHT_WRITE | RIGHT_GRANT, ++root.next_badge);
+    if (client < 0)
+        return client;
+    return sys_cap_grant(task, (handle_t)client, RIGHTS_ALL, 0, FS_CLIENT_SLOT);
+}
+
 int run_program(const struct bootinfo *info, const char *name)
 {
     (void)info;
@@ -66,6 +80,7 @@ int run_program(const struct bootinfo *info, const char *name)
         (r = sys_thread_set_ipc_buffer((handle_t)th, ROOT_IPC_BUFFER_VA)) < 0 ||
         (r = sys_cap_grant(sp.task, sp.client, RIGHTS_ALL, 0, MM_CLIENT_SLOT)) < 0 ||
         (r = sys_cap_grant(sp.task, (handle_t)report, RIGHTS_ALL, 0, 2)) < 0 ||
+        (r = grant_fs(sp.task)) < 0 ||
         (r = sys_thread_start((handle_t)th, sp.entry, sp.sp, 0)) < 0) {
         sys_printf("root: cannot start '%s': %s\n", name, err_name((err_t)(th < 0 ? th : r)));
         return 1;

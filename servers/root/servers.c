@@ -9,6 +9,7 @@
 #include <sys/spawn.h>
 
 #include <proto/blk.h>
+#include <proto/fs.h>
 #include <proto/mm.h>
 
 #include "root.h"
@@ -107,6 +108,26 @@ static int64_t start_blk(const struct bootinfo *info, const struct bootinfo_cap 
     return 0;
 }
 
+static int64_t start_fs(const struct bootinfo *info)
+{
+    struct spawned s;
+    int64_t r = spawn_server(info, "fat32", FS_PRIO, 0, &s);
+    if (r < 0)
+        return r;
+    int64_t dma = root_take_frame(FS_DMA_LEN);
+    int64_t blk = dma < 0 ? dma : sys_cap_copy(root.blk, RIGHT_WRITE | RIGHT_GRANT, ++root.next_badge);
+    int64_t service = blk < 0 ? blk : sys_endpoint_create();
+    if (service < 0)
+        return service;
+    if ((r = sys_cap_grant(s.task, (handle_t)service, RIGHTS_ALL, 0, FS_SLOT_SERVICE)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)blk, RIGHTS_ALL, 0, FS_SLOT_BLK)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)dma, RIGHTS_ALL, 0, FS_SLOT_DMA)) < 0 ||
+        (r = spawn_start(&s, 0)) < 0)
+        return r;
+    root.fs = (handle_t)service;
+    return 0;
+}
+
 int64_t boot_servers(const struct bootinfo *info)
 {
     const struct bootinfo_cap *ram = NULL;
@@ -136,6 +157,10 @@ int64_t boot_servers(const struct bootinfo *info)
     const struct bootinfo_cap *dev = find_block_device(info);
     if (dev && (r = start_blk(info, dev)) < 0) {
         sys_printf("root: cannot start blk: %s\n", err_name((err_t)r));
+        return r;
+    }
+    if (dev && (r = start_fs(info)) < 0) {
+        sys_printf("root: cannot start fat32: %s\n", err_name((err_t)r));
         return r;
     }
     return 0;

@@ -1,0 +1,71 @@
+/*
+ * Protocol of fat32, the file server (docs/fat32.md). Paths are absolute,
+ * NUL-terminated, and travel as IPC-buffer data; file contents travel as
+ * IPC-buffer data too, up to FS_IO_MAX bytes per request (bulk transfers
+ * through shared pages arrive with file-backed mappings). Open files are
+ * named by handles private to each client (the badge of its endpoint
+ * capability).
+ *
+ * Replies: label 0 = success, else an err_t (FS_REPLY_ERR). Unknown ops
+ * get E_NOSYS; a path that is not NUL-terminated inside the data, or too
+ * long, gets E_INVAL.
+ */
+#pragma once
+
+#include <stdint.h>
+
+enum fs_op {
+    /* data = path; w0 = FS_O_* flags. Reply: w0 = handle, w1 = size,
+     * w2 = 1 if a directory. Errors: E_NOENT, E_EXIST (FS_O_EXCL),
+     * E_INVAL, E_NOSPACE (volume or handle table full), E_CORRUPT, E_IO.
+     * Not idempotent with FS_O_CREAT | FS_O_EXCL. */
+    FS_OP_OPEN = 1,
+    /* w0 = handle. Idempotent: a second close gets E_BADH. */
+    FS_OP_CLOSE = 2,
+    /* w0 = handle, w1 = offset, w2 = bytes (<= FS_IO_MAX). Reply: data,
+     * its length in the tag (0 at end of file). Idempotent. */
+    FS_OP_READ = 3,
+    /* w0 = handle, w1 = offset; data = the bytes. Reply: w0 = bytes
+     * written (fewer on E_NOSPACE, which is then the label). Idempotent
+     * (same bytes, same place). */
+    FS_OP_WRITE = 4,
+    /* w0 = handle. Reply: w0 = size, w1 = 1 if a directory, w2 = FAT
+     * modification date << 16 | time. Idempotent. */
+    FS_OP_FSTAT = 5,
+    /* w0 = handle, w1 = new size. Idempotent. */
+    FS_OP_TRUNCATE = 6,
+    /* w0 = directory handle, w1 = cookie (0 first). Reply: data = the
+     * name (NUL-terminated), w0 = next cookie, w1 = size, w2 = 1 if a
+     * directory. E_NOENT at the end. Idempotent. */
+    FS_OP_READDIR = 7,
+    /* data = path. Removes a file. E_INVAL for a directory. */
+    FS_OP_UNLINK = 8,
+    /* data = path. Creates a directory. E_EXIST. */
+    FS_OP_MKDIR = 9,
+    /* data = path. Removes an empty directory. E_BUSY if not empty. */
+    FS_OP_RMDIR = 10,
+    /* data = "from\0to\0". E_EXIST if `to` exists; across directories too. */
+    FS_OP_RENAME = 11,
+    /* Writes back everything cached (FSInfo, then a device flush). Idempotent. */
+    FS_OP_SYNC = 12,
+};
+
+#define FS_O_CREAT (1u << 0)
+#define FS_O_TRUNC (1u << 1)
+#define FS_O_EXCL (1u << 2)
+
+#define FS_IO_MAX 1024u    /* bytes of data per request (IPC_BUF_DATA_MAX) */
+#define FS_PATH_MAX 1023u  /* bytes of a path, NUL excluded */
+#define FS_MAX_OPEN 64     /* open handles, all clients together */
+
+#define FS_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)
+
+/* Starting fat32 (done by root): capabilities it finds in its table. */
+#define FS_SLOT_SELF_TASK 1
+#define FS_SLOT_SERVICE 2  /* the endpoint it serves */
+#define FS_SLOT_BLK 3      /* its client endpoint to blk */
+#define FS_SLOT_DMA 4      /* a RAM frame shared with blk for transfers */
+#define FS_DMA_LEN (256u << 10)
+
+/* Where a program served by mm finds its file-server endpoint. */
+#define FS_CLIENT_SLOT 3

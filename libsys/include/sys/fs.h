@@ -1,0 +1,39 @@
+/*
+ * Client stubs for fat32, the file server (include/proto/fs.h,
+ * docs/fat32.md). A program served by mm finds its file-server endpoint
+ * at FS_CLIENT_SLOT. Return a value >= 0 or an err_t < 0.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mica/caps.h>
+#include <proto/fs.h>
+
+struct fs_stat {
+    uint64_t size;
+    bool is_dir;
+    uint32_t mdate_mtime; /* FAT date << 16 | FAT time */
+};
+
+/* Opens `path` (FS_O_* flags); returns the handle; *size and *is_dir if
+ * not NULL. */
+int64_t fs_open(handle_t fs, const char *path, unsigned flags, uint64_t *size, bool *is_dir);
+int64_t fs_close(handle_t fs, uint64_t h);
+/* Reads up to len bytes (any length: split into FS_IO_MAX requests);
+ * returns the bytes read (short at end of file). */
+int64_t fs_read(handle_t fs, uint64_t h, uint64_t off, void *buf, uint64_t len);
+/* Writes len bytes; returns the bytes written. */
+int64_t fs_write(handle_t fs, uint64_t h, uint64_t off, const void *buf, uint64_t len);
+int64_t fs_fstat(handle_t fs, uint64_t h, struct fs_stat *out);
+int64_t fs_truncate(handle_t fs, uint64_t h, uint64_t size);
+/* Next entry of a directory: name (NUL-terminated, up to name_len bytes);
+ * *cookie starts at 0. E_NOENT at the end. */
+int64_t fs_readdir(handle_t fs, uint64_t h, uint64_t *cookie, char *name, uint64_t name_len,
+                   uint64_t *size, bool *is_dir);
+int64_t fs_unlink(handle_t fs, const char *path);
+int64_t fs_mkdir(handle_t fs, const char *path);
+int64_t fs_rmdir(handle_t fs, const char *path);
+int64_t fs_rename(handle_t fs, const char *from, const char *to);
+int64_t fs_sync(handle_t fs);

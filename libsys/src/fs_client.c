@@ -1,0 +1,158 @@
+/* fat32 client stubs (see sys/fs.h): the only code that builds fs messages. */
+#include <sys/fs.h>
+#include <sys/ipc.h>
+#include <sys/mica.h>
+
+static int64_t fs_request(handle_t fs, uint64_t op, struct ipc_msg *m, uint64_t len)
+{
+    m->tag = IPC_TAG(op, len, 0);
+    int64_t r = ipc_call(fs, m);
+    if (r < 0)
+        return r;
+    uint64_t label = IPC_TAG_LABEL(m->tag);
+    return label ? FS_REPLY_ERR(label) : 0;
+}
+
+/* Copies one or two NUL-terminated strings into the IPC buffer; returns
+ * their total length or E_RANGE. */
+static int64_t put_paths(const char *a, const char *b)
+{
+    uint8_t *d = ipc_buffer()->data;
+    uint64_t la = strlen(a) + 1, lb = b ? strlen(b) + 1 : 0;
+    if (la + lb > FS_IO_MAX)
+        return E_RANGE;
+    memcpy(d, a, la);
+    if (b)
+        memcpy(d + la, b, lb);
+    return (int64_t)(la + lb);
+}
+
+int64_t fs_open(handle_t fs, const char *path, unsigned flags, uint64_t *size, bool *is_dir)
+{
+    int64_t len = put_paths(path, NULL);
+    if (len < 0)
+        return len;
+    struct ipc_msg m = {.w = {flags}};
+    int64_t r = fs_request(fs, FS_OP_OPEN, &m, (uint64_t)len);
+    if (r < 0)
+        return r;
+    if (size)
+        *size = m.w[1];
+    if (is_dir)
+        *is_dir = m.w[2] != 0;
+    return (int64_t)m.w[0];
+}
+
+int64_t fs_close(handle_t fs, uint64_t h)
+{
+    struct ipc_msg m = {.w = {h}};
+    return fs_request(fs, FS_OP_CLOSE, &m, 0);
+}
+
+int64_t fs_read(handle_t fs, uint64_t h, uint64_t off, void *buf, uint64_t len)
+{
+    uint8_t *out = buf;
+    uint64_t done = 0;
+    while (done < len) {
+        uint64_t n = len - done < FS_IO_MAX ? len - done : FS_IO_MAX;
+        struct ipc_msg m = {.w = {h, off + done, n}};
+        int64_t r = fs_request(fs, FS_OP_READ, &m, 0);
+        if (r < 0)
+            return done ? (int64_t)done : r;
+        uint64_t got = IPC_TAG_LEN(m.tag);
+        memcpy(out + done, ipc_buffer()->data, got);
+        done += got;
+        if (got < n)
+            break; /* end of file */
+    }
+    return (int64_t)done;
+}
+
+int64_t fs_write(handle_t fs, uint64_t h, uint64_t off, const void *buf, uint64_t len)
+{
+    const uint8_t *in = buf;
+    uint64_t done = 0;
+    while (done < len) {
+        uint64_t n = len - done < FS_IO_MAX ? len - done : FS_IO_MAX;
+        memcpy(ipc_buffer()->data, in + done, n);
+        struct ipc_msg m = {.w = {h, off + done}};
+        int64_t r = fs_request(fs, FS_OP_WRITE, &m, n);
+        done += m.w[0] <= n ? m.w[0] : 0;
+        if (r < 0)
+            return done ? (int64_t)done : r;
+    }
+    return (int64_t)done;
+}
+
+int64_t fs_fstat(handle_t fs, uint64_t h, struct fs_stat *out)
+{
+    struct ipc_msg m = {.w = {h}};
+    int64_t r = fs_request(fs, FS_OP_FSTAT, &m, 0);
+    if (r == 0) {
+        out->size = m.w[0];
+        out->is_dir = m.w[1] != 0;
+        out->mdate_mtime = (uint32_t)m.w[2];
+    }
+    return r;
+}
+
+int64_t fs_truncate(handle_t fs, uint64_t h, uint64_t size)
+{
+    struct ipc_msg m = {.w = {h, size}};
+    return fs_request(fs, FS_OP_TRUNCATE, &m, 0);
+}
+
+int64_t fs_readdir(handle_t fs, uint64_t h, uint64_t *cookie, char *name, uint64_t name_len,
+                   uint64_t *size, bool *is_dir)
+{
+    struct ipc_msg m = {.w = {h, *cookie}};
+    int64_t r = fs_request(fs, FS_OP_READDIR, &m, 0);
+    if (r < 0)
+        return r;
+    uint64_t n = IPC_TAG_LEN(m.tag);
+    if (n == 0 || n > name_len)
+        return E_RANGE;
+    memcpy(name, ipc_buffer()->data, n);
+    name[n - 1] = '\0';
+    *cookie = m.w[0];
+    if (size)
+        *size = m.w[1];
+    if (is_dir)
+        *is_dir = m.w[2] != 0;
+    return 0;
+}
+
+static int64_t path_op(handle_t fs, uint64_t op, const char *a, const char *b)
+{
+    int64_t len = put_paths(a, b);
+    if (len < 0)
+        return len;
+    struct ipc_msg m = {0};
+    return fs_request(fs, op, &m, (uint64_t)len);
+}
+
+int64_t fs_unlink(handle_t fs, const char *path)
+{
+    return path_op(fs, FS_OP_UNLINK, path, NULL);
+}
+
+int64_t fs_mkdir(handle_t fs, const char *path)
+{
+    return path_op(fs, FS_OP_MKDIR, path, NULL);
+}
+
+int64_t fs_rmdir(handle_t fs, const char *path)
+{
+    return path_op(fs, FS_OP_RMDIR, path, NULL);
+}
+
+int64_t fs_rename(handle_t fs, const char *from, const char *to)
+{
+    return path_op(fs, FS_OP_RENAME, from, to);
+}
+
+int64_t fs_sync(handle_t fs)
+{
+    struct ipc_msg m = {0};
+    return fs_request(fs, FS_OP_SYNC, &m, 0);
+}
