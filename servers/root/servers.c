@@ -155,13 +155,13 @@ int64_t boot_servers(const struct bootinfo *info)
         return r;
     }
     const struct bootinfo_cap *dev = find_block_device(info);
-    if (dev && (r = start_blk(info, dev)) < 0) {
-        sys_printf("root: cannot start blk: %s\n", err_name((err_t)r));
-        return r;
-    }
-    if (dev && (r = start_fs(info)) < 0) {
-        sys_printf("root: cannot start fat32: %s\n", err_name((err_t)r));
-        return r;
-    }
+    /* Without a disk driver or file server the system still runs programs:
+     * report and go on. */
+    if (dev && (r = start_blk(info, dev)) < 0)
+        sys_printf("root: cannot start blk: %s; going on without a disk\n",
+                   err_name((err_t)r));
+    if (root.blk && (r = start_fs(info)) < 0)
+        sys_printf("root: cannot start fat32: %s; going on without files\n",
+                   err_name((err_t)r));
     return 0;
 }
