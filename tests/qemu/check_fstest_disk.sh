@@ -1,0 +1,22 @@
+#!/bin/sh
+# Host checks after fstest, on its copy of the disk: the volume is clean
+# for fsck.fat, and mtools reads back exactly what the test wrote.
+set -eu
+disk=$1
+fsck.fat -n "$disk" >/dev/null
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mcopy -n -i "$disk" "::/A long file name.txt" "$tmp/long" 
+python3 - "$tmp/long" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+want = bytearray((i * 31 + 7) & 0xFF for i in range(5000))
+want[1000:1004] = b"MICA"
+want += b"END"
+sys.exit(0 if data == bytes(want) else 1)
+PY
+mcopy -n -i "$disk" ::/docs/moved.txt "$tmp/moved"
+test "$(cat "$tmp/moved")" = "inner"
+mdir -i "$disk" ::/ > "$tmp/dir"
+! grep -q NEWDIR "$tmp/dir"
+! grep -qi scratch "$tmp/dir"
