@@ -70,7 +70,8 @@ struct fat_fs {
     uint64_t now;                 /* fat_set_time: seconds since 1980-01-01 */
     uint8_t scratch[FAT_SECTOR_MAX];  /* one sector of work space */
 
-    /* Library-private state below (fat_priv.h explains each use). */
+    /* Library-private state below: caches and work space of the fat_*.c
+     * files, which is why the struct is large (about 22 KiB). */
     uint32_t backup_boot_sector;  /* BPB_BkBootSec; never written as FSInfo */
     bool fsinfo_ok;               /* FSInfo had valid signatures at mount */
     uint32_t active_fat;          /* FAT copy read from (BPB_ExtFlags) */
@@ -78,12 +79,13 @@ struct fat_fs {
     uint32_t fat_cached;          /* FAT sector held in fat_buf, UINT32_MAX: none */
     bool fat_dirty;               /* fat_buf differs from disk */
     uint64_t dir_cached;          /* volume sector held in dir_buf, UINT64_MAX: none */
-    uint32_t seek_first, seek_index, seek_cluster; /* last chain position found */
+    uint32_t seek_first, seek_index, seek_cluster; /* last chain position */
+    uint32_t seek_saved, seek_power, seek_steps;   /* Brent's loop check */
     uint8_t fat_buf[FAT_SECTOR_MAX];
     uint8_t dir_buf[FAT_SECTOR_MAX];
     uint8_t check_map[FAT_SECTOR_MAX];     /* fat_check: clusters seen, one window */
-    struct fat_walk {
-        uint32_t first, cluster, index;
+    struct fat_walk {                      /* a position inside a directory */
+        uint32_t first, cluster, index;    /* its first cluster, current one, entry */
     } check_stack[FAT_PATH_MAX / 2];      /* fat_check: directories being walked */
 };
 

@@ -16,7 +16,8 @@ err_t fat_io_read(struct fat_fs *fs, uint64_t sector, uint32_t count, void *buf)
         return E_CORRUPT;
     if (count == 0)
         return E_OK;
-    return fs->dev.read(fs->dev.ctx, sector, count, buf) == E_OK ? E_OK : E_IO;
+    err_t e = fs->dev.read(fs->dev.ctx, sector, count, buf);
+    return e > 0 ? E_IO : e; /* the device's own code, E_IO for nonsense */
 }
 
 err_t fat_io_write(struct fat_fs *fs, uint64_t sector, uint32_t count, const void *buf)
@@ -28,7 +29,8 @@ err_t fat_io_write(struct fat_fs *fs, uint64_t sector, uint32_t count, const voi
     /* A cached directory sector overwritten through another path (only a
      * cross-linked, corrupt volume does that) must be read again. */
     fat_dir_invalidate(fs, sector, count);
-    return fs->dev.write(fs->dev.ctx, sector, count, buf) == E_OK ? E_OK : E_IO;
+    err_t e = fs->dev.write(fs->dev.ctx, sector, count, buf);
+    return e > 0 ? E_IO : e;
 }
 
 err_t fat_zero_cluster(struct fat_fs *fs, uint32_t cl)

@@ -5,30 +5,24 @@
  */
 #include "fat_priv.h"
 
-#define TAIL_MAX 999999u
+static bool in_set(uint32_t c, const char *set)
+{
+    for (; *set; set++)
+        if (c == (uint8_t)*set)
+            return true;
+    return false;
+}
 
 /* Characters no FAT name may hold (besides controls). */
 static bool forbidden(uint32_t c)
 {
-    if (c < 0x20 || c == 0x7F)
-        return true;
-    switch (c) {
-    case '"': case '*': case '/': case ':': case '<': case '>': case '?': case '\\':
-    case '|':
-        return true;
-    }
-    return false;
+    return c < 0x20 || c == 0x7F || in_set(c, "\"*/:<>?\\|");
 }
 
 /* Characters allowed in an 8.3 name besides A-Z and 0-9. */
 static bool short_special(uint32_t c)
 {
-    switch (c) {
-    case '$': case '%': case '\'': case '-': case '_': case '@': case '~': case '`':
-    case '!': case '(': case ')': case '{': case '}': case '^': case '#': case '&':
-        return true;
-    }
-    return false;
+    return in_set(c, "$%'-_@~`!(){}^#&");
 }
 
 static bool short_char(uint32_t c)
@@ -217,6 +211,9 @@ uint32_t fat_name_tail_of(const uint8_t basis[11], const uint8_t name[11])
     fat_name_tail(basis, num, expect);
     return bytes_equal(expect, name, 11) ? num : 0;
 }
+
+const uint8_t fat_lfn_offsets[LFN_CHARS] = {1,  3,  5,  7,  9,  14, 16,
+                                            18, 20, 22, 24, 28, 30};
 
 uint8_t fat_lfn_checksum(const uint8_t name[11])
 {

@@ -161,7 +161,8 @@ void fat_seek_forget(struct fat_fs *fs);
 
 /* ---- fat_time.c --------------------------------------------------------- */
 
-void fat_timestamp(const struct fat_fs *fs, uint16_t *date, uint16_t *time, uint8_t *tenth);
+void fat_timestamp(const struct fat_fs *fs, uint16_t *date, uint16_t *time,
+                   uint8_t *tenth);
 
 /* ---- fat_name.c: names ---------------------------------------------------- */
 
@@ -178,7 +179,11 @@ void fat_name_tail(const uint8_t basis[11], uint32_t num, uint8_t out[11]);
 /* If name is basis with some tail "~N", returns N, else 0. */
 uint32_t fat_name_tail_of(const uint8_t basis[11], const uint8_t name[11]);
 uint8_t fat_lfn_checksum(const uint8_t name[11]);
+/* Byte offsets of the 13 UCS-2 characters inside an LFN entry. */
+extern const uint8_t fat_lfn_offsets[LFN_CHARS];
 bool fat_short_name_valid(const uint8_t name[11]);
+/* A long name read from disk is usable (no forbidden characters). */
+bool fat_ucs_name_ok(const uint16_t *ucs, uint32_t n);
 /* "NAME.EXT" of a short entry (NT case bits honoured); returns the length. */
 uint32_t fat_short_display(const uint8_t *ent, char out[13]);
 /* UTF-8 of a UCS-2 name; 0 when it does not fit in cap bytes. */
@@ -189,10 +194,10 @@ bool fat_name_equal(const char *a, uint32_t alen, const char *b, uint32_t blen);
 
 /* One live directory entry as found by a scan. */
 struct fat_found {
-    uint8_t ent[DIRENT_SIZE];  /* the short entry */
-    uint32_t index;            /* its index in the directory */
-    uint32_t first_slot;       /* first LFN entry, or index when it has none */
-    bool dot;                  /* "." or ".." */
+    uint8_t ent[DIRENT_SIZE];    /* the short entry */
+    uint32_t index;              /* its index in the directory */
+    uint32_t first_slot;         /* first LFN entry, or index when it has none */
+    bool dot;                    /* "." or ".." */
     char name[FAT_NAME_MAX + 1]; /* long name, else short display name */
     uint32_t name_len;
     char short_name[13];
@@ -209,7 +214,8 @@ err_t fat_dir_find(struct fat_fs *fs, uint32_t dir, const char *name, uint32_t l
 /* Writes count consecutive entries starting at index. */
 err_t fat_dir_put(struct fat_fs *fs, uint32_t dir, uint32_t index, const uint8_t *ents,
                   uint32_t count);
-err_t fat_dir_get(struct fat_fs *fs, uint32_t dir, uint32_t index, uint8_t ent[DIRENT_SIZE]);
+err_t fat_dir_get(struct fat_fs *fs, uint32_t dir, uint32_t index,
+                  uint8_t ent[DIRENT_SIZE]);
 /* Marks entries from..to (inclusive) deleted. */
 err_t fat_dir_delete(struct fat_fs *fs, uint32_t dir, uint32_t from, uint32_t to);
 /* Finds count consecutive free slots, growing the directory if needed. */
@@ -217,6 +223,14 @@ err_t fat_dir_slots(struct fat_fs *fs, uint32_t dir, uint32_t count, uint32_t *i
 /* The directory's first cluster from a ".." value (0 means the root). */
 uint32_t fat_dir_parent_cluster(const struct fat_fs *fs, uint32_t dotdot);
 void fat_dir_invalidate(struct fat_fs *fs, uint64_t sector, uint64_t count);
+
+/* ---- fat_create.c --------------------------------------------------------- */
+
+/* Adds name (UCS-2) to directory dir with the short entry ent (all fields
+ * but the name, which is chosen here): LFN entries when the name is not
+ * plain 8.3. *index is the short entry's index. */
+err_t fat_dir_add(struct fat_fs *fs, uint32_t dir, const uint16_t *ucs, uint32_t n,
+                  uint8_t ent[DIRENT_SIZE], uint32_t *index);
 
 /* ---- fat_path.c: path resolution ------------------------------------------ */
 
@@ -227,3 +241,6 @@ err_t fat_node_from(const struct fat_fs *fs, uint32_t dir, const struct fat_foun
  * the last component (E_INVAL for "/" itself). */
 err_t fat_resolve_parent(struct fat_fs *fs, const char *path, struct fat_node *parent,
                          const char **last, uint32_t *last_len);
+/* Resolves path (not "/") to its parent, its entry and its node. */
+err_t fat_resolve(struct fat_fs *fs, const char *path, struct fat_node *parent,
+                  struct fat_found *f, struct fat_node *node);

@@ -45,8 +45,8 @@ static err_t load_fat_sector(struct fat_fs *fs, uint32_t sec)
     err_t e = fat_table_flush(fs);
     if (e != E_OK)
         return e;
-    uint64_t s = (uint64_t)fs->reserved_sectors + (uint64_t)fs->active_fat * fs->fat_sectors +
-                 sec;
+    uint64_t s =
+        (uint64_t)fs->reserved_sectors + (uint64_t)fs->active_fat * fs->fat_sectors + sec;
     e = fat_io_read(fs, s, 1, fs->fat_buf);
     if (e != E_OK) {
         fs->fat_cached = UINT32_MAX;
@@ -116,30 +116,55 @@ err_t fat_chain_seek(struct fat_fs *fs, uint32_t first, uint32_t index, uint32_t
 {
     if (!fat_cluster_valid(fs, first))
         return E_CORRUPT;
-    uint32_t cur = first, i = 0;
+    uint32_t nx;
+    err_t e;
     /* Sequential access resumes where the last seek stopped. */
-    if (fs->seek_first == first && fs->seek_index <= index) {
-        cur = fs->seek_cluster;
-        i = fs->seek_index;
-    }
-    while (i < index) {
-        uint32_t nx;
-        err_t e = fat_next(fs, cur, &nx);
+    if (fs->seek_first != first || fs->seek_index > index) {
+        /* The first cluster itself must be in use, not free or bad. */
+        e = fat_next(fs, first, &nx);
         if (e != E_OK)
             return e;
+        fs->seek_first = first;
+        fs->seek_index = 0;
+        fs->seek_cluster = first;
+        fs->seek_saved = first;
+        fs->seek_power = 1;
+        fs->seek_steps = 0;
+    }
+    uint32_t cur = fs->seek_cluster, i = fs->seek_index;
+    while (i < index) {
+        e = fat_next(fs, cur, &nx);
+        if (e != E_OK)
+            goto fail;
         if (nx == 0)
             break;
-        /* A chain longer than the volume has clusters is a loop. */
-        if (++i >= fs->nclusters)
-            return E_CORRUPT;
+        /* Brent's cycle finding: a loop is caught within a few laps, and
+         * in any case a chain longer than the volume is one. */
+        e = E_CORRUPT;
+        if (nx == fs->seek_saved || i + 1 >= fs->nclusters)
+            goto fail;
+        if (++fs->seek_steps == fs->seek_power) {
+            fs->seek_saved = nx;
+            fs->seek_power *= 2;
+            fs->seek_steps = 0;
+        }
         cur = nx;
+        i++;
+        /* Remember progress so a failure later does not lose it. */
+        fs->seek_cluster = cur;
+        fs->seek_index = i;
     }
-    fs->seek_first = first;
-    fs->seek_index = i;
-    fs->seek_cluster = cur;
+    /* The cluster reached must be in use too (a link into a free cluster
+     * is a broken chain). */
+    e = fat_next(fs, cur, &nx);
+    if (e != E_OK)
+        goto fail;
     *cl = cur;
     *reached = i;
     return E_OK;
+fail:
+    fat_seek_forget(fs);
+    return e;
 }
 
 err_t fat_alloc(struct fat_fs *fs, uint32_t *out)

@@ -22,7 +22,8 @@ static uint32_t month_days(uint32_t y, uint32_t m)
     return m == 2 && leap(y) ? 29 : days[m - 1];
 }
 
-void fat_timestamp(const struct fat_fs *fs, uint16_t *date, uint16_t *time, uint8_t *tenth)
+void fat_timestamp(const struct fat_fs *fs, uint16_t *date, uint16_t *time,
+                   uint8_t *tenth)
 {
     uint64_t days = fs->now / 86400;
     uint32_t secs = (uint32_t)(fs->now % 86400);
@@ -43,6 +44,7 @@ void fat_timestamp(const struct fat_fs *fs, uint16_t *date, uint16_t *time, uint
         m++;
     }
     *date = (uint16_t)(((y - 1980) << 9) | (m << 5) | (uint32_t)(days + 1));
-    *time = (uint16_t)(((secs / 3600) << 11) | (((secs / 60) % 60) << 5) | ((secs % 60) / 2));
+    *time =
+        (uint16_t)(((secs / 3600) << 11) | (((secs / 60) % 60) << 5) | ((secs % 60) / 2));
     *tenth = (uint8_t)((secs % 2) * 100);
 }
