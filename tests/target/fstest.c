@@ -7,6 +7,7 @@
 #include <sys/fs.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/mm.h>
 
 #define FS FS_CLIENT_SLOT
 #define REPORT_SLOT 2
@@ -151,6 +152,39 @@ static void test_errors(void)
     end("FS_ERR_0001_BAD_REQUESTS");
 }
 
+/* A child writes a file in a loop and is killed in the middle: the volume
+ * stays consistent (the host runs fsck.fat afterwards) and the parent goes
+ * on using the file system. */
+static void doomed_writer(uint64_t arg)
+{
+    (void)arg;
+    handle_t fs = 2; /* the file-server endpoint the parent passed */
+    int64_t h = fs_open(fs, "/doomed.bin", FS_O_CREAT | FS_O_TRUNC, NULL, NULL);
+    for (uint64_t i = 0; h >= 0 && i < 40; i++)
+        (void)fs_write(fs, (uint64_t)h, i * 700, big, 700);
+    *(volatile uint64_t *)0x7000000000ul = 1; /* killed by mm here */
+}
+
+static void test_killed_writer(void)
+{
+    int64_t n = sys_notification_create();
+    int64_t fs_copy = sys_cap_copy(FS, RIGHTS_ALL, 0);
+    struct mm_space_caps c;
+    handle_t th;
+    CHECK(n > 0 && fs_copy > 0);
+    CHECK_EQ(mm_fork_run(doomed_writer, 0, 20, (handle_t)n, (handle_t)fs_copy, &c, &th), 0);
+    CHECK(ntfn_wait((handle_t)n) > 0); /* mm reports the kill */
+    (void)sys_cap_delete(th);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
+    uint64_t size = 0;
+    int64_t h = fs_open(FS, "/doomed.bin", 0, &size, NULL);
+    CHECK(h >= 0);
+    CHECK_EQ(size, 40 * 700); /* every write that was answered is there */
+    CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
+    CHECK_EQ(fs_sync(FS), 0);
+    end("FS_KILL_0001_WRITER_KILLED_VOLUME_CONSISTENT");
+}
+
 int main(uintptr_t arg)
 {
     (void)arg;
@@ -159,6 +193,7 @@ int main(uintptr_t arg)
     test_write_long_name();
     test_directories();
     test_errors();
+    test_killed_writer();
     if (fs_sync(FS) != 0)
         failures++;
     sys_printf("fstest: %d passed, %d failed\n", passed, failures);
