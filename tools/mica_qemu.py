@@ -7,6 +7,7 @@ interactive boot and the tested boot are the same boot.
 """
 import argparse
 import os
+import shutil
 import sys
 
 OPENSBI_FW_JUMP = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
@@ -30,13 +31,28 @@ def root_elf_path(build_dir):
 
 
 def disk_path(build_dir):
+    """The pristine system disk the build makes (tests copy it)."""
     return os.path.join(target_dir(build_dir), "bootimg", "disk.img")
 
 
+def run_disk_path(build_dir):
+    """The disk ./mica run boots with: a copy of the pristine one that keeps
+    what the system writes from one run to the next, renewed when the build
+    makes a new pristine disk."""
+    pristine = disk_path(build_dir)
+    work = os.path.join(target_dir(build_dir), "bootimg", "run-disk.img")
+    if os.path.exists(pristine) and (not os.path.exists(work) or
+                                     os.path.getmtime(work) < os.path.getmtime(pristine)):
+        shutil.copyfile(pristine, work)
+    return work
+
+
 def qemu_command(image, mem="256M", smp=1, append=None, gdb=False,
-                 icount=False, disk=None):
+                 icount=False, disk=None, user_disk=None):
     """Returns the argv that boots `image` on QEMU's virt machine, with
-    `disk` (a raw image) as a virtio block device when given."""
+    `disk` (the system disk, mounted at /) and `user_disk` (mounted at /mnt)
+    as virtio block devices when given. QEMU fills virtio-mmio slots from
+    the last one down, so the system disk is always found first."""
     cmd = [QEMU, "-machine", "virt", "-bios", OPENSBI_FW_JUMP,
            "-kernel", image, "-m", mem, "-smp", str(smp),
            "-nographic", "-monitor", "none", "-serial", "stdio",
@@ -44,6 +60,9 @@ def qemu_command(image, mem="256M", smp=1, append=None, gdb=False,
     if disk:
         cmd += ["-drive", f"file={disk},if=none,format=raw,id=hd0",
                 "-device", "virtio-blk-device,drive=hd0"]
+    if disk and user_disk:
+        cmd += ["-drive", f"file={user_disk},if=none,format=raw,id=hd1",
+                "-device", "virtio-blk-device,drive=hd1"]
     if append:
         cmd += ["-append", append]
     if icount:
@@ -51,6 +70,17 @@ def qemu_command(image, mem="256M", smp=1, append=None, gdb=False,
     if gdb:
         cmd += ["-s", "-S"]
     return cmd
+
+
+def check_user_disk(path):
+    """A clear error before QEMU starts, instead of a failing boot."""
+    if not os.path.isfile(path):
+        sys.exit(f"mica: --disk {path}: no such file")
+    with open(path, "rb") as f:
+        boot = f.read(512)
+    if len(boot) < 512 or boot[510:512] != b"\x55\xaa" or boot[82:90] != b"FAT32   ":
+        sys.exit(f"mica: --disk {path}: not a FAT32 image (make one with mkfs.fat -F 32)")
+    return os.path.abspath(path)
 
 
 def main():
@@ -61,15 +91,18 @@ def main():
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--append", default=None,
                     help="kernel command line (FDT /chosen/bootargs)")
+    ap.add_argument("--disk", default=None,
+                    help="your own FAT32 image, mounted at /mnt (left a valid FAT32 volume)")
     args = ap.parse_args()
 
     image = image_path(args.build)
     if not os.path.exists(image):
         sys.exit(f"mica: no boot image at {image}; build first")
-    disk = disk_path(args.build)
+    disk = run_disk_path(args.build)
     cmd = qemu_command(image, mem=args.mem, smp=args.smp, append=args.append,
                        gdb=(args.mode == "debug"),
-                       disk=disk if os.path.exists(disk) else None)
+                       disk=disk if os.path.exists(disk) else None,
+                       user_disk=check_user_disk(args.disk) if args.disk else None)
     if args.mode == "debug":
         kernel = kernel_elf_path(args.build)
         root = root_elf_path(args.build)

@@ -67,5 +67,9 @@ enum fs_op {
 #define FS_SLOT_DMA 4      /* a RAM frame shared with blk for transfers */
 #define FS_DMA_LEN (256u << 10)
 
-/* Where a program served by mm finds its file-server endpoint. */
+/* Where a program served by mm finds its file-server endpoints: the
+ * system disk (mounted at /) and, when the user attached one, their own
+ * disk (mounted at /mnt). */
 #define FS_CLIENT_SLOT 3
+#define FS_MNT_SLOT 4
+#define FS_MNT_PREFIX "/mnt"

@@ -156,3 +156,19 @@ int64_t fs_sync(handle_t fs)
     struct ipc_msg m = {0};
     return fs_request(fs, FS_OP_SYNC, &m, 0);
 }
+
+int64_t fs_resolve(const char *path, handle_t *fs, const char **rest)
+{
+    uint64_t n = strlen(FS_MNT_PREFIX);
+    if (strncmp(path, FS_MNT_PREFIX, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
+        struct cap_info ci;
+        if (sys_cap_info(FS_MNT_SLOT, &ci) < 0 || ci.type != CAP_ENDPOINT)
+            return E_NOENT;
+        *fs = FS_MNT_SLOT;
+        *rest = path[n] ? path + n : "/";
+        return 0;
+    }
+    *fs = FS_CLIENT_SLOT;
+    *rest = path;
+    return 0;
+}

@@ -89,10 +89,11 @@ struct fat_fs {
     } check_stack[FAT_PATH_MAX / 2];      /* fat_check: directories being walked */
 };
 
-/* Validates the boot sector and FSInfo and fills *fs. E_CORRUPT: not a
- * FAT32 volume we can use (bad signature, sizes, FAT12/16, cluster count
- * out of range, FSInfo signatures). E_IO from the device. The free count
- * is recomputed from the FAT if FSInfo's is unknown or impossible. */
+/* Validates the boot sector and fills *fs. E_CORRUPT: not a FAT32 volume
+ * we can use (bad signature, sizes, FAT12/16, cluster count out of range).
+ * E_IO from the device. A bad FSInfo (signatures, an unknown or impossible
+ * free count) is not fatal: the free count is recomputed from the FAT and
+ * fat_sync() rewrites FSInfo. Resets the clock: call fat_set_time() after. */
 __attribute__((warn_unused_result)) err_t fat_mount(struct fat_fs *fs, const struct fat_dev *dev);
 
 /* Writes FSInfo (free count, hint). Idempotent. */

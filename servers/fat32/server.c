@@ -144,13 +144,36 @@ static void op_readdir(struct ipc_msg *m, struct open_file *f)
     m->w[2] = d.is_dir;
 }
 
+static bool same_entry(const struct fat_node *a, const struct fat_node *b)
+{
+    return a->dir_cluster == b->dir_cluster && a->dirent_index == b->dirent_index;
+}
+
+/* After an unlink or rename, open handles must not keep a directory slot
+ * that is gone or reused: handles on a removed file are closed (E_BADH
+ * afterwards), handles on a renamed one follow it. */
+static void fix_open_handles(const struct fat_node *old, const struct fat_node *moved)
+{
+    for (int i = 0; i < FS_MAX_OPEN; i++) {
+        struct open_file *o = &files[i];
+        if (!o->used || !same_entry(&o->node, old))
+            continue;
+        if (moved)
+            o->node = *moved;
+        else
+            o->used = false;
+    }
+}
+
 static void op_path(struct ipc_msg *m, uint64_t op)
 {
     const char *path = path_arg(m, 0);
     if (!path)
         { reply_err(m, E_INVAL); return; }
     err_t err;
-    struct fat_node n;
+    struct fat_node n, old;
+    bool had_old = (op == FS_OP_UNLINK || op == FS_OP_RENAME) &&
+                   fat_lookup(&fs, path, &old) == E_OK;
     switch (op) {
     case FS_OP_UNLINK: err = fat_unlink(&fs, path); break;
     case FS_OP_MKDIR: err = fat_create(&fs, path, true, &n); break;
@@ -158,8 +181,13 @@ static void op_path(struct ipc_msg *m, uint64_t op)
     default: {
         const char *to = path_arg(m, strlen(path) + 1);
         err = to ? fat_rename(&fs, path, to) : E_INVAL;
+        if (err == E_OK && had_old && fat_lookup(&fs, to, &n) == E_OK)
+            fix_open_handles(&old, &n);
+        had_old = false; /* handled */
     }
     }
+    if (err == E_OK && had_old)
+        fix_open_handles(&old, NULL);
     if (err != E_OK)
         { reply_err(m, err); return; }
     reply_ok(m, 0);

@@ -15,14 +15,15 @@
 #define MM_PRIO 50
 #define BLK_PRIO 55
 #define FS_PRIO 52
+#define ROOT_MAX_DISKS 2
 #define PROGRAM_PRIO 30
 
 struct root_state {
     struct rootmem mem;      /* root's own memory (thread stacks, images it loads) */
     handle_t reserve;        /* RAM root hands to servers as frames */
     handle_t mm_control;     /* mm's endpoint, unbadged (control) */
-    handle_t blk;            /* blk's endpoint, unbadged; 0 when no disk */
-    handle_t fs;             /* fat32's endpoint, unbadged; 0 when no disk */
+    handle_t blk[ROOT_MAX_DISKS]; /* blk endpoints, unbadged; 0 when no disk */
+    handle_t fs[ROOT_MAX_DISKS];  /* fat32 endpoints: [0] mounted at /, [1] at /mnt */
     uint64_t next_badge;     /* badges root mints for clients */
 };
 

@@ -51,16 +51,22 @@ static int64_t setup_reporting(void)
     return sys_cap_copy(report_ep, RIGHT_WRITE | RIGHT_GRANT, 0);
 }
 
-/* A program gets a file-server endpoint of its own (at FS_CLIENT_SLOT)
- * when there is a file server. */
+/* A program gets a file-server endpoint of its own for each disk: the
+ * system disk at FS_CLIENT_SLOT (/), the user's at FS_MNT_SLOT (/mnt). */
 static int64_t grant_fs(handle_t task)
 {
-    if (!root.fs)
-        return 0;
-    int64_t client = sys_cap_copy(root.fs, RIGHT_WRITE | RIGHT_GRANT, ++root.next_badge);
-    if (client < 0)
-        return client;
-    return sys_cap_grant(task, (handle_t)client, RIGHTS_ALL, 0, FS_CLIENT_SLOT);
+    const handle_t slots[ROOT_MAX_DISKS] = {FS_CLIENT_SLOT, FS_MNT_SLOT};
+    for (int disk = 0; disk < ROOT_MAX_DISKS; disk++) {
+        if (!root.fs[disk])
+            continue;
+        int64_t client =
+            sys_cap_copy(root.fs[disk], RIGHT_WRITE | RIGHT_GRANT, ++root.next_badge);
+        int64_t r = client < 0 ? client
+                               : sys_cap_grant(task, (handle_t)client, RIGHTS_ALL, 0, slots[disk]);
+        if (r < 0)
+            return r;
+    }
+    return 0;
 }
 
 int run_program(const struct bootinfo *info, const char *name)
@@ -100,7 +106,7 @@ int run_program(const struct bootinfo *info, const char *name)
  * endpoint (badge 1), 4 a 1 MiB buffer frame, 5 1 MiB of RAM for itself. */
 int run_blktest(const struct bootinfo *info)
 {
-    if (!root.blk) {
+    if (!root.blk[0]) {
         sys_puts("root: no block device: attach a disk\n");
         return 1;
     }
@@ -111,7 +117,7 @@ int run_blktest(const struct bootinfo *info)
     int64_t r = report < 0 ? report : bootimg_lookup(info, "blktest", &elf, &len);
     if (r >= 0)
         r = spawn_elf(&root.mem, elf, len, PROGRAM_PRIO, &s);
-    int64_t client = r < 0 ? r : sys_cap_copy(root.blk, RIGHT_WRITE | RIGHT_GRANT, 1);
+    int64_t client = r < 0 ? r : sys_cap_copy(root.blk[0], RIGHT_WRITE | RIGHT_GRANT, 1);
     int64_t buffer = client < 0 ? client : root_take_frame(1ul << 20);
     int64_t ram = buffer < 0 ? buffer : root_take_frame(1ul << 20);
     if (ram < 0 || (r = sys_cap_grant(s.task, s.task, RIGHTS_ALL, 0, 1)) < 0 ||

@@ -66,8 +66,10 @@ static int64_t start_mm(const struct bootinfo *info, handle_t mm_ram)
     return 0;
 }
 
-/* The first virtio-mmio slot holding a block device, or NULL. */
-static const struct bootinfo_cap *find_block_device(const struct bootinfo *info)
+/* The n-th virtio-mmio slot holding a block device (0 = the system disk:
+ * QEMU fills slots from the top, the kernel lists them from the top), or
+ * NULL. */
+static const struct bootinfo_cap *find_block_device(const struct bootinfo *info, int n)
 {
     for (uint32_t i = 0; i < info->ncaps; i++) {
         const struct bootinfo_cap *c = &info->caps[i];
@@ -78,13 +80,13 @@ static const struct bootinfo_cap *find_block_device(const struct bootinfo *info)
         volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)(PROBE_VA + (c->pa % PAGE));
         bool block = regs[0] == 0x74726976u && regs[2] == 2; /* magic, device id 2 */
         (void)sys_unmap(ROOT_HANDLE_TASK, PROBE_VA);
-        if (block)
+        if (block && n-- == 0)
             return c;
     }
     return NULL;
 }
 
-static int64_t start_blk(const struct bootinfo *info, const struct bootinfo_cap *dev)
+static int64_t start_blk(const struct bootinfo *info, const struct bootinfo_cap *dev, int disk)
 {
     struct spawned s;
     int64_t r = spawn_server(info, "blk", BLK_PRIO, 0, &s);
@@ -104,18 +106,19 @@ static int64_t start_blk(const struct bootinfo *info, const struct bootinfo_cap 
         (r = sys_cap_grant(s.task, s.thread, RIGHTS_ALL, 0, BLK_SLOT_THREAD)) < 0 ||
         (r = spawn_start(&s, 0)) < 0)
         return r;
-    root.blk = (handle_t)service;
+    root.blk[disk] = (handle_t)service;
     return 0;
 }
 
-static int64_t start_fs(const struct bootinfo *info)
+static int64_t start_fs(const struct bootinfo *info, int disk)
 {
     struct spawned s;
     int64_t r = spawn_server(info, "fat32", FS_PRIO, 0, &s);
     if (r < 0)
         return r;
     int64_t dma = root_take_frame(FS_DMA_LEN);
-    int64_t blk = dma < 0 ? dma : sys_cap_copy(root.blk, RIGHT_WRITE | RIGHT_GRANT, ++root.next_badge);
+    int64_t blk = dma < 0 ? dma : sys_cap_copy(root.blk[disk], RIGHT_WRITE | RIGHT_GRANT,
+                                               ++root.next_badge);
     int64_t service = blk < 0 ? blk : sys_endpoint_create();
     if (service < 0)
         return service;
@@ -124,7 +127,7 @@ static int64_t start_fs(const struct bootinfo *info)
         (r = sys_cap_grant(s.task, (handle_t)dma, RIGHTS_ALL, 0, FS_SLOT_DMA)) < 0 ||
         (r = spawn_start(&s, 0)) < 0)
         return r;
-    root.fs = (handle_t)service;
+    root.fs[disk] = (handle_t)service;
     return 0;
 }
 
@@ -154,14 +157,20 @@ int64_t boot_servers(const struct bootinfo *info)
         sys_printf("root: cannot start mm: %s\n", err_name((err_t)r));
         return r;
     }
-    const struct bootinfo_cap *dev = find_block_device(info);
-    /* Without a disk driver or file server the system still runs programs:
-     * report and go on. */
-    if (dev && (r = start_blk(info, dev)) < 0)
-        sys_printf("root: cannot start blk: %s; going on without a disk\n",
-                   err_name((err_t)r));
-    if (root.blk && (r = start_fs(info)) < 0)
-        sys_printf("root: cannot start fat32: %s; going on without files\n",
-                   err_name((err_t)r));
+    /* One blk and one fat32 per disk. Without a disk driver or file server
+     * the system still runs programs: report and go on. */
+    for (int disk = 0; disk < ROOT_MAX_DISKS; disk++) {
+        const struct bootinfo_cap *dev = find_block_device(info, disk);
+        if (!dev)
+            break;
+        if ((r = start_blk(info, dev, disk)) < 0) {
+            sys_printf("root: cannot start blk for disk %d: %s; going on without it\n", disk,
+                       err_name((err_t)r));
+            continue;
+        }
+        if ((r = start_fs(info, disk)) < 0)
+            sys_printf("root: cannot start fat32 for disk %d: %s; going on without it\n",
+                       disk, err_name((err_t)r));
+    }
     return 0;
 }

@@ -5,6 +5,7 @@ A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
   append: kernel command line      mem: 256M      smp: 1      timeout: 60
   exit: expected QEMU exit status   disk: yes (attach a copy of the system disk)
   host_check: shell command run after QEMU exits, must exit 0 ({disk}: the copy)
+  user_disk: shell command that makes a second disk at {disk2} (mounted at /mnt)
   expect: regex   (repeatable)     forbid: regex (repeatable)
 Lines starting with '#' are comments. Command-line options override/add.
 
@@ -56,6 +57,8 @@ def load_case(path, args):
                 args.disk = value == "yes"
             elif key == "host_check":
                 args.host_check.append(value)
+            elif key == "user_disk":
+                args.user_disk = value
             else:
                 sys.exit(f"{path}:{n}: unknown key {key!r}")
 
@@ -73,6 +76,8 @@ def main():
     ap.add_argument("--exit", type=int, default=None, dest="exit_status")
     ap.add_argument("--disk", action="store_true",
                     help="attach a private copy of the system disk")
+    ap.add_argument("--user-disk", default=None,
+                    help="shell command that writes a user disk image to {disk2}")
     ap.add_argument("--host-check", action="append", default=[],
                     help="shell command run after QEMU exits; {disk} is the disk copy")
     args = ap.parse_args()
@@ -87,8 +92,15 @@ def main():
         tmpdir = tempfile.mkdtemp(prefix="mica-disk-")
         disk = os.path.join(tmpdir, "disk.img")
         shutil.copyfile(mica_qemu.disk_path(args.build), disk)
+    disk2 = None
+    if args.user_disk:
+        disk2 = os.path.join(os.path.dirname(disk), "user.img")
+        here = os.path.dirname(os.path.abspath(__file__))
+        setup = args.user_disk.replace("{disk2}", disk2).replace("TESTS/", here + "/")
+        subprocess.run(setup, shell=True, check=True)
     cmd = mica_qemu.qemu_command(mica_qemu.image_path(args.build), mem=args.mem,
-                                 smp=args.smp, append=args.append, disk=disk)
+                                 smp=args.smp, append=args.append, disk=disk,
+                                 user_disk=disk2)
     print("harness: " + " ".join(cmd), flush=True)
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -118,7 +130,8 @@ def main():
         failures.append(f"QEMU exit status {status}, expected {args.exit_status}")
     for check in args.host_check:
         here = os.path.dirname(os.path.abspath(__file__))
-        cmd_line = check.replace("{disk}", disk or "").replace("TESTS/", here + "/")
+        cmd_line = (check.replace("{disk}", disk or "").replace("{disk2}", disk2 or "")
+                    .replace("TESTS/", here + "/"))
         r = subprocess.run(cmd_line, shell=True, capture_output=True, text=True)
         if r.returncode != 0:
             failures.append(f"host check failed ({r.returncode}): {cmd_line}\n"

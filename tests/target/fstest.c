@@ -185,6 +185,34 @@ static void test_killed_writer(void)
     end("FS_KILL_0001_WRITER_KILLED_VOLUME_CONSISTENT");
 }
 
+/* With a user disk attached (./mica run --disk), it is mounted at /mnt. */
+static void test_user_disk(void)
+{
+    handle_t fs;
+    const char *rest;
+    if (fs_resolve("/mnt/user.txt", &fs, &rest) < 0) {
+        sys_puts("fstest: no /mnt disk\n");
+        return;
+    }
+    CHECK_EQ(fs, FS_MNT_SLOT);
+    CHECK_EQ(strcmp(rest, "/user.txt"), 0);
+    uint64_t size = 0;
+    int64_t h = fs_open(fs, rest, 0, &size, NULL);
+    CHECK(h >= 0);
+    char text[64] = {0};
+    CHECK_EQ(fs_read(fs, (uint64_t)h, 0, text, sizeof(text) - 1), (int64_t)size);
+    CHECK_EQ(strcmp(text, "brought by the user\n"), 0);
+    CHECK_EQ(fs_close(fs, (uint64_t)h), 0);
+    CHECK_EQ(fs_resolve("/mnt/from-mica.txt", &fs, &rest), 0);
+    h = fs_open(fs, rest, FS_O_CREAT | FS_O_TRUNC, NULL, NULL);
+    CHECK_EQ(fs_write(fs, (uint64_t)h, 0, "written by Mica\n", 16), 16);
+    CHECK_EQ(fs_close(fs, (uint64_t)h), 0);
+    CHECK_EQ(fs_sync(fs), 0);
+    /* The system disk does not have the user's file. */
+    CHECK_EQ(fs_open(FS, "/user.txt", 0, NULL, NULL), E_NOENT);
+    end("FS_MNT_0001_USER_DISK_AT_MNT");
+}
+
 int main(uintptr_t arg)
 {
     (void)arg;
@@ -194,6 +222,7 @@ int main(uintptr_t arg)
     test_directories();
     test_errors();
     test_killed_writer();
+    test_user_disk();
     if (fs_sync(FS) != 0)
         failures++;
     sys_printf("fstest: %d passed, %d failed\n", passed, failures);

@@ -37,3 +37,9 @@ int64_t fs_mkdir(handle_t fs, const char *path);
 int64_t fs_rmdir(handle_t fs, const char *path);
 int64_t fs_rename(handle_t fs, const char *from, const char *to);
 int64_t fs_sync(handle_t fs);
+
+/* Which file server serves `path`, and the path as that server sees it:
+ * "/mnt/x" goes to FS_MNT_SLOT as "/x" when the program has a /mnt disk;
+ * everything else to FS_CLIENT_SLOT unchanged. E_NOENT for "/mnt/..."
+ * without a /mnt disk. */
+int64_t fs_resolve(const char *path, handle_t *fs, const char **rest);
