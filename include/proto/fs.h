@@ -46,8 +46,29 @@ enum fs_op {
     FS_OP_RMDIR = 10,
     /* data = "from\0to\0". E_EXIST if `to` exists; across directories too. */
     FS_OP_RENAME = 11,
-    /* Writes back everything cached (FSInfo, then a device flush). Idempotent. */
+    /* Writes back everything cached (dirty file pages, FSInfo, then a
+     * device flush). Idempotent. */
     FS_OP_SYNC = 12,
+    /* w0 = handle, w1 = 1 to allow writable (shared) mappings. Reply:
+     * caps[0] = a file capability (an endpoint whose badge names the file)
+     * to give to mm with MM_OP_MMAP; w0 = file size. Not idempotent (each
+     * call makes a capability). Errors: E_BADH, E_INVAL (a directory or an
+     * empty file), E_NOSPACE (mapped-file table full). */
+    FS_OP_MAP_FILE = 13,
+
+    /* Sent by mm on a file capability (badge = the file). */
+    /* w0 = page index, w1 = 1 for a writable page. Reply: caps[0] = a frame
+     * capability for the cached page (zero copy), w0 = bytes of file data
+     * in it (the rest reads as zeros). E_RANGE past the last page of the
+     * file, E_PERM writable when not allowed, E_NOMEM the cache is full. */
+    FS_OP_GET_PAGE = 14,
+    /* Writes the file's dirty cached pages back (msync, munmap). */
+    FS_OP_SYNC_FILE = 15,
+    /* mm no longer maps the file: the capability is about to be dropped. */
+    FS_OP_RELEASE_FILE = 16,
+    /* Reply: w0 = the file's size now, w1 = 1 when this capability may
+     * map pages writable (mm refuses a shared writable mapping otherwise). */
+    FS_OP_FILE_INFO = 17,
 };
 
 #define FS_O_CREAT (1u << 0)
@@ -66,6 +87,15 @@ enum fs_op {
 #define FS_SLOT_BLK 3      /* its client endpoint to blk */
 #define FS_SLOT_DMA 4      /* a RAM frame shared with blk for transfers */
 #define FS_DMA_LEN (256u << 10)
+#define FS_SLOT_CACHE 5    /* a RAM frame for the page cache */
+#define FS_CACHE_LEN (4u << 20)
+/* Badges of file capabilities: FS_FILE_BADGE | [FS_FILE_WRITE_BADGE] |
+ * generation << 8 | slot. The generation makes a capability outliving its
+ * slot (released, then reused for another file) name nothing. */
+#define FS_FILE_BADGE (1ull << 40)
+#define FS_FILE_WRITE_BADGE (1ull << 39) /* may map pages writable */
+#define FS_FILE_SLOT(badge) ((badge) & 0xffu)
+#define FS_FILE_GEN(badge) (((badge) >> 8) & 0x7fffffffu)
 
 /* Where a program served by mm finds its file-server endpoints: the
  * system disk (mounted at /) and, when the user attached one, their own

@@ -57,8 +57,12 @@ enum mm_op {
      * where it likes). Not idempotent. */
     MM_OP_FORK = 14,
     /* w0 = address. Reply w0 = MAP_* flags of the PTE there (the kernel's
-     * view), w1 = frame reference count (0 if none). For tests. */
+     * view), w1 = frame reference count (0 if none or not mm's frame),
+     * w2 = physical address. For tests. */
     MM_OP_PAGE_INFO = 15,
+    /* w0 = address, w1 = length: writes shared file pages in the range back
+     * to their files. Idempotent. */
+    MM_OP_MSYNC = 16,
 };
 
 #define MM_PROT_R 1u
@@ -68,6 +72,8 @@ enum mm_op {
 #define MM_MAP_FIXED (1u << 0)
 #define MM_MAP_SHARED (1u << 1) /* not copied on fork: parent and child share */
 #define MM_MAP_NOSUPER (1u << 2) /* never back with 2 MiB pages */
+#define MM_MAP_FILE (1u << 3)    /* file-backed: caps[0] = a file capability from the
+                                  * file server (FS_OP_MAP_FILE), w4 = file offset */
 
 /* The label of an error reply. */
 #define MM_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)

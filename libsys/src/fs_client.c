@@ -157,6 +157,20 @@ int64_t fs_sync(handle_t fs)
     return fs_request(fs, FS_OP_SYNC, &m, 0);
 }
 
+int64_t fs_map_file(handle_t fs, uint64_t h, bool writable)
+{
+    struct ipc_buffer *b = ipc_buffer();
+    b->recv_caps_max = 1;
+    struct ipc_msg m = {.w = {h, writable}};
+    int64_t r = fs_request(fs, FS_OP_MAP_FILE, &m, 0);
+    b->recv_caps_max = 0;
+    if (r < 0)
+        return r;
+    if (IPC_TAG_NCAPS(m.tag) != 1)
+        return E_NOSPACE;
+    return b->caps[0];
+}
+
 int64_t fs_resolve(const char *path, handle_t *fs, const char **rest)
 {
     uint64_t n = strlen(FS_MNT_PREFIX);

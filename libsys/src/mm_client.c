@@ -28,6 +28,23 @@ int64_t mm_munmap(uint64_t addr, uint64_t len)
     return mm_request(MM_CLIENT_SLOT, MM_OP_MUNMAP, &m);
 }
 
+int64_t mm_mmap_file(uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
+                     handle_t file, uint64_t offset)
+{
+    struct ipc_msg m = {.tag = IPC_TAG(0, 0, 1),
+                        .w = {addr, len, prot, flags | MM_MAP_FILE, offset}};
+    ipc_buffer()->caps[0] = file;
+    int64_t r = mm_request(MM_CLIENT_SLOT, MM_OP_MMAP, &m);
+    (void)sys_cap_delete(file); /* mm has its own copy now (or refused it) */
+    return r < 0 ? r : (int64_t)m.w[0];
+}
+
+int64_t mm_msync(uint64_t addr, uint64_t len)
+{
+    struct ipc_msg m = {.w = {addr, len}};
+    return mm_request(MM_CLIENT_SLOT, MM_OP_MSYNC, &m);
+}
+
 int64_t mm_mprotect(uint64_t addr, uint64_t len, unsigned prot)
 {
     struct ipc_msg m = {.w = {addr, len, prot}};
@@ -64,8 +81,21 @@ int64_t mm_stats(handle_t ep, struct mm_stats_reply *out)
     out->zero_fill = m.w[3];
     out->cow_copy = m.w[4];
     out->cow_reenable = m.w[5];
-    out->super_faults = m.w[6];
+    out->super_faults = m.w[6] & 0xffffffffu;
+    out->file_faults = m.w[6] >> 32;
     out->killed = m.w[7];
+    return 0;
+}
+
+int64_t mm_page_info_pa(uint64_t addr, uint64_t *pte, uint64_t *refs, uint64_t *pa)
+{
+    struct ipc_msg m = {.w = {addr}};
+    int64_t r = mm_request(MM_CLIENT_SLOT, MM_OP_PAGE_INFO, &m);
+    if (r < 0)
+        return r;
+    *pte = m.w[0];
+    *refs = m.w[1];
+    *pa = m.w[2];
     return 0;
 }
 

@@ -10,9 +10,13 @@
 
 #include <proto/fs.h>
 
+#include "cache.h"
 #include "server.h"
 
 #define DMA_VA 0x2000000000ul
+#define CACHE_VA 0x2100000000ul
+#define MAX_MAPPED 64
+_Static_assert(MAX_MAPPED <= 256, "slot must fit FS_FILE_SLOT");
 
 struct open_file {
     bool used;
@@ -20,8 +24,20 @@ struct open_file {
     struct fat_node node;
 };
 
+/* A file mm maps: named by the badge of the file capability given out. */
+struct mapped_file {
+    bool used;
+    uint32_t gen;  /* bumped each time the slot is taken */
+    uint32_t refs; /* file capabilities handed out and not released */
+    struct fat_node node;
+};
+
 static struct fat_fs fs;
 static struct open_file files[FS_MAX_OPEN];
+static struct mapped_file mapped[MAX_MAPPED];
+/* Capabilities copied into a reply: deleted once the reply went out (the
+ * receiver's copy is their child and lives on). */
+static handle_t after_reply[2];
 
 static void reply_err(struct ipc_msg *m, err_t err)
 {
@@ -31,6 +47,15 @@ static void reply_err(struct ipc_msg *m, err_t err)
 static void reply_ok(struct ipc_msg *m, uint64_t len)
 {
     m->tag = IPC_TAG(0, len, 0);
+}
+
+/* An empty success or the error. */
+static void reply_status(struct ipc_msg *m, err_t err)
+{
+    if (err == E_OK)
+        reply_ok(m, 0);
+    else
+        reply_err(m, err);
 }
 
 /* The NUL-terminated path at the start of the request's data, or NULL. */
@@ -53,14 +78,40 @@ static struct open_file *file_of(uint64_t badge, uint64_t h)
     return &files[h];
 }
 
-/* Other handles on the same file see its new size at once. */
+static bool same_entry(const struct fat_node *a, const struct fat_node *b)
+{
+    return a->dir_cluster == b->dir_cluster && a->dirent_index == b->dirent_index;
+}
+
+/* Other handles and mappings of the same file see its new size at once. */
 static void refresh_others(const struct open_file *f)
 {
     for (int i = 0; i < FS_MAX_OPEN; i++) {
         struct open_file *o = &files[i];
-        if (o != f && o->used && o->node.dir_cluster == f->node.dir_cluster &&
-            o->node.dirent_index == f->node.dirent_index)
+        if (o != f && o->used && same_entry(&o->node, &f->node))
             o->node = f->node;
+    }
+    for (int i = 0; i < MAX_MAPPED; i++)
+        if (mapped[i].used && same_entry(&mapped[i].node, &f->node))
+            mapped[i].node = f->node;
+}
+
+/* Reads and writes see mapped (cached) pages: the cache is the truth for
+ * a page it holds. Copies between buf and cached pages over [off, off+len). */
+static void cache_overlay(const struct fat_node *n, uint64_t off, uint8_t *buf, uint64_t len,
+                          bool to_cache)
+{
+    for (uint64_t done = 0; done < len;) {
+        uint64_t pos = off + done, index = pos / CACHE_PAGE, in = pos % CACHE_PAGE;
+        uint64_t chunk = CACHE_PAGE - in < len - done ? CACHE_PAGE - in : len - done;
+        uint8_t *page = n->first_cluster ? cache_peek(n->first_cluster, index) : NULL;
+        if (page) {
+            if (to_cache)
+                memcpy(page + in, buf + done, chunk);
+            else
+                memcpy(buf + done, page + in, chunk);
+        }
+        done += chunk;
     }
 }
 
@@ -107,6 +158,7 @@ static void op_read(struct ipc_msg *m, struct open_file *f)
     err_t err = fat_read(&fs, &f->node, off, ipc_buffer()->data, (uint32_t)len, &got);
     if (err != E_OK)
         { reply_err(m, err); return; }
+    cache_overlay(&f->node, off, ipc_buffer()->data, got, false);
     reply_ok(m, got);
 }
 
@@ -119,6 +171,7 @@ static void op_write(struct ipc_msg *m, struct open_file *f)
         { reply_err(m, E_INVAL); return; }
     uint32_t put = 0;
     err_t err = fat_write(&fs, &f->node, off, ipc_buffer()->data, (uint32_t)len, &put);
+    cache_overlay(&f->node, off, ipc_buffer()->data, put, true);
     refresh_others(f);
     if (err != E_OK)
         reply_err(m, err);
@@ -144,10 +197,7 @@ static void op_readdir(struct ipc_msg *m, struct open_file *f)
     m->w[2] = d.is_dir;
 }
 
-static bool same_entry(const struct fat_node *a, const struct fat_node *b)
-{
-    return a->dir_cluster == b->dir_cluster && a->dirent_index == b->dirent_index;
-}
+
 
 /* After an unlink or rename, open handles must not keep a directory slot
  * that is gone or reused: handles on a removed file are closed (E_BADH
@@ -193,8 +243,110 @@ static void op_path(struct ipc_msg *m, uint64_t op)
     reply_ok(m, 0);
 }
 
+/* ---- file mappings (mm) ---- */
+
+static void op_map_file(struct ipc_msg *m, struct open_file *f)
+{
+    if (f->node.is_dir || f->node.first_cluster == 0)
+        { reply_err(m, E_INVAL); return; }
+    int slot = -1;
+    for (int i = 0; i < MAX_MAPPED && slot < 0; i++)
+        if (mapped[i].used && same_entry(&mapped[i].node, &f->node))
+            slot = i;
+    for (int i = 0; i < MAX_MAPPED && slot < 0; i++)
+        if (!mapped[i].used)
+            slot = i;
+    if (slot < 0)
+        { reply_err(m, E_NOSPACE); return; }
+    /* Whether pages may be mapped writable is a property of the capability
+     * (its badge), not of the file: a read-only holder cannot borrow
+     * writability from another mapper of the same file. */
+    struct mapped_file *mf = &mapped[slot];
+    uint32_t gen = mf->used ? mf->gen : (mf->gen + 1) & 0x7fffffffu;
+    uint64_t badge = FS_FILE_BADGE | (uint64_t)gen << 8 | (uint64_t)slot |
+                     (m->w[1] ? FS_FILE_WRITE_BADGE : 0);
+    int64_t cap = sys_cap_copy(FS_SLOT_SERVICE, RIGHT_WRITE | RIGHT_GRANT, badge);
+    if (cap < 0)
+        { reply_err(m, (err_t)cap); return; }
+    if (!mf->used)
+        *mf = (struct mapped_file){.used = true, .gen = gen, .node = f->node};
+    mf->refs++;
+    ipc_buffer()->caps[0] = (handle_t)cap;
+    after_reply[0] = (handle_t)cap;
+    m->tag = IPC_TAG(0, 0, 1);
+    m->w[0] = f->node.size;
+}
+
+static void op_get_page(struct ipc_msg *m, struct mapped_file *mf, bool may_write)
+{
+    bool writable = m->w[1] != 0;
+    if (writable && !may_write)
+        { reply_err(m, E_PERM); return; }
+    uint32_t slot, valid;
+    err_t err = cache_get(&fs, &mf->node, m->w[0], &slot, &valid);
+    if (err != E_OK)
+        { reply_err(m, err); return; }
+    unsigned rights = RIGHT_READ | RIGHT_GRANT | (writable ? RIGHT_WRITE : 0);
+    int64_t page = sys_frame_derive(FS_SLOT_CACHE, cache_offset(slot), CACHE_PAGE, rights);
+    if (page < 0)
+        { reply_err(m, (err_t)page); return; }
+    if (writable)
+        cache_mark_dirty(slot); /* it may be written through the mapping */
+    ipc_buffer()->caps[0] = (handle_t)page;
+    after_reply[1] = (handle_t)page;
+    m->tag = IPC_TAG(0, 0, 1);
+    m->w[0] = valid;
+}
+
+static void dispatch_file(struct ipc_msg *m, uint64_t badge)
+{
+    uint64_t index = FS_FILE_SLOT(badge);
+    struct mapped_file *mf = index < MAX_MAPPED && mapped[index].used &&
+                             mapped[index].gen == FS_FILE_GEN(badge) ? &mapped[index] : NULL;
+    if (!mf)
+        { reply_err(m, E_BADH); return; }
+    switch (IPC_TAG_LABEL(m->tag)) {
+    case FS_OP_GET_PAGE: op_get_page(m, mf, (badge & FS_FILE_WRITE_BADGE) != 0); return;
+    case FS_OP_SYNC_FILE: {
+        err_t err = cache_sync_file(&fs, &mf->node);
+        reply_status(m, err == E_OK ? fs_dev_flush() : err);
+        return;
+    }
+    case FS_OP_FILE_INFO:
+        reply_ok(m, 0);
+        m->w[0] = mf->node.size;
+        m->w[1] = (badge & FS_FILE_WRITE_BADGE) != 0;
+        return;
+    case FS_OP_RELEASE_FILE:
+        if (mf->refs > 0 && --mf->refs == 0) {
+            (void)cache_sync_file(&fs, &mf->node); /* last mapper gone: write back */
+            mf->used = false; /* its cached pages stay, keyed by the file */
+        }
+        reply_ok(m, 0);
+        return;
+    default: reply_err(m, E_NOSYS); return;
+    }
+}
+
+/* Writes back every dirty page of every mapped file. */
+static err_t sync_mapped(void)
+{
+    for (int i = 0; i < MAX_MAPPED; i++) {
+        if (!mapped[i].used)
+            continue;
+        err_t err = cache_sync_file(&fs, &mapped[i].node);
+        if (err != E_OK)
+            return err;
+    }
+    return E_OK;
+}
+
 static void dispatch(struct ipc_msg *m, uint64_t badge)
 {
+    if (badge & FS_FILE_BADGE) {
+        dispatch_file(m, badge);
+        return;
+    }
     uint64_t op = IPC_TAG_LABEL(m->tag);
     struct open_file *f;
     switch (op) {
@@ -204,19 +356,17 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
     case FS_OP_RMDIR:
     case FS_OP_RENAME: { op_path(m, op); return; }
     case FS_OP_SYNC: {
-        err_t err = fat_sync(&fs);
+        err_t err = sync_mapped();
         if (err == E_OK)
-            err = fs_dev_flush();
-        if (err == E_OK)
-            reply_ok(m, 0);
-        else
-            reply_err(m, err);
+            err = fat_sync(&fs);
+        reply_status(m, err == E_OK ? fs_dev_flush() : err);
         return;
     }
     }
     f = file_of(badge, m->w[0]);
     if (!f && (op == FS_OP_CLOSE || op == FS_OP_READ || op == FS_OP_WRITE ||
-               op == FS_OP_FSTAT || op == FS_OP_TRUNCATE || op == FS_OP_READDIR))
+               op == FS_OP_FSTAT || op == FS_OP_TRUNCATE || op == FS_OP_READDIR ||
+               op == FS_OP_MAP_FILE))
         { reply_err(m, E_BADH); return; }
     switch (op) {
     case FS_OP_CLOSE:
@@ -242,6 +392,7 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
         return;
     }
     case FS_OP_READDIR: { op_readdir(m, f); return; }
+    case FS_OP_MAP_FILE: op_map_file(m, f); return;
     default: { reply_err(m, E_NOSYS); return; }
     }
 }
@@ -253,6 +404,8 @@ int main(uintptr_t arg)
     err_t err = fs_dev_open(&dev, DMA_VA);
     if (err == E_OK)
         err = fat_mount(&fs, &dev);
+    if (err == E_OK)
+        err = cache_init(CACHE_VA);
     if (err != E_OK) {
         sys_printf("fat32: cannot mount the disk: %s\n", err_name(err));
         return 1;
@@ -267,5 +420,10 @@ int main(uintptr_t arg)
         else
             reply_err(&m, E_INVAL);
         badge = ipc_reply_recv(FS_SLOT_SERVICE, &m);
+        for (int i = 0; i < 2; i++) {
+            if (after_reply[i])
+                (void)sys_cap_delete(after_reply[i]);
+            after_reply[i] = 0;
+        }
     }
 }

@@ -121,12 +121,21 @@ static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned
     uint64_t fresh;
     if (frames_alloc(&mm.frames, &fresh) != E_OK)
         return kill(s, addr, access, pc, "out of memory");
-    mm_copy_page(fresh, old);
+    bool file_page = !frames_contains(&mm.frames, old);
+    if (file_page) {
+        if (mm_file_copy(v, page, fresh) != E_OK) {
+            (void)frames_unref(&mm.frames, fresh);
+            return kill(s, addr, access, pc, "cannot read the file page to copy");
+        }
+    } else {
+        mm_copy_page(fresh, old);
+    }
     if (mm_map(s, page, fresh, flags) < 0) {
         (void)frames_unref(&mm.frames, fresh);
         return kill(s, addr, access, pc, "cannot map the copy");
     }
-    (void)frames_unref(&mm.frames, old);
+    if (!file_page)
+        (void)frames_unref(&mm.frames, old);
     mm.stats.cow_copy++;
     return true;
 }
@@ -139,12 +148,20 @@ bool mm_handle_fault(struct mm_space *s, uint64_t addr, unsigned access, uint64_
     int64_t f = 0;
     uint64_t pa = 0;
     if ((pte & MAP_PRESENT) && access == FAULT_ACCESS_WRITE && (pte & MAP_SW0)) {
-        /* The frame's count decides copy or re-enable; one query serves both. */
+        /* The frame's count decides copy or re-enable; one query serves both.
+         * A file page (not mm's frame) is always copied: the file keeps it. */
         f = sys_query(s->task, addr, &pa);
         if (f > 0)
-            refs = frames_count(&mm.frames, pa);
+            refs = frames_contains(&mm.frames, pa) ? frames_count(&mm.frames, pa) : 2;
     }
     enum fault_action a = policy_decide(v, access, pte, refs);
+    if (a == FAULT_ZERO_FILL && v->backing) {
+        bool oom = false;
+        if (mm_file_fault(s, v, addr & ~(PAGE - 1), &oom))
+            return true;
+        return kill(s, addr, access, pc,
+                    oom ? "out of memory (page cache full)" : "access beyond the end of the file");
+    }
     switch (a) {
     case FAULT_ZERO_FILL: return zero_fill(s, v, addr, access, pc);
     case FAULT_COW_COPY: return cow(s, v, addr, access, pc, true, f, pa);

@@ -151,7 +151,7 @@ static void op_stats(struct request *q)
     m->w[3] = mm.stats.zero_fill;
     m->w[4] = mm.stats.cow_copy;
     m->w[5] = mm.stats.cow_reenable;
-    m->w[6] = mm.stats.super_faults;
+    m->w[6] = mm.stats.super_faults | (mm.stats.file_faults << 32);
     m->w[7] = mm.stats.killed;
 }
 
@@ -172,42 +172,94 @@ static err_t user_range(uint64_t addr, uint64_t len, uint64_t *start, uint64_t *
     return E_OK;
 }
 
-static void op_mmap(struct request *q, struct mm_space *s)
+/* Picks where a new mapping of len bytes goes: E_OK and *addr, or err_t. */
+static err_t place_mapping(struct mm_space *s, uint64_t hint, uint64_t len, uint64_t flags,
+                           uint64_t *addr)
 {
-    struct ipc_msg *m = q->m;
-    uint64_t hint = m->w[0], len = m->w[1], prot = m->w[2], flags = m->w[3];
-    if (len == 0 || len > (1ull << 38) || prot & ~7ull ||
-        flags & ~(uint64_t)(MM_MAP_FIXED | MM_MAP_SHARED | MM_MAP_NOSUPER))
-        { reply_err(m, E_INVAL); return; }
-    len = (len + PAGE - 1) & ~(PAGE - 1);
-    uint64_t addr;
     if (flags & MM_MAP_FIXED) {
         uint64_t start, end;
         err_t err = user_range(hint, len, &start, &end);
         if (err != E_OK)
-            { reply_err(m, err); return; }
+            return err;
         if (!vma_range_free(&s->vmas, start, end))
-            { reply_err(m, E_EXIST); return; }
-        addr = start;
-    } else if (vma_find_gap(&s->vmas, len,
-                            /* 2 MiB alignment lets big regions use superpages */
-                            len >= MEGA && !(flags & MM_MAP_NOSUPER) ? MEGA : PAGE,
-                            MM_MMAP_BASE, MM_STACK_TOP - MM_STACK_LEN, &addr) != E_OK) {
-        { reply_err(m, E_NOSPACE); return; }
+            return E_EXIST;
+        *addr = start;
+        return E_OK;
+    }
+    /* 2 MiB alignment lets big regions use superpages */
+    uint64_t align = len >= MEGA && !(flags & MM_MAP_NOSUPER) ? MEGA : PAGE;
+    if (vma_find_gap(&s->vmas, len, align, MM_MMAP_BASE, MM_STACK_TOP - MM_STACK_LEN,
+                     addr) != E_OK)
+        return E_NOSPACE;
+    return E_OK;
+}
+
+/* *file is the capability that came with the request; set to 0 once a
+ * backing owns it. */
+static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
+{
+    uint64_t hint = m->w[0], len = m->w[1], prot = m->w[2], flags = m->w[3];
+    bool is_file = (flags & MM_MAP_FILE) != 0;
+    if (len == 0 || len > (1ull << 38) || prot & ~7ull ||
+        flags & ~(uint64_t)(MM_MAP_FIXED | MM_MAP_SHARED | MM_MAP_NOSUPER | MM_MAP_FILE) ||
+        (is_file && (!*file || !page_aligned(m->w[4]))))
+        return E_INVAL;
+    len = (len + PAGE - 1) & ~(PAGE - 1);
+    uint64_t addr;
+    err_t err = place_mapping(s, hint, len, flags, &addr);
+    if (err != E_OK)
+        return err;
+    int64_t backing = 0;
+    if (is_file) {
+        backing = mm_backing_add(*file);
+        if (backing < 0)
+            return (err_t)backing;
+        *file = 0; /* the backing owns it now */
+        if ((flags & MM_MAP_SHARED) && (prot & VMA_PROT_W) &&
+            !mm_backing_writable((uint64_t)backing)) {
+            mm_backing_put((uint64_t)backing);
+            return E_PERM;
+        }
     }
     struct vma *v = mm_vma_alloc();
-    if (!v)
-        { reply_err(m, E_NOMEM); return; }
+    if (!v) {
+        if (backing)
+            mm_backing_put((uint64_t)backing);
+        return E_NOMEM;
+    }
     v->start = addr;
     v->end = addr + len;
     v->backing_off = addr; /* anonymous: offsets equal addresses, so neighbours merge */
     v->prot = (uint32_t)prot;
     v->flags = ((flags & MM_MAP_SHARED) ? VMA_F_SHARED : 0) |
-               ((flags & MM_MAP_NOSUPER) ? VMA_F_NOSUPER : 0);
-    if (vma_insert(&s->vmas, v) != E_OK) {
-        mm_vma_free(v);
-        { reply_err(m, E_EXIST); return; }
+               ((flags & MM_MAP_NOSUPER) || is_file ? VMA_F_NOSUPER : 0);
+    if (is_file) {
+        v->backing = (uint64_t)backing;
+        v->backing_off = m->w[4];
     }
+    if (vma_insert(&s->vmas, v) != E_OK) {
+        if (backing)
+            mm_backing_put((uint64_t)backing);
+        mm_vma_free(v);
+        return E_EXIST;
+    }
+    m->w[0] = addr;
+    return E_OK;
+}
+
+static void op_mmap(struct request *q, struct mm_space *s)
+{
+    struct ipc_msg *m = q->m;
+    /* A file capability that came with the request is ours to keep or drop. */
+    handle_t file = 0;
+    if (IPC_TAG_NCAPS(m->tag) == 1 && !(m->tag & IPC_TAG_TRUNCATED))
+        file = ipc_buffer()->caps[0];
+    err_t err = do_mmap(s, m, &file);
+    if (file)
+        (void)sys_cap_delete(file);
+    if (err != E_OK)
+        { reply_err(m, err); return; }
+    uint64_t addr = m->w[0];
     reply_ok(m);
     m->w[0] = addr;
 }
@@ -293,6 +345,20 @@ static void op_page_info(struct request *q, struct mm_space *s)
     reply_ok(q->m);
     q->m->w[0] = (uint64_t)f;
     q->m->w[1] = f > 0 ? frames_count(&mm.frames, pa) : 0;
+    q->m->w[2] = f > 0 ? pa : 0;
+}
+
+static void op_msync(struct request *q, struct mm_space *s)
+{
+    uint64_t start = 0, end = 0;
+    err_t err = user_range(q->m->w[0], q->m->w[1], &start, &end);
+    for (struct vma *v = vma_first_ending_after(&s->vmas, start);
+         err == E_OK && v && v->start < end; v = vma_next(v))
+        if (v->backing && (v->flags & VMA_F_SHARED))
+            err = mm_backing_sync(v->backing);
+    if (err != E_OK)
+        { reply_err(q->m, err); return; }
+    reply_ok(q->m);
 }
 
 static void handle_fault(struct request *q, struct mm_space *s)
@@ -330,6 +396,7 @@ static void dispatch(struct request *q)
     case MM_OP_BRK: { op_brk(q, s); return; }
     case MM_OP_FORK: { op_fork(q, s); return; }
     case MM_OP_PAGE_INFO: { op_page_info(q, s); return; }
+    case MM_OP_MSYNC: { op_msync(q, s); return; }
     default: { reply_err(m, E_NOSYS); return; }
     }
 }

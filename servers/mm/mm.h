@@ -40,7 +40,17 @@ struct mm_space {
 };
 
 struct mm_stats {
-    uint64_t zero_fill, cow_copy, cow_reenable, super_faults, killed;
+    uint64_t zero_fill, cow_copy, cow_reenable, super_faults, killed, file_faults;
+};
+
+/* A file mapped by VMAs (vma->backing = index + 1): the file capability the
+ * file server gave, used to ask it for pages. */
+#define MM_MAX_BACKINGS 64
+struct mm_backing {
+    bool used;
+    handle_t file;  /* endpoint capability naming the file at the file server */
+    uint32_t refs;  /* VMAs that use it, in all spaces */
+    bool writable;  /* the capability may map pages writable */
 };
 
 struct mm_state {
@@ -50,8 +60,29 @@ struct mm_state {
     const uint8_t *bootimg;    /* the boot image, mapped read-only */
     uint64_t bootimg_len;
     struct mm_space spaces[MM_MAX_SPACES];
+    struct mm_backing backings[MM_MAX_BACKINGS];
     struct mm_stats stats;
 };
+
+/* ---- file-backed memory (file.c) ---- */
+/* Records a file capability received with MM_OP_MMAP; returns its backing
+ * id (>= 1) or an err_t. */
+int64_t mm_backing_add(handle_t file);
+void mm_backing_get(uint64_t id);
+/* Whether shared mappings of the backing may be writable. */
+bool mm_backing_writable(uint64_t id);
+/* A VMA stops using the backing: the last one tells the file server and
+ * drops the capability. */
+void mm_backing_put(uint64_t id);
+/* Writes back the file's shared dirty pages (MSYNC, munmap). */
+err_t mm_backing_sync(uint64_t id);
+/* Fills a missing page of a file-backed VMA at va (page aligned). */
+bool mm_file_fault(struct mm_space *s, const struct vma *v, uint64_t va, bool *killed_reason_oom);
+/* Copies the file page behind a private read-only mapping into pool frame
+ * dst (for copy-on-write of a file page). */
+err_t mm_file_copy(const struct vma *v, uint64_t va, uint64_t dst_pa);
+/* Removes a VMA from s's tree and frees it, releasing its backing. */
+void mm_vma_drop(struct mm_space *s, struct vma *v);
 
 extern struct mm_state mm;
 

@@ -74,6 +74,8 @@ err_t mm_split_superpage(struct mm_space *s, uint64_t leaf_va, uint64_t pa, uint
 
 void mm_unref_leaf(uint64_t pa, uint64_t flags)
 {
+    if (!frames_contains(&mm.frames, pa))
+        return; /* a file page: the file server owns it */
     uint64_t npages = (flags & MAP_SIZE_MASK) == MAP_SIZE_2M ? 512 : 1;
     for (uint64_t i = 0; i < npages; i++) {
         int32_t r = frames_unref(&mm.frames, pa + i * PAGE);
@@ -114,5 +116,7 @@ void mm_vma_free(struct vma *v)
 void mm_vma_release_cb(void *ctx, struct vma *v)
 {
     (void)ctx;
+    if (v->backing)
+        mm_backing_put(v->backing); /* merged into a neighbour with the same backing */
     mm_vma_free(v);
 }

@@ -183,6 +183,8 @@ static err_t fork_leaf(struct mm_space *parent, struct mm_space *child,
 {
     uint64_t npages = (flags & MAP_SIZE_MASK) == MAP_SIZE_2M ? 512 : 1;
     unsigned keep = (unsigned)(flags & (MAP_R | MAP_W | MAP_X | MAP_SW0 | MAP_SW1 | MAP_SIZE_MASK));
+    if (!frames_contains(&mm.frames, pa))
+        return E_OK; /* a file page: the child faults and gets it from the file server */
     if (v->flags & VMA_F_WIRED) {
         uint64_t copy;
         err_t err = frames_alloc(&mm.frames, &copy);
@@ -251,6 +253,8 @@ err_t mm_space_fork(struct mm_space *parent, struct mm_space **out)
         cv->flags = v->flags;
         cv->backing = v->backing;
         cv->backing_off = v->backing_off;
+        if (cv->backing)
+            mm_backing_get(cv->backing);
         err = vma_insert(&c->vmas, cv);
         if (err == E_OK && (v->flags & VMA_F_SHARED))
             err = fill_shared(parent, v);
@@ -301,6 +305,17 @@ static err_t release_leaves(struct mm_space *s, uint64_t start, uint64_t end)
     return E_OK;
 }
 
+/* Splits at addr with the spare node; the new piece shares the backing. */
+static void split_counted(struct mm_space *s, uint64_t addr, struct vma *spare)
+{
+    if (!vma_split_at(&s->vmas, addr, spare)) {
+        mm_vma_free(spare);
+        return;
+    }
+    if (spare->backing)
+        mm_backing_get(spare->backing);
+}
+
 err_t mm_unmap_range(struct mm_space *s, uint64_t start, uint64_t end)
 {
     /* Split VMAs at both ends first (two spare nodes at most). */
@@ -312,16 +327,18 @@ err_t mm_unmap_range(struct mm_space *s, uint64_t start, uint64_t end)
             mm_vma_free(spare_hi);
         return E_NOMEM;
     }
-    if (!vma_split_at(&s->vmas, start, spare_lo))
-        mm_vma_free(spare_lo);
-    if (!vma_split_at(&s->vmas, end, spare_hi))
-        mm_vma_free(spare_hi);
+    split_counted(s, start, spare_lo);
+    split_counted(s, end, spare_hi);
+    /* Shared file pages reach their file before they go (munmap = msync). */
+    for (struct vma *v = vma_first_ending_after(&s->vmas, start); v && v->start < end;
+         v = vma_next(v))
+        if (v->backing && (v->flags & VMA_F_SHARED))
+            (void)mm_backing_sync(v->backing);
     err_t err = release_leaves(s, start, end);
     struct vma *v = vma_first_ending_after(&s->vmas, start);
     while (v && v->start < end) {
         struct vma *next = vma_next(v);
-        vma_remove(&s->vmas, v);
-        mm_vma_free(v);
+        mm_vma_drop(s, v);
         v = next;
     }
     return err;
@@ -340,16 +357,19 @@ err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigne
         if (v->start > covered)
             return E_NOENT;
         covered = v->end;
+        /* Writes to a shared file mapping reach the file: only with a
+         * capability that allows it. */
+        if (v->backing && (v->flags & VMA_F_SHARED) && (prot & VMA_PROT_W) &&
+            !mm_backing_writable(v->backing))
+            return E_PERM;
     }
     if (covered < end)
         return E_NOENT;
     struct vma *spare_lo = mm_vma_alloc(), *spare_hi = mm_vma_alloc();
     if (!spare_lo || !spare_hi)
         return E_NOMEM;
-    if (!vma_split_at(&s->vmas, start, spare_lo))
-        mm_vma_free(spare_lo);
-    if (!vma_split_at(&s->vmas, end, spare_hi))
-        mm_vma_free(spare_hi);
+    split_counted(s, start, spare_lo);
+    split_counted(s, end, spare_hi);
     for (struct vma *v = vma_first_ending_after(&s->vmas, start); v && v->start < end;
          v = vma_next(v))
         v->prot = prot;
@@ -374,7 +394,11 @@ err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigne
             want = (want & ~(unsigned)(MAP_W | MAP_SW1)) | MAP_SW0 |
                    (prot & VMA_PROT_W ? 0 : MAP_SW1);
         int64_t r;
-        if ((want & MAP_W) && !(f & MAP_W))
+        if ((want & MAP_W) && !(f & MAP_W) && !frames_contains(&mm.frames, pa))
+            /* A shared file page mapped read-only: its frame capability had
+             * no write right. Unmapped, the next fault asks for a writable one. */
+            r = sys_unmap(s->task, leaf);
+        else if ((want & MAP_W) && !(f & MAP_W))
             r = mm_map(s, leaf, pa, want | size | MAP_REPLACE);
         else
             r = sys_protect(s->task, leaf, want);
@@ -407,9 +431,7 @@ void mm_space_destroy(struct mm_space *s)
     if (s->death_ntfn)
         (void)sys_cap_delete(s->death_ntfn);
     struct vma *v;
-    while ((v = vma_first(&s->vmas)) != NULL) {
-        vma_remove(&s->vmas, v);
-        mm_vma_free(v);
-    }
+    while ((v = vma_first(&s->vmas)) != NULL)
+        mm_vma_drop(s, v);
     s->used = false;
 }

@@ -10,7 +10,7 @@
 #include <mica/caps.h>
 #include <sys/rootmem.h>
 
-#define ROOT_OWN_RAM (16ul << 20)  /* root keeps this much; mm gets the rest */
+#define ROOT_OWN_RAM (32ul << 20)  /* root keeps this much; mm gets the rest */
 #define ROOT_TASK_RAM (12ul << 20) /* of which root's own allocator uses this */
 #define MM_PRIO 50
 #define BLK_PRIO 55

@@ -117,7 +117,8 @@ static int64_t start_fs(const struct bootinfo *info, int disk)
     if (r < 0)
         return r;
     int64_t dma = root_take_frame(FS_DMA_LEN);
-    int64_t blk = dma < 0 ? dma : sys_cap_copy(root.blk[disk], RIGHT_WRITE | RIGHT_GRANT,
+    int64_t cache = dma < 0 ? dma : root_take_frame(FS_CACHE_LEN);
+    int64_t blk = cache < 0 ? cache : sys_cap_copy(root.blk[disk], RIGHT_WRITE | RIGHT_GRANT,
                                                ++root.next_badge);
     int64_t service = blk < 0 ? blk : sys_endpoint_create();
     if (service < 0)
@@ -125,6 +126,7 @@ static int64_t start_fs(const struct bootinfo *info, int disk)
     if ((r = sys_cap_grant(s.task, (handle_t)service, RIGHTS_ALL, 0, FS_SLOT_SERVICE)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)blk, RIGHTS_ALL, 0, FS_SLOT_BLK)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)dma, RIGHTS_ALL, 0, FS_SLOT_DMA)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)cache, RIGHTS_ALL, 0, FS_SLOT_CACHE)) < 0 ||
         (r = spawn_start(&s, 0)) < 0)
         return r;
     root.fs[disk] = (handle_t)service;

@@ -15,6 +15,18 @@ want[1000:1004] = b"MICA"
 want += b"END"
 sys.exit(0 if data == bytes(want) else 1)
 PY
+# Written through a shared mapping (FS_MMAP_0002) and synced by msync,
+# mprotect-upgraded writes and munmap; the private mapping's write is not there.
+mcopy -n -i "$disk" ::/shared.bin "$tmp/shared"
+python3 - "$tmp/shared" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+want = bytearray(b"a" * 8192)
+want[100:106] = b"SHARED"
+want[200] = ord("Z")
+want[4103:4108] = b"PAGE2"
+sys.exit(0 if data == bytes(want) else 1)
+PY
 mcopy -n -i "$disk" ::/docs/moved.txt "$tmp/moved"
 test "$(cat "$tmp/moved")" = "inner"
 mdir -i "$disk" ::/ > "$tmp/dir"

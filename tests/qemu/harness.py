@@ -137,7 +137,8 @@ def main():
             failures.append(f"host check failed ({r.returncode}): {cmd_line}\n"
                             f"{r.stdout}{r.stderr}")
     if disk:
-        shutil.rmtree(os.path.dirname(disk), ignore_errors=True)
+        if not os.environ.get("MICA_KEEP_DISK"):  # set it to inspect the disk afterwards
+            shutil.rmtree(os.path.dirname(disk), ignore_errors=True)
 
     if failures:
         print(out)

@@ -185,6 +185,165 @@ static void test_killed_writer(void)
     end("FS_KILL_0001_WRITER_KILLED_VOLUME_CONSISTENT");
 }
 
+/* ---- file-backed mappings ---- */
+
+#define PAGE 4096ul
+
+/* What the child reports: in a shared page (its other memory is a copy). */
+static volatile uint64_t *report; /* [0] = byte it read, [1] = its frame */
+
+/* A second process maps the same file page: it must get the same frame. */
+static void child_maps_file(uint64_t arg)
+{
+    (void)arg;
+    handle_t fs = 2;
+    int64_t h = fs_open(fs, "/A long file name.txt", 0, NULL, NULL);
+    int64_t cap = h < 0 ? h : fs_map_file(fs, (uint64_t)h, false);
+    int64_t a = cap < 0 ? cap : mm_mmap_file(0, 2 * PAGE, MM_PROT_R, 0, (handle_t)cap, 0);
+    if (a < 0)
+        sys_printf("  child: mapping the file failed: %s\n", err_name((err_t)a));
+    if (a > 0) {
+        report[0] = *(volatile uint8_t *)(uintptr_t)(a + PAGE);
+        uint64_t pte, refs, pa;
+        if (mm_page_info_pa((uint64_t)a + PAGE, &pte, &refs, &pa) == 0)
+            report[1] = pa;
+    }
+    (void)ntfn_signal(3);
+}
+
+static void child_beyond_eof(uint64_t arg)
+{
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)arg;
+    (void)p[2 * PAGE]; /* the file has two pages: killed here */
+}
+
+static void test_mmap_private(void)
+{
+    struct mm_stats_reply s0;
+    (void)mm_stats(MM_CLIENT_SLOT, &s0);
+    int64_t h = fs_open(FS, "/A long file name.txt", 0, NULL, NULL);
+    int64_t cap = fs_map_file(FS, (uint64_t)h, false);
+    CHECK(cap > 0);
+    int64_t a = mm_mmap_file(0, 3 * PAGE, MM_PROT_R | MM_PROT_W, 0, (handle_t)cap, 0);
+    CHECK(a > 0);
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+    CHECK_EQ(p[0], big[0]);
+    CHECK_EQ(p[4999], big[4999]);
+    CHECK_EQ(p[1000], 'M');
+    CHECK_EQ(p[5002], 'D');          /* "END" appended earlier */
+    CHECK_EQ(p[5003], 0);            /* past the end, inside the last page: zero */
+    CHECK_EQ(p[2 * PAGE - 1], 0);
+    uint64_t pte, refs, pa;
+    CHECK_EQ(mm_page_info_pa((uint64_t)a, &pte, &refs, &pa), 0);
+    CHECK_EQ(pte & (MAP_W | MAP_SW0), MAP_SW0); /* read-only, copy on write */
+    /* A private write copies the page; the file does not change. */
+    p[1] = 0x5a;
+    CHECK_EQ(p[1], 0x5a);
+    char byte = 0;
+    CHECK_EQ(fs_read(FS, (uint64_t)h, 1, &byte, 1), 1);
+    CHECK_EQ((uint8_t)byte, big[1]);
+    CHECK_EQ(mm_page_info_pa((uint64_t)a, &pte, &refs, &pa), 0);
+    CHECK(pte & MAP_W);
+    /* Another process mapping the same page gets the same frame: our
+     * second page is still the cached one (only page 0 was copied). */
+    uint64_t pte2, refs2, pa2;
+    CHECK_EQ(mm_page_info_pa((uint64_t)a + PAGE, &pte2, &refs2, &pa2), 0);
+    CHECK_EQ(pte2 & (MAP_PRESENT | MAP_W), MAP_PRESENT);
+    int64_t n = sys_notification_create();
+    int64_t fs_copy = sys_cap_copy(FS, RIGHTS_ALL, 0);
+    int64_t shared = mm_mmap(0, PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_SHARED);
+    report = (volatile uint64_t *)(uintptr_t)shared;
+    report[0] = report[1] = 0; /* present before the fork: both share it */
+    struct mm_space_caps c;
+    handle_t th;
+    CHECK_EQ(mm_fork_run(child_maps_file, 0, 20, 0, (handle_t)fs_copy, &c, &th), 0);
+    /* The child signals through slot 3: give it our notification there. */
+    CHECK(sys_cap_grant(c.task, (handle_t)n, RIGHTS_ALL, 0, 3) > 0);
+    CHECK(ntfn_wait((handle_t)n) > 0);
+    (void)sys_cap_delete(th);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
+    CHECK_EQ(report[0], big[PAGE]);
+    CHECK(report[1] != 0);
+    CHECK_EQ(report[1], pa2); /* one frame, two processes: the cached page */
+    CHECK_EQ(mm_munmap((uint64_t)shared, PAGE), 0);
+    /* Beyond the last page of the file: the child is killed. */
+    CHECK_EQ(mm_fork_run(child_beyond_eof, (uint64_t)a, 20, (handle_t)n, 0, &c, &th), 0);
+    CHECK(ntfn_wait((handle_t)n) > 0);
+    (void)sys_cap_delete(th);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
+    struct mm_stats_reply s1;
+    (void)mm_stats(MM_CLIENT_SLOT, &s1);
+    CHECK(s1.file_faults >= s0.file_faults + 2);
+    CHECK_EQ(s1.killed, s0.killed + 1);
+    CHECK_EQ(mm_munmap((uint64_t)a, 3 * PAGE), 0);
+    CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
+    end("FS_MMAP_0001_PRIVATE_COW_EOF_ZEROS_SHARED_FRAME");
+}
+
+static void test_mmap_shared(void)
+{
+    int64_t h = fs_open(FS, "/shared.bin", FS_O_CREAT | FS_O_TRUNC, NULL, NULL);
+    static char fill[2 * PAGE];
+    memset(fill, 'a', sizeof(fill));
+    CHECK_EQ(fs_write(FS, (uint64_t)h, 0, fill, sizeof(fill)), (int64_t)sizeof(fill));
+    int64_t cap = fs_map_file(FS, (uint64_t)h, true);
+    int64_t a = mm_mmap_file(0, 2 * PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_SHARED, (handle_t)cap, 0);
+    CHECK(a > 0);
+    char *p = (char *)(uintptr_t)a;
+    CHECK_EQ(p[PAGE + 5], 'a');
+    memcpy(p + 100, "SHARED", 6);           /* lands in the page cache */
+    memcpy(p + PAGE + 7, "PAGE2", 5);
+    char got[6] = {0};
+    CHECK_EQ(fs_read(FS, (uint64_t)h, 100, got, 6), 6); /* read() sees it at once */
+    CHECK_EQ(memcmp(got, "SHARED", 6), 0);
+    CHECK_EQ(mm_msync((uint64_t)a, 2 * PAGE), 0);
+    CHECK_EQ(mm_munmap((uint64_t)a, 2 * PAGE), 0);
+    CHECK_EQ(fs_read(FS, (uint64_t)h, PAGE + 7, got, 5), 5);
+    CHECK_EQ(memcmp(got, "PAGE2", 5), 0);
+    /* A read-only file capability refuses writable shared pages: at mmap
+     * and at mprotect, never by a fault later. */
+    int64_t ro = fs_map_file(FS, (uint64_t)h, false);
+    CHECK_EQ(mm_mmap_file(0, PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_SHARED, (handle_t)ro, 0),
+             E_PERM);
+    ro = fs_map_file(FS, (uint64_t)h, false);
+    int64_t b = mm_mmap_file(0, PAGE, MM_PROT_R, MM_MAP_SHARED, (handle_t)ro, 0);
+    CHECK(b > 0);
+    CHECK_EQ(*(volatile char *)(uintptr_t)b, 'a');
+    CHECK_EQ(mm_mprotect((uint64_t)b, PAGE, MM_PROT_R | MM_PROT_W), E_PERM);
+    CHECK_EQ(mm_munmap((uint64_t)b, PAGE), 0);
+    /* With a writable capability, a read-only shared mapping made writable
+     * by mprotect writes through to the file (the page is fetched again,
+     * writable). */
+    int64_t rw = fs_map_file(FS, (uint64_t)h, true);
+    b = mm_mmap_file(0, PAGE, MM_PROT_R, MM_MAP_SHARED, (handle_t)rw, 0);
+    CHECK(b > 0);
+    volatile char *q = (volatile char *)(uintptr_t)b;
+    CHECK_EQ(q[100], 'S');
+    CHECK_EQ(mm_mprotect((uint64_t)b, PAGE, MM_PROT_R | MM_PROT_W), 0);
+    q[200] = 'Z';
+    CHECK_EQ(fs_read(FS, (uint64_t)h, 200, got, 1), 1);
+    CHECK_EQ(got[0], 'Z');
+    CHECK_EQ(mm_munmap((uint64_t)b, PAGE), 0);
+    /* Private and read-only, then made writable: the write copies the page
+     * and the file keeps its byte. */
+    int64_t pv = fs_map_file(FS, (uint64_t)h, false);
+    b = mm_mmap_file(0, PAGE, MM_PROT_R, 0, (handle_t)pv, 0);
+    CHECK(b > 0);
+    q = (volatile char *)(uintptr_t)b;
+    CHECK_EQ(q[200], 'Z');
+    CHECK_EQ(mm_mprotect((uint64_t)b, PAGE, MM_PROT_R | MM_PROT_W), 0);
+    q[200] = 'p';
+    CHECK_EQ(q[200], 'p');
+    CHECK_EQ(fs_read(FS, (uint64_t)h, 200, got, 1), 1);
+    CHECK_EQ(got[0], 'Z');
+    CHECK_EQ(mm_munmap((uint64_t)b, PAGE), 0);
+    /* Something that is not a file capability is refused cleanly. */
+    CHECK_EQ(mm_mmap_file(0, PAGE, MM_PROT_R, 0, (handle_t)sys_cap_copy(FS, RIGHTS_ALL, 0), 0),
+             E_INVAL);
+    CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
+    end("FS_MMAP_0002_SHARED_WRITES_REACH_THE_FILE");
+}
+
 /* With a user disk attached (./mica run --disk), it is mounted at /mnt. */
 static void test_user_disk(void)
 {
@@ -222,6 +381,8 @@ int main(uintptr_t arg)
     test_directories();
     test_errors();
     test_killed_writer();
+    test_mmap_private();
+    test_mmap_shared();
     test_user_disk();
     if (fs_sync(FS) != 0)
         failures++;

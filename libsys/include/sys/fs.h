@@ -38,6 +38,10 @@ int64_t fs_rmdir(handle_t fs, const char *path);
 int64_t fs_rename(handle_t fs, const char *from, const char *to);
 int64_t fs_sync(handle_t fs);
 
+/* A file capability for mapping the open file h with mm (mm_mmap_file);
+ * writable allows shared writable mappings. Returns its handle. */
+int64_t fs_map_file(handle_t fs, uint64_t h, bool writable);
+
 /* Which file server serves `path`, and the path as that server sees it:
  * "/mnt/x" goes to FS_MNT_SLOT as "/x" when the program has a /mnt disk;
  * everything else to FS_CLIENT_SLOT unchanged. E_NOENT for "/mnt/..."

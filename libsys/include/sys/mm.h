@@ -13,6 +13,14 @@
 /* mmap: returns the address or an err_t. prot MM_PROT_*, flags MM_MAP_*. */
 int64_t mm_mmap(uint64_t addr, uint64_t len, unsigned prot, unsigned flags);
 int64_t mm_munmap(uint64_t addr, uint64_t len);
+/* Maps len bytes of a file from byte `offset` (page aligned); `file` is a
+ * capability from fs_map_file, handed to mm (the caller's copy is used up).
+ * MM_MAP_SHARED: writes reach the file (msync, munmap); otherwise they are
+ * private. */
+int64_t mm_mmap_file(uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
+                     handle_t file, uint64_t offset);
+/* Writes shared file pages in [addr, addr + len) back to their files. */
+int64_t mm_msync(uint64_t addr, uint64_t len);
 int64_t mm_mprotect(uint64_t addr, uint64_t len, unsigned prot);
 /* Sets the break (0: query); returns the break. */
 int64_t mm_brk(uint64_t addr);
@@ -21,12 +29,14 @@ void *mm_sbrk(int64_t increment);
 
 struct mm_stats_reply {
     uint64_t free_frames, used_frames, spaces, zero_fill, cow_copy, cow_reenable,
-        super_faults, killed;
+        super_faults, killed, file_faults;
 };
-int64_t mm_stats(handle_t ep, struct mm_stats_reply *out);
+int64_t mm_stats(handle_t ep, struct mm_stats_reply *out); /* file_faults too */
 
 /* MAP_* flags of the PTE at addr and its frame's reference count. */
 int64_t mm_page_info(uint64_t addr, uint64_t *pte, uint64_t *refs);
+/* The same, with the physical address of the page. */
+int64_t mm_page_info_pa(uint64_t addr, uint64_t *pte, uint64_t *refs, uint64_t *pa);
 
 /* A space created or forked by mm: capabilities in the caller's table. */
 struct mm_space_caps {

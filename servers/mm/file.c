@@ -1,0 +1,151 @@
+/*
+ * File-backed memory: VMAs whose pages come from the file server's page
+ * cache. On a fault mm asks the file server (through the file capability
+ * the program passed to mmap) for the page and receives a frame capability
+ * to the cached page itself: zero copy. Shared mappings map it writable
+ * (writes land in the cache; msync/munmap write them back); private ones
+ * map it read-only with SHARE, and the first write copies it into one of
+ * mm's own frames. mm keeps no capability per page: the mapping is enough,
+ * and the file server never takes a page back while the system runs.
+ */
+#include <sys/ipc.h>
+#include <sys/mica.h>
+
+#include <proto/fs.h>
+#include <proto/mm.h>
+
+#include "mm.h"
+
+#define PAGE 4096ul
+#define SCRATCH_VA 0x2f00000000ul /* where mm maps a file page to copy it */
+
+static int64_t file_call(struct mm_backing *b, uint64_t op, struct ipc_msg *m);
+
+int64_t mm_backing_add(handle_t file)
+{
+    for (int i = 0; i < MM_MAX_BACKINGS; i++) {
+        struct mm_backing *b = &mm.backings[i];
+        if (b->used)
+            continue;
+        *b = (struct mm_backing){.used = true, .file = file, .refs = 1};
+        /* Asking also proves the capability names a file server's file:
+         * anything else answers with an error (or not a reply at all). */
+        struct ipc_msg m = {0};
+        int64_t r = file_call(b, FS_OP_FILE_INFO, &m);
+        if (r < 0) {
+            b->used = false;
+            return r == E_NOSYS || r == E_BADH ? E_INVAL : r;
+        }
+        b->writable = m.w[1] != 0;
+        return i + 1;
+    }
+    return E_NOSPACE;
+}
+
+bool mm_backing_writable(uint64_t id)
+{
+    return id && id <= MM_MAX_BACKINGS && mm.backings[id - 1].used &&
+           mm.backings[id - 1].writable;
+}
+
+static struct mm_backing *backing(uint64_t id)
+{
+    if (id == 0 || id > MM_MAX_BACKINGS || !mm.backings[id - 1].used)
+        return NULL;
+    return &mm.backings[id - 1];
+}
+
+void mm_backing_get(uint64_t id)
+{
+    struct mm_backing *b = backing(id);
+    if (b)
+        b->refs++;
+}
+
+static int64_t file_call(struct mm_backing *b, uint64_t op, struct ipc_msg *m)
+{
+    m->tag = IPC_TAG(op, 0, 0);
+    int64_t r = ipc_call(b->file, m);
+    if (r < 0)
+        return r;
+    uint64_t label = IPC_TAG_LABEL(m->tag);
+    return label ? FS_REPLY_ERR(label) : 0;
+}
+
+void mm_backing_put(uint64_t id)
+{
+    struct mm_backing *b = backing(id);
+    if (!b || --b->refs > 0)
+        return;
+    struct ipc_msg m = {0};
+    (void)file_call(b, FS_OP_RELEASE_FILE, &m); /* the file server writes back */
+    (void)sys_cap_delete(b->file);
+    b->used = false;
+}
+
+err_t mm_backing_sync(uint64_t id)
+{
+    struct mm_backing *b = backing(id);
+    if (!b)
+        return E_NOENT;
+    struct ipc_msg m = {0};
+    int64_t r = file_call(b, FS_OP_SYNC_FILE, &m);
+    return r < 0 ? (err_t)r : E_OK;
+}
+
+/* Asks for the page of v at va; returns the frame capability or err_t. */
+static int64_t get_page(const struct vma *v, uint64_t va, bool writable)
+{
+    struct mm_backing *b = backing(v->backing);
+    if (!b)
+        return E_NOENT;
+    struct ipc_msg m = {.w = {(v->backing_off + (va - v->start)) / PAGE, writable}};
+    ipc_buffer()->recv_caps_max = 1;
+    int64_t r = file_call(b, FS_OP_GET_PAGE, &m);
+    if (r < 0)
+        return r;
+    if (IPC_TAG_NCAPS(m.tag) != 1 || (m.tag & IPC_TAG_TRUNCATED))
+        return E_NOSPACE;
+    return ipc_buffer()->caps[0];
+}
+
+bool mm_file_fault(struct mm_space *s, const struct vma *v, uint64_t va, bool *oom)
+{
+    bool shared = (v->flags & VMA_F_SHARED) != 0;
+    bool writable = shared && (v->prot & VMA_PROT_W);
+    int64_t frame = get_page(v, va, writable);
+    *oom = frame == E_NOMEM;
+    if (frame < 0)
+        return false;
+    unsigned flags = mm_pte_flags_for(v);
+    if (!shared && (v->prot & VMA_PROT_W))
+        flags = (flags & ~(unsigned)MAP_W) | MAP_SW0; /* private: copy on write */
+    int64_t r = sys_map(s->task, va, (handle_t)frame, 0, flags);
+    (void)sys_cap_delete((handle_t)frame); /* the mapping stays without it */
+    if (r < 0)
+        return false;
+    mm.stats.file_faults++;
+    return true;
+}
+
+err_t mm_file_copy(const struct vma *v, uint64_t va, uint64_t dst_pa)
+{
+    int64_t frame = get_page(v, va, false);
+    if (frame < 0)
+        return (err_t)frame;
+    int64_t r = sys_map(MM_SLOT_SELF_TASK, SCRATCH_VA, (handle_t)frame, 0, MAP_R);
+    if (r == 0) {
+        memcpy(mm_page_ptr(dst_pa), (const void *)(uintptr_t)SCRATCH_VA, PAGE);
+        (void)sys_unmap(MM_SLOT_SELF_TASK, SCRATCH_VA);
+    }
+    (void)sys_cap_delete((handle_t)frame);
+    return r < 0 ? (err_t)r : E_OK;
+}
+
+void mm_vma_drop(struct mm_space *s, struct vma *v)
+{
+    vma_remove(&s->vmas, v);
+    if (v->backing)
+        mm_backing_put(v->backing);
+    mm_vma_free(v);
+}
