@@ -9,6 +9,8 @@
  */
 #include <sys/ipc.h>
 #include <sys/mica.h>
+
+#include "bench.h"
 #include <sys/rootmem.h>
 #include <sys/spawn.h>
 
@@ -24,27 +26,9 @@ static struct rootmem mem;
 static const struct bootinfo *info;
 static uint64_t samples[ITERS];
 
-static inline uint64_t instret(void)
-{
-    uint64_t v;
-    __asm__ volatile("rdinstret %0" : "=r"(v));
-    return v;
-}
-
 static void report(const char *name)
 {
-    /* Insertion sort: ITERS is small and this is not timed. */
-    for (int i = 1; i < ITERS; i++) {
-        uint64_t v = samples[i];
-        int j = i - 1;
-        while (j >= 0 && samples[j] > v) {
-            samples[j + 1] = samples[j];
-            j--;
-        }
-        samples[j + 1] = v;
-    }
-    sys_printf("BENCH %s median=%lu min=%lu max=%lu iters=%d\n", name, samples[ITERS / 2],
-               samples[0], samples[ITERS - 1], ITERS);
+    bench_report(name, samples, ITERS);
 }
 
 /* An endpoint server: replies to every call with the message it got. */

@@ -6,6 +6,8 @@
  */
 #include <sys/ipc.h>
 #include <sys/mica.h>
+
+#include "bench.h"
 #include <sys/mm.h>
 
 #define PAGE 4096ul
@@ -18,26 +20,9 @@ static uint64_t *samples;   /* MAP_SHARED: children fill it too */
 static volatile uint8_t *region;
 static handle_t wait_ntfn, done_cap;
 
-static inline uint64_t instret(void)
-{
-    uint64_t v;
-    __asm__ volatile("rdinstret %0" : "=r"(v));
-    return v;
-}
-
 static void report(const char *name, int n)
 {
-    for (int i = 1; i < n; i++) {
-        uint64_t v = samples[i];
-        int j = i - 1;
-        while (j >= 0 && samples[j] > v) {
-            samples[j + 1] = samples[j];
-            j--;
-        }
-        samples[j + 1] = v;
-    }
-    sys_printf("BENCH %s median=%lu min=%lu max=%lu iters=%d\n", name, samples[n / 2],
-               samples[0], samples[n - 1], n);
+    bench_report(name, samples, n);
 }
 
 static struct mm_stats_reply stats(void)
