@@ -69,6 +69,17 @@ enum fs_op {
     /* Reply: w0 = the file's size now, w1 = 1 when this capability may
      * map pages writable (mm refuses a shared writable mapping otherwise). */
     FS_OP_FILE_INFO = 17,
+
+    /* mm only (badge FS_MM_BADGE): files that shrink under mappings.
+     * When a mapped file shrinks (TRUNCATE, OPEN with FS_O_TRUNC, UNLINK)
+     * the file server zeroes its cached bytes past the new end, signals
+     * mm's notification and holds the caller's reply. mm asks TRIM_BEGIN
+     * (reply w0 = the shrink epoch), unmaps every mapped page past the end
+     * of every file it maps (FILE_INFO gives the sizes), then sends
+     * TRIM_DONE with that epoch: the held replies up to it go out. So once
+     * truncate() returns, access past the new end faults in every process. */
+    FS_OP_TRIM_BEGIN = 18,
+    FS_OP_TRIM_DONE = 19,
 };
 
 #define FS_O_CREAT (1u << 0)
@@ -88,11 +99,13 @@ enum fs_op {
 #define FS_SLOT_DMA 4      /* a RAM frame shared with blk for transfers */
 #define FS_DMA_LEN (256u << 10)
 #define FS_SLOT_CACHE 5    /* a RAM frame for the page cache */
+#define FS_SLOT_MM_NTFN 6  /* signals mm: a mapped file shrank (may be empty) */
 #define FS_CACHE_LEN (4u << 20)
 /* Badges of file capabilities: FS_FILE_BADGE | [FS_FILE_WRITE_BADGE] |
  * generation << 8 | slot. The generation makes a capability outliving its
  * slot (released, then reused for another file) name nothing. */
 #define FS_FILE_BADGE (1ull << 40)
+#define FS_MM_BADGE (1ull << 41)       /* mm's own capability (TRIM_*) */
 #define FS_FILE_WRITE_BADGE (1ull << 39) /* may map pages writable */
 #define FS_FILE_SLOT(badge) ((badge) & 0xffu)
 #define FS_FILE_GEN(badge) (((badge) >> 8) & 0x7fffffffu)

@@ -90,6 +90,11 @@ enum mm_op {
 #define MM_SLOT_SERVICE 2   /* the endpoint mm serves (READ, WRITE, GRANT) */
 #define MM_SLOT_RAM 3       /* the RAM mm hands out */
 #define MM_SLOT_BOOTIMG 4   /* the boot image, read-only: programs to load */
+/* mm's capability to the file server of disk d (badge FS_MM_BADGE), empty
+ * without one. The server signals mm's bound notification with bit d when
+ * a file mm may map shrinks (proto/fs.h, FS_OP_TRIM_*). */
+#define MM_SLOT_FS(d) (5 + (d))
+#define MM_MAX_FS 2
 #define MM_TABLE_SLOTS 4096 /* mm keeps two capabilities per space */
 
 /*

@@ -13,6 +13,9 @@ struct cache_entry {
     uint64_t index;  /* page index in the file */
 };
 
+/* The file of a page that left its file: no cluster number (28 bits). */
+#define DETACHED UINT32_MAX
+
 static struct cache_entry entries[NPAGES];
 static uint8_t *base;
 
@@ -116,4 +119,25 @@ uint32_t cache_used(void)
     for (uint32_t i = 0; i < NPAGES; i++)
         n += entries[i].used;
     return n;
+}
+
+void cache_shrink(uint32_t file, uint64_t size)
+{
+    for (uint32_t i = 0; i < NPAGES; i++) {
+        struct cache_entry *e = &entries[i];
+        if (!e->used || e->file != file)
+            continue;
+        uint64_t start = e->index * CACHE_PAGE;
+        if (start >= size) {
+            /* Past the end: zeros, and no longer the file's. The slot is
+             * not reused (pages are never evicted), so a process that
+             * still maps it until mm unmaps it sees zeros, never another
+             * file's data. */
+            memset(cache_page(i), 0, CACHE_PAGE);
+            e->file = DETACHED;
+            e->dirty = false;
+        } else if (start + CACHE_PAGE > size) {
+            memset(cache_page(i) + (size - start), 0, start + CACHE_PAGE - size);
+        }
+    }
 }

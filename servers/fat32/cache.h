@@ -41,5 +41,10 @@ uint8_t *cache_peek(uint32_t file, uint64_t index);
  * the node of each found by `lookup`). */
 err_t cache_sync_file(struct fat_fs *fs, const struct fat_node *n);
 
+/* The file whose first cluster was `file` now has `size` bytes (0: it is
+ * gone): bytes of cached pages past the end become zeros; whole pages past
+ * it leave the file. */
+void cache_shrink(uint32_t file, uint64_t size);
+
 /* Pages in use, for reports. */
 uint32_t cache_used(void);

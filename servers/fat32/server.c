@@ -115,6 +115,74 @@ static void cache_overlay(const struct fat_node *n, uint64_t off, uint8_t *buf, 
     }
 }
 
+/* ---- files that shrink under mappings (FS_OP_TRIM_*) ---- */
+
+#define MAX_HELD 16
+/* Replies held until mm has unmapped what lies past a file's new end. */
+static struct held_reply {
+    bool used;
+    handle_t reply;
+    uint64_t epoch;
+    struct ipc_msg m;
+} held[MAX_HELD];
+static uint64_t shrink_epoch;
+
+/* File n (first cluster `first` before the change) now has `size` bytes;
+ * `gone`: it was unlinked. m is the reply, ready. Returns true when the
+ * reply was held for mm's TRIM_DONE (the caller must not reply). */
+static bool file_shrank(const struct fat_node *n, uint32_t first, uint64_t size, bool gone,
+                        const struct ipc_msg *m)
+{
+    if (first != 0)
+        cache_shrink(first, size);
+    bool is_mapped = false;
+    for (int i = 0; i < MAX_MAPPED; i++) {
+        struct mapped_file *mf = &mapped[i];
+        if (!mf->used || !same_entry(&mf->node, n))
+            continue;
+        is_mapped = true;
+        mf->node.size = (uint32_t)size;
+        if (gone)
+            mf->node.dir_cluster = UINT32_MAX; /* its entry may be reused: match nothing */
+    }
+    if (!is_mapped)
+        return false;
+    shrink_epoch++;
+    if (ntfn_signal(FS_SLOT_MM_NTFN) < 0)
+        return false; /* no mm to tell (started without one) */
+    for (int i = 0; i < MAX_HELD; i++) {
+        if (held[i].used)
+            continue;
+        int64_t reply = ipc_reply_save();
+        if (reply < 0)
+            return false;
+        held[i] = (struct held_reply){.used = true, .reply = (handle_t)reply,
+                                      .epoch = shrink_epoch, .m = *m};
+        return true;
+    }
+    return false; /* more held callers than clients can be: reply now */
+}
+
+static void dispatch_mm(struct ipc_msg *m)
+{
+    switch (IPC_TAG_LABEL(m->tag)) {
+    case FS_OP_TRIM_BEGIN:
+        reply_ok(m, 0);
+        m->w[0] = shrink_epoch;
+        return;
+    case FS_OP_TRIM_DONE:
+        for (int i = 0; i < MAX_HELD; i++) {
+            if (!held[i].used || held[i].epoch > m->w[0])
+                continue;
+            (void)ipc_reply_to(held[i].reply, &held[i].m); /* deletes the reply handle */
+            held[i].used = false;
+        }
+        reply_ok(m, 0);
+        return;
+    default: reply_err(m, E_NOSYS); return;
+    }
+}
+
 static void op_open(struct ipc_msg *m, uint64_t badge)
 {
     const char *path = path_arg(m, 0);
@@ -133,7 +201,9 @@ static void op_open(struct ipc_msg *m, uint64_t badge)
         { reply_err(m, E_EXIST); return; }
     if (err == E_NOENT && (flags & FS_O_CREAT))
         err = fat_create(&fs, path, false, &n);
-    if (err == E_OK && (flags & FS_O_TRUNC) && !n.is_dir && n.size > 0)
+    uint32_t first = n.first_cluster;
+    bool shrinks = err == E_OK && (flags & FS_O_TRUNC) && !n.is_dir && n.size > 0;
+    if (shrinks)
         err = fat_truncate(&fs, &n, 0);
     if (err != E_OK)
         { reply_err(m, err); return; }
@@ -145,6 +215,8 @@ static void op_open(struct ipc_msg *m, uint64_t badge)
     m->w[0] = (uint64_t)slot;
     m->w[1] = n.size;
     m->w[2] = n.is_dir;
+    if (shrinks)
+        (void)file_shrank(&n, first, 0, false, m);
 }
 
 static void op_read(struct ipc_msg *m, struct open_file *f)
@@ -213,6 +285,10 @@ static void fix_open_handles(const struct fat_node *old, const struct fat_node *
         else
             o->used = false;
     }
+    /* Mappings follow a rename (an unlink is file_shrank's business). */
+    for (int i = 0; i < MAX_MAPPED && moved; i++)
+        if (mapped[i].used && same_entry(&mapped[i].node, old))
+            mapped[i].node = *moved;
 }
 
 static void op_path(struct ipc_msg *m, uint64_t op)
@@ -241,6 +317,8 @@ static void op_path(struct ipc_msg *m, uint64_t op)
     if (err != E_OK)
         { reply_err(m, err); return; }
     reply_ok(m, 0);
+    if (op == FS_OP_UNLINK && had_old)
+        (void)file_shrank(&old, old.first_cluster, 0, true, m);
 }
 
 /* ---- file mappings (mm) ---- */
@@ -343,6 +421,10 @@ static err_t sync_mapped(void)
 
 static void dispatch(struct ipc_msg *m, uint64_t badge)
 {
+    if (badge == FS_MM_BADGE) {
+        dispatch_mm(m);
+        return;
+    }
     if (badge & FS_FILE_BADGE) {
         dispatch_file(m, badge);
         return;
@@ -383,12 +465,12 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
     case FS_OP_TRUNCATE: {
         if (f->node.is_dir || m->w[1] > 0xffffffffull)
             { reply_err(m, E_INVAL); return; }
+        uint32_t first = f->node.first_cluster, old_size = f->node.size;
         err_t err = fat_truncate(&fs, &f->node, (uint32_t)m->w[1]);
         refresh_others(f);
-        if (err == E_OK)
-            reply_ok(m, 0);
-        else
-            reply_err(m, err);
+        reply_status(m, err);
+        if (err == E_OK && f->node.size < old_size)
+            (void)file_shrank(&f->node, first, f->node.size, false, m);
         return;
     }
     case FS_OP_READDIR: { op_readdir(m, f); return; }

@@ -62,14 +62,11 @@ void mm_backing_get(uint64_t id)
         b->refs++;
 }
 
+static int64_t fs_call(handle_t fs, uint64_t op, struct ipc_msg *m);
+
 static int64_t file_call(struct mm_backing *b, uint64_t op, struct ipc_msg *m)
 {
-    m->tag = IPC_TAG(op, 0, 0);
-    int64_t r = ipc_call(b->file, m);
-    if (r < 0)
-        return r;
-    uint64_t label = IPC_TAG_LABEL(m->tag);
-    return label ? FS_REPLY_ERR(label) : 0;
+    return fs_call(b->file, op, m);
 }
 
 void mm_backing_put(uint64_t id)
@@ -81,6 +78,42 @@ void mm_backing_put(uint64_t id)
     (void)file_call(b, FS_OP_RELEASE_FILE, &m); /* the file server writes back */
     (void)sys_cap_delete(b->file);
     b->used = false;
+}
+
+/* A register-only call to a file server at one of mm's own slots. */
+static int64_t fs_call(handle_t fs, uint64_t op, struct ipc_msg *m)
+{
+    m->tag = IPC_TAG(op, 0, 0);
+    int64_t r = ipc_call(fs, m);
+    if (r < 0)
+        return r;
+    uint64_t label = IPC_TAG_LABEL(m->tag);
+    return label ? FS_REPLY_ERR(label) : 0;
+}
+
+void mm_files_shrank(uint64_t bits)
+{
+    uint64_t epoch[MM_MAX_FS] = {0};
+    bool asked[MM_MAX_FS] = {false};
+    /* Epochs first: every shrink up to them is visible in the sizes read next. */
+    for (int d = 0; d < MM_MAX_FS; d++) {
+        struct ipc_msg m = {0};
+        if ((bits >> d & 1) && fs_call(MM_SLOT_FS(d), FS_OP_TRIM_BEGIN, &m) == 0) {
+            epoch[d] = m.w[0];
+            asked[d] = true;
+        }
+    }
+    for (int i = 0; i < MM_MAX_BACKINGS; i++) {
+        struct mm_backing *b = &mm.backings[i];
+        struct ipc_msg m = {0};
+        if (b->used && file_call(b, FS_OP_FILE_INFO, &m) == 0)
+            mm_trim_backing((uint64_t)i + 1, m.w[0]);
+    }
+    for (int d = 0; d < MM_MAX_FS; d++) {
+        struct ipc_msg m = {.w = {epoch[d]}};
+        if (asked[d])
+            (void)fs_call(MM_SLOT_FS(d), FS_OP_TRIM_DONE, &m);
+    }
 }
 
 err_t mm_backing_sync(uint64_t id)

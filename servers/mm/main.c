@@ -409,7 +409,9 @@ int main(uintptr_t arg)
     int64_t badge = ipc_recv(MM_SLOT_SERVICE, &m);
     for (;;) {
         struct request q = {.badge = badge, .m = &m};
-        if (badge >= 0) {
+        if (badge == 0 && IPC_TAG_LABEL(m.tag) == IPC_LABEL_NOTIFY) {
+            mm_files_shrank(m.w[0]); /* a signal: nobody waits for a reply */
+        } else if (badge >= 0) {
             dispatch(&q);
         } else {
             reply_err(&m, E_INVAL);

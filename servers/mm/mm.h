@@ -69,6 +69,13 @@ struct mm_state {
  * id (>= 1) or an err_t. */
 int64_t mm_backing_add(handle_t file);
 void mm_backing_get(uint64_t id);
+/* Unmaps, in every space, the pages of VMAs on `backing` at file offsets
+ * at or past the page holding byte `size` (the file's new length). */
+void mm_trim_backing(uint64_t backing, uint64_t size);
+/* A file server signalled (bit d: the one at MM_SLOT_FS(d)) that a file
+ * shrank: trim every file mapping, then let the servers release their
+ * held replies (proto/fs.h, FS_OP_TRIM_*). */
+void mm_files_shrank(uint64_t bits);
 /* Whether shared mappings of the backing may be writable. */
 bool mm_backing_writable(uint64_t id);
 /* A VMA stops using the backing: the last one tells the file server and

@@ -256,7 +256,9 @@ err_t mm_space_fork(struct mm_space *parent, struct mm_space **out)
         if (cv->backing)
             mm_backing_get(cv->backing);
         err = vma_insert(&c->vmas, cv);
-        if (err == E_OK && (v->flags & VMA_F_SHARED))
+        /* (A shared file VMA needs nothing: its pages are the file's, and
+         * both spaces fault them in from the file server.) */
+        if (err == E_OK && (v->flags & VMA_F_SHARED) && !v->backing)
             err = fill_shared(parent, v);
         uint64_t va = v->start;
         while (err == E_OK && va < v->end) {
@@ -411,6 +413,24 @@ err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigne
         v = m->end < end ? vma_next(m) : NULL;
     }
     return E_OK;
+}
+
+void mm_trim_backing(uint64_t backing, uint64_t size)
+{
+    uint64_t end_off = (size + PAGE - 1) & ~(PAGE - 1); /* first page wholly past the end */
+    for (uint32_t i = 0; i < MM_MAX_SPACES; i++) {
+        struct mm_space *s = &mm.spaces[i];
+        if (!s->used || !s->task)
+            continue;
+        for (struct vma *v = vma_first_ending_after(&s->vmas, 0); v; v = vma_next(v)) {
+            if (v->backing != backing || v->backing_off + (v->end - v->start) <= end_off)
+                continue;
+            uint64_t from = end_off > v->backing_off ? v->start + (end_off - v->backing_off)
+                                                     : v->start;
+            /* Private copies go too: past the end there is nothing to map. */
+            (void)release_leaves(s, from, v->end);
+        }
+    }
 }
 
 void mm_space_destroy(struct mm_space *s)

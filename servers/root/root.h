@@ -22,6 +22,8 @@ struct root_state {
     struct rootmem mem;      /* root's own memory (thread stacks, images it loads) */
     handle_t reserve;        /* RAM root hands to servers as frames */
     handle_t mm_control;     /* mm's endpoint, unbadged (control) */
+    handle_t mm_task;        /* mm's task (root grants it file-server caps) */
+    handle_t mm_ntfn;        /* bound to mm's thread: file servers signal it */
     handle_t blk[ROOT_MAX_DISKS]; /* blk endpoints, unbadged; 0 when no disk */
     handle_t fs[ROOT_MAX_DISKS];  /* fat32 endpoints: [0] mounted at /, [1] at /mnt */
     uint64_t next_badge;     /* badges root mints for clients */

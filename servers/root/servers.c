@@ -55,14 +55,18 @@ static int64_t start_mm(const struct bootinfo *info, handle_t mm_ram)
     struct spawned s;
     int64_t r = spawn_server(info, "mm", MM_PRIO, MM_TABLE_SLOTS, &s);
     int64_t service = r < 0 ? r : sys_endpoint_create();
-    if (service < 0)
-        return service;
-    if ((r = sys_cap_grant(s.task, (handle_t)service, RIGHTS_ALL, 0, MM_SLOT_SERVICE)) < 0 ||
+    int64_t ntfn = service < 0 ? service : sys_notification_create();
+    if (ntfn < 0)
+        return ntfn;
+    if ((r = sys_thread_bind_notification(s.thread, (handle_t)ntfn)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)service, RIGHTS_ALL, 0, MM_SLOT_SERVICE)) < 0 ||
         (r = sys_cap_grant(s.task, mm_ram, RIGHTS_ALL, 0, MM_SLOT_RAM)) < 0 ||
         (r = sys_cap_grant(s.task, img->handle, RIGHT_READ, 0, MM_SLOT_BOOTIMG)) < 0 ||
         (r = spawn_start(&s, 0)) < 0)
         return r;
     root.mm_control = (handle_t)service;
+    root.mm_task = s.task;
+    root.mm_ntfn = (handle_t)ntfn;
     return 0;
 }
 
@@ -110,6 +114,20 @@ static int64_t start_blk(const struct bootinfo *info, const struct bootinfo_cap 
     return 0;
 }
 
+/* The file server of `disk` and mm reach each other: it signals mm's
+ * notification (bit `disk`), mm calls it with badge FS_MM_BADGE. */
+static int64_t grant_mm_link(handle_t fs_task, handle_t service, int disk)
+{
+    if (disk >= MM_MAX_FS)
+        return E_RANGE;
+    int64_t r = sys_cap_grant(fs_task, root.mm_ntfn, RIGHT_WRITE, 1ull << disk,
+                              FS_SLOT_MM_NTFN);
+    if (r >= 0)
+        r = sys_cap_grant(root.mm_task, service, RIGHT_WRITE | RIGHT_GRANT, FS_MM_BADGE,
+                          MM_SLOT_FS(disk));
+    return r;
+}
+
 static int64_t start_fs(const struct bootinfo *info, int disk)
 {
     struct spawned s;
@@ -127,6 +145,7 @@ static int64_t start_fs(const struct bootinfo *info, int disk)
         (r = sys_cap_grant(s.task, (handle_t)blk, RIGHTS_ALL, 0, FS_SLOT_BLK)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)dma, RIGHTS_ALL, 0, FS_SLOT_DMA)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)cache, RIGHTS_ALL, 0, FS_SLOT_CACHE)) < 0 ||
+        (r = grant_mm_link(s.task, (handle_t)service, disk)) < 0 ||
         (r = spawn_start(&s, 0)) < 0)
         return r;
     root.fs[disk] = (handle_t)service;

@@ -280,6 +280,65 @@ static void test_mmap_private(void)
     end("FS_MMAP_0001_PRIVATE_COW_EOF_ZEROS_SHARED_FRAME");
 }
 
+/* A page of this process is not mapped (mm_page_info_pa: no PTE). */
+static bool unmapped(uint64_t va)
+{
+    uint64_t pte = 1, refs, pa;
+    return mm_page_info_pa(va, &pte, &refs, &pa) == 0 && pte == 0;
+}
+
+/* POSIX: once truncate() (or unlink) returns, no process reaches the
+ * file's old pages past the new end: mm has unmapped them everywhere
+ * (private copies too), the last page reads zeros past the end, and
+ * touching past it kills the thread. */
+static void test_mmap_truncate(void)
+{
+    int64_t h = fs_open(FS, "/trunc.bin", FS_O_CREAT | FS_O_TRUNC, NULL, NULL);
+    static char fill[3 * PAGE];
+    memset(fill, 'b', sizeof(fill));
+    CHECK_EQ(fs_write(FS, (uint64_t)h, 0, fill, sizeof(fill)), (int64_t)sizeof(fill));
+    int64_t a = mm_mmap_file(0, 3 * PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_SHARED,
+                             (handle_t)fs_map_file(FS, (uint64_t)h, true), 0);
+    int64_t b = mm_mmap_file(0, 3 * PAGE, MM_PROT_R | MM_PROT_W, 0,
+                             (handle_t)fs_map_file(FS, (uint64_t)h, false), 0);
+    CHECK(a > 0 && b > 0);
+    volatile char *sp = (volatile char *)(uintptr_t)a, *pp = (volatile char *)(uintptr_t)b;
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(sp[i * PAGE] + pp[i * PAGE], 'b' + 'b');
+    pp[2 * PAGE] = 'c'; /* a private copy of the third page */
+    CHECK(!unmapped((uint64_t)a + 2 * PAGE) && !unmapped((uint64_t)b + 2 * PAGE));
+    CHECK_EQ(fs_truncate(FS, (uint64_t)h, PAGE + 10), 0);
+    CHECK(unmapped((uint64_t)a + 2 * PAGE));
+    CHECK(unmapped((uint64_t)b + 2 * PAGE));
+    CHECK(!unmapped((uint64_t)a + PAGE)); /* the last page stays ... */
+    CHECK_EQ(sp[PAGE + 9], 'b');
+    CHECK_EQ(sp[PAGE + 10], 0);          /* ... with zeros past the end */
+    CHECK_EQ(pp[PAGE + 10], 0);
+    struct mm_stats_reply s0, s1;
+    (void)mm_stats(MM_CLIENT_SLOT, &s0);
+    int64_t n = sys_notification_create();
+    struct mm_space_caps c;
+    handle_t th;
+    CHECK_EQ(mm_fork_run(child_beyond_eof, (uint64_t)a, 20, (handle_t)n, 0, &c, &th), 0);
+    CHECK(ntfn_wait((handle_t)n) > 0);
+    (void)sys_cap_delete(th);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
+    (void)mm_stats(MM_CLIENT_SLOT, &s1);
+    CHECK_EQ(s1.killed, s0.killed + 1);
+    /* Growing the file again: the new bytes read as zeros, not old data. */
+    CHECK_EQ(fs_truncate(FS, (uint64_t)h, 3 * PAGE), 0);
+    CHECK_EQ(sp[2 * PAGE], 0);
+    CHECK_EQ(sp[PAGE + 10], 0);
+    /* Unlinked while mapped: FAT frees the clusters at once, so nothing
+     * of the file stays mapped. */
+    CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
+    CHECK_EQ(fs_unlink(FS, "/trunc.bin"), 0);
+    CHECK(unmapped((uint64_t)a) && unmapped((uint64_t)b) && unmapped((uint64_t)a + PAGE));
+    CHECK_EQ(mm_munmap((uint64_t)a, 3 * PAGE), 0);
+    CHECK_EQ(mm_munmap((uint64_t)b, 3 * PAGE), 0);
+    end("FS_MMAP_0003_TRUNCATE_UNLINK_UNDER_MAPPING");
+}
+
 static void test_mmap_shared(void)
 {
     int64_t h = fs_open(FS, "/shared.bin", FS_O_CREAT | FS_O_TRUNC, NULL, NULL);
@@ -383,6 +442,7 @@ int main(uintptr_t arg)
     test_killed_writer();
     test_mmap_private();
     test_mmap_shared();
+    test_mmap_truncate();
     test_user_disk();
     if (fs_sync(FS) != 0)
         failures++;
