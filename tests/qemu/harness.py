@@ -7,6 +7,9 @@ A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
   host_check: shell command run after QEMU exits, must exit 0 ({disk}: the copy)
   user_disk: shell command that makes a second disk at {disk2} (mounted at /mnt)
   expect: regex   (repeatable)     forbid: regex (repeatable)
+  reboot: kernel command line of a second boot on the same disks, after the
+          first powered off (its console output follows the line
+          "harness: --- reboot ---"; both boots must exit with exit:)
 Lines starting with '#' are comments. Command-line options override/add.
 
 Each expect regex must match, in the order given, somewhere in the console
@@ -59,6 +62,8 @@ def load_case(path, args):
                 args.host_check.append(value)
             elif key == "user_disk":
                 args.user_disk = value
+            elif key == "reboot":
+                args.reboot = value
             else:
                 sys.exit(f"{path}:{n}: unknown key {key!r}")
 
@@ -78,6 +83,8 @@ def main():
                     help="attach a private copy of the system disk")
     ap.add_argument("--user-disk", default=None,
                     help="shell command that writes a user disk image to {disk2}")
+    ap.add_argument("--reboot", default=None,
+                    help="kernel command line of a second boot on the same disks")
     ap.add_argument("--host-check", action="append", default=[],
                     help="shell command run after QEMU exits; {disk} is the disk copy")
     args = ap.parse_args()
@@ -98,21 +105,25 @@ def main():
         here = os.path.dirname(os.path.abspath(__file__))
         setup = args.user_disk.replace("{disk2}", disk2).replace("TESTS/", here + "/")
         subprocess.run(setup, shell=True, check=True)
-    cmd = mica_qemu.qemu_command(mica_qemu.image_path(args.build), mem=args.mem,
-                                 smp=args.smp, append=args.append, disk=disk,
-                                 user_disk=disk2)
-    print("harness: " + " ".join(cmd), flush=True)
-    try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=args.timeout)
-        out = proc.stdout.decode(errors="replace").replace("\r", "")
-        status = proc.returncode
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode(errors="replace").replace("\r", "")
-        print(out)
-        print(f"harness: FAIL: TIMEOUT: QEMU did not power off within "
-              f"{args.timeout:.0f} s (killed)")
-        return 1
+    out, statuses = "", []
+    for append in [args.append] + ([args.reboot] if args.reboot else []):
+        if statuses:
+            out += "harness: --- reboot ---\n"
+        cmd = mica_qemu.qemu_command(mica_qemu.image_path(args.build), mem=args.mem,
+                                     smp=args.smp, append=append, disk=disk,
+                                     user_disk=disk2)
+        print("harness: " + " ".join(cmd), flush=True)
+        try:
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=args.timeout)
+            out += proc.stdout.decode(errors="replace").replace("\r", "")
+            statuses.append(proc.returncode)
+        except subprocess.TimeoutExpired as e:
+            out += (e.stdout or b"").decode(errors="replace").replace("\r", "")
+            print(out)
+            print(f"harness: FAIL: TIMEOUT: QEMU did not power off within "
+                  f"{args.timeout:.0f} s (killed)")
+            return 1
 
     failures = []
     pos = 0
@@ -126,8 +137,9 @@ def main():
         m = re.search(rx, out, re.MULTILINE)
         if m:
             failures.append(f"forbidden /{rx}/ found: {m.group(0)!r}")
-    if status != args.exit_status:
-        failures.append(f"QEMU exit status {status}, expected {args.exit_status}")
+    for n, status in enumerate(statuses, 1):
+        if status != args.exit_status:
+            failures.append(f"QEMU exit status {status} (boot {n}), expected {args.exit_status}")
     for check in args.host_check:
         here = os.path.dirname(os.path.abspath(__file__))
         cmd_line = (check.replace("{disk}", disk or "").replace("{disk2}", disk2 or "")

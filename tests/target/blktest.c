@@ -9,6 +9,8 @@
 #include <sys/mica.h>
 #include <sys/spawn.h>
 
+#include "check.h"
+
 #define SLOT_TASK 1
 #define SLOT_REPORT 2
 #define SLOT_BLK 3
@@ -18,30 +20,10 @@
 #define BUF_LEN (1ul << 20)
 #define SECTOR 512ul
 
-static int failures, passed, test_failed;
 static uint8_t *buf;
 static uint64_t sectors;
 
-#define CHECK_EQ(a, b)                                                           \
-    do {                                                                         \
-        int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                            \
-        if (a_ != b_) {                                                          \
-            test_failed++;                                                       \
-            sys_printf("  check failed: %s == %s (%ld != %ld) line %d\n", #a, #b, a_, \
-                       b_, __LINE__);                                            \
-        }                                                                        \
-    } while (0)
-#define CHECK(c) CHECK_EQ(!!(c), 1)
 
-static void end(const char *id)
-{
-    sys_printf("TEST %s %s\n", id, test_failed ? "FAIL" : "PASS");
-    if (test_failed)
-        failures++;
-    else
-        passed++;
-    test_failed = 0;
-}
 
 static void test_boot_sector(void)
 {

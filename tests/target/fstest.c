@@ -9,33 +9,15 @@
 #include <sys/mica.h>
 #include <sys/mm.h>
 
+#include "check.h"
+
 #define FS FS_CLIENT_SLOT
 #define REPORT_SLOT 2
 #define BIG 5000
 
-static int failures, passed, test_failed;
 static uint8_t big[BIG], back[BIG];
 
-#define CHECK_EQ(a, b)                                                           \
-    do {                                                                         \
-        int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                            \
-        if (a_ != b_) {                                                          \
-            test_failed++;                                                       \
-            sys_printf("  check failed: %s == %s (%ld != %ld) line %d\n", #a, #b, a_, \
-                       b_, __LINE__);                                            \
-        }                                                                        \
-    } while (0)
-#define CHECK(c) CHECK_EQ(!!(c), 1)
 
-static void end(const char *id)
-{
-    sys_printf("TEST %s %s\n", id, test_failed ? "FAIL" : "PASS");
-    if (test_failed)
-        failures++;
-    else
-        passed++;
-    test_failed = 0;
-}
 
 static void test_read_mcopy_file(void)
 {

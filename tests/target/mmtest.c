@@ -9,36 +9,19 @@
 #include <sys/mm.h>
 #include <sys/mman.h>
 
+#include "check.h"
+
 #define PAGE 4096ul
 #define REPORT_SLOT 2     /* root's endpoint for the exit status */
 #define CHILD_PRIO 20
 
-static int failures, passed, test_failed;
 
-#define CHECK_EQ(a, b)                                                           \
-    do {                                                                         \
-        int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                            \
-        if (a_ != b_) {                                                          \
-            test_failed++;                                                       \
-            sys_printf("  check failed: %s == %s (%ld != %ld) line %d\n", #a, #b, a_, \
-                       b_, __LINE__);                                            \
-        }                                                                        \
-    } while (0)
-#define CHECK(c) CHECK_EQ(!!(c), 1)
 
 static void begin(void)
 {
     test_failed = 0;
 }
 
-static void end(const char *id)
-{
-    sys_printf("TEST %s %s\n", id, test_failed ? "FAIL" : "PASS");
-    if (test_failed)
-        failures++;
-    else
-        passed++;
-}
 
 static struct mm_stats_reply stats(void)
 {
