@@ -92,7 +92,9 @@ int main(uintptr_t arg)
     if (word_is(test, "blk")) {
         if (boot_servers(info) < 0)
             return 1;
-        return run_blktest(info);
+        int status = run_blktest(info);
+        shutdown_servers();
+        return status;
     }
     if (word_is(test, "badptr")) {
         int64_t r1 = sys_debug_write((const void *)0xffffffc080200000ul, 16);
@@ -114,7 +116,9 @@ int main(uintptr_t arg)
         name[n] = '\0';
         if (boot_servers(info) < 0)
             return 1;
-        return run_program(info, name);
+        int status = run_program(info, name);
+        shutdown_servers();
+        return status;
     }
 
     const char *spin = cmdline_value(info->bootargs, "root.spin_ms");

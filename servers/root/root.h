@@ -34,6 +34,9 @@ extern struct root_state root;
 /* Starts mm, and blk and fat32 when a virtio block device exists. */
 int64_t boot_servers(const struct bootinfo *info);
 
+/* Syncs every file server (before power-off). */
+void shutdown_servers(void);
+
 /* A frame capability of len bytes (page multiple) carved from the reserve. */
 int64_t root_take_frame(uint64_t len);
 

@@ -5,6 +5,7 @@
  * more, at the slots its protocol header names.
  */
 #include <sys/ipc.h>
+#include <sys/fs.h>
 #include <sys/mica.h>
 #include <sys/spawn.h>
 
@@ -194,4 +195,18 @@ int64_t boot_servers(const struct bootinfo *info)
                        disk, err_name((err_t)r));
     }
     return 0;
+}
+
+void shutdown_servers(void)
+{
+    /* Before the power goes: every file server writes its dirty cached
+     * pages and FSInfo back and flushes its disk. */
+    for (int disk = 0; disk < ROOT_MAX_DISKS; disk++) {
+        if (!root.fs[disk])
+            continue;
+        int64_t r = fs_sync(root.fs[disk]);
+        if (r < 0)
+            sys_printf("root: disk %d: sync before power-off failed: %s\n", disk,
+                       err_name((err_t)r));
+    }
 }

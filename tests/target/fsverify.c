@@ -71,12 +71,35 @@ static void test_mapped_writes_survive(void)
     end("FS_REBOOT_0002_MAPPED_WRITES_SURVIVE");
 }
 
+/* Leaves work for the shutdown: a file written without SYNC (FSInfo not
+ * yet written) and a shared mapping written and never unmapped. The host
+ * checks afterwards that both reached the disk and fsck.fat is clean:
+ * ending the program writes the mapping back, root's power-off path syncs
+ * the file server. */
+static void test_left_for_shutdown(void)
+{
+    int64_t h = fs_open(FS, "/unsynced.txt", FS_O_CREAT | FS_O_TRUNC, NULL, NULL);
+    CHECK(h >= 0);
+    CHECK_EQ(fs_write(FS, (uint64_t)h, 0, "no sync needed", 14), 14);
+    CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
+    h = fs_open(FS, "/shared.bin", 0, NULL, NULL);
+    int64_t cap = fs_map_file(FS, (uint64_t)h, true);
+    int64_t a = cap < 0 ? cap : mm_mmap_file(0, PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_SHARED,
+                                             (handle_t)cap, 0);
+    CHECK(a > 0);
+    if (a > 0)
+        memcpy((char *)(uintptr_t)a + 300, "EXIT", 4);
+    CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
+    end("FS_REBOOT_0003_WRITES_LEFT_FOR_SHUTDOWN");
+}
+
 int main(uintptr_t arg)
 {
     (void)arg;
     sys_puts("fsverify: after the reboot\n");
     test_files_survive();
     test_mapped_writes_survive();
+    test_left_for_shutdown();
     sys_printf("fsverify: %d passed, %d failed\n", passed, failures);
     struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)failures}};
     (void)ipc_call(REPORT_SLOT, &m);
