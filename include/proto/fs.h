@@ -1,8 +1,8 @@
 /*
  * Protocol of fat32, the file server (docs/fat32.md). Paths are absolute,
  * NUL-terminated, and travel as IPC-buffer data; file contents travel as
- * IPC-buffer data too, up to FS_IO_MAX bytes per request (bulk transfers
- * through shared pages arrive with file-backed mappings). Open files are
+ * IPC-buffer data too, up to FS_IO_MAX bytes per request (zero-copy bulk
+ * access is a file mapping: MAP_FILE, then mm). Open files are
  * named by handles private to each client (the badge of its endpoint
  * capability).
  *
@@ -80,6 +80,14 @@ enum fs_op {
      * truncate() returns, access past the new end faults in every process. */
     FS_OP_TRIM_BEGIN = 18,
     FS_OP_TRIM_DONE = 19,
+
+    /* w0 = handle. Writes the file's dirty cached pages back and flushes
+     * the device (fsync). Idempotent. */
+    FS_OP_FSYNC = 20,
+    /* Page-cache statistics, for tests and tools. Reply: w0 = pages, w1 =
+     * in use, w2 = pinned (mapped by mm), w3 = dirty, w4 = hits, w5 =
+     * misses, w6 = evictions, w7 = write-backs. Idempotent. */
+    FS_OP_STATS = 21,
 };
 
 #define FS_O_CREAT (1u << 0)

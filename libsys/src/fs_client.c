@@ -157,6 +157,24 @@ int64_t fs_sync(handle_t fs)
     return fs_request(fs, FS_OP_SYNC, &m, 0);
 }
 
+int64_t fs_fsync(handle_t fs, uint64_t h)
+{
+    struct ipc_msg m = {.w = {h}};
+    return fs_request(fs, FS_OP_FSYNC, &m, 0);
+}
+
+int64_t fs_cache_stats(handle_t fs, struct fs_cache_stats *out)
+{
+    struct ipc_msg m = {0};
+    int64_t r = fs_request(fs, FS_OP_STATS, &m, 0);
+    if (r < 0)
+        return r;
+    *out = (struct fs_cache_stats){.pages = m.w[0], .used = m.w[1], .pinned = m.w[2],
+                                   .dirty = m.w[3], .hits = m.w[4], .misses = m.w[5],
+                                   .evictions = m.w[6], .writebacks = m.w[7]};
+    return 0;
+}
+
 int64_t fs_map_file(handle_t fs, uint64_t h, bool writable)
 {
     struct ipc_buffer *b = ipc_buffer();

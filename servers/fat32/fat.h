@@ -151,6 +151,23 @@ __attribute__((warn_unused_result)) err_t fat_readdir(struct fat_fs *fs,
 
 void fat_stat(const struct fat_node *n, struct fat_stat *out);
 
+/* Grows file n to `size` bytes (>= its size) by allocating clusters,
+ * writing no data: for the page cache, which writes every byte of the new
+ * range itself before it can be read. Stamps the modification time and
+ * stores the entry even when the size does not change. E_NOSPACE when the
+ * volume fills: the file grows as far as whole clusters allow (n->size
+ * says how far). E_RANGE if size is below the current size. */
+__attribute__((warn_unused_result)) err_t fat_reserve(struct fat_fs *fs, struct fat_node *n,
+                                                      uint32_t size);
+
+/* Writes len bytes at off into the clusters file n already has, stopping
+ * silently where its chain ends; changes no metadata (the page cache's
+ * write-back). *put = bytes written. */
+__attribute__((warn_unused_result)) err_t fat_write_inplace(struct fat_fs *fs,
+                                                            const struct fat_node *n,
+                                                            uint64_t off, const void *buf,
+                                                            uint32_t len, uint32_t *put);
+
 /* The sector of the volume holding byte `off` of file n (for the page
  * cache: a page of a file maps to sectors). E_RANGE past the allocated
  * clusters. */

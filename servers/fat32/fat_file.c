@@ -316,6 +316,68 @@ err_t fat_truncate(struct fat_fs *fs, struct fat_node *n, uint32_t size)
     return e != E_OK ? e : f;
 }
 
+err_t fat_reserve(struct fat_fs *fs, struct fat_node *n, uint32_t size)
+{
+    if (n->is_dir)
+        return E_INVAL;
+    if (size < n->size)
+        return E_RANGE;
+    err_t e = E_OK;
+    uint32_t need = clusters_for(fs, size), have = 0;
+    if (n->first_cluster != 0) {
+        uint32_t cl, reached;
+        e = fat_chain_seek(fs, n->first_cluster, need ? need - 1 : 0, &cl, &reached);
+        have = reached + 1;
+    }
+    /* Clusters before the entry: the entry never claims more than the FAT. */
+    for (uint32_t k = have; e == E_OK && k < need; k++) {
+        uint32_t cl;
+        e = cluster_for_write(fs, n, k, &cl);
+        if (e == E_OK)
+            have = k + 1;
+    }
+    if (e != E_OK && e != E_NOSPACE)
+        return e;
+    uint64_t room = (uint64_t)have * fs->cluster_bytes;
+    uint32_t reached_size = room < size ? (uint32_t)room : size;
+    if (reached_size > n->size)
+        n->size = reached_size;
+    stamp(fs, n);
+    err_t s = store_entry(fs, n);
+    err_t f = fat_table_flush(fs);
+    return e != E_OK ? e : s != E_OK ? s : f;
+}
+
+err_t fat_write_inplace(struct fat_fs *fs, const struct fat_node *n, uint64_t off,
+                        const void *buf, uint32_t len, uint32_t *put)
+{
+    *put = 0;
+    if (n->is_dir)
+        return E_INVAL;
+    if (n->first_cluster == 0 || len == 0)
+        return E_OK;
+    const uint8_t *src = buf;
+    while (*put < len) {
+        uint64_t pos = off + *put;
+        uint64_t k = pos / fs->cluster_bytes;
+        if (k >= fs->nclusters)
+            return E_OK;
+        uint32_t in_off = (uint32_t)(pos % fs->cluster_bytes);
+        uint32_t chunk = min_u32(fs->cluster_bytes - in_off, len - *put);
+        uint32_t cl, reached;
+        err_t e = fat_chain_seek(fs, n->first_cluster, (uint32_t)k, &cl, &reached);
+        if (e != E_OK)
+            return e;
+        if (reached != k)
+            return E_OK; /* the chain ends here: nothing of the file lies beyond */
+        e = write_in_cluster(fs, cl, in_off, src + *put, chunk);
+        if (e != E_OK)
+            return e;
+        *put += chunk;
+    }
+    return E_OK;
+}
+
 err_t fat_file_sector(struct fat_fs *fs, const struct fat_node *n, uint64_t off,
                       uint64_t *sector)
 {

@@ -96,25 +96,6 @@ static void refresh_others(const struct open_file *f)
             mapped[i].node = f->node;
 }
 
-/* Reads and writes see mapped (cached) pages: the cache is the truth for
- * a page it holds. Copies between buf and cached pages over [off, off+len). */
-static void cache_overlay(const struct fat_node *n, uint64_t off, uint8_t *buf, uint64_t len,
-                          bool to_cache)
-{
-    for (uint64_t done = 0; done < len;) {
-        uint64_t pos = off + done, index = pos / CACHE_PAGE, in = pos % CACHE_PAGE;
-        uint64_t chunk = CACHE_PAGE - in < len - done ? CACHE_PAGE - in : len - done;
-        uint8_t *page = n->first_cluster ? cache_peek(n->first_cluster, index) : NULL;
-        if (page) {
-            if (to_cache)
-                memcpy(page + in, buf + done, chunk);
-            else
-                memcpy(buf + done, page + in, chunk);
-        }
-        done += chunk;
-    }
-}
-
 /* ---- files that shrink under mappings (FS_OP_TRIM_*) ---- */
 
 #define MAX_HELD 16
@@ -133,8 +114,10 @@ static uint64_t shrink_epoch;
 static bool file_shrank(const struct fat_node *n, uint32_t first, uint64_t size, bool gone,
                         const struct ipc_msg *m)
 {
+    /* Pinned pages past the end wait for the trim of the epoch signalled
+     * below (only mapped files have pinned pages). */
     if (first != 0)
-        cache_shrink(first, size);
+        cache_shrink(first, size, shrink_epoch + 1);
     bool is_mapped = false;
     for (int i = 0; i < MAX_MAPPED; i++) {
         struct mapped_file *mf = &mapped[i];
@@ -177,6 +160,7 @@ static void dispatch_mm(struct ipc_msg *m)
             (void)ipc_reply_to(held[i].reply, &held[i].m); /* deletes the reply handle */
             held[i].used = false;
         }
+        cache_trim_done(m->w[0]);
         reply_ok(m, 0);
         return;
     default: reply_err(m, E_NOSYS); return;
@@ -219,32 +203,82 @@ static void op_open(struct ipc_msg *m, uint64_t badge)
         (void)file_shrank(&n, first, 0, false, m);
 }
 
+/* read() through the page cache. When no slot can be had (every page
+ * pinned by mappings) the bytes come straight from the disk. */
 static void op_read(struct ipc_msg *m, struct open_file *f)
 {
     uint64_t off = m->w[1], len = m->w[2];
     if (len > FS_IO_MAX)
         { reply_err(m, E_RANGE); return; }
-    if (f->node.is_dir)
+    const struct fat_node *n = &f->node;
+    if (n->is_dir)
         { reply_err(m, E_INVAL); return; }
-    uint32_t got = 0;
-    err_t err = fat_read(&fs, &f->node, off, ipc_buffer()->data, (uint32_t)len, &got);
-    if (err != E_OK)
-        { reply_err(m, err); return; }
-    cache_overlay(&f->node, off, ipc_buffer()->data, got, false);
-    reply_ok(m, got);
+    uint8_t *out = ipc_buffer()->data;
+    uint64_t end = off >= n->size ? off : off + len > n->size ? n->size : off + len;
+    for (uint64_t pos = off; pos < end;) {
+        uint64_t index = pos / CACHE_PAGE, in = pos % CACHE_PAGE;
+        uint64_t chunk = CACHE_PAGE - in < end - pos ? CACHE_PAGE - in : end - pos;
+        uint32_t slot, got;
+        err_t err = cache_get(&fs, n, index, &slot);
+        if (err == E_OK)
+            memcpy(out + (pos - off), cache_page(slot) + in, chunk);
+        else if (err == E_NOMEM)
+            err = fat_read(&fs, n, pos, out + (pos - off), (uint32_t)chunk, &got);
+        if (err != E_OK)
+            { reply_err(m, err); return; }
+        pos += chunk;
+    }
+    reply_ok(m, end - off);
 }
 
+/* write() into the page cache (written back at sync, eviction, the last
+ * mapping's release and shutdown). Clusters are allocated and the entry's
+ * size stored now, so a full disk is reported by this write. */
 static void op_write(struct ipc_msg *m, struct open_file *f)
 {
     uint64_t off = m->w[1], len = IPC_TAG_LEN(m->tag);
     if ((m->tag & IPC_TAG_TRUNCATED) || len > FS_IO_MAX)
         { reply_err(m, E_INVAL); return; }
-    if (f->node.is_dir)
+    struct fat_node *n = &f->node;
+    if (n->is_dir)
         { reply_err(m, E_INVAL); return; }
-    uint32_t put = 0;
-    err_t err = fat_write(&fs, &f->node, off, ipc_buffer()->data, (uint32_t)len, &put);
-    cache_overlay(&f->node, off, ipc_buffer()->data, put, true);
+    if (off > 0xffffffffull || len > 0xffffffffull - off)
+        { reply_err(m, E_RANGE); return; }
+    m->w[0] = 0;
+    if (len == 0)
+        { reply_ok(m, 0); return; }
+    uint64_t old_size = n->size;
+    if (n->first_cluster)
+        cache_zero_tail(n->first_cluster, old_size);
+    err_t err = E_OK;
+    if (off > old_size) {
+        /* A hole: zeros on the disk (rare; keeps the cache out of it). */
+        err = fat_truncate(&fs, n, (uint32_t)off);
+        old_size = n->size;
+    }
+    if (err == E_OK)
+        err = fat_reserve(&fs, n, off + len > n->size ? (uint32_t)(off + len) : n->size);
     refresh_others(f);
+    uint64_t end = off + len < n->size ? off + len : n->size;
+    uint64_t put = 0;
+    const uint8_t *src = ipc_buffer()->data;
+    for (uint64_t pos = off; pos < end;) {
+        uint64_t index = pos / CACHE_PAGE, in = pos % CACHE_PAGE;
+        uint64_t chunk = CACHE_PAGE - in < end - pos ? CACHE_PAGE - in : end - pos;
+        uint32_t slot, done;
+        err_t e = cache_get_for_write(&fs, n, index, old_size, (uint32_t)in, (uint32_t)chunk,
+                                      &slot);
+        if (e == E_OK)
+            memcpy(cache_page(slot) + in, src + (pos - off), chunk);
+        else if (e == E_NOMEM)
+            e = fat_write_inplace(&fs, n, pos, src + (pos - off), (uint32_t)chunk, &done);
+        if (e != E_OK) {
+            err = e;
+            break;
+        }
+        pos += chunk;
+        put += chunk;
+    }
     if (err != E_OK)
         reply_err(m, err);
     else
@@ -360,16 +394,17 @@ static void op_get_page(struct ipc_msg *m, struct mapped_file *mf, bool may_writ
     bool writable = m->w[1] != 0;
     if (writable && !may_write)
         { reply_err(m, E_PERM); return; }
-    uint32_t slot, valid;
-    err_t err = cache_get(&fs, &mf->node, m->w[0], &slot, &valid);
+    uint32_t slot;
+    err_t err = cache_get(&fs, &mf->node, m->w[0], &slot);
     if (err != E_OK)
         { reply_err(m, err); return; }
+    uint64_t left = mf->node.size - m->w[0] * CACHE_PAGE;
+    uint32_t valid = left < CACHE_PAGE ? (uint32_t)left : CACHE_PAGE;
     unsigned rights = RIGHT_READ | RIGHT_GRANT | (writable ? RIGHT_WRITE : 0);
     int64_t page = sys_frame_derive(FS_SLOT_CACHE, cache_offset(slot), CACHE_PAGE, rights);
     if (page < 0)
         { reply_err(m, (err_t)page); return; }
-    if (writable)
-        cache_mark_dirty(slot); /* it may be written through the mapping */
+    cache_pin(slot, writable); /* writable: it may be written through the mapping */
     ipc_buffer()->caps[0] = (handle_t)page;
     after_reply[1] = (handle_t)page;
     m->tag = IPC_TAG(0, 0, 1);
@@ -386,7 +421,7 @@ static void dispatch_file(struct ipc_msg *m, uint64_t badge)
     switch (IPC_TAG_LABEL(m->tag)) {
     case FS_OP_GET_PAGE: op_get_page(m, mf, (badge & FS_FILE_WRITE_BADGE) != 0); return;
     case FS_OP_SYNC_FILE: {
-        err_t err = cache_sync_file(&fs, &mf->node);
+        err_t err = cache_sync(&fs, mf->node.first_cluster);
         reply_status(m, err == E_OK ? fs_dev_flush() : err);
         return;
     }
@@ -397,8 +432,11 @@ static void dispatch_file(struct ipc_msg *m, uint64_t badge)
         return;
     case FS_OP_RELEASE_FILE:
         if (mf->refs > 0 && --mf->refs == 0) {
-            (void)cache_sync_file(&fs, &mf->node); /* last mapper gone: write back */
-            mf->used = false; /* its cached pages stay, keyed by the file */
+            /* Last mapper gone: written back; its pages stay cached. */
+            err_t err = cache_unpin_file(&fs, mf->node.first_cluster);
+            if (err != E_OK) /* the pages stay dirty: sync or eviction retries */
+                sys_printf("fat32: write-back of a mapped file failed: %s\n", err_name(err));
+            mf->used = false;
         }
         reply_ok(m, 0);
         return;
@@ -406,17 +444,19 @@ static void dispatch_file(struct ipc_msg *m, uint64_t badge)
     }
 }
 
-/* Writes back every dirty page of every mapped file. */
-static err_t sync_mapped(void)
+/* Maps the page-cache frame root gave us at va and hands it to the cache. */
+static err_t cache_map(uint64_t va)
 {
-    for (int i = 0; i < MAX_MAPPED; i++) {
-        if (!mapped[i].used)
-            continue;
-        err_t err = cache_sync_file(&fs, &mapped[i].node);
-        if (err != E_OK)
-            return err;
-    }
-    return E_OK;
+    struct cap_info ci;
+    if (sys_cap_info(FS_SLOT_CACHE, &ci) < 0 || ci.len < CACHE_PAGE)
+        return E_INVAL;
+    uint64_t len = ci.len < (uint64_t)CACHE_MAX_PAGES * CACHE_PAGE
+                       ? ci.len : (uint64_t)CACHE_MAX_PAGES * CACHE_PAGE;
+    len -= len % CACHE_PAGE;
+    for (uint64_t off = 0; off < len; off += CACHE_PAGE)
+        if (sys_map(FS_SLOT_SELF_TASK, va + off, FS_SLOT_CACHE, off, MAP_R | MAP_W) < 0)
+            return E_NOMEM;
+    return cache_init((uint8_t *)(uintptr_t)va, (uint32_t)(len / CACHE_PAGE));
 }
 
 static void dispatch(struct ipc_msg *m, uint64_t badge)
@@ -438,17 +478,31 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
     case FS_OP_RMDIR:
     case FS_OP_RENAME: { op_path(m, op); return; }
     case FS_OP_SYNC: {
-        err_t err = sync_mapped();
+        err_t err = cache_sync(&fs, 0);
         if (err == E_OK)
             err = fat_sync(&fs);
         reply_status(m, err == E_OK ? fs_dev_flush() : err);
+        return;
+    }
+    case FS_OP_STATS: {
+        struct cache_stats cs;
+        cache_get_stats(&cs);
+        reply_ok(m, 0);
+        m->w[0] = cs.pages;
+        m->w[1] = cs.used;
+        m->w[2] = cs.pinned;
+        m->w[3] = cs.dirty;
+        m->w[4] = cs.hits;
+        m->w[5] = cs.misses;
+        m->w[6] = cs.evictions;
+        m->w[7] = cs.writebacks;
         return;
     }
     }
     f = file_of(badge, m->w[0]);
     if (!f && (op == FS_OP_CLOSE || op == FS_OP_READ || op == FS_OP_WRITE ||
                op == FS_OP_FSTAT || op == FS_OP_TRUNCATE || op == FS_OP_READDIR ||
-               op == FS_OP_MAP_FILE))
+               op == FS_OP_MAP_FILE || op == FS_OP_FSYNC))
         { reply_err(m, E_BADH); return; }
     switch (op) {
     case FS_OP_CLOSE:
@@ -466,6 +520,8 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
         if (f->node.is_dir || m->w[1] > 0xffffffffull)
             { reply_err(m, E_INVAL); return; }
         uint32_t first = f->node.first_cluster, old_size = f->node.size;
+        if (first != 0 && m->w[1] > old_size)
+            cache_zero_tail(first, old_size);
         err_t err = fat_truncate(&fs, &f->node, (uint32_t)m->w[1]);
         refresh_others(f);
         reply_status(m, err);
@@ -475,6 +531,11 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
     }
     case FS_OP_READDIR: { op_readdir(m, f); return; }
     case FS_OP_MAP_FILE: op_map_file(m, f); return;
+    case FS_OP_FSYNC: {
+        err_t err = f->node.first_cluster ? cache_sync(&fs, f->node.first_cluster) : E_OK;
+        reply_status(m, err == E_OK ? fs_dev_flush() : err);
+        return;
+    }
     default: { reply_err(m, E_NOSYS); return; }
     }
 }
@@ -487,7 +548,7 @@ int main(uintptr_t arg)
     if (err == E_OK)
         err = fat_mount(&fs, &dev);
     if (err == E_OK)
-        err = cache_init(CACHE_VA);
+        err = cache_map(CACHE_VA);
     if (err != E_OK) {
         sys_printf("fat32: cannot mount the disk: %s\n", err_name(err));
         return 1;

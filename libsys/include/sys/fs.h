@@ -37,6 +37,15 @@ int64_t fs_mkdir(handle_t fs, const char *path);
 int64_t fs_rmdir(handle_t fs, const char *path);
 int64_t fs_rename(handle_t fs, const char *from, const char *to);
 int64_t fs_sync(handle_t fs);
+/* Writes back the open file's cached data and flushes the disk. */
+int64_t fs_fsync(handle_t fs, uint64_t h);
+
+/* The file server's page cache, as FS_OP_STATS reports it. */
+struct fs_cache_stats {
+    uint64_t pages, used, pinned, dirty;
+    uint64_t hits, misses, evictions, writebacks;
+};
+int64_t fs_cache_stats(handle_t fs, struct fs_cache_stats *out);
 
 /* A file capability for mapping the open file h with mm (mm_mmap_file);
  * writable allows shared writable mappings. Returns its handle. */
