@@ -8,6 +8,7 @@
 /* The builtins: this file builds for the target (no libc headers) and for
  * host tests alike. */
 #define memset __builtin_memset
+#define memcpy __builtin_memcpy
 
 #define NBUCKETS 1024u /* power of two */
 #define NONE UINT32_MAX
@@ -321,6 +322,72 @@ void cache_trim_done(uint64_t epoch)
     for (uint32_t i = 0; i < npages; i++)
         if (entries[i].state == PAGE_HELD && entries[i].index <= epoch)
             slot_free(i);
+}
+
+err_t cache_read(struct fat_fs *fs, const struct fat_node *n, uint64_t off, void *buf,
+                 uint32_t len, uint32_t *got)
+{
+    *got = 0;
+    if (n->is_dir)
+        return E_INVAL;
+    uint8_t *out = buf;
+    uint64_t end = off >= n->size ? off : off + len > n->size ? n->size : off + len;
+    for (uint64_t pos = off; pos < end;) {
+        uint64_t index = pos / CACHE_PAGE, in = pos % CACHE_PAGE;
+        uint32_t chunk = (uint32_t)(CACHE_PAGE - in < end - pos ? CACHE_PAGE - in : end - pos);
+        uint32_t slot, direct;
+        err_t err = cache_get(fs, n, index, &slot);
+        if (err == E_OK)
+            memcpy(out + *got, cache_page(slot) + in, chunk);
+        else if (err == E_NOMEM) /* every slot pinned: straight from the disk */
+            err = fat_read(fs, n, pos, out + *got, chunk, &direct);
+        if (err != E_OK)
+            return err;
+        pos += chunk;
+        *got += chunk;
+    }
+    return E_OK;
+}
+
+err_t cache_write(struct fat_fs *fs, struct fat_node *n, uint64_t off, const void *buf,
+                  uint32_t len, uint32_t *put)
+{
+    *put = 0;
+    if (n->is_dir)
+        return E_INVAL;
+    if (off > UINT32_MAX || len > UINT32_MAX - off)
+        return E_RANGE;
+    if (len == 0)
+        return E_OK;
+    uint64_t old_size = n->size;
+    if (n->first_cluster)
+        cache_zero_tail(n->first_cluster, old_size);
+    err_t err = E_OK;
+    if (off > old_size) {
+        /* A hole: zeros go to the disk directly (rare; keeps it out of the
+         * cache). */
+        err = fat_truncate(fs, n, (uint32_t)off);
+        old_size = n->size;
+    }
+    if (err == E_OK)
+        err = fat_reserve(fs, n, off + len > n->size ? (uint32_t)(off + len) : n->size);
+    uint64_t end = off + len < n->size ? off + len : n->size;
+    const uint8_t *src = buf;
+    for (uint64_t pos = off; pos < end;) {
+        uint64_t index = pos / CACHE_PAGE, in = pos % CACHE_PAGE;
+        uint32_t chunk = (uint32_t)(CACHE_PAGE - in < end - pos ? CACHE_PAGE - in : end - pos);
+        uint32_t slot, direct;
+        err_t e = cache_get_for_write(fs, n, index, old_size, (uint32_t)in, chunk, &slot);
+        if (e == E_OK)
+            memcpy(cache_page(slot) + in, src + *put, chunk);
+        else if (e == E_NOMEM) /* every slot pinned: straight to the disk */
+            e = fat_write_inplace(fs, n, pos, src + *put, chunk, &direct);
+        if (e != E_OK)
+            return e;
+        pos += chunk;
+        *put += chunk;
+    }
+    return err;
 }
 
 void cache_get_stats(struct cache_stats *out)

@@ -53,6 +53,22 @@ __attribute__((warn_unused_result)) err_t cache_get_for_write(struct fat_fs *fs,
                                                               uint32_t in, uint32_t len,
                                                               uint32_t *slot);
 
+/* read() of file n: up to len bytes at off through the cache; *got =
+ * bytes read (short at the end of the file). When every slot is pinned the
+ * bytes come straight from the disk. */
+__attribute__((warn_unused_result)) err_t cache_read(struct fat_fs *fs,
+                                                     const struct fat_node *n, uint64_t off,
+                                                     void *buf, uint32_t len, uint32_t *got);
+
+/* write() of file n into the cache: clusters are allocated now (so a full
+ * disk is this write's E_NOSPACE, with *put bytes written); n's new size
+ * and time are in memory until the caller's fat_store(); the data is
+ * written back later (cache_sync, eviction). A write past the end first fills the hole with zeros on the
+ * disk. When every slot is pinned the bytes go straight to the disk. */
+__attribute__((warn_unused_result)) err_t cache_write(struct fat_fs *fs, struct fat_node *n,
+                                                      uint64_t off, const void *buf,
+                                                      uint32_t len, uint32_t *put);
+
 /* Address of a slot's page, and its byte offset in the cache memory (for
  * SYS_FRAME_DERIVE). */
 uint8_t *cache_page(uint32_t slot);

@@ -20,6 +20,9 @@
 #define FAT_SECTOR_MAX 4096
 #define FAT_NAME_MAX 255   /* UTF-8 bytes of one name component (ASCII in practice) */
 #define FAT_PATH_MAX 1024
+/* Remembered chain positions: a reader, a writer and the page cache's
+ * write-back each walk a file sequentially at their own place. */
+#define FAT_SEEK_HINTS 8
 
 /* The block device the volume lives on. Sector numbers are relative to
  * the start of the volume; count sectors of sector_size bytes. Return 0 or
@@ -79,8 +82,11 @@ struct fat_fs {
     uint32_t fat_cached;          /* FAT sector held in fat_buf, UINT32_MAX: none */
     bool fat_dirty;               /* fat_buf differs from disk */
     uint64_t dir_cached;          /* volume sector held in dir_buf, UINT64_MAX: none */
-    uint32_t seek_first, seek_index, seek_cluster; /* last chain position */
-    uint32_t seek_saved, seek_power, seek_steps;   /* Brent's loop check */
+    struct fat_seek_hint {                 /* chain positions seeks resume from */
+        uint32_t first, index, cluster;    /* first == 0: unused */
+        uint32_t saved, power, steps;      /* Brent's loop check since `first` */
+    } seek_hints[FAT_SEEK_HINTS];
+    uint32_t seek_next_victim;             /* round robin over seek_hints */
     uint8_t fat_buf[FAT_SECTOR_MAX];
     uint8_t dir_buf[FAT_SECTOR_MAX];
     uint8_t check_map[FAT_SECTOR_MAX];     /* fat_check: clusters seen, one window */
@@ -153,12 +159,16 @@ void fat_stat(const struct fat_node *n, struct fat_stat *out);
 
 /* Grows file n to `size` bytes (>= its size) by allocating clusters,
  * writing no data: for the page cache, which writes every byte of the new
- * range itself before it can be read. Stamps the modification time and
- * stores the entry even when the size does not change. E_NOSPACE when the
+ * range itself before it can be read. Updates n (size, modification time)
+ * in memory only; fat_store() puts it on the disk. E_NOSPACE when the
  * volume fills: the file grows as far as whole clusters allow (n->size
  * says how far). E_RANGE if size is below the current size. */
 __attribute__((warn_unused_result)) err_t fat_reserve(struct fat_fs *fs, struct fat_node *n,
                                                       uint32_t size);
+
+/* Writes node n's size, first cluster and modification time to its
+ * directory entry, after the FAT changes they depend on. */
+__attribute__((warn_unused_result)) err_t fat_store(struct fat_fs *fs, const struct fat_node *n);
 
 /* Writes len bytes at off into the clusters file n already has, stopping
  * silently where its chain ends; changes no metadata (the page cache's

@@ -80,6 +80,25 @@ static err_t read_in_cluster(struct fat_fs *fs, uint32_t cl, uint32_t in_off,
     return E_OK;
 }
 
+/* How many bytes from byte in_off of cluster cl (chain position k of the
+ * chain starting at first) lie in clusters that follow cl on the disk
+ * without a gap, up to want: one device request can move them. */
+static err_t contiguous_bytes(struct fat_fs *fs, uint32_t first, uint32_t k, uint32_t cl,
+                              uint32_t in_off, uint32_t want, uint32_t *len)
+{
+    *len = min_u32(fs->cluster_bytes - in_off, want);
+    for (uint32_t j = 1; *len < want; j++) {
+        uint32_t next, reached;
+        err_t e = fat_chain_seek(fs, first, k + j, &next, &reached);
+        if (e != E_OK)
+            return e;
+        if (reached != k + j || next != cl + j)
+            break;
+        *len += min_u32(fs->cluster_bytes, want - *len);
+    }
+    return E_OK;
+}
+
 /* Writes len bytes of src (NULL: zeros) at byte in_off of cluster cl. */
 static err_t write_in_cluster(struct fat_fs *fs, uint32_t cl, uint32_t in_off,
                               const uint8_t *src, uint32_t len)
@@ -228,11 +247,12 @@ err_t fat_read(struct fat_fs *fs, const struct fat_node *n, uint64_t off, void *
         uint64_t pos = off + *got;
         uint32_t k = (uint32_t)(pos / fs->cluster_bytes);
         uint32_t in_off = (uint32_t)(pos % fs->cluster_bytes);
-        uint32_t chunk = min_u32(fs->cluster_bytes - in_off, len - *got);
-        uint32_t cl, reached;
+        uint32_t chunk, cl, reached;
         err_t e = fat_chain_seek(fs, n->first_cluster, k, &cl, &reached);
         if (e == E_OK && reached != k)
             e = E_CORRUPT; /* the chain ends before the size says */
+        if (e == E_OK)
+            e = contiguous_bytes(fs, n->first_cluster, k, cl, in_off, len - *got, &chunk);
         if (e == E_OK)
             e = read_in_cluster(fs, cl, in_off, dst + *got, chunk);
         if (e != E_OK)
@@ -343,9 +363,14 @@ err_t fat_reserve(struct fat_fs *fs, struct fat_node *n, uint32_t size)
     if (reached_size > n->size)
         n->size = reached_size;
     stamp(fs, n);
-    err_t s = store_entry(fs, n);
-    err_t f = fat_table_flush(fs);
-    return e != E_OK ? e : s != E_OK ? s : f;
+    return e;
+}
+
+err_t fat_store(struct fat_fs *fs, const struct fat_node *n)
+{
+    /* The FAT first: the entry never claims clusters the FAT does not hold. */
+    err_t e = fat_table_flush(fs);
+    return e != E_OK ? e : store_entry(fs, n);
 }
 
 err_t fat_write_inplace(struct fat_fs *fs, const struct fat_node *n, uint64_t off,
@@ -363,14 +388,15 @@ err_t fat_write_inplace(struct fat_fs *fs, const struct fat_node *n, uint64_t of
         if (k >= fs->nclusters)
             return E_OK;
         uint32_t in_off = (uint32_t)(pos % fs->cluster_bytes);
-        uint32_t chunk = min_u32(fs->cluster_bytes - in_off, len - *put);
-        uint32_t cl, reached;
+        uint32_t chunk, cl, reached;
         err_t e = fat_chain_seek(fs, n->first_cluster, (uint32_t)k, &cl, &reached);
         if (e != E_OK)
             return e;
         if (reached != k)
             return E_OK; /* the chain ends here: nothing of the file lies beyond */
-        e = write_in_cluster(fs, cl, in_off, src + *put, chunk);
+        e = contiguous_bytes(fs, n->first_cluster, (uint32_t)k, cl, in_off, len - *put, &chunk);
+        if (e == E_OK)
+            e = write_in_cluster(fs, cl, in_off, src + *put, chunk);
         if (e != E_OK)
             return e;
         *put += chunk;

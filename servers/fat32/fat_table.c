@@ -17,7 +17,8 @@ uint64_t fat_cluster_sector(const struct fat_fs *fs, uint32_t cl)
 
 void fat_seek_forget(struct fat_fs *fs)
 {
-    fs->seek_first = 0;
+    for (uint32_t i = 0; i < FAT_SEEK_HINTS; i++)
+        fs->seek_hints[i].first = 0;
 }
 
 err_t fat_table_flush(struct fat_fs *fs)
@@ -111,6 +112,18 @@ err_t fat_next(struct fat_fs *fs, uint32_t cl, uint32_t *next)
     return E_OK;
 }
 
+/* The remembered position in first's chain nearest below index, or NULL. */
+static struct fat_seek_hint *best_hint(struct fat_fs *fs, uint32_t first, uint32_t index)
+{
+    struct fat_seek_hint *best = NULL;
+    for (uint32_t i = 0; i < FAT_SEEK_HINTS; i++) {
+        struct fat_seek_hint *h = &fs->seek_hints[i];
+        if (h->first == first && h->index <= index && (!best || h->index > best->index))
+            best = h;
+    }
+    return best;
+}
+
 err_t fat_chain_seek(struct fat_fs *fs, uint32_t first, uint32_t index, uint32_t *cl,
                      uint32_t *reached)
 {
@@ -118,47 +131,50 @@ err_t fat_chain_seek(struct fat_fs *fs, uint32_t first, uint32_t index, uint32_t
         return E_CORRUPT;
     uint32_t nx;
     err_t e;
-    /* Sequential access resumes where the last seek stopped. */
-    if (fs->seek_first != first || fs->seek_index > index) {
+    /* Sequential access resumes where an earlier seek stopped. */
+    struct fat_seek_hint *h = best_hint(fs, first, index);
+    if (!h) {
         /* The first cluster itself must be in use, not free or bad. */
         e = fat_next(fs, first, &nx);
         if (e != E_OK)
             return e;
-        fs->seek_first = first;
-        fs->seek_index = 0;
-        fs->seek_cluster = first;
-        fs->seek_saved = first;
-        fs->seek_power = 1;
-        fs->seek_steps = 0;
+        h = &fs->seek_hints[fs->seek_next_victim];
+        fs->seek_next_victim = (fs->seek_next_victim + 1) % FAT_SEEK_HINTS;
+        *h = (struct fat_seek_hint){.first = first, .index = 0, .cluster = first,
+                                    .saved = first, .power = 1, .steps = 0};
     }
-    uint32_t cur = fs->seek_cluster, i = fs->seek_index;
+    uint32_t cur = h->cluster, i = h->index;
+    /* Brent's cycle finding, carried on from walk to walk along the hint:
+     * a loop is caught within a few laps, and in any case a chain longer
+     * than the volume is one. */
+    uint32_t saved = h->saved, power = h->power, steps = h->steps;
     while (i < index) {
         e = fat_next(fs, cur, &nx);
         if (e != E_OK)
             goto fail;
         if (nx == 0)
             break;
-        /* Brent's cycle finding: a loop is caught within a few laps, and
-         * in any case a chain longer than the volume is one. */
         e = E_CORRUPT;
-        if (nx == fs->seek_saved || i + 1 >= fs->nclusters)
+        if (nx == saved || i + 1 >= fs->nclusters)
             goto fail;
-        if (++fs->seek_steps == fs->seek_power) {
-            fs->seek_saved = nx;
-            fs->seek_power *= 2;
-            fs->seek_steps = 0;
+        if (++steps == power) {
+            saved = nx;
+            power *= 2;
+            steps = 0;
         }
         cur = nx;
         i++;
-        /* Remember progress so a failure later does not lose it. */
-        fs->seek_cluster = cur;
-        fs->seek_index = i;
     }
     /* The cluster reached must be in use too (a link into a free cluster
      * is a broken chain). */
     e = fat_next(fs, cur, &nx);
     if (e != E_OK)
         goto fail;
+    h->cluster = cur;
+    h->index = i;
+    h->saved = saved;
+    h->power = power;
+    h->steps = steps;
     *cl = cur;
     *reached = i;
     return E_OK;

@@ -20,6 +20,7 @@ _Static_assert(MAX_MAPPED <= 256, "slot must fit FS_FILE_SLOT");
 
 struct open_file {
     bool used;
+    bool entry_dirty; /* node's size/time newer than its directory entry */
     uint64_t badge;
     struct fat_node node;
 };
@@ -94,6 +95,32 @@ static void refresh_others(const struct open_file *f)
     for (int i = 0; i < MAX_MAPPED; i++)
         if (mapped[i].used && same_entry(&mapped[i].node, &f->node))
             mapped[i].node = f->node;
+}
+
+/* Writes grow files in memory (fat_reserve); the directory entry follows
+ * before anything looks at entries by path, at close, fsync and sync. */
+static err_t store_entry_of(struct open_file *f)
+{
+    if (!f->entry_dirty)
+        return E_OK;
+    err_t err = fat_store(&fs, &f->node);
+    if (err != E_OK)
+        return err;
+    for (int i = 0; i < FS_MAX_OPEN; i++)
+        if (files[i].used && same_entry(&files[i].node, &f->node))
+            files[i].entry_dirty = false;
+    return E_OK;
+}
+
+static err_t store_entries(void)
+{
+    err_t first_err = E_OK;
+    for (int i = 0; i < FS_MAX_OPEN; i++) {
+        err_t err = files[i].used ? store_entry_of(&files[i]) : E_OK;
+        if (err != E_OK && first_err == E_OK)
+            first_err = err;
+    }
+    return first_err;
 }
 
 /* ---- files that shrink under mappings (FS_OP_TRIM_*) ---- */
@@ -203,82 +230,27 @@ static void op_open(struct ipc_msg *m, uint64_t badge)
         (void)file_shrank(&n, first, 0, false, m);
 }
 
-/* read() through the page cache. When no slot can be had (every page
- * pinned by mappings) the bytes come straight from the disk. */
 static void op_read(struct ipc_msg *m, struct open_file *f)
 {
     uint64_t off = m->w[1], len = m->w[2];
     if (len > FS_IO_MAX)
         { reply_err(m, E_RANGE); return; }
-    const struct fat_node *n = &f->node;
-    if (n->is_dir)
-        { reply_err(m, E_INVAL); return; }
-    uint8_t *out = ipc_buffer()->data;
-    uint64_t end = off >= n->size ? off : off + len > n->size ? n->size : off + len;
-    for (uint64_t pos = off; pos < end;) {
-        uint64_t index = pos / CACHE_PAGE, in = pos % CACHE_PAGE;
-        uint64_t chunk = CACHE_PAGE - in < end - pos ? CACHE_PAGE - in : end - pos;
-        uint32_t slot, got;
-        err_t err = cache_get(&fs, n, index, &slot);
-        if (err == E_OK)
-            memcpy(out + (pos - off), cache_page(slot) + in, chunk);
-        else if (err == E_NOMEM)
-            err = fat_read(&fs, n, pos, out + (pos - off), (uint32_t)chunk, &got);
-        if (err != E_OK)
-            { reply_err(m, err); return; }
-        pos += chunk;
-    }
-    reply_ok(m, end - off);
+    uint32_t got = 0;
+    err_t err = cache_read(&fs, &f->node, off, ipc_buffer()->data, (uint32_t)len, &got);
+    if (err != E_OK)
+        { reply_err(m, err); return; }
+    reply_ok(m, got);
 }
 
-/* write() into the page cache (written back at sync, eviction, the last
- * mapping's release and shutdown). Clusters are allocated and the entry's
- * size stored now, so a full disk is reported by this write. */
 static void op_write(struct ipc_msg *m, struct open_file *f)
 {
     uint64_t off = m->w[1], len = IPC_TAG_LEN(m->tag);
     if ((m->tag & IPC_TAG_TRUNCATED) || len > FS_IO_MAX)
         { reply_err(m, E_INVAL); return; }
-    struct fat_node *n = &f->node;
-    if (n->is_dir)
-        { reply_err(m, E_INVAL); return; }
-    if (off > 0xffffffffull || len > 0xffffffffull - off)
-        { reply_err(m, E_RANGE); return; }
-    m->w[0] = 0;
-    if (len == 0)
-        { reply_ok(m, 0); return; }
-    uint64_t old_size = n->size;
-    if (n->first_cluster)
-        cache_zero_tail(n->first_cluster, old_size);
-    err_t err = E_OK;
-    if (off > old_size) {
-        /* A hole: zeros on the disk (rare; keeps the cache out of it). */
-        err = fat_truncate(&fs, n, (uint32_t)off);
-        old_size = n->size;
-    }
-    if (err == E_OK)
-        err = fat_reserve(&fs, n, off + len > n->size ? (uint32_t)(off + len) : n->size);
+    uint32_t put = 0;
+    err_t err = cache_write(&fs, &f->node, off, ipc_buffer()->data, (uint32_t)len, &put);
+    f->entry_dirty = true;
     refresh_others(f);
-    uint64_t end = off + len < n->size ? off + len : n->size;
-    uint64_t put = 0;
-    const uint8_t *src = ipc_buffer()->data;
-    for (uint64_t pos = off; pos < end;) {
-        uint64_t index = pos / CACHE_PAGE, in = pos % CACHE_PAGE;
-        uint64_t chunk = CACHE_PAGE - in < end - pos ? CACHE_PAGE - in : end - pos;
-        uint32_t slot, done;
-        err_t e = cache_get_for_write(&fs, n, index, old_size, (uint32_t)in, (uint32_t)chunk,
-                                      &slot);
-        if (e == E_OK)
-            memcpy(cache_page(slot) + in, src + (pos - off), chunk);
-        else if (e == E_NOMEM)
-            e = fat_write_inplace(&fs, n, pos, src + (pos - off), (uint32_t)chunk, &done);
-        if (e != E_OK) {
-            err = e;
-            break;
-        }
-        pos += chunk;
-        put += chunk;
-    }
     if (err != E_OK)
         reply_err(m, err);
     else
@@ -471,6 +443,12 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
     }
     uint64_t op = IPC_TAG_LABEL(m->tag);
     struct open_file *f;
+    if (op == FS_OP_OPEN || op == FS_OP_UNLINK || op == FS_OP_MKDIR || op == FS_OP_RMDIR ||
+        op == FS_OP_RENAME || op == FS_OP_READDIR || op == FS_OP_SYNC) {
+        err_t err = store_entries(); /* entries on the disk say what handles know */
+        if (err != E_OK)
+            { reply_err(m, err); return; }
+    }
     switch (op) {
     case FS_OP_OPEN: { op_open(m, badge); return; }
     case FS_OP_UNLINK:
@@ -505,9 +483,12 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
                op == FS_OP_MAP_FILE || op == FS_OP_FSYNC))
         { reply_err(m, E_BADH); return; }
     switch (op) {
-    case FS_OP_CLOSE:
+    case FS_OP_CLOSE: {
+        err_t err = store_entry_of(f);
         f->used = false;
-        { reply_ok(m, 0); return; }
+        reply_status(m, err);
+        return;
+    }
     case FS_OP_READ: { op_read(m, f); return; }
     case FS_OP_WRITE: { op_write(m, f); return; }
     case FS_OP_FSTAT:
@@ -532,7 +513,9 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
     case FS_OP_READDIR: { op_readdir(m, f); return; }
     case FS_OP_MAP_FILE: op_map_file(m, f); return;
     case FS_OP_FSYNC: {
-        err_t err = f->node.first_cluster ? cache_sync(&fs, f->node.first_cluster) : E_OK;
+        err_t err = store_entry_of(f);
+        if (err == E_OK && f->node.first_cluster)
+            err = cache_sync(&fs, f->node.first_cluster);
         reply_status(m, err == E_OK ? fs_dev_flush() : err);
         return;
     }

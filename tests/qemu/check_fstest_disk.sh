@@ -27,6 +27,14 @@ want[200] = ord("Z")
 want[4103:4108] = b"PAGE2"
 sys.exit(0 if data == bytes(want) else 1)
 PY
+# Written through the page cache, larger than it (FS_CACHE_0001).
+mcopy -n -i "$disk" ::/cache6m.bin "$tmp/cache6m"
+python3 - "$tmp/cache6m" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+want = bytes(((i * 13 + (i >> 12)) & 0xFF) for i in range(6 << 20))
+sys.exit(0 if data == want else 1)
+PY
 mcopy -n -i "$disk" ::/docs/moved.txt "$tmp/moved"
 test "$(cat "$tmp/moved")" = "inner"
 mdir -i "$disk" ::/ > "$tmp/dir"

@@ -67,6 +67,59 @@ static void test_write_long_name(void)
     end("FS_WRITE_0001_LONG_NAME_WRITE_READ_BACK");
 }
 
+/* A file larger than the page cache: written and read back through it,
+ * so pages are evicted (dirty ones written back) all along; a small file
+ * read twice is served from the cache the second time. */
+#define CACHE_FILE_LEN (6u << 20)
+#define CACHE_CHUNK 8192u
+static uint8_t chunk_buf[CACHE_CHUNK];
+
+static uint8_t cache_pattern(uint64_t i)
+{
+    return (uint8_t)(i * 13 + (i >> 12));
+}
+
+static void test_page_cache(void)
+{
+    struct fs_cache_stats s0, s1, s2;
+    CHECK_EQ(fs_cache_stats(FS, &s0), 0);
+    int64_t h = fs_open(FS, "/cache6m.bin", FS_O_CREAT | FS_O_EXCL, NULL, NULL);
+    CHECK(h >= 0);
+    for (uint64_t off = 0; off < CACHE_FILE_LEN; off += CACHE_CHUNK) {
+        for (uint64_t i = 0; i < CACHE_CHUNK; i++)
+            chunk_buf[i] = cache_pattern(off + i);
+        CHECK_EQ(fs_write(FS, (uint64_t)h, off, chunk_buf, CACHE_CHUNK), CACHE_CHUNK);
+    }
+    uint64_t bad = 0;
+    for (uint64_t off = 0; off < CACHE_FILE_LEN; off += CACHE_CHUNK) {
+        CHECK_EQ(fs_read(FS, (uint64_t)h, off, chunk_buf, CACHE_CHUNK), CACHE_CHUNK);
+        for (uint64_t i = 0; i < CACHE_CHUNK; i++)
+            bad += chunk_buf[i] != cache_pattern(off + i);
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(fs_cache_stats(FS, &s1), 0);
+    CHECK(s1.pages * 4096 < CACHE_FILE_LEN); /* the file does not fit */
+    CHECK(s1.evictions > s0.evictions);
+    CHECK(s1.writebacks > s0.writebacks);
+    CHECK_EQ(fs_fsync(FS, (uint64_t)h), 0);
+    CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
+    /* A small file read twice: the second read misses nothing. */
+    h = fs_open(FS, "/hello.txt", 0, NULL, NULL);
+    char text[32];
+    CHECK_EQ(fs_read(FS, (uint64_t)h, 0, text, sizeof text), 25);
+    CHECK_EQ(fs_cache_stats(FS, &s1), 0);
+    CHECK_EQ(fs_read(FS, (uint64_t)h, 0, text, sizeof text), 25);
+    CHECK_EQ(fs_cache_stats(FS, &s2), 0);
+    CHECK_EQ(s2.misses, s1.misses);
+    CHECK_EQ(s2.hits, s1.hits + 1);
+    CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
+    CHECK_EQ(fs_sync(FS), 0);
+    CHECK_EQ(fs_cache_stats(FS, &s2), 0);
+    CHECK_EQ(s2.dirty, 0); /* nothing mapped writable now: all on the disk */
+    CHECK_EQ(fs_fsync(FS, 999), E_BADH);
+    end("FS_CACHE_0001_EVICTION_WRITE_BACK_HITS");
+}
+
 static bool listed(const char *dir, const char *name)
 {
     int64_t h = fs_open(FS, dir, 0, NULL, NULL);
@@ -419,6 +472,7 @@ int main(uintptr_t arg)
     sys_puts("fstest: file server tests\n");
     test_read_mcopy_file();
     test_write_long_name();
+    test_page_cache();
     test_directories();
     test_errors();
     test_killed_writer();
