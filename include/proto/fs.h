@@ -109,6 +109,14 @@ enum fs_op {
 #define FS_SLOT_CACHE 5    /* a RAM frame for the page cache */
 #define FS_SLOT_MM_NTFN 6  /* signals mm: a mapped file shrank (may be empty) */
 #define FS_CACHE_LEN (4u << 20)
+/* fat32's start argument: the wall clock, for file timestamps. Low 32
+ * bits: seconds since 1980-01-01 00:00 UTC when the `time` counter read 0;
+ * high 32 bits: the counter's rate in Hz. 0: no clock (files are stamped
+ * 1980-01-01). */
+#define FS_EPOCH_1980 315532800ull /* 1980-01-01 in seconds since 1970 */
+#define FS_START_ARG(secs_1980_at_time0, timebase_hz)                         \
+    (((uint64_t)(timebase_hz) << 32) | ((uint64_t)(secs_1980_at_time0) & 0xffffffffull))
+
 /* Badges of file capabilities: FS_FILE_BADGE | [FS_FILE_WRITE_BADGE] |
  * generation << 8 | slot. The generation makes a capability outliving its
  * slot (released, then reused for another file) name nothing. */

@@ -21,7 +21,7 @@
 enum node_kind { K_OTHER, K_ROOT, K_CPUS, K_CHOSEN, K_RESV_MEM };
 
 /* What its "compatible" list says (first recognised string wins). */
-enum node_class { C_NONE, C_STRUCTURAL, C_UART, C_PLIC, C_TEST, C_VIRTIO };
+enum node_class { C_NONE, C_STRUCTURAL, C_UART, C_PLIC, C_TEST, C_VIRTIO, C_RTC };
 
 #define F_REG 0x01u
 #define F_COMPAT 0x02u
@@ -126,6 +126,7 @@ static enum node_class class_of(const uint8_t *s, uint32_t len)
         { "riscv,plic0", C_PLIC },      { "sifive,plic-1.0.0", C_PLIC },
         { "sifive,test1", C_TEST },     { "sifive,test0", C_TEST },
         { "virtio,mmio", C_VIRTIO },    { "simple-bus", C_STRUCTURAL },
+        { "google,goldfish-rtc", C_RTC },
         { "riscv", C_STRUCTURAL },      { "riscv,cpu-intc", C_STRUCTURAL },
     };
     /* The list is a run of NUL-terminated strings; a last string missing its
@@ -224,6 +225,9 @@ static void finish_node(const struct walker *w, const struct node *n,
         break;
     case C_TEST:
         set_device(w, n, parent, &out->test);
+        break;
+    case C_RTC:
+        set_device(w, n, parent, &out->rtc);
         break;
     case C_VIRTIO:
         if (out->nvirtio < FDT_MAX_VIRTIO) {

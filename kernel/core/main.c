@@ -91,6 +91,7 @@ static void report_platform(void)
     report_device("uart", &plat.uart);
     report_device("plic", &plat.plic);
     report_device("test", &plat.test);
+    report_device("rtc", &plat.rtc);
     for (uint32_t i = 0; i < plat.nvirtio; i++)
         report_device("virtio", &plat.virtio[i]);
     for (uint32_t i = 0; i < plat.nunknown; i++)

@@ -164,6 +164,7 @@ struct thread *roottask_create(const char *name, const void *img, paddr_t img_pa
     kmem_carve_user_ram(kernel_pool_len, give_ram, NULL);
     give_frame(BI_CAP_BOOTIMG, "bootimg", img_pa, img_len, 0, RIGHT_READ | RIGHT_GRANT);
     give_device("uart", &plat->uart);
+    give_device("rtc", &plat->rtc);
     for (uint32_t i = 0; i < plat->nvirtio; i++)
         give_device("virtio-mmio", &plat->virtio[i]);
 

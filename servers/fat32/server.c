@@ -34,6 +34,17 @@ struct mapped_file {
 };
 
 static struct fat_fs fs;
+/* The wall clock from root (FS_START_ARG): seconds since 1980 at time 0. */
+static uint64_t clock_secs_at_time0, clock_hz;
+
+static void clock_update(void)
+{
+    if (clock_hz == 0)
+        return;
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    fat_set_time(&fs, clock_secs_at_time0 + t / clock_hz);
+}
 static struct open_file files[FS_MAX_OPEN];
 static struct mapped_file mapped[MAX_MAPPED];
 /* Capabilities copied into a reply: deleted once the reply went out (the
@@ -433,6 +444,7 @@ static err_t cache_map(uint64_t va)
 
 static void dispatch(struct ipc_msg *m, uint64_t badge)
 {
+    clock_update(); /* whatever this request writes carries the time */
     if (badge == FS_MM_BADGE) {
         dispatch_mm(m);
         return;
@@ -525,7 +537,8 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
 
 int main(uintptr_t arg)
 {
-    (void)arg;
+    clock_secs_at_time0 = arg & 0xffffffffu;
+    clock_hz = arg >> 32;
     struct fat_dev dev;
     err_t err = fs_dev_open(&dev, DMA_VA);
     if (err == E_OK)

@@ -27,9 +27,16 @@ struct root_state {
     handle_t blk[ROOT_MAX_DISKS]; /* blk endpoints, unbadged; 0 when no disk */
     handle_t fs[ROOT_MAX_DISKS];  /* fat32 endpoints: [0] mounted at /, [1] at /mnt */
     uint64_t next_badge;     /* badges root mints for clients */
+    /* Wall clock: seconds since 1970-01-01 UTC when the `time` counter read
+     * 0 (from the RTC at boot; 0 when there is none), and its rate. */
+    uint64_t epoch_at_time0;
+    uint64_t timebase_hz;
 };
 
 extern struct root_state root;
+
+/* Reads the goldfish RTC (if the machine has one) into root.epoch_at_time0. */
+void clock_init(const struct bootinfo *info);
 
 /* Starts mm, and blk and fat32 when a virtio block device exists. */
 int64_t boot_servers(const struct bootinfo *info);

@@ -258,10 +258,14 @@ static void check_virt_common(const struct platform_info *pi)
     CHECK(strcmp(pi->model, "riscv-virtio,qemu") == 0);
 
     /* Nodes with a compatible we neither use nor understand structurally:
-     * pmu, fw-cfg, flash, poweroff, reboot, rtc, pci, clint (QEMU 7.2). */
-    CHECK_EQ_U64(pi->nunknown, 8);
+     * pmu, fw-cfg, flash, poweroff, reboot, pci, clint (QEMU 7.2); the
+     * goldfish rtc is recognised. */
+    CHECK_EQ_U64(pi->nunknown, 7);
     CHECK_EQ_U64(pi->nunknown_dropped, 0);
-    CHECK(has_unknown(pi, "rtc@101000"));
+    CHECK(!has_unknown(pi, "rtc@101000"));
+    CHECK(pi->rtc.present);
+    CHECK_EQ_U64(pi->rtc.base, 0x101000);
+    CHECK_EQ_U64(pi->rtc.irq, 11);
     CHECK(has_unknown(pi, "pci@30000000"));
     CHECK(has_unknown(pi, "clint@2000000"));
     CHECK(has_unknown(pi, "fw-cfg@10100000"));

@@ -35,6 +35,8 @@ data = open(sys.argv[1], "rb").read()
 want = bytes(((i * 13 + (i >> 12)) & 0xFF) for i in range(6 << 20))
 sys.exit(0 if data == want else 1)
 PY
+# Files carry the wall-clock date (QEMU's RTC follows the host's clock).
+mdir -i "$disk" "::/A long file name.txt" | grep -q "$(date -u +%Y)"
 mcopy -n -i "$disk" ::/docs/moved.txt "$tmp/moved"
 test "$(cat "$tmp/moved")" = "inner"
 mdir -i "$disk" ::/ > "$tmp/dir"

@@ -46,6 +46,7 @@ struct platform_info {
     struct fdt_device plic;  /* compatible "riscv,plic0" or "sifive,plic-1.0.0" */
     uint32_t plic_ndev;      /* PLIC "riscv,ndev" */
     struct fdt_device test;  /* compatible "sifive,test1" or "sifive,test0" */
+    struct fdt_device rtc;   /* compatible "google,goldfish-rtc" (wall-clock time) */
     struct fdt_device virtio[FDT_MAX_VIRTIO]; /* compatible "virtio,mmio", in blob order */
     uint32_t nvirtio;
     char bootargs[FDT_BOOTARGS_MAX]; /* /chosen "bootargs", "" when missing */
