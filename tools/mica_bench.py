@@ -48,8 +48,8 @@ DESCRIPTIONS = {
     "mm_touch_64MiB_superpages": "the same with 2 MiB superpages (total, one run)",
     "mm_fork_exit_wait_16MiB_heap_4k_pages": "fork (copy-on-write) a space with 16 MiB of touched heap in 4 KiB pages, child exits, parent waits and destroys it",
     "mm_fork_exit_wait_16MiB_heap_superpages": "the same with the heap in 2 MiB superpages",
-    "fs_read_4k_of_8MiB_first_pass": "read() of an 8 MiB file in 4 KiB steps (4 requests of 1 KiB each: fat32 -> blk -> disk), first pass after boot",
-    "fs_read_4k_of_8MiB_second_pass": "the same again (read() data is not cached: it goes to the disk again)",
+    "fs_read_4k_of_8MiB_cold": "read() of an 8 MiB file in 4 KiB steps just after boot (4 requests of 1 KiB; the first loads the page from disk into fat32's page cache)",
+    "fs_read_4k_cached": "read() of 4 KiB already in fat32's page cache (the file's last 2 MiB again): 4 requests of 1 KiB, no disk I/O",
     "fs_file_fault_4k_cold": "first read of a page of a private file mapping: mm asks fat32, which loads it from disk into its page cache and hands over a frame capability",
     "fs_file_fault_4k_warm": "the same page mapped again: served from the page cache (no disk I/O)",
 }
