@@ -11,3 +11,23 @@ set(MICA_USER_ARCH -march=rv64gc -mabi=lp64d)
 set(MICA_COMMON_FLAGS -mcmodel=medany -ffreestanding -fno-builtin -nostdlib
     -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-stack-protector -fno-pie -g -O2
     -fno-common -fno-tree-loop-distribute-patterns ${MICA_WARNINGS})
+# Programs linked with newlib: hosted C (newlib's headers and builtins).
+set(MICA_NEWLIB_FLAGS -mcmodel=medany -fno-omit-frame-pointer -fno-optimize-sibling-calls
+    -fno-stack-protector -fno-pie -g -O2 -fno-common ${MICA_WARNINGS})
+
+# mica_newlib_program(NAME sources...): a user program in ordinary C,
+# linked with newlib and libsys's POSIX layer (libsys/src/posix).
+function(mica_newlib_program name)
+  add_executable(${name}.elf ${MICA_POSIX_CRT0} ${ARGN})
+  add_dependencies(${name}.elf newlib)
+  target_compile_options(${name}.elf PRIVATE ${MICA_USER_ARCH} ${MICA_NEWLIB_FLAGS})
+  target_include_directories(${name}.elf PRIVATE ${CMAKE_SOURCE_DIR}/libsys/include
+    ${CMAKE_SOURCE_DIR}/include)
+  target_include_directories(${name}.elf SYSTEM PRIVATE ${MICA_NEWLIB_SYSROOT}/include)
+  target_link_options(${name}.elf PRIVATE ${MICA_USER_ARCH} -nostdlib -static
+    -Wl,-T,${MICA_USER_LD} -Wl,--build-id=none)
+  target_link_libraries(${name}.elf PRIVATE -Wl,--start-group sys_posix
+    ${MICA_NEWLIB_SYSROOT}/lib/libc.a ${MICA_NEWLIB_SYSROOT}/lib/libm.a sys gcc
+    -Wl,--end-group)
+  set_target_properties(${name}.elf PROPERTIES LINK_DEPENDS ${MICA_USER_LD})
+endfunction()

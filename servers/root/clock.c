@@ -5,6 +5,7 @@
  * own: now = epoch_at_time0 + time / timebase_hz.
  */
 #include <mica/bootinfo.h>
+#include <proto/fs.h>
 #include <sys/mica.h>
 
 #include "root.h"
@@ -18,6 +19,14 @@ static uint64_t read_time(void)
     uint64_t t;
     __asm__ volatile("rdtime %0" : "=r"(t));
     return t;
+}
+
+uint64_t clock_start_arg(void)
+{
+    if (root.epoch_at_time0 < FS_EPOCH_1980 || root.timebase_hz == 0 ||
+        root.timebase_hz > UINT32_MAX)
+        return 0;
+    return FS_START_ARG(root.epoch_at_time0 - FS_EPOCH_1980, root.timebase_hz);
 }
 
 void clock_init(const struct bootinfo *info)

@@ -38,6 +38,10 @@ extern struct root_state root;
 /* Reads the goldfish RTC (if the machine has one) into root.epoch_at_time0. */
 void clock_init(const struct bootinfo *info);
 
+/* The wall clock packed as a start argument (FS_START_ARG; 0 without a
+ * clock): fat32 and programs get it. */
+uint64_t clock_start_arg(void);
+
 /* Starts mm, and blk and fat32 when a virtio block device exists. */
 int64_t boot_servers(const struct bootinfo *info);
 

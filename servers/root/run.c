@@ -87,7 +87,7 @@ int run_program(const struct bootinfo *info, const char *name)
         (r = sys_cap_grant(sp.task, sp.client, RIGHTS_ALL, 0, MM_CLIENT_SLOT)) < 0 ||
         (r = sys_cap_grant(sp.task, (handle_t)report, RIGHTS_ALL, 0, 2)) < 0 ||
         (r = grant_fs(sp.task)) < 0 ||
-        (r = sys_thread_start((handle_t)th, sp.entry, sp.sp, 0)) < 0) {
+        (r = sys_thread_start((handle_t)th, sp.entry, sp.sp, clock_start_arg())) < 0) {
         sys_printf("root: cannot start '%s': %s\n", name, err_name((err_t)(th < 0 ? th : r)));
         return 1;
     }

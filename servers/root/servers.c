@@ -129,15 +129,6 @@ static int64_t grant_mm_link(handle_t fs_task, handle_t service, int disk)
     return r;
 }
 
-/* fat32 stamps files with the wall clock (FS_START_ARG). */
-static uint64_t fs_start_arg(void)
-{
-    if (root.epoch_at_time0 < FS_EPOCH_1980 || root.timebase_hz == 0 ||
-        root.timebase_hz > UINT32_MAX)
-        return 0;
-    return FS_START_ARG(root.epoch_at_time0 - FS_EPOCH_1980, root.timebase_hz);
-}
-
 static int64_t start_fs(const struct bootinfo *info, int disk)
 {
     struct spawned s;
@@ -156,7 +147,7 @@ static int64_t start_fs(const struct bootinfo *info, int disk)
         (r = sys_cap_grant(s.task, (handle_t)dma, RIGHTS_ALL, 0, FS_SLOT_DMA)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)cache, RIGHTS_ALL, 0, FS_SLOT_CACHE)) < 0 ||
         (r = grant_mm_link(s.task, (handle_t)service, disk)) < 0 ||
-        (r = spawn_start(&s, fs_start_arg())) < 0)
+        (r = spawn_start(&s, clock_start_arg())) < 0)
         return r;
     root.fs[disk] = (handle_t)service;
     return 0;

@@ -1,0 +1,15 @@
+/*
+ * Entry of newlib programs: as libsys's crt0 (gp for linker relaxation,
+ * the end of the frame-pointer chain), then posix_start(), which sets up
+ * newlib and calls main(argc, argv, envp).
+ */
+    .section .text.start, "ax"
+    .global _start
+_start:
+    .option push
+    .option norelax
+    la gp, __global_pointer$
+    .option pop
+    li s0, 0
+    call posix_start
+1:  j 1b

@@ -1,0 +1,351 @@
+/*
+ * newlib's system-call layer (the functions its reentrant wrappers call):
+ * files over the file servers (sys/fs.h), memory over mm, output on the
+ * kernel's debug console until the console server exists. Errors become
+ * errno through err_to_errno() only. Calls that need the process server
+ * (fork, execve, wait, kill of another process) fail with ENOSYS until it
+ * exists.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <unistd.h>
+
+#include <sys/fs.h>
+#include <sys/ipc.h>
+#include <sys/mica.h>
+#include <sys/mm.h>
+
+#include "posix.h"
+
+struct posix_fd posix_fds[POSIX_MAX_FDS];
+
+/* newlib declares these; we define them. */
+int _open(const char *path, int flags, int mode);
+int _close(int fd);
+int _read(int fd, void *buf, size_t len);
+int _write(int fd, const void *buf, size_t len);
+off_t _lseek(int fd, off_t off, int whence);
+int _fstat(int fd, struct stat *st);
+int _stat(const char *path, struct stat *st);
+int _isatty(int fd);
+void *_sbrk(ptrdiff_t incr);
+void _exit(int status);
+int _kill(int pid, int sig);
+int _getpid(void);
+int _fork(void);
+int _execve(const char *path, char *const argv[], char *const envp[]);
+int _wait(int *status);
+int _unlink(const char *path);
+int _link(const char *old, const char *new);
+int _gettimeofday(struct timeval *tv, void *tz);
+clock_t _times(struct tms *t);
+
+struct posix_fd *posix_fd_get(int fd)
+{
+    if (fd < 0 || fd >= POSIX_MAX_FDS || posix_fds[fd].kind == FD_FREE) {
+        errno = EBADF;
+        return NULL;
+    }
+    return &posix_fds[fd];
+}
+
+/* Paths are absolute on the file servers; the working directory is "/"
+ * until chdir arrives with the process server. */
+static const char *absolute(const char *path, char *buf, size_t cap)
+{
+    if (path[0] == '/')
+        return path;
+    size_t n = strlen(path);
+    if (n + 2 > cap)
+        return NULL;
+    buf[0] = '/';
+    memcpy(buf + 1, path, n + 1);
+    return buf;
+}
+
+static int64_t resolve(const char *path, handle_t *fs, const char **rest, char *buf, size_t cap)
+{
+    const char *abs = absolute(path, buf, cap);
+    if (!abs)
+        return E_RANGE;
+    return fs_resolve(abs, fs, rest);
+}
+
+int _open(const char *path, int flags, int mode)
+{
+    (void)mode; /* FAT keeps no permission bits */
+    char buf[FS_PATH_MAX + 1];
+    handle_t fs;
+    const char *rest;
+    int64_t r = resolve(path, &fs, &rest, buf, sizeof buf);
+    if (r < 0)
+        return posix_fail(r);
+    int fd = 0;
+    while (fd < POSIX_MAX_FDS && posix_fds[fd].kind != FD_FREE)
+        fd++;
+    if (fd == POSIX_MAX_FDS) {
+        errno = EMFILE;
+        return -1;
+    }
+    unsigned fs_flags = (flags & O_CREAT ? FS_O_CREAT : 0) |
+                        (flags & O_TRUNC ? FS_O_TRUNC : 0) | (flags & O_EXCL ? FS_O_EXCL : 0);
+    bool is_dir = false;
+    uint64_t size = 0;
+    int64_t h = fs_open(fs, rest, fs_flags, &size, &is_dir);
+    if (h < 0)
+        return posix_fail(h);
+    if (is_dir && (flags & O_ACCMODE) != O_RDONLY) {
+        (void)fs_close(fs, (uint64_t)h);
+        errno = EISDIR;
+        return -1;
+    }
+    posix_fds[fd] = (struct posix_fd){.kind = FD_FILE, .fs = fs, .handle = (uint64_t)h,
+                                      .flags = flags, .is_dir = is_dir};
+    return fd;
+}
+
+int _close(int fd)
+{
+    struct posix_fd *f = posix_fd_get(fd);
+    if (!f)
+        return -1;
+    int64_t r = f->kind == FD_FILE ? fs_close(f->fs, f->handle) : 0;
+    *f = (struct posix_fd){.kind = FD_FREE};
+    return r < 0 ? posix_fail(r) : 0;
+}
+
+int _read(int fd, void *buf, size_t len)
+{
+    struct posix_fd *f = posix_fd_get(fd);
+    if (!f)
+        return -1;
+    if (f->kind == FD_CONSOLE)
+        return 0; /* no console input before the console server */
+    if ((f->flags & O_ACCMODE) == O_WRONLY) {
+        errno = EBADF;
+        return -1;
+    }
+    if (f->is_dir) {
+        errno = EISDIR;
+        return -1;
+    }
+    int64_t got = fs_read(f->fs, f->handle, f->offset, buf, len);
+    if (got < 0)
+        return posix_fail(got);
+    f->offset += (uint64_t)got;
+    return (int)got;
+}
+
+int _write(int fd, const void *buf, size_t len)
+{
+    struct posix_fd *f = posix_fd_get(fd);
+    if (!f)
+        return -1;
+    if (f->kind == FD_CONSOLE) {
+        int64_t r = sys_debug_write(buf, len);
+        return r < 0 ? posix_fail(r) : (int)len;
+    }
+    if ((f->flags & O_ACCMODE) == O_RDONLY) {
+        errno = EBADF;
+        return -1;
+    }
+    if (f->flags & O_APPEND) {
+        struct fs_stat st;
+        int64_t r = fs_fstat(f->fs, f->handle, &st);
+        if (r < 0)
+            return posix_fail(r);
+        f->offset = st.size;
+    }
+    int64_t put = fs_write(f->fs, f->handle, f->offset, buf, len);
+    if (put < 0)
+        return posix_fail(put);
+    f->offset += (uint64_t)put;
+    return (int)put;
+}
+
+off_t _lseek(int fd, off_t off, int whence)
+{
+    struct posix_fd *f = posix_fd_get(fd);
+    if (!f)
+        return -1;
+    if (f->kind == FD_CONSOLE) {
+        errno = ESPIPE;
+        return -1;
+    }
+    int64_t base = 0;
+    if (whence == SEEK_CUR) {
+        base = (int64_t)f->offset;
+    } else if (whence == SEEK_END) {
+        struct fs_stat st;
+        int64_t r = fs_fstat(f->fs, f->handle, &st);
+        if (r < 0)
+            return posix_fail(r);
+        base = (int64_t)st.size;
+    } else if (whence != SEEK_SET) {
+        errno = EINVAL;
+        return -1;
+    }
+    if ((off < 0 && base + off < 0) || (off > 0 && base > INT64_MAX - off)) {
+        errno = EINVAL;
+        return -1;
+    }
+    f->offset = (uint64_t)(base + off);
+    return (off_t)f->offset;
+}
+
+/* FAT's packed local date and time (we stamp UTC) to seconds since 1970. */
+static time_t fat_time_to_unix(uint32_t date_time)
+{
+    uint32_t date = date_time >> 16, time = date_time & 0xffff;
+    uint32_t year = 1980 + (date >> 9), month = (date >> 5) & 15, day = date & 31;
+    if (month < 1 || month > 12 || day < 1)
+        return 0;
+    static const uint16_t before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    uint64_t days = (uint64_t)(year - 1970) * 365 + (year - 1969) / 4 + before[month - 1] + day - 1;
+    if (month > 2 && year % 4 == 0)
+        days++; /* 2000 is a leap year; 2100 is past FAT's years we meet */
+    return (time_t)(days * 86400 + (time >> 11) * 3600 + ((time >> 5) & 63) * 60 +
+                    (time & 31) * 2);
+}
+
+int _fstat(int fd, struct stat *st)
+{
+    struct posix_fd *f = posix_fd_get(fd);
+    if (!f)
+        return -1;
+    memset(st, 0, sizeof *st);
+    st->st_blksize = 4096;
+    if (f->kind == FD_CONSOLE) {
+        st->st_mode = S_IFCHR | 0620;
+        return 0;
+    }
+    struct fs_stat fst;
+    int64_t r = fs_fstat(f->fs, f->handle, &fst);
+    if (r < 0)
+        return posix_fail(r);
+    st->st_mode = fst.is_dir ? S_IFDIR | 0755 : S_IFREG | 0644;
+    st->st_size = (off_t)fst.size;
+    st->st_blocks = (blkcnt_t)((fst.size + 511) / 512);
+    st->st_nlink = 1;
+    st->st_mtime = st->st_atime = st->st_ctime = fat_time_to_unix(fst.mdate_mtime);
+    return 0;
+}
+
+int _stat(const char *path, struct stat *st)
+{
+    int fd = _open(path, O_RDONLY, 0);
+    if (fd < 0)
+        return -1;
+    int r = _fstat(fd, st);
+    int saved = errno;
+    (void)_close(fd);
+    errno = saved;
+    return r;
+}
+
+int _isatty(int fd)
+{
+    struct posix_fd *f = posix_fd_get(fd);
+    if (!f)
+        return 0;
+    if (f->kind == FD_CONSOLE)
+        return 1;
+    errno = ENOTTY;
+    return 0;
+}
+
+void *_sbrk(ptrdiff_t incr)
+{
+    void *old = mm_sbrk(incr);
+    if (old == (void *)-1)
+        errno = ENOMEM;
+    return old;
+}
+
+void _exit(int status)
+{
+    /* Until the process server: the exit report root waits for (slot 2,
+     * label 1, w0 = status; servers/root/run.c). */
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)status}};
+    (void)ipc_call(2, &m);
+    sys_exit(status);
+}
+
+int _getpid(void)
+{
+    return 1; /* the process server will hand out real pids */
+}
+
+int _kill(int pid, int sig)
+{
+    if (pid == _getpid())
+        _exit(128 + sig); /* no handlers yet: every signal terminates */
+    errno = ESRCH;
+    return -1;
+}
+
+int _fork(void)
+{
+    errno = ENOSYS;
+    return -1;
+}
+
+int _execve(const char *path, char *const argv[], char *const envp[])
+{
+    (void)path, (void)argv, (void)envp;
+    errno = ENOSYS;
+    return -1;
+}
+
+int _wait(int *status)
+{
+    (void)status;
+    errno = ECHILD;
+    return -1;
+}
+
+int _unlink(const char *path)
+{
+    char buf[FS_PATH_MAX + 1];
+    handle_t fs;
+    const char *rest;
+    int64_t r = resolve(path, &fs, &rest, buf, sizeof buf);
+    if (r >= 0)
+        r = fs_unlink(fs, rest);
+    if (r == E_INVAL) {
+        errno = EISDIR; /* the file server refuses to unlink directories */
+        return -1;
+    }
+    return r < 0 ? posix_fail(r) : 0;
+}
+
+int _link(const char *old, const char *new)
+{
+    (void)old, (void)new;
+    errno = EPERM; /* FAT has no hard links */
+    return -1;
+}
+
+int _gettimeofday(struct timeval *tv, void *tz)
+{
+    (void)tz;
+    uint64_t hz = posix_clock_hz ? posix_clock_hz : 10000000u;
+    uint64_t t = posix_read_time();
+    tv->tv_sec = (time_t)(posix_clock_secs_at_time0 + t / hz);
+    tv->tv_usec = (suseconds_t)(t % hz * 1000000u / hz);
+    return 0;
+}
+
+clock_t _times(struct tms *t)
+{
+    /* No per-process CPU accounting yet: the time counter since boot. */
+    uint64_t hz = posix_clock_hz ? posix_clock_hz : 10000000u;
+    clock_t ticks = (clock_t)(posix_read_time() / (hz / CLOCKS_PER_SEC));
+    t->tms_utime = ticks;
+    t->tms_stime = t->tms_cutime = t->tms_cstime = 0;
+    return ticks;
+}
