@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the system disk: a FAT32 image (mkfs.fat) filled with mtools.
-# Usage: mkdisk.sh OUT.img [NAME=FILE ...]  (files go to the root directory)
+# Usage: mkdisk.sh OUT.img [PATH=FILE ...]  (PATH relative to the root:
+# "bin/echo=build/.../echo.elf")
 set -eu
 out=$1
 shift
@@ -12,6 +13,7 @@ printf 'hello from the Mica disk\n' > "$tmp.hello"
 mcopy -i "$tmp" "$tmp.hello" ::/hello.txt
 rm -f "$tmp.hello"
 mmd -i "$tmp" ::/docs
+mmd -i "$tmp" ::/bin
 for spec in "$@"; do
     mcopy -i "$tmp" "${spec#*=}" "::/${spec%%=*}"
 done

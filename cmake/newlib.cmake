@@ -10,6 +10,7 @@ set(MICA_NEWLIB_SYSROOT ${MICA_NEWLIB_PREFIX}/install/riscv64-unknown-elf)
 cmake_host_system_information(RESULT MICA_NCPU QUERY NUMBER_OF_LOGICAL_CORES)
 ExternalProject_Add(newlib
   URL ${MICA_NEWLIB_TARBALL}
+  DOWNLOAD_EXTRACT_TIMESTAMP TRUE
   PREFIX ${MICA_NEWLIB_PREFIX}
   INSTALL_DIR ${MICA_NEWLIB_PREFIX}/install
   CONFIGURE_COMMAND <SOURCE_DIR>/configure --target=riscv64-unknown-elf

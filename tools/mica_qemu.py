@@ -93,7 +93,19 @@ def main():
                     help="kernel command line (FDT /chosen/bootargs)")
     ap.add_argument("--disk", default=None,
                     help="your own FAT32 image, mounted at /mnt (left a valid FAT32 volume)")
-    args = ap.parse_args()
+    # "run -- PROG ARGS...": PROG from the disk is init (root starts it
+    # through proc and powers off with its status). It travels on the
+    # kernel command line after " -- ", so arguments cannot hold spaces.
+    argv = sys.argv[1:]
+    init = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, init = argv[:cut], argv[cut + 1:]
+    args = ap.parse_args(argv)
+    if init:
+        if any(not a or any(c.isspace() for c in a) for a in init):
+            sys.exit("mica: arguments after -- cannot be empty or hold spaces")
+        args.append = ((args.append + " ") if args.append else "") + "-- " + " ".join(init)
 
     image = image_path(args.build)
     if not os.path.exists(image):

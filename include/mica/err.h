@@ -40,6 +40,7 @@ enum err {
 
     /* file system -50.. */
     E_CORRUPT = -50, /* on-disk or in-memory structure fails validation */
+    E_NOEXEC = -51,  /* a file is not an executable this system runs (bad ELF) */
 };
 
 /* Short name of an error code, for reports ("E_INVAL"); "E_?" if unknown. */
@@ -47,6 +48,7 @@ static inline const char *err_name(err_t e)
 {
     switch (e) {
     case E_OK: return "E_OK";
+    case E_NOEXEC: return "E_NOEXEC";
     case E_NOSYS: return "E_NOSYS";
     case E_PERM: return "E_PERM";
     case E_INVAL: return "E_INVAL";

@@ -63,6 +63,30 @@ enum mm_op {
     /* w0 = address, w1 = length: writes shared file pages in the range back
      * to their files. Idempotent. */
     MM_OP_MSYNC = 16,
+
+    /* Control (badge 0): building a space for a program the caller loads
+     * itself (the process server's exec). */
+    /* An empty space: a lazy stack below MM_STACK_TOP and the IPC buffer
+     * page; w2 / caps[0] the death notification as SPACE_CREATE. Reply as
+     * SPACE_CREATE with w1 = 0 (no entry) and w2 = MM_STACK_TOP. */
+    MM_OP_SPACE_NEW = 17,
+    /* MMAP into space w5 (words w0..w4 and caps[0] as MMAP). Reply w0 =
+     * address. E_NOENT: no such space. */
+    MM_OP_SPACE_MMAP = 18,
+    /* w0 = space id, w1 = address; data = bytes (IPC buffer, <= 1024):
+     * stores them into the space as its own writes would (zero-fill,
+     * copy-on-write). E_PERM when the range is not in writable VMAs,
+     * E_NOMEM. */
+    MM_OP_SPACE_WRITE = 19,
+    /* w0 = space id, w1 = where its heap starts (rounded up to a page;
+     * brk() grows from there). E_BUSY once the heap has grown. */
+    MM_OP_SPACE_SET_BRK = 20,
+    /* w0 = space id: MM_OP_FORK of that space (for the process server's
+     * fork). Reply as FORK; caps[0] of the request = death notification. */
+    MM_OP_SPACE_FORK = 21,
+    /* w0 = space id. Reply: w0 = MM_DEATH_* (0: not killed), w1 = the
+     * faulting address, w2 = its pc. Idempotent. */
+    MM_OP_SPACE_INFO = 22,
 };
 
 #define MM_PROT_R 1u
@@ -74,6 +98,11 @@ enum mm_op {
 #define MM_MAP_NOSUPER (1u << 2) /* never back with 2 MiB pages */
 #define MM_MAP_FILE (1u << 3)    /* file-backed: caps[0] = a file capability from the
                                   * file server (FS_OP_MAP_FILE), w4 = file offset */
+
+/* Why mm killed a space's thread (MM_OP_SPACE_INFO). */
+#define MM_DEATH_ILLEGAL 1    /* access outside any mapping or against its protection */
+#define MM_DEATH_OOM 2        /* memory (frames, page cache, page tables) ran out */
+#define MM_DEATH_BEYOND_EOF 3 /* a file page past the end of the file */
 
 /* The label of an error reply. */
 #define MM_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)

@@ -175,6 +175,12 @@ static err_t add_load(const uint8_t *p, uint64_t len, uint64_t user_min,
 err_t elf_parse(const void *buf, uint64_t len, uint64_t user_min,
                 uint64_t user_top, struct elf_image *out)
 {
+    return elf_parse_headers(buf, len, len, user_min, user_top, out);
+}
+
+err_t elf_parse_headers(const void *buf, uint64_t len, uint64_t file_len, uint64_t user_min,
+                        uint64_t user_top, struct elf_image *out)
+{
     const uint8_t *b = buf;
     err_t err;
 
@@ -206,7 +212,7 @@ err_t elf_parse(const void *buf, uint64_t len, uint64_t user_min,
         if (type == PT_DYNAMIC || type == PT_INTERP)
             err = E_INVAL;
         else if (type == PT_LOAD)
-            err = add_load(p, len, user_min, user_top, out);
+            err = file_len < len ? E_INVAL : add_load(p, file_len, user_min, user_top, out);
         else
             continue; /* PT_NOTE, PT_GNU_STACK, PT_RISCV_ATTRIBUTES, ... */
         if (err != E_OK) {

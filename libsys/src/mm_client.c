@@ -147,6 +147,65 @@ int64_t mm_space_create(handle_t control, const char *name, handle_t death_ntfn,
     return space_request(control, MM_OP_SPACE_CREATE, &m, death_ntfn, out);
 }
 
+int64_t mm_space_new(handle_t control, handle_t death_ntfn, struct mm_space_caps *out)
+{
+    struct ipc_msg m = {0};
+    return space_request(control, MM_OP_SPACE_NEW, &m, death_ntfn, out);
+}
+
+int64_t mm_space_mmap(handle_t control, uint64_t id, uint64_t addr, uint64_t len,
+                      unsigned prot, unsigned flags, handle_t file, uint64_t offset)
+{
+    struct ipc_msg m = {.w = {addr, len, prot, flags, offset, id}};
+    if (file) {
+        m.tag = IPC_TAG(0, 0, 1);
+        m.w[3] |= MM_MAP_FILE;
+        ipc_buffer()->caps[0] = file;
+    }
+    int64_t r = mm_request(control, MM_OP_SPACE_MMAP, &m);
+    if (file)
+        (void)sys_cap_delete(file); /* mm has its own copy now (or refused it) */
+    return r < 0 ? r : (int64_t)m.w[0];
+}
+
+int64_t mm_space_write(handle_t control, uint64_t id, uint64_t addr, const void *data,
+                       uint64_t len)
+{
+    const uint8_t *src = data;
+    for (uint64_t done = 0; done < len;) {
+        uint64_t n = len - done < IPC_BUF_DATA_MAX ? len - done : IPC_BUF_DATA_MAX;
+        memcpy(ipc_buffer()->data, src + done, n);
+        struct ipc_msg m = {.w = {id, addr + done}};
+        m.tag = IPC_TAG(MM_OP_SPACE_WRITE, n, 0);
+        int64_t r = ipc_call(control, &m);
+        if (r >= 0 && IPC_TAG_LABEL(m.tag))
+            r = MM_REPLY_ERR(IPC_TAG_LABEL(m.tag));
+        if (r < 0)
+            return r;
+        done += n;
+    }
+    return 0;
+}
+
+int64_t mm_space_set_brk(handle_t control, uint64_t id, uint64_t base)
+{
+    struct ipc_msg m = {.w = {id, base}};
+    return mm_request(control, MM_OP_SPACE_SET_BRK, &m);
+}
+
+int64_t mm_space_info(handle_t control, uint64_t id, uint64_t *death, uint64_t *addr,
+                      uint64_t *pc)
+{
+    struct ipc_msg m = {.w = {id}};
+    int64_t r = mm_request(control, MM_OP_SPACE_INFO, &m);
+    if (r < 0)
+        return r;
+    *death = m.w[0];
+    *addr = m.w[1];
+    *pc = m.w[2];
+    return 0;
+}
+
 int64_t mm_space_destroy(handle_t ep, uint64_t id)
 {
     struct ipc_msg m = {.w = {id}};

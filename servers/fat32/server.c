@@ -383,7 +383,9 @@ static void op_get_page(struct ipc_msg *m, struct mapped_file *mf, bool may_writ
         { reply_err(m, err); return; }
     uint64_t left = mf->node.size - m->w[0] * CACHE_PAGE;
     uint32_t valid = left < CACHE_PAGE ? (uint32_t)left : CACHE_PAGE;
-    unsigned rights = RIGHT_READ | RIGHT_GRANT | (writable ? RIGHT_WRITE : 0);
+    /* Execute too: FAT has no execute bit, and programs run from mapped
+     * file pages (mm maps them with the VMA's own permissions). */
+    unsigned rights = RIGHT_READ | RIGHT_EXEC | RIGHT_GRANT | (writable ? RIGHT_WRITE : 0);
     int64_t page = sys_frame_derive(FS_SLOT_CACHE, cache_offset(slot), CACHE_PAGE, rights);
     if (page < 0)
         { reply_err(m, (err_t)page); return; }

@@ -23,9 +23,14 @@ static const char *access_name(unsigned access)
     return access == FAULT_ACCESS_WRITE ? "write" : access == FAULT_ACCESS_EXEC ? "execute" : "read";
 }
 
-static bool kill(struct mm_space *s, uint64_t addr, unsigned access, uint64_t pc,
-                 const char *reason)
+static bool kill_why(struct mm_space *s, uint64_t addr, unsigned access, uint64_t pc,
+                     const char *reason, unsigned why)
 {
+    if (!s->dead) {
+        s->death = why;
+        s->death_addr = addr;
+        s->death_pc = pc;
+    }
     sys_printf("mm: killed a thread of space %u: %s at 0x%lx (pc 0x%lx): %s\n", s->id,
                access_name(access), addr, pc, reason);
     s->dead = true;
@@ -33,6 +38,15 @@ static bool kill(struct mm_space *s, uint64_t addr, unsigned access, uint64_t pc
     if (s->death_ntfn)
         (void)ntfn_signal(s->death_ntfn);
     return false;
+}
+
+/* An illegal access or a failure to serve one: what the process server
+ * reports as SIGSEGV, or SIGKILL when memory ran out. */
+static bool kill(struct mm_space *s, uint64_t addr, unsigned access, uint64_t pc,
+                 const char *reason)
+{
+    bool oom = strncmp(reason, "out of ", 7) == 0;
+    return kill_why(s, addr, access, pc, reason, oom ? MM_DEATH_OOM : MM_DEATH_ILLEGAL);
 }
 
 /* A 2 MiB leaf for the aligned 2 MiB around addr when the VMA covers it,
@@ -159,8 +173,9 @@ bool mm_handle_fault(struct mm_space *s, uint64_t addr, unsigned access, uint64_
         bool oom = false;
         if (mm_file_fault(s, v, addr & ~(PAGE - 1), &oom))
             return true;
-        return kill(s, addr, access, pc,
-                    oom ? "out of memory (page cache full)" : "access beyond the end of the file");
+        return kill_why(s, addr, access, pc,
+                        oom ? "out of memory (page cache full)" : "access beyond the end of the file",
+                        oom ? MM_DEATH_OOM : MM_DEATH_BEYOND_EOF);
     }
     switch (a) {
     case FAULT_ZERO_FILL: return zero_fill(s, v, addr, access, pc);

@@ -361,6 +361,121 @@ static void op_msync(struct request *q, struct mm_space *s)
     reply_ok(q->m);
 }
 
+/* ---- control ops for loaders (the process server) ---- */
+
+static void op_space_new(struct request *q)
+{
+    struct mm_space *s;
+    err_t err = mm_space_create_empty(&s);
+    if (err != E_OK)
+        { reply_err(q->m, err); return; }
+    take_death_ntfn(q->m, s);
+    reply_space(q->m, s, 0, MM_STACK_TOP);
+}
+
+static void op_space_mmap(struct request *q)
+{
+    struct ipc_msg *m = q->m;
+    handle_t file = 0;
+    if (IPC_TAG_NCAPS(m->tag) == 1 && !(m->tag & IPC_TAG_TRUNCATED))
+        file = ipc_buffer()->caps[0];
+    struct mm_space *s = mm_space_get(m->w[5]);
+    err_t err = s ? do_mmap(s, m, &file) : E_NOENT;
+    if (file)
+        (void)sys_cap_delete(file);
+    if (err != E_OK)
+        { reply_err(m, err); return; }
+    uint64_t addr = m->w[0];
+    reply_ok(m);
+    m->w[0] = addr;
+}
+
+/* Makes the page at va present and writable in s, as a write by the
+ * space itself would (at most: file page, then its copy). */
+static err_t make_writable(struct mm_space *s, uint64_t va)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        uint64_t pa;
+        int64_t f = sys_query(s->task, va, &pa);
+        if (f < 0)
+            return (err_t)f;
+        if ((f & MAP_PRESENT) && (f & MAP_W))
+            return E_OK;
+        if (!mm_handle_fault(s, va, FAULT_ACCESS_WRITE, 0, (uint64_t)f))
+            return E_NOMEM; /* mm_handle_fault reported it; the space is dead */
+    }
+    return E_NOMEM;
+}
+
+static void op_space_write(struct request *q)
+{
+    struct ipc_msg *m = q->m;
+    struct mm_space *s = mm_space_get(m->w[0]);
+    uint64_t va = m->w[1], len = IPC_TAG_LEN(m->tag);
+    if (!s || s->dead)
+        { reply_err(m, E_NOENT); return; }
+    if ((m->tag & IPC_TAG_TRUNCATED) || len > IPC_BUF_DATA_MAX || va + len < va)
+        { reply_err(m, E_INVAL); return; }
+    /* Every byte must lie in writable VMAs: the loader cannot scribble on
+     * text or outside the program. */
+    for (uint64_t pos = va; pos < va + len;) {
+        const struct vma *v = vma_find(&s->vmas, pos);
+        if (!v || !(v->prot & VMA_PROT_W) || (v->flags & VMA_F_WIRED))
+            { reply_err(m, E_PERM); return; }
+        pos = v->end;
+    }
+    const uint8_t *src = ipc_buffer()->data;
+    for (uint64_t pos = va; pos < va + len;) {
+        uint64_t page = pos & ~(PAGE - 1), in = pos - page;
+        uint64_t chunk = PAGE - in < va + len - pos ? PAGE - in : va + len - pos;
+        err_t err = make_writable(s, page);
+        uint64_t pa = 0;
+        if (err == E_OK && sys_query(s->task, page, &pa) < 0)
+            err = E_NOENT;
+        if (err == E_OK && !frames_contains(&mm.frames, pa))
+            err = E_PERM; /* a shared file page: not mm's to write */
+        if (err != E_OK)
+            { reply_err(m, err); return; }
+        memcpy((uint8_t *)mm_page_ptr(pa) + in, src + (pos - va), chunk); /* pa: of page */
+        pos += chunk;
+    }
+    reply_ok(m);
+}
+
+static void op_space_set_brk(struct request *q)
+{
+    struct ipc_msg *m = q->m;
+    struct mm_space *s = mm_space_get(m->w[0]);
+    uint64_t base = (m->w[1] + PAGE - 1) & ~(PAGE - 1);
+    if (!s)
+        { reply_err(m, E_NOENT); return; }
+    if (s->brk != s->brk_base)
+        { reply_err(m, E_BUSY); return; }
+    if (base < PAGE || base >= MM_MMAP_BASE || m->w[1] > MM_MMAP_BASE)
+        { reply_err(m, E_INVAL); return; }
+    s->brk_base = s->brk = base;
+    reply_ok(m);
+}
+
+static void op_space_fork(struct request *q)
+{
+    struct mm_space *s = mm_space_get(q->m->w[0]);
+    if (!s || s->dead)
+        { reply_err(q->m, E_NOENT); return; }
+    op_fork(q, s);
+}
+
+static void op_space_info(struct request *q)
+{
+    struct mm_space *s = mm_space_get(q->m->w[0]);
+    if (!s)
+        { reply_err(q->m, E_NOENT); return; }
+    reply_ok(q->m);
+    q->m->w[0] = s->death;
+    q->m->w[1] = s->death_addr;
+    q->m->w[2] = s->death_pc;
+}
+
 static void handle_fault(struct request *q, struct mm_space *s)
 {
     struct ipc_msg *m = q->m;
@@ -386,6 +501,22 @@ static void dispatch(struct request *q)
         return;
     case MM_OP_SPACE_DESTROY: { op_space_destroy(q); return; }
     case MM_OP_STATS: { op_stats(q); return; }
+    case MM_OP_SPACE_NEW:
+    case MM_OP_SPACE_MMAP:
+    case MM_OP_SPACE_WRITE:
+    case MM_OP_SPACE_SET_BRK:
+    case MM_OP_SPACE_FORK:
+    case MM_OP_SPACE_INFO:
+        if (q->badge != 0)
+            { reply_err(m, E_PERM); return; }
+        switch (label) {
+        case MM_OP_SPACE_NEW: op_space_new(q); return;
+        case MM_OP_SPACE_MMAP: op_space_mmap(q); return;
+        case MM_OP_SPACE_WRITE: op_space_write(q); return;
+        case MM_OP_SPACE_SET_BRK: op_space_set_brk(q); return;
+        case MM_OP_SPACE_FORK: op_space_fork(q); return;
+        default: op_space_info(q); return;
+        }
     }
     if (!s)
         { reply_err(m, q->badge == 0 ? E_PERM : E_DEAD); return; }

@@ -36,6 +36,8 @@ struct mm_space {
     handle_t client_ep;
     handle_t death_ntfn;    /* signalled when a thread is killed (0: none) */
     uint64_t brk_base, brk;
+    unsigned death;         /* MM_DEATH_* of the first kill, 0 while alive */
+    uint64_t death_addr, death_pc;
     struct vma_tree vmas;
 };
 
@@ -120,6 +122,11 @@ struct mm_space *mm_space_get(uint64_t id);
 err_t mm_space_create(const char *name, uint32_t parent, struct mm_space **out,
                       uint64_t *entry, uint64_t *sp);
 err_t mm_space_fork(struct mm_space *parent, struct mm_space **out);
+/* A space with only its stack and IPC buffer, for a loader (the process
+ * server) to fill with MM_OP_SPACE_MMAP / SPACE_WRITE. The heap starts at
+ * MM_EMPTY_BRK_BASE until MM_OP_SPACE_SET_BRK moves it. */
+#define MM_EMPTY_BRK_BASE 0x800000000ull
+err_t mm_space_create_empty(struct mm_space **out);
 void mm_space_destroy(struct mm_space *s);
 /* Unmaps [start, end) of s, releasing frames; splits VMAs and leaves. */
 err_t mm_unmap_range(struct mm_space *s, uint64_t start, uint64_t end);

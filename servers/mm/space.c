@@ -121,6 +121,37 @@ static int64_t find_program(const char *name, const void **data, uint64_t *len)
     return E_NOENT;
 }
 
+/* Every space's lazy stack below MM_STACK_TOP and its wired IPC buffer page. */
+static err_t add_stack_and_ipc(struct mm_space *s)
+{
+    struct vma *ipc;
+    err_t err = add_vma(s, MM_STACK_TOP - MM_STACK_LEN, MM_STACK_TOP, VMA_PROT_R | VMA_PROT_W,
+                        0, NULL);
+    if (err == E_OK)
+        err = add_vma(s, ROOT_IPC_BUFFER_VA, ROOT_IPC_BUFFER_VA + PAGE,
+                      VMA_PROT_R | VMA_PROT_W, VMA_F_WIRED, &ipc);
+    if (err == E_OK)
+        err = populate(s, ipc, NULL, 0, 0);
+    return err;
+}
+
+err_t mm_space_create_empty(struct mm_space **out)
+{
+    struct mm_space *s = space_alloc();
+    if (!s)
+        return E_NOSPACE;
+    err_t err = space_caps(s);
+    if (err == E_OK)
+        err = add_stack_and_ipc(s);
+    if (err != E_OK) {
+        mm_space_destroy(s);
+        return err;
+    }
+    s->brk_base = s->brk = MM_EMPTY_BRK_BASE;
+    *out = s;
+    return E_OK;
+}
+
 static unsigned prot_of_segment(uint32_t perm)
 {
     return ((perm & ELF_SEG_R) ? VMA_PROT_R : 0) | ((perm & ELF_SEG_W) ? VMA_PROT_W : 0) |
@@ -156,15 +187,8 @@ err_t mm_space_create(const char *name, uint32_t parent, struct mm_space **out,
         if (end > image_end)
             image_end = end;
     }
-    struct vma *ipc;
     if (err == E_OK)
-        err = add_vma(s, MM_STACK_TOP - MM_STACK_LEN, MM_STACK_TOP, VMA_PROT_R | VMA_PROT_W, 0,
-                      NULL);
-    if (err == E_OK)
-        err = add_vma(s, ROOT_IPC_BUFFER_VA, ROOT_IPC_BUFFER_VA + PAGE,
-                      VMA_PROT_R | VMA_PROT_W, VMA_F_WIRED, &ipc);
-    if (err == E_OK)
-        err = populate(s, ipc, NULL, 0, 0);
+        err = add_stack_and_ipc(s);
     if (err != E_OK) {
         mm_space_destroy(s);
         return err;

@@ -51,6 +51,17 @@ static int64_t parse_int(const char *v)
     return n;
 }
 
+/* What follows " -- " (or a leading "-- ") on the command line, or NULL. */
+static const char *find_init_args(const char *args)
+{
+    if (strncmp(args, "-- ", 3) == 0)
+        return args + 3;
+    for (const char *c = args; *c; c++)
+        if (strncmp(c, " -- ", 4) == 0)
+            return c + 4;
+    return NULL;
+}
+
 static uint64_t read_time(void)
 {
     uint64_t t;
@@ -103,6 +114,22 @@ int main(uintptr_t arg)
         int64_t r4 = sys_raw6(9999, 0, 0, 0, 0, 0, 0);
         sys_printf("root: badptr results %s %s %s %s\n", err_name((err_t)r1),
                    err_name((err_t)r2), err_name((err_t)r3), err_name((err_t)r4));
+    }
+
+    /* ./mica run -- PROG ARGS: init from the disk, under proc. */
+    const char *init = find_init_args(info->bootargs);
+    if (init) {
+        if (boot_servers(info) < 0)
+            return 1;
+        int64_t r = start_proc(info);
+        if (r < 0) {
+            sys_printf("root: cannot start proc: %s\n", err_name((err_t)r));
+            shutdown_servers();
+            return 1;
+        }
+        int status = run_init(init);
+        shutdown_servers();
+        return status;
     }
 
     const char *run = cmdline_value(info->bootargs, "root.run");

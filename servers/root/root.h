@@ -17,6 +17,7 @@
 #define FS_PRIO 52
 #define ROOT_MAX_DISKS 2
 #define PROGRAM_PRIO 30
+#define PROC_SERVER_PRIO 45
 
 struct root_state {
     struct rootmem mem;      /* root's own memory (thread stacks, images it loads) */
@@ -26,6 +27,7 @@ struct root_state {
     handle_t mm_ntfn;        /* bound to mm's thread: file servers signal it */
     handle_t blk[ROOT_MAX_DISKS]; /* blk endpoints, unbadged; 0 when no disk */
     handle_t fs[ROOT_MAX_DISKS];  /* fat32 endpoints: [0] mounted at /, [1] at /mnt */
+    handle_t proc;           /* proc's endpoint, unbadged (control) */
     uint64_t next_badge;     /* badges root mints for clients */
     /* Wall clock: seconds since 1970-01-01 UTC when the `time` counter read
      * 0 (from the RTC at boot; 0 when there is none), and its rate. */
@@ -41,6 +43,14 @@ void clock_init(const struct bootinfo *info);
 /* The wall clock packed as a start argument (FS_START_ARG; 0 without a
  * clock): fat32 and programs get it. */
 uint64_t clock_start_arg(void);
+
+/* Starts proc (after the file servers: it loads programs from disk 0). */
+int64_t start_proc(const struct bootinfo *info);
+
+/* Runs init (argv from the command line after " -- ") under proc and
+ * waits for it; returns the status to power off with: its exit code, or
+ * 128 + the signal that killed it. */
+int run_init(const char *args);
 
 /* Starts mm, and blk and fat32 when a virtio block device exists. */
 int64_t boot_servers(const struct bootinfo *info);

@@ -13,6 +13,8 @@
 #include <proto/fs.h>
 #include <proto/mm.h>
 
+#include <proto/proc.h>
+
 #include "root.h"
 
 #define PAGE 4096ul
@@ -195,6 +197,40 @@ int64_t boot_servers(const struct bootinfo *info)
             sys_printf("root: cannot start fat32 for disk %d: %s; going on without it\n",
                        disk, err_name((err_t)r));
     }
+    return 0;
+}
+
+/* proc: the process server, with mm's control endpoint, its own file
+ * server endpoints and the unbadged ones it mints per-process badges from. */
+int64_t start_proc(const struct bootinfo *info)
+{
+    if (!root.fs[0])
+        return E_NOENT; /* programs come from the disk */
+    struct spawned s;
+    int64_t r = spawn_server(info, "proc", PROC_SERVER_PRIO, 0, &s);
+    int64_t service = r < 0 ? r : sys_endpoint_create();
+    int64_t deaths = service < 0 ? service : sys_notification_create();
+    int64_t mm = deaths < 0 ? deaths : sys_cap_copy(root.mm_control, RIGHT_WRITE | RIGHT_GRANT, 0);
+    if (mm < 0)
+        return mm;
+    if ((r = sys_thread_bind_notification(s.thread, (handle_t)deaths)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)service, RIGHTS_ALL, 0, PROC_SLOT_SERVICE)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)mm, RIGHTS_ALL, 0, PROC_SLOT_MM)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)deaths, RIGHTS_ALL, 0, PROC_SLOT_DEATHS)) < 0)
+        return r;
+    const handle_t own[ROOT_MAX_DISKS] = {FS_CLIENT_SLOT, FS_MNT_SLOT};
+    for (int d = 0; d < ROOT_MAX_DISKS; d++) {
+        if (!root.fs[d])
+            continue;
+        if ((r = sys_cap_grant(s.task, root.fs[d], RIGHT_WRITE | RIGHT_GRANT, ++root.next_badge,
+                               own[d])) < 0 ||
+            (r = sys_cap_grant(s.task, root.fs[d], RIGHT_WRITE | RIGHT_GRANT, 0,
+                               PROC_SLOT_FS_MINT + d)) < 0)
+            return r;
+    }
+    if ((r = spawn_start(&s, clock_start_arg())) < 0)
+        return r;
+    root.proc = (handle_t)service;
     return 0;
 }
 

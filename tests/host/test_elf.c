@@ -560,6 +560,19 @@ static void test_real(const char *path)
     check_truncations(file, size, needed_len(file, &full), &full);
     uint64_t hdr_end = get64(file + 32) + (uint64_t)(file[56] | file[57] << 8) * PHSZ;
     fuzz(file, size, hdr_end < size ? hdr_end : size, 5000);
+
+    /* A loader that reads only the headers sees the same image; a file
+     * said to be shorter than its segments, or than what was read, fails. */
+    struct elf_image hdrs;
+    CHECK_EQ_U64(elf_parse_headers(file, hdr_end, size, USER_MIN, USER_TOP, &hdrs), E_OK);
+    CHECK_EQ_U64(hdrs.entry, full.entry);
+    CHECK_EQ_U64(hdrs.nsegments, full.nsegments);
+    for (uint32_t i = 0; i < hdrs.nsegments && i < full.nsegments; i++)
+        CHECK(memcmp(&hdrs.seg[i], &full.seg[i], sizeof hdrs.seg[i]) == 0);
+    CHECK_EQ_U64(elf_parse_headers(file, hdr_end, needed_len(file, &full) - 1, USER_MIN, USER_TOP,
+                                   &hdrs), E_RANGE);
+    CHECK_EQ_U64(elf_parse_headers(file, hdr_end, hdr_end - 1, USER_MIN, USER_TOP, &hdrs), E_INVAL);
+    CHECK_EQ_U64(elf_parse_headers(file, hdr_end - 1, size, USER_MIN, USER_TOP, &hdrs), E_RANGE);
 }
 
 int main(int argc, char **argv)

@@ -54,3 +54,13 @@ struct elf_image {
 __attribute__((warn_unused_result)) err_t
 elf_parse(const void *buf, uint64_t len, uint64_t user_min, uint64_t user_top,
           struct elf_image *out);
+
+/*
+ * The same checks when only the start of a file of file_len bytes is in
+ * buf[0, len) (a loader that reads the headers, then maps the segments
+ * from the file): the ELF and program headers must lie in buf, the
+ * segments' file bytes inside file_len. E_INVAL also when file_len < len.
+ */
+__attribute__((warn_unused_result)) err_t
+elf_parse_headers(const void *buf, uint64_t len, uint64_t file_len, uint64_t user_min,
+                  uint64_t user_top, struct elf_image *out);

@@ -51,6 +51,23 @@ int64_t mm_space_create(handle_t control, const char *name, handle_t death_ntfn,
                         struct mm_space_caps *out);
 int64_t mm_space_destroy(handle_t ep, uint64_t id);
 
+/* Control, for loaders (the process server's exec; proto/mm.h): */
+/* An empty space (stack and IPC buffer only); *out as mm_space_create,
+ * entry 0 and sp = MM_STACK_TOP. */
+int64_t mm_space_new(handle_t control, handle_t death_ntfn, struct mm_space_caps *out);
+/* mmap into space id; file (0: anonymous) is a capability from
+ * fs_map_file, used up. Returns the address. */
+int64_t mm_space_mmap(handle_t control, uint64_t id, uint64_t addr, uint64_t len,
+                      unsigned prot, unsigned flags, handle_t file, uint64_t offset);
+/* Stores len bytes (any length) at addr in space id, as its own writes. */
+int64_t mm_space_write(handle_t control, uint64_t id, uint64_t addr, const void *data,
+                       uint64_t len);
+/* Where space id's heap starts. */
+int64_t mm_space_set_brk(handle_t control, uint64_t id, uint64_t base);
+/* Why mm killed a thread of space id: MM_DEATH_* (0: it did not). */
+int64_t mm_space_info(handle_t control, uint64_t id, uint64_t *death, uint64_t *addr,
+                      uint64_t *pc);
+
 /* Forks the caller's space copy-on-write and runs fn(arg) in the child on
  * a new thread at prio, on the unused lower half of the stack area. The
  * child gets the client endpoint at MM_CLIENT_SLOT and `extra` (if not 0)

@@ -1,7 +1,8 @@
 /*
  * Entry of newlib programs: as libsys's crt0 (gp for linker relaxation,
  * the end of the frame-pointer chain), then posix_start(), which sets up
- * newlib and calls main(argc, argv, envp).
+ * newlib and calls main(argc, argv, envp). a0 is the start argument, a1
+ * the initial sp (argc, argv, envp, auxv when proc started the program).
  */
     .section .text.start, "ax"
     .global _start
@@ -11,5 +12,6 @@ _start:
     la gp, __global_pointer$
     .option pop
     li s0, 0
+    mv a1, sp
     call posix_start
 1:  j 1b

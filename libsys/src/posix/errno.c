@@ -25,6 +25,7 @@ int err_to_errno(err_t err)
     case E_NOSPACE: return ENOSPC;
     case E_IO: return EIO;
     case E_CORRUPT: return EIO;
+    case E_NOEXEC: return ENOEXEC;
     default: return EIO;
     }
 }

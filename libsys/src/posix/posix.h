@@ -34,5 +34,7 @@ int posix_fail(int64_t err);
 /* The wall clock the program was started with (posix_start). */
 extern uint64_t posix_clock_secs_at_time0; /* seconds since 1970 */
 extern uint64_t posix_clock_hz;
+/* Started by proc (PROC_SLOT holds its endpoint), not by root. */
+extern bool posix_under_proc;
 
 uint64_t posix_read_time(void);

@@ -18,6 +18,8 @@
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/mm.h>
+#include <sys/proc.h>
+#include <sys/wait.h>
 
 #include "posix.h"
 
@@ -277,35 +279,90 @@ void _exit(int status)
 
 int _getpid(void)
 {
-    return 1; /* the process server will hand out real pids */
+    if (!posix_under_proc)
+        return 1; /* a program root runs: no process server behind it */
+    int64_t pid = proc_getpid(PROC_SLOT, NULL);
+    return pid < 0 ? posix_fail(pid) : (int)pid;
+}
+
+pid_t getppid(void)
+{
+    if (!posix_under_proc)
+        return 0;
+    uint64_t ppid = 0;
+    int64_t r = proc_getpid(PROC_SLOT, &ppid);
+    return r < 0 ? posix_fail(r) : (pid_t)ppid;
 }
 
 int _kill(int pid, int sig)
 {
-    if (pid == _getpid())
-        _exit(128 + sig); /* no handlers yet: every signal terminates */
-    errno = ESRCH;
-    return -1;
+    if (!posix_under_proc) {
+        if (pid == _getpid())
+            _exit(128 + sig); /* no handlers: every signal terminates */
+        errno = ESRCH;
+        return -1;
+    }
+    int64_t r = proc_kill(PROC_SLOT, (uint64_t)pid, (unsigned)sig);
+    if (r == E_NOENT) {
+        errno = ESRCH;
+        return -1;
+    }
+    return r < 0 ? posix_fail(r) : 0;
 }
 
 int _fork(void)
 {
-    errno = ENOSYS;
+    errno = ENOSYS; /* TODO(proc): fork through proc and mm's SPACE_FORK #6 */
     return -1;
 }
 
 int _execve(const char *path, char *const argv[], char *const envp[])
 {
-    (void)path, (void)argv, (void)envp;
-    errno = ENOSYS;
-    return -1;
+    if (!posix_under_proc) {
+        errno = ENOSYS;
+        return -1;
+    }
+    char buf[FS_PATH_MAX + 1];
+    const char *abs = absolute(path, buf, sizeof buf);
+    if (!abs) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int64_t r = proc_exec(PROC_SLOT, abs, argv, envp);
+    if (r == E_RANGE) {
+        errno = E2BIG;
+        return -1;
+    }
+    return posix_fail(r); /* returns only on error */
+}
+
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+    if (!posix_under_proc) {
+        errno = ECHILD;
+        return -1;
+    }
+    if (pid < -1 || pid == 0 || (options & ~WNOHANG)) {
+        errno = EINVAL; /* process groups are not there yet */
+        return -1;
+    }
+    uint64_t st = 0;
+    int64_t r = proc_wait(PROC_SLOT, pid == -1 ? PROC_ANY : (uint64_t)pid,
+                          (options & WNOHANG) ? PROC_WNOHANG : 0, &st);
+    if (r == E_NOENT) {
+        errno = ECHILD;
+        return -1;
+    }
+    if (r < 0)
+        return posix_fail(r);
+    if (status && r > 0)
+        *status = (int)st;
+    return (pid_t)r;
 }
 
 int _wait(int *status)
 {
-    (void)status;
-    errno = ECHILD;
-    return -1;
+    return waitpid(-1, status, 0);
 }
 
 int _unlink(const char *path)

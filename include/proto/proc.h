@@ -1,0 +1,91 @@
+/*
+ * Protocol of proc, the process server (docs/processes.md). proc serves
+ * one endpoint; the badge says who asks: 0 = root (control: starts init,
+ * waits for it), N > 0 = the process with pid N. Requests are register
+ * messages plus, for SPAWN and EXEC, the IPC buffer. Replies: label 0 or
+ * an err_t (PROC_REPLY_ERR). Unknown ops get E_NOSYS.
+ */
+#pragma once
+
+#include <stdint.h>
+
+enum proc_op {
+    /* w0 = status. The caller's process ends: no reply. The same message
+     * (label 1, w0 = status, on slot 2) ends a program root runs itself. */
+    PROC_OP_EXIT = 1,
+    /* data = the program's path, NUL, then argc arguments and envc
+     * environment strings, each NUL-terminated; w0 = argc, w1 = envc.
+     * Starts a new process running it, a child of the caller. Reply:
+     * w0 = its pid. Errors: E_NOENT (no such file), E_NOEXEC (not a
+     * program Mica runs: not ELF, wrong machine, truncated, segments
+     * outside user space or overlapping), E_INVAL (malformed request),
+     * E_RANGE (arguments too long), E_NOSPACE (process table full),
+     * E_NOMEM. Not idempotent. */
+    PROC_OP_SPAWN = 2,
+    /* As SPAWN, but the program replaces the caller's (same pid, parent
+     * and children): no reply on success; errors as SPAWN, the caller
+     * carrying on. */
+    PROC_OP_EXEC = 3,
+    /* w0 = pid (or PROC_ANY), w1 = PROC_WNOHANG or 0. Reply: w0 = the pid
+     * of a child that ended (0 with WNOHANG when none has yet), w1 = its
+     * wait status (PROC_WAIT_STATUS encoding); the child is reaped.
+     * Blocks until a child ends. E_NOENT: no such child (ECHILD). */
+    PROC_OP_WAIT = 4,
+    /* w0 = pid, w1 = signal number (PROC_SIG*; 0 only checks the pid).
+     * Every signal ends the process for now (no handlers): its parent
+     * sees it killed by that signal. E_NOENT: no such process; E_INVAL:
+     * bad signal. A process may signal itself. */
+    PROC_OP_KILL = 5,
+    /* Reply: w0 = the caller's pid, w1 = its parent's pid. Idempotent. */
+    PROC_OP_GETPID = 6,
+    /* w0 = cursor (0 first). Reply: w0 = pid, w1 = parent pid,
+     * w2 = PROC_STATE_*, w3 = next cursor, data = name (NUL-terminated).
+     * E_NOENT after the last. Idempotent. */
+    PROC_OP_LIST = 7,
+};
+
+#define PROC_ANY UINT64_MAX
+#define PROC_WNOHANG 1u
+
+enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
+
+/* Signal numbers (newlib's <sys/signal.h> agrees). */
+#define PROC_SIGINT 2
+#define PROC_SIGKILL 9
+#define PROC_SIGBUS 10
+#define PROC_SIGSEGV 11
+#define PROC_SIGTERM 15
+#define PROC_NSIG 32
+
+/* Wait status as POSIX's macros read it (newlib <sys/wait.h>): an exit
+ * code in bits 15..8, or a terminating signal in bits 6..0. */
+#define PROC_WAIT_EXITED(code) (((uint64_t)(code) & 0xff) << 8)
+#define PROC_WAIT_SIGNALED(sig) ((uint64_t)(sig) & 0x7f)
+
+#define PROC_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)
+
+#define PROC_ARGS_MAX 1024u /* bytes of path + arguments + environment */
+#define PROC_MAX 64         /* processes, zombies included */
+
+/* A program proc starts finds in its capability table: */
+#define PROC_SLOT 2 /* its endpoint to proc (badge = its pid) */
+/* (1 = MM_CLIENT_SLOT, 3 = FS_CLIENT_SLOT, 4 = FS_MNT_SLOT as for programs root runs.) */
+
+/* Its first thread starts with sp at argc (System V layout: argc, argv[],
+ * NULL, envp[], NULL, auxv pairs, AT_NULL; strings above) and a0 =
+ * PROC_START_MAGIC; root's own programs start with a0 = the clock
+ * (FS_START_ARG) and nothing on the stack. */
+#define PROC_START_MAGIC 0x434f5250ull /* "PROC" */
+#define PROC_AT_NULL 0
+#define PROC_AT_PAGESZ 6
+#define PROC_AT_MICA_CLOCK 0x4d430001ull /* the wall clock, as FS_START_ARG */
+
+/* Starting proc (done by root): its capability table. */
+#define PROC_SLOT_SELF_TASK 1
+#define PROC_SLOT_SERVICE 2  /* the endpoint it serves */
+/* 3, 4: its own file-server endpoints (FS_CLIENT_SLOT, FS_MNT_SLOT). */
+#define PROC_SLOT_MM 5       /* mm's control endpoint */
+#define PROC_SLOT_DEATHS 6   /* a notification bound to proc's thread */
+#define PROC_SLOT_FS_MINT 7  /* 7, 8: file-server service endpoints (unbadged) */
+/* Badges proc gives processes' file-server endpoints: base + pid. */
+#define PROC_FS_BADGE_BASE (1ull << 32)

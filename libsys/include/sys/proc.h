@@ -1,0 +1,32 @@
+/*
+ * Client stubs for proc, the process server (include/proto/proc.h,
+ * docs/processes.md). A program proc starts finds its endpoint at
+ * PROC_SLOT. Functions return a value >= 0 or an err_t < 0.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include <mica/caps.h>
+#include <proto/proc.h>
+
+/* Starts the program at path with argv (NULL-terminated; argv[0] is the
+ * program's name) and envp (NULL-terminated, may be NULL); returns its pid. */
+int64_t proc_spawn(handle_t proc, const char *path, char *const argv[], char *const envp[]);
+/* Replaces the caller's program; returns only on error. */
+int64_t proc_exec(handle_t proc, const char *path, char *const argv[], char *const envp[]);
+/* Waits for child pid (PROC_ANY: any); flags PROC_WNOHANG. Returns its pid
+ * (0: WNOHANG and none ended), *status the PROC_WAIT_* status. */
+int64_t proc_wait(handle_t proc, uint64_t pid, unsigned flags, uint64_t *status);
+int64_t proc_kill(handle_t proc, uint64_t pid, unsigned sig);
+/* The caller's pid; *ppid its parent's (if not NULL). */
+int64_t proc_getpid(handle_t proc, uint64_t *ppid);
+/* Ends the caller's process. */
+__attribute__((noreturn)) void proc_exit(handle_t proc, int status);
+
+struct proc_info {
+    uint64_t pid, ppid, state;
+    char name[32];
+};
+/* Process listing: *cursor starts at 0. E_NOENT after the last. */
+int64_t proc_list(handle_t proc, uint64_t *cursor, struct proc_info *out);

@@ -1,0 +1,116 @@
+/* proc client stubs (see sys/proc.h): the only code that builds proc messages. */
+#include <sys/ipc.h>
+#include <sys/mica.h>
+#include <sys/proc.h>
+
+static int64_t proc_request(handle_t ep, uint64_t op, struct ipc_msg *m, uint64_t len)
+{
+    m->tag = IPC_TAG(op, len, 0);
+    int64_t r = ipc_call(ep, m);
+    if (r < 0)
+        return r;
+    uint64_t label = IPC_TAG_LABEL(m->tag);
+    return label ? PROC_REPLY_ERR(label) : 0;
+}
+
+/* Packs path, argv and envp into the IPC buffer; returns the length. */
+static int64_t pack(const char *path, char *const argv[], char *const envp[], uint64_t *argc,
+                    uint64_t *envc)
+{
+    uint8_t *d = ipc_buffer()->data;
+    uint64_t len = 0;
+    *argc = *envc = 0;
+    const char *const *lists[2] = {(const char *const *)argv, (const char *const *)envp};
+    uint64_t *counts[2] = {argc, envc};
+    uint64_t n = strlen(path) + 1;
+    if (n > PROC_ARGS_MAX)
+        return E_RANGE;
+    memcpy(d, path, n);
+    len = n;
+    for (int l = 0; l < 2; l++) {
+        for (uint64_t i = 0; lists[l] && lists[l][i]; i++) {
+            n = strlen(lists[l][i]) + 1;
+            if (len + n > PROC_ARGS_MAX)
+                return E_RANGE;
+            memcpy(d + len, lists[l][i], n);
+            len += n;
+            (*counts[l])++;
+        }
+    }
+    return (int64_t)len;
+}
+
+static int64_t run(handle_t proc, uint64_t op, const char *path, char *const argv[],
+                   char *const envp[])
+{
+    uint64_t argc, envc;
+    int64_t len = pack(path, argv, envp, &argc, &envc);
+    if (len < 0)
+        return len;
+    struct ipc_msg m = {.w = {argc, envc}};
+    int64_t r = proc_request(proc, op, &m, (uint64_t)len);
+    return r < 0 ? r : (int64_t)m.w[0];
+}
+
+int64_t proc_spawn(handle_t proc, const char *path, char *const argv[], char *const envp[])
+{
+    return run(proc, PROC_OP_SPAWN, path, argv, envp);
+}
+
+int64_t proc_exec(handle_t proc, const char *path, char *const argv[], char *const envp[])
+{
+    return run(proc, PROC_OP_EXEC, path, argv, envp);
+}
+
+int64_t proc_wait(handle_t proc, uint64_t pid, unsigned flags, uint64_t *status)
+{
+    struct ipc_msg m = {.w = {pid, flags}};
+    int64_t r = proc_request(proc, PROC_OP_WAIT, &m, 0);
+    if (r < 0)
+        return r;
+    if (status)
+        *status = m.w[1];
+    return (int64_t)m.w[0];
+}
+
+int64_t proc_kill(handle_t proc, uint64_t pid, unsigned sig)
+{
+    struct ipc_msg m = {.w = {pid, sig}};
+    return proc_request(proc, PROC_OP_KILL, &m, 0);
+}
+
+int64_t proc_getpid(handle_t proc, uint64_t *ppid)
+{
+    struct ipc_msg m = {0};
+    int64_t r = proc_request(proc, PROC_OP_GETPID, &m, 0);
+    if (r < 0)
+        return r;
+    if (ppid)
+        *ppid = m.w[1];
+    return (int64_t)m.w[0];
+}
+
+void proc_exit(handle_t proc, int status)
+{
+    struct ipc_msg m = {.w = {(uint64_t)(int64_t)status}};
+    (void)proc_request(proc, PROC_OP_EXIT, &m, 0);
+    sys_exit(status); /* not reached under proc: the process is gone */
+}
+
+int64_t proc_list(handle_t proc, uint64_t *cursor, struct proc_info *out)
+{
+    struct ipc_msg m = {.w = {*cursor}};
+    int64_t r = proc_request(proc, PROC_OP_LIST, &m, 0);
+    if (r < 0)
+        return r;
+    out->pid = m.w[0];
+    out->ppid = m.w[1];
+    out->state = m.w[2];
+    *cursor = m.w[3];
+    uint64_t n = IPC_TAG_LEN(m.tag);
+    if (n > sizeof out->name)
+        n = sizeof out->name;
+    memcpy(out->name, ipc_buffer()->data, n);
+    out->name[sizeof out->name - 1] = '\0';
+    return 0;
+}

@@ -1,0 +1,414 @@
+/*
+ * proc, the process server: pids, parents and children, spawn and exec of
+ * ELF programs from the file servers (exec.c), exit, wait, kill. Root
+ * (badge 0) starts init through it and waits for init to end.
+ *
+ * Invariants: a live process owns exactly one mm space and proc's
+ * capabilities to its task and thread; a zombie owns nothing but its pid
+ * and status until its parent reaps it; every process's parent is a live
+ * process or root (0) -- orphans go to init (pid 1), and children of root
+ * that end are reaped by root's wait.
+ */
+#include <sys/ipc.h>
+#include <sys/mica.h>
+#include <sys/mm.h>
+
+#include <mica/bootinfo.h>
+#include <proto/fs.h>
+#include <proto/mm.h>
+
+#include "proc.h"
+
+struct process {
+    uint32_t pid;          /* 0: free slot */
+    uint32_t ppid;         /* 0: root */
+    enum proc_state state;
+    uint64_t wait_status;  /* zombies: PROC_WAIT_* */
+    char name[PROC_NAME_MAX + 1];
+    struct image img;
+    handle_t thread;
+    /* A wait() that blocks: the saved reply and what it waits for. */
+    handle_t waiting_reply;
+    uint64_t waiting_for;
+};
+
+static struct process procs[PROC_MAX];
+static uint32_t next_pid = 1;
+uint64_t proc_clock_arg;
+/* Root's blocked wait (root is not in the table). */
+static handle_t root_waiting_reply;
+static uint64_t root_waiting_for;
+
+static void reply_err(struct ipc_msg *m, err_t err)
+{
+    m->tag = IPC_TAG((uint64_t)(int64_t)err & 0xffffffffffffull, 0, 0);
+}
+
+static void reply_ok(struct ipc_msg *m, uint64_t len)
+{
+    m->tag = IPC_TAG(0, len, 0);
+}
+
+static struct process *find(uint64_t pid)
+{
+    for (int i = 0; i < PROC_MAX; i++)
+        if (procs[i].pid != 0 && procs[i].pid == pid)
+            return &procs[i];
+    return NULL;
+}
+
+static struct process *alloc_slot(void)
+{
+    for (int i = 0; i < PROC_MAX; i++)
+        if (procs[i].pid == 0)
+            return &procs[i];
+    return NULL;
+}
+
+static uint32_t slot_of(const struct process *p)
+{
+    return (uint32_t)(p - procs);
+}
+
+/* Parses "path\0" + argc + envc strings from the request's data, copied
+ * out of the IPC buffer first (loading the program reuses the buffer). */
+static err_t parse_args(const struct ipc_msg *m, struct program_args *a)
+{
+    static char data[PROC_ARGS_MAX];
+    uint64_t len = IPC_TAG_LEN(m->tag);
+    if (len <= PROC_ARGS_MAX)
+        memcpy(data, ipc_buffer()->data, len);
+    if ((m->tag & IPC_TAG_TRUNCATED) || len == 0 || len > PROC_ARGS_MAX || m->w[0] > 256 ||
+        m->w[1] > 256)
+        return E_INVAL;
+    uint64_t want = 1 + m->w[0] + m->w[1], seen = 0, first_end = 0;
+    for (uint64_t i = 0; i < len; i++) {
+        if (data[i] != '\0')
+            continue;
+        if (seen == 0)
+            first_end = i + 1;
+        seen++;
+    }
+    if (seen != want || data[len - 1] != '\0' || data[0] != '/')
+        return E_INVAL;
+    *a = (struct program_args){.path = data, .strings = data + first_end,
+                               .strings_len = len - first_end,
+                               .argc = (uint32_t)m->w[0], .envc = (uint32_t)m->w[1]};
+    return E_OK;
+}
+
+static void set_name(struct process *p, const char *path)
+{
+    const char *base = path;
+    for (const char *c = path; *c; c++)
+        if (*c == '/')
+            base = c + 1;
+    size_t n = strlen(base);
+    if (n > PROC_NAME_MAX)
+        n = PROC_NAME_MAX;
+    memcpy(p->name, base, n);
+    p->name[n] = '\0';
+}
+
+/* Gives the loaded image its first thread and the capabilities a program
+ * finds (proto/proc.h) and starts it. */
+static err_t start(struct process *p)
+{
+    int64_t th = sys_thread_create(p->img.task, PROC_PRIO);
+    if (th < 0)
+        return (err_t)th;
+    p->thread = (handle_t)th;
+    int64_t r = sys_thread_set_handlers(p->thread, p->img.pager, 0);
+    if (r >= 0)
+        r = sys_thread_set_ipc_buffer(p->thread, ROOT_IPC_BUFFER_VA);
+    if (r >= 0)
+        r = sys_cap_grant(p->img.task, p->img.client, RIGHTS_ALL, 0, MM_CLIENT_SLOT);
+    if (r >= 0)
+        r = sys_cap_grant(p->img.task, PROC_SLOT_SERVICE, RIGHT_WRITE | RIGHT_GRANT, p->pid,
+                          PROC_SLOT);
+    /* File servers: an endpoint badged for this process alone, so its open
+     * files are its own. */
+    const handle_t fs_slots[2] = {FS_CLIENT_SLOT, FS_MNT_SLOT};
+    for (int d = 0; r >= 0 && d < 2; d++) {
+        struct cap_info ci;
+        if (sys_cap_info(PROC_SLOT_FS_MINT + d, &ci) < 0)
+            continue; /* no such disk */
+        r = sys_cap_grant(p->img.task, PROC_SLOT_FS_MINT + d, RIGHT_WRITE | RIGHT_GRANT,
+                          PROC_FS_BADGE_BASE + p->pid, fs_slots[d]);
+    }
+    if (r >= 0)
+        r = sys_thread_start(p->thread, p->img.entry, p->img.sp, PROC_START_MAGIC);
+    return r < 0 ? (err_t)r : E_OK;
+}
+
+/* Frees everything a process owns but its table entry. */
+static void release(struct process *p)
+{
+    if (p->thread)
+        (void)sys_cap_delete(p->thread);
+    p->thread = 0;
+    exec_unload(&p->img);
+}
+
+/* Loads a program for the process in slot p: mm signals proc's death
+ * notification with the slot's bit if it kills one of its threads. */
+static err_t load_for(const struct process *p, const struct program_args *a,
+                      struct image *img)
+{
+    int64_t ntfn = sys_cap_copy(PROC_SLOT_DEATHS, RIGHT_WRITE | RIGHT_GRANT,
+                                1ull << slot_of(p));
+    if (ntfn < 0)
+        return (err_t)ntfn;
+    err_t err = exec_load(a, (handle_t)ntfn, img);
+    (void)sys_cap_delete((handle_t)ntfn); /* mm has its own copy */
+    return err;
+}
+
+static int64_t spawn(uint32_t ppid, const struct program_args *a)
+{
+    struct process *p = alloc_slot();
+    if (!p)
+        return E_NOSPACE;
+    struct image img;
+    err_t err = load_for(p, a, &img);
+    if (err != E_OK)
+        return err;
+    p->pid = next_pid++;
+    p->ppid = ppid;
+    p->state = PROC_STATE_RUNNING;
+    p->img = img;
+    p->thread = 0;
+    p->waiting_reply = 0;
+    set_name(p, a->path);
+    err = start(p);
+    if (err != E_OK) {
+        release(p);
+        p->pid = 0;
+        return err;
+    }
+    return p->pid;
+}
+
+static bool waits_for(uint64_t want, const struct process *child)
+{
+    return want == PROC_ANY || want == child->pid;
+}
+
+static void reap(struct process *child)
+{
+    child->pid = 0;
+    child->state = 0;
+}
+
+/* A waiting parent gets the child's status now. Returns true if reaped. */
+static bool deliver_to_waiter(struct process *child)
+{
+    struct ipc_msg m = {.tag = IPC_TAG(0, 0, 0), .w = {child->pid, child->wait_status}};
+    if (child->ppid == 0) {
+        if (root_waiting_reply && waits_for(root_waiting_for, child)) {
+            (void)ipc_reply_to(root_waiting_reply, &m);
+            root_waiting_reply = 0;
+            reap(child);
+            return true;
+        }
+        return false;
+    }
+    struct process *parent = find(child->ppid);
+    if (!parent || !parent->waiting_reply || !waits_for(parent->waiting_for, child))
+        return false;
+    (void)ipc_reply_to(parent->waiting_reply, &m);
+    parent->waiting_reply = 0;
+    reap(child);
+    return true;
+}
+
+/* The process ends with `wait_status`: its space goes, its children go to
+ * init, its parent hears of it. */
+static void terminate(struct process *p, uint64_t wait_status)
+{
+    release(p);
+    if (p->waiting_reply) {
+        (void)sys_cap_delete(p->waiting_reply); /* nobody left to answer */
+        p->waiting_reply = 0;
+    }
+    p->state = PROC_STATE_ZOMBIE;
+    p->wait_status = wait_status;
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct process *c = &procs[i];
+        if (c->pid == 0 || c->ppid != p->pid)
+            continue;
+        c->ppid = p->pid == 1 ? 0 : 1;
+        if (c->state == PROC_STATE_ZOMBIE)
+            (void)deliver_to_waiter(c);
+    }
+    (void)deliver_to_waiter(p);
+}
+
+/* Returns false when the answer will come later (a saved reply). */
+static bool op_wait(struct ipc_msg *m, uint32_t caller, struct process *self)
+{
+    uint64_t want = m->w[0];
+    bool any_child = false;
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct process *c = &procs[i];
+        if (c->pid == 0 || c->ppid != caller || !waits_for(want, c))
+            continue;
+        any_child = true;
+        if (c->state == PROC_STATE_ZOMBIE) {
+            reply_ok(m, 0);
+            m->w[0] = c->pid;
+            m->w[1] = c->wait_status;
+            reap(c);
+            return true;
+        }
+    }
+    if (!any_child)
+        { reply_err(m, E_NOENT); return true; }
+    if (m->w[1] & PROC_WNOHANG) {
+        reply_ok(m, 0);
+        m->w[0] = 0;
+        m->w[1] = 0;
+        return true;
+    }
+    int64_t saved = ipc_reply_save();
+    if (saved < 0)
+        { reply_err(m, (err_t)saved); return true; }
+    if (self) {
+        self->waiting_reply = (handle_t)saved;
+        self->waiting_for = want;
+    } else {
+        root_waiting_reply = (handle_t)saved;
+        root_waiting_for = want;
+    }
+    return false;
+}
+
+/* Returns false when the caller killed itself (nobody to answer). */
+static bool op_kill(struct ipc_msg *m, struct process *self)
+{
+    struct process *p = find(m->w[0]);
+    uint64_t sig = m->w[1];
+    if (sig >= PROC_NSIG)
+        { reply_err(m, E_INVAL); return true; }
+    if (!p || p->state != PROC_STATE_RUNNING)
+        { reply_err(m, E_NOENT); return true; }
+    reply_ok(m, 0);
+    if (sig == 0)
+        return true;
+    sys_printf("proc: pid %u (%s) killed by signal %lu\n", p->pid, p->name, sig);
+    terminate(p, PROC_WAIT_SIGNALED(sig));
+    return p != self;
+}
+
+static void op_list(struct ipc_msg *m)
+{
+    for (uint64_t i = m->w[0]; i < PROC_MAX; i++) {
+        struct process *p = &procs[i];
+        if (p->pid == 0)
+            continue;
+        size_t n = strlen(p->name) + 1;
+        memcpy(ipc_buffer()->data, p->name, n);
+        reply_ok(m, n);
+        m->w[0] = p->pid;
+        m->w[1] = p->ppid;
+        m->w[2] = p->state;
+        m->w[3] = i + 1;
+        return;
+    }
+    reply_err(m, E_NOENT);
+}
+
+/* mm killed threads of the processes whose bits are set. */
+static void deaths(uint64_t bits)
+{
+    static const uint64_t signal_of[] = {
+        [MM_DEATH_ILLEGAL] = PROC_SIGSEGV, [MM_DEATH_OOM] = PROC_SIGKILL,
+        [MM_DEATH_BEYOND_EOF] = PROC_SIGBUS};
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct process *p = &procs[i];
+        if (!(bits >> i & 1) || p->pid == 0 || p->state != PROC_STATE_RUNNING)
+            continue;
+        uint64_t why = 0, addr = 0, pc = 0;
+        (void)mm_space_info(PROC_SLOT_MM, p->img.space, &why, &addr, &pc);
+        uint64_t sig = why < sizeof signal_of / sizeof signal_of[0] && signal_of[why]
+                           ? signal_of[why] : PROC_SIGKILL;
+        sys_printf("proc: pid %u (%s) died: signal %lu (address 0x%lx, pc 0x%lx)\n", p->pid,
+                   p->name, sig, addr, pc);
+        terminate(p, PROC_WAIT_SIGNALED(sig));
+    }
+}
+
+/* Returns true when the caller gets a reply in m. */
+static bool dispatch(struct ipc_msg *m, uint64_t badge)
+{
+    struct process *self = badge ? find(badge) : NULL;
+    if (badge && (!self || self->state != PROC_STATE_RUNNING))
+        return false; /* a process that already ended: drop it */
+    uint32_t caller = self ? self->pid : 0;
+    struct program_args a;
+    switch (IPC_TAG_LABEL(m->tag)) {
+    case PROC_OP_EXIT:
+        if (!self)
+            { reply_err(m, E_INVAL); return true; }
+        terminate(self, PROC_WAIT_EXITED(m->w[0]));
+        return false;
+    case PROC_OP_SPAWN: {
+        err_t err = parse_args(m, &a);
+        int64_t pid = err == E_OK ? spawn(caller, &a) : err;
+        if (pid < 0)
+            { reply_err(m, (err_t)pid); return true; }
+        reply_ok(m, 0);
+        m->w[0] = (uint64_t)pid;
+        return true;
+    }
+    case PROC_OP_EXEC: {
+        if (!self)
+            { reply_err(m, E_INVAL); return true; }
+        err_t err = parse_args(m, &a);
+        struct image img;
+        if (err == E_OK)
+            err = load_for(self, &a, &img);
+        if (err != E_OK)
+            { reply_err(m, err); return true; }
+        release(self); /* the old program and the thread that asked */
+        self->img = img;
+        set_name(self, a.path);
+        err = start(self);
+        if (err != E_OK)
+            terminate(self, PROC_WAIT_SIGNALED(PROC_SIGKILL));
+        return false;
+    }
+    case PROC_OP_WAIT: return op_wait(m, caller, self);
+    case PROC_OP_KILL: return op_kill(m, self);
+    case PROC_OP_GETPID:
+        reply_ok(m, 0);
+        m->w[0] = caller;
+        m->w[1] = self ? self->ppid : 0;
+        return true;
+    case PROC_OP_LIST: op_list(m); return true;
+    default: reply_err(m, E_NOSYS); return true;
+    }
+}
+
+int main(uintptr_t arg)
+{
+    proc_clock_arg = arg;
+    sys_puts("proc: process server ready\n");
+    struct ipc_msg m;
+    int64_t badge = ipc_recv(PROC_SLOT_SERVICE, &m);
+    for (;;) {
+        bool answer = true;
+        if (badge == 0 && IPC_TAG_LABEL(m.tag) == IPC_LABEL_NOTIFY) {
+            deaths(m.w[0]);
+            answer = false;
+        } else if (badge >= 0) {
+            answer = dispatch(&m, (uint64_t)badge);
+        } else {
+            reply_err(&m, E_INVAL);
+        }
+        if (answer)
+            badge = ipc_reply_recv(PROC_SLOT_SERVICE, &m);
+        else
+            badge = ipc_recv(PROC_SLOT_SERVICE, &m);
+    }
+}
