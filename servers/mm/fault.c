@@ -170,12 +170,18 @@ bool mm_handle_fault(struct mm_space *s, uint64_t addr, unsigned access, uint64_
     }
     enum fault_action a = policy_decide(v, access, pte, refs);
     if (a == FAULT_ZERO_FILL && v->backing) {
-        bool oom = false;
-        if (mm_file_fault(s, v, addr & ~(PAGE - 1), &oom))
+        err_t err = mm_file_fault(s, v, addr & ~(PAGE - 1));
+        if (err == E_OK)
             return true;
-        return kill_why(s, addr, access, pc,
-                        oom ? "out of memory (page cache full)" : "access beyond the end of the file",
-                        oom ? MM_DEATH_OOM : MM_DEATH_BEYOND_EOF);
+        if (err == E_RANGE)
+            return kill_why(s, addr, access, pc, "access beyond the end of the file",
+                            MM_DEATH_BEYOND_EOF);
+        if (err == E_NOMEM)
+            return kill_why(s, addr, access, pc, "out of memory (page cache full)",
+                            MM_DEATH_OOM);
+        sys_printf("mm: file page at 0x%lx of space %u: %s\n", addr, s->id, err_name(err));
+        return kill_why(s, addr, access, pc, "the file page could not be had",
+                        MM_DEATH_ILLEGAL);
     }
     switch (a) {
     case FAULT_ZERO_FILL: return zero_fill(s, v, addr, access, pc);

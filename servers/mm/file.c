@@ -142,23 +142,22 @@ static int64_t get_page(const struct vma *v, uint64_t va, bool writable)
     return ipc_buffer()->caps[0];
 }
 
-bool mm_file_fault(struct mm_space *s, const struct vma *v, uint64_t va, bool *oom)
+err_t mm_file_fault(struct mm_space *s, const struct vma *v, uint64_t va)
 {
     bool shared = (v->flags & VMA_F_SHARED) != 0;
     bool writable = shared && (v->prot & VMA_PROT_W);
     int64_t frame = get_page(v, va, writable);
-    *oom = frame == E_NOMEM;
     if (frame < 0)
-        return false;
+        return (err_t)frame;
     unsigned flags = mm_pte_flags_for(v);
     if (!shared && (v->prot & VMA_PROT_W))
         flags = (flags & ~(unsigned)MAP_W) | MAP_SW0; /* private: copy on write */
     int64_t r = sys_map(s->task, va, (handle_t)frame, 0, flags);
     (void)sys_cap_delete((handle_t)frame); /* the mapping stays without it */
     if (r < 0)
-        return false;
+        return (err_t)r;
     mm.stats.file_faults++;
-    return true;
+    return E_OK;
 }
 
 err_t mm_file_copy(const struct vma *v, uint64_t va, uint64_t dst_pa)

@@ -86,7 +86,7 @@ void mm_backing_put(uint64_t id);
 /* Writes back the file's shared dirty pages (MSYNC, munmap). */
 err_t mm_backing_sync(uint64_t id);
 /* Fills a missing page of a file-backed VMA at va (page aligned). */
-bool mm_file_fault(struct mm_space *s, const struct vma *v, uint64_t va, bool *killed_reason_oom);
+err_t mm_file_fault(struct mm_space *s, const struct vma *v, uint64_t va);
 /* Copies the file page behind a private read-only mapping into pool frame
  * dst (for copy-on-write of a file page). */
 err_t mm_file_copy(const struct vma *v, uint64_t va, uint64_t dst_pa);

@@ -33,16 +33,18 @@ static unsigned prot_of(uint32_t perm)
            ((perm & ELF_SEG_X) ? MM_PROT_X : 0);
 }
 
-/* Maps one PT_LOAD segment: file pages privately, the zero tail of its
- * last file page, anonymous pages for the rest of its memory. */
-static err_t map_segment(uint64_t space, handle_t file_cap, const struct elf_segment *g)
+/* Maps one PT_LOAD segment of the open file h: file pages privately, the
+ * zero tail of its last file page, anonymous pages for the rest of its
+ * memory. Each file mapping gets a file capability of its own: the file
+ * server counts capabilities, and mm releases each one. */
+static err_t map_segment(uint64_t space, handle_t fs, uint64_t h, const struct elf_segment *g)
 {
     uint64_t start = g->vaddr & ~(PAGE - 1);
     uint64_t file_end = g->vaddr + g->filesz, mem_end = g->vaddr + g->memsz;
     unsigned prot = prot_of(g->perm);
     int64_t r;
     if (g->filesz > 0) {
-        int64_t copy = sys_cap_copy(file_cap, RIGHT_WRITE | RIGHT_GRANT, 0);
+        int64_t copy = fs_map_file(fs, h, false);
         if (copy < 0)
             return (err_t)copy;
         r = mm_space_mmap(PROC_SLOT_MM, space, start, round_up(file_end) - start, prot,
@@ -129,28 +131,22 @@ err_t exec_load(const struct program_args *a, handle_t death_ntfn, struct image 
     else if (elf_parse_headers(headers, (uint64_t)got, size, USER_MIN, MM_MMAP_BASE, &img) !=
              E_OK)
         err = E_NOEXEC;
-    int64_t file_cap = err == E_OK ? fs_map_file(fs, (uint64_t)h, false) : 0;
-    (void)fs_close(fs, (uint64_t)h); /* the file capability keeps the file */
-    if (err == E_OK && file_cap < 0)
-        err = (err_t)file_cap;
-    if (err != E_OK)
-        return err;
-
     struct mm_space_caps sp;
-    r = mm_space_new(PROC_SLOT_MM, death_ntfn, &sp);
-    if (r < 0) {
-        (void)sys_cap_delete((handle_t)file_cap);
-        return (err_t)r;
+    if (err == E_OK && (r = mm_space_new(PROC_SLOT_MM, death_ntfn, &sp)) < 0)
+        err = (err_t)r;
+    if (err != E_OK) {
+        (void)fs_close(fs, (uint64_t)h);
+        return err;
     }
     *out = (struct image){.space = sp.id, .task = sp.task, .pager = sp.pager,
                           .client = sp.client, .entry = img.entry};
     uint64_t image_end = 0;
     for (uint32_t i = 0; err == E_OK && i < img.nsegments; i++) {
-        err = map_segment(sp.id, (handle_t)file_cap, &img.seg[i]);
+        err = map_segment(sp.id, fs, (uint64_t)h, &img.seg[i]);
         uint64_t end = round_up(img.seg[i].vaddr + img.seg[i].memsz);
         image_end = end > image_end ? end : image_end;
     }
-    (void)sys_cap_delete((handle_t)file_cap); /* mm holds its copies */
+    (void)fs_close(fs, (uint64_t)h); /* the file capabilities keep the file */
     if (err == E_OK && (r = mm_space_set_brk(PROC_SLOT_MM, sp.id, image_end)) < 0)
         err = (err_t)r;
     static uint8_t stack[STACK_IMAGE_MAX];

@@ -33,6 +33,10 @@ struct process {
 };
 
 static struct process procs[PROC_MAX];
+/* Which disks root gave us (looked at before we allocate any slot), and
+ * a notification nobody waits on, granted where a disk is missing. */
+static bool has_disk[2];
+static handle_t placeholder;
 static uint32_t next_pid = 1;
 uint64_t proc_clock_arg;
 /* Root's blocked wait (root is not in the table). */
@@ -130,11 +134,13 @@ static err_t start(struct process *p)
      * files are its own. */
     const handle_t fs_slots[2] = {FS_CLIENT_SLOT, FS_MNT_SLOT};
     for (int d = 0; r >= 0 && d < 2; d++) {
-        struct cap_info ci;
-        if (sys_cap_info(PROC_SLOT_FS_MINT + d, &ci) < 0)
-            continue; /* no such disk */
-        r = sys_cap_grant(p->img.task, PROC_SLOT_FS_MINT + d, RIGHT_WRITE | RIGHT_GRANT,
-                          PROC_FS_BADGE_BASE + p->pid, fs_slots[d]);
+        /* No such disk: a placeholder keeps the slot taken, so the
+         * program's own capabilities never land where fs_resolve looks. */
+        if (has_disk[d])
+            r = sys_cap_grant(p->img.task, PROC_SLOT_FS_MINT + d, RIGHT_WRITE | RIGHT_GRANT,
+                              PROC_FS_BADGE_BASE + p->pid, fs_slots[d]);
+        else
+            r = sys_cap_grant(p->img.task, placeholder, RIGHT_READ, 0, fs_slots[d]);
     }
     if (r >= 0)
         r = sys_thread_start(p->thread, p->img.entry, p->img.sp, PROC_START_MAGIC);
@@ -393,6 +399,16 @@ static bool dispatch(struct ipc_msg *m, uint64_t badge)
 int main(uintptr_t arg)
 {
     proc_clock_arg = arg;
+    for (int d = 0; d < 2; d++) {
+        struct cap_info ci;
+        has_disk[d] = sys_cap_info(PROC_SLOT_FS_MINT + d, &ci) == 0 && ci.type == CAP_ENDPOINT;
+    }
+    int64_t n = sys_notification_create();
+    if (n < 0 || !has_disk[0]) {
+        sys_puts("proc: cannot start: no system disk or no memory\n");
+        return 1;
+    }
+    placeholder = (handle_t)n;
     sys_puts("proc: process server ready\n");
     struct ipc_msg m;
     int64_t badge = ipc_recv(PROC_SLOT_SERVICE, &m);

@@ -28,6 +28,7 @@ struct root_state {
     handle_t blk[ROOT_MAX_DISKS]; /* blk endpoints, unbadged; 0 when no disk */
     handle_t fs[ROOT_MAX_DISKS];  /* fat32 endpoints: [0] mounted at /, [1] at /mnt */
     handle_t proc;           /* proc's endpoint, unbadged (control) */
+    handle_t placeholder;    /* a notification granted into slots left empty */
     uint64_t next_badge;     /* badges root mints for clients */
     /* Wall clock: seconds since 1970-01-01 UTC when the `time` counter read
      * 0 (from the RTC at boot; 0 when there is none), and its rate. */

@@ -57,8 +57,16 @@ static int64_t grant_fs(handle_t task)
 {
     const handle_t slots[ROOT_MAX_DISKS] = {FS_CLIENT_SLOT, FS_MNT_SLOT};
     for (int disk = 0; disk < ROOT_MAX_DISKS; disk++) {
-        if (!root.fs[disk])
+        if (!root.fs[disk]) {
+            /* A placeholder keeps the slot taken: the program's own
+             * capabilities never land where fs_resolve looks. */
+            if (!root.placeholder)
+                root.placeholder = (handle_t)sys_notification_create();
+            int64_t r = sys_cap_grant(task, root.placeholder, RIGHT_READ, 0, slots[disk]);
+            if (r < 0)
+                return r;
             continue;
+        }
         int64_t client =
             sys_cap_copy(root.fs[disk], RIGHT_WRITE | RIGHT_GRANT, ++root.next_badge);
         int64_t r = client < 0 ? client

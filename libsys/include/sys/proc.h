@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <mica/caps.h>
+#include <mica/err.h>
 #include <proto/proc.h>
 
 /* Starts the program at path with argv (NULL-terminated; argv[0] is the

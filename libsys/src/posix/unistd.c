@@ -1,0 +1,95 @@
+/*
+ * POSIX calls newlib leaves to the system (or does not have for this
+ * target): exec variants, rename, mkdir, rmdir, access. File names go to
+ * the file server that serves them (fs_resolve); errors become errno.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sys/fs.h>
+
+#include "posix.h"
+
+extern char **environ;
+int _execve(const char *path, char *const argv[], char *const envp[]);
+
+int execv(const char *path, char *const argv[])
+{
+    return _execve(path, argv, environ);
+}
+
+/* A name without a slash is looked for in /bin (PATH is not searched
+ * further yet). */
+int execvp(const char *file, char *const argv[])
+{
+    if (strchr(file, '/'))
+        return execv(file, argv);
+    char path[FS_PATH_MAX + 1];
+    if (snprintf(path, sizeof path, "/bin/%s", file) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return execv(path, argv);
+}
+
+/* Runs op on the file server of path (made absolute against "/"). */
+static int path_call(const char *path, int64_t (*op)(handle_t, const char *))
+{
+    char abs[FS_PATH_MAX + 1];
+    if (snprintf(abs, sizeof abs, "%s%s", path[0] == '/' ? "" : "/", path) >= (int)sizeof abs) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    handle_t fs;
+    const char *rest;
+    int64_t r = fs_resolve(abs, &fs, &rest);
+    if (r >= 0)
+        r = op(fs, rest);
+    return r < 0 ? posix_fail(r) : 0;
+}
+
+int mkdir(const char *path, mode_t mode)
+{
+    (void)mode; /* FAT keeps no permission bits */
+    return path_call(path, fs_mkdir);
+}
+
+int rmdir(const char *path)
+{
+    int r = path_call(path, fs_rmdir);
+    if (r < 0 && errno == EBUSY)
+        errno = ENOTEMPTY; /* the file server's "directory not empty" */
+    return r;
+}
+
+int rename(const char *from, const char *to)
+{
+    char a[FS_PATH_MAX + 1], b[FS_PATH_MAX + 1];
+    if (snprintf(a, sizeof a, "%s%s", from[0] == '/' ? "" : "/", from) >= (int)sizeof a ||
+        snprintf(b, sizeof b, "%s%s", to[0] == '/' ? "" : "/", to) >= (int)sizeof b) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    handle_t fs_a, fs_b;
+    const char *ra, *rb;
+    int64_t r = fs_resolve(a, &fs_a, &ra);
+    if (r >= 0)
+        r = fs_resolve(b, &fs_b, &rb);
+    if (r >= 0 && fs_a != fs_b) {
+        errno = EXDEV;
+        return -1;
+    }
+    if (r >= 0)
+        r = fs_rename(fs_a, ra, rb);
+    return r < 0 ? posix_fail(r) : 0;
+}
+
+int access(const char *path, int mode)
+{
+    (void)mode; /* everything that exists may be read, written and run */
+    struct stat st;
+    return stat(path, &st);
+}

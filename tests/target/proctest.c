@@ -1,0 +1,292 @@
+/*
+ * proctest: system tests of proc, the process server, run as init
+ * (./mica run -- /bin/proctest). It starts copies of itself in child
+ * modes ("proctest child MODE ...") and other programs from /bin, and
+ * checks exit statuses, signals, exec, orphans, bad executables, and that
+ * a storm of processes leaves no frame and no process behind. Each case
+ * prints "TEST <id> PASS|FAIL".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sys/mm.h>
+#include <sys/proc.h>
+
+#define SELF "/bin/proctest"
+
+static int passed, failed, case_failed;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            printf("proctest: %s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+            case_failed = 1;                                                         \
+        }                                                                            \
+    } while (0)
+
+static void end(const char *id)
+{
+    printf("TEST %s %s\n", id, case_failed ? "FAIL" : "PASS");
+    if (case_failed)
+        failed++;
+    else
+        passed++;
+    case_failed = 0;
+}
+
+/* Starts "proctest child MODE ARG" and returns its pid. */
+static int64_t child(const char *mode, const char *arg)
+{
+    char *argv[] = {"proctest", "child", (char *)mode, (char *)arg, NULL};
+    return proc_spawn(PROC_SLOT, SELF, argv, NULL);
+}
+
+static int wait_for(int64_t pid)
+{
+    int status = -1;
+    pid_t got = waitpid((pid_t)pid, &status, 0);
+    return got == pid ? status : -1;
+}
+
+/* ---- child modes ---- */
+
+static int child_main(int argc, char **argv)
+{
+    const char *mode = argv[2];
+    const char *arg = argc > 3 ? argv[3] : "";
+    if (strcmp(mode, "exit") == 0)
+        return atoi(arg);
+    if (strcmp(mode, "segv") == 0) {
+        volatile uintptr_t addr = 8; /* page 0 is never mapped */
+        return *(volatile int *)addr;
+    }
+    if (strcmp(mode, "spin") == 0)
+        for (;;)
+            ;
+    if (strcmp(mode, "exec") == 0) {
+        char *eargv[] = {"echo", "exec", "says", (char *)arg, NULL};
+        execv("/bin/echo", eargv);
+        return 99; /* exec failed */
+    }
+    if (strcmp(mode, "ids") == 0) /* exit status tells the parent pid */
+        return getppid() == atoi(arg) ? 7 : 8;
+    if (strcmp(mode, "orphan") == 0) {
+        /* Leave a grandchild behind that outlives us: it reports its
+         * parent after ours is gone. */
+        return child("late", "") > 0 ? 0 : 1;
+    }
+    if (strcmp(mode, "late") == 0) {
+        for (volatile int i = 0; i < 3000000; i++)
+            ;
+        return getppid() == 1 ? 21 : 22;
+    }
+    return 100;
+}
+
+/* ---- cases ---- */
+
+static void test_spawn_exit(void)
+{
+    CHECK(getpid() == 1 && getppid() == 0); /* we are init */
+    int64_t pid = child("exit", "42");
+    CHECK(pid > 1);
+    int st = wait_for(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42);
+    pid = child("ids", "1");
+    st = wait_for(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7);
+    /* Another program from /bin, with arguments. */
+    char *argv[] = {"echo", "spawned", "echo", NULL};
+    pid = proc_spawn(PROC_SLOT, "/bin/echo", argv, NULL);
+    st = wait_for(pid);
+    CHECK(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    errno = 0;
+    CHECK(waitpid(-1, &st, 0) == -1 && errno == ECHILD); /* none left */
+    end("PROC_SPAWN_0001_EXIT_STATUS_ARGS_PPID");
+}
+
+static void test_signals(void)
+{
+    int64_t pid = child("segv", "");
+    int st = wait_for(pid);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    pid = child("spin", "");
+    CHECK(pid > 0);
+    int raw = 12345;
+    CHECK(waitpid((pid_t)pid, &raw, WNOHANG) == 0 && raw == 12345); /* still running */
+    CHECK(kill((pid_t)pid, 0) == 0);
+    CHECK(kill((pid_t)pid, SIGTERM) == 0);
+    st = wait_for(pid);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+    errno = 0;
+    CHECK(kill((pid_t)pid, SIGTERM) == -1 && errno == ESRCH); /* reaped: gone */
+    errno = 0;
+    CHECK(kill(1, 99) == -1 && errno == EINVAL);
+    end("PROC_SIGNAL_0001_SEGV_KILL_WNOHANG");
+}
+
+static void test_exec(void)
+{
+    int64_t pid = child("exec", "hello");
+    int st = wait_for(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0); /* echo's status, same pid */
+    errno = 0;
+    char *argv[] = {"x", NULL};
+    CHECK(execv("/no/such/program", argv) == -1 && errno == ENOENT); /* we carry on */
+    end("PROC_EXEC_0001_EXEC_KEEPS_PID");
+}
+
+static void test_orphans(void)
+{
+    int64_t pid = child("orphan", "");
+    int st = wait_for(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    /* The grandchild is ours now (we are init): it sees ppid 1. */
+    st = -1;
+    pid_t got = waitpid(-1, &st, 0);
+    CHECK(got > (pid_t)pid && WIFEXITED(st) && WEXITSTATUS(st) == 21);
+    end("PROC_ORPHAN_0001_REPARENTED_TO_INIT");
+}
+
+/* Writes a file made of `len` bytes of src with the patch applied. */
+static void write_variant(const char *path, const uint8_t *src, size_t len, size_t at,
+                          const void *patch, size_t patch_len)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fwrite(src, 1, at < len ? at : len, f);
+    if (patch_len && at < len) {
+        fwrite(patch, 1, patch_len, f);
+        if (at + patch_len < len)
+            fwrite(src + at + patch_len, 1, len - at - patch_len, f);
+    }
+    fclose(f);
+}
+
+/* Spawns path; a bad executable must fail. One that starts anyway is
+ * reaped and reported as 1. */
+static int64_t try_spawn(const char *path)
+{
+    char *argv[] = {"bad", NULL};
+    int64_t r = proc_spawn(PROC_SLOT, path, argv, NULL);
+    if (r > 0) {
+        (void)wait_for(r);
+        return 1;
+    }
+    return r;
+}
+
+/* File offset of the k-th PT_LOAD program header, or 0. */
+static uint64_t load_phdr(const uint8_t *elf, uint64_t phoff, int k)
+{
+    uint16_t phnum;
+    memcpy(&phnum, elf + 56, 2);
+    for (int i = 0; i < phnum; i++) {
+        uint32_t type;
+        memcpy(&type, elf + phoff + 56 * (uint64_t)i, 4);
+        if (type == 1 && k-- == 0)
+            return phoff + 56 * (uint64_t)i;
+    }
+    return 0;
+}
+
+static void test_bad_executables(void)
+{
+    static uint8_t elf[1 << 20];
+    FILE *f = fopen("/bin/echo", "r");
+    size_t len = f ? fread(elf, 1, sizeof elf, f) : 0;
+    if (f)
+        fclose(f);
+    CHECK(len > 4096 && len < sizeof elf);
+    uint64_t phoff;
+    memcpy(&phoff, elf + 32, 8);
+    CHECK(try_spawn("/no/such/file") == E_NOENT);
+    CHECK(try_spawn("/hello.txt") == E_NOEXEC); /* not ELF */
+    CHECK(try_spawn("/docs") == E_NOEXEC);      /* a directory */
+    write_variant("/bad1", elf, 100, 100, NULL, 0); /* truncated inside the headers */
+    CHECK(try_spawn("/bad1") == E_NOEXEC);
+    uint64_t ph0 = load_phdr(elf, phoff, 0), ph1 = load_phdr(elf, phoff, 1);
+    CHECK(ph0 != 0 && ph1 != 0);
+    uint64_t text_end, off0, filesz0;
+    memcpy(&off0, elf + ph0 + 8, 8);
+    memcpy(&filesz0, elf + ph0 + 32, 8);
+    text_end = off0 + filesz0;
+    write_variant("/bad2", elf, text_end - 1, text_end - 1, NULL, 0); /* segment past the end */
+    CHECK(try_spawn("/bad2") == E_NOEXEC);
+    uint16_t x86 = 62;
+    write_variant("/bad3", elf, len, 18, &x86, 2); /* e_machine: x86-64 */
+    CHECK(try_spawn("/bad3") == E_NOEXEC);
+    uint64_t kernel_va = 0xffffffc000000000ull;
+    write_variant("/bad4", elf, len, ph0 + 16, &kernel_va, 8); /* p_vaddr in the kernel */
+    CHECK(try_spawn("/bad4") == E_NOEXEC);
+    uint64_t huge = 1ull << 62;
+    write_variant("/bad5", elf, len, ph1 + 40, &huge, 8); /* absurd p_memsz */
+    CHECK(try_spawn("/bad5") == E_NOEXEC);
+    /* Two PT_LOADs at the same place: the second's p_vaddr := the first's
+     * (keeping p_offset % 4096 == p_vaddr % 4096, so only the overlap is wrong). */
+    uint64_t vaddr0, off1;
+    memcpy(&vaddr0, elf + ph0 + 16, 8);
+    memcpy(&off1, elf + ph1 + 8, 8);
+    uint64_t vaddr = vaddr0 + (off1 % 4096) - (off0 % 4096);
+    write_variant("/bad6", elf, len, ph1 + 16, &vaddr, 8);
+    CHECK(try_spawn("/bad6") == E_NOEXEC);
+    errno = 0;
+    char *argv[] = {"bad", NULL};
+    CHECK(execv("/hello.txt", argv) == -1 && errno == ENOEXEC);
+    for (int i = 1; i <= 6; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "/bad%d", i);
+        unlink(name);
+    }
+    end("PROC_BADELF_0001_NOEXEC_NOT_A_CRASH");
+}
+
+static void test_storm(void)
+{
+    struct mm_stats_reply before, after;
+    CHECK(mm_stats(MM_CLIENT_SLOT, &before) == 0);
+    int bad = 0;
+    for (int i = 0; i < 200; i++) {
+        char code[8];
+        snprintf(code, sizeof code, "%d", i % 50);
+        int64_t pid = child("exit", code);
+        int st = wait_for(pid);
+        bad += !(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == i % 50);
+    }
+    CHECK(bad == 0);
+    CHECK(mm_stats(MM_CLIENT_SLOT, &after) == 0);
+    CHECK(after.used_frames == before.used_frames);
+    CHECK(after.spaces == before.spaces);
+    uint64_t cursor = 0;
+    struct proc_info info;
+    int listed = 0;
+    while (proc_list(PROC_SLOT, &cursor, &info) == 0)
+        listed++;
+    CHECK(listed == 1); /* only us */
+    printf("proctest: 200 processes; frames in use %lu before, %lu after\n",
+           (unsigned long)before.used_frames, (unsigned long)after.used_frames);
+    end("PROC_STORM_0001_200_SPAWNS_NO_LEAK");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "child") == 0)
+        return child_main(argc, argv);
+    printf("proctest: process server tests\n");
+    test_spawn_exit();
+    test_signals();
+    test_exec();
+    test_orphans();
+    test_bad_executables();
+    test_storm();
+    printf("proctest: %d passed, %d failed\n", passed, failed);
+    return failed;
+}
