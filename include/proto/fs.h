@@ -88,6 +88,15 @@ enum fs_op {
      * in use, w2 = pinned (mapped by mm), w3 = dirty, w4 = hits, w5 =
      * misses, w6 = evictions, w7 = write-backs. Idempotent. */
     FS_OP_STATS = 21,
+
+    /* proc only (badge FS_PROC_BADGE): per-process handles. */
+    /* w0 = parent's badge, w1 = child's badge: the child gets a copy of
+     * every open handle of the parent, with the same numbers (fork).
+     * E_NOSPACE: the table is full (the child then has none). */
+    FS_OP_CLONE_CLIENT = 22,
+    /* w0 = badge: closes every handle of that client (its process ended).
+     * Idempotent. */
+    FS_OP_DROP_CLIENT = 23,
 };
 
 #define FS_O_CREAT (1u << 0)
@@ -96,7 +105,7 @@ enum fs_op {
 
 #define FS_IO_MAX 1024u    /* bytes of data per request (IPC_BUF_DATA_MAX) */
 #define FS_PATH_MAX 1023u  /* bytes of a path, NUL excluded */
-#define FS_MAX_OPEN 64     /* open handles, all clients together */
+#define FS_MAX_OPEN 256    /* open handles, all clients together; numbers are per client */
 
 #define FS_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)
 
@@ -122,6 +131,7 @@ enum fs_op {
  * slot (released, then reused for another file) name nothing. */
 #define FS_FILE_BADGE (1ull << 40)
 #define FS_MM_BADGE (1ull << 41)       /* mm's own capability (TRIM_*) */
+#define FS_PROC_BADGE (1ull << 42)     /* proc's own capability (CLONE/DROP_CLIENT) */
 #define FS_FILE_WRITE_BADGE (1ull << 39) /* may map pages writable */
 #define FS_FILE_SLOT(badge) ((badge) & 0xffu)
 #define FS_FILE_GEN(badge) (((badge) >> 8) & 0x7fffffffu)

@@ -87,6 +87,12 @@ enum mm_op {
     /* w0 = space id. Reply: w0 = MM_DEATH_* (0: not killed), w1 = the
      * faulting address, w2 = its pc. Idempotent. */
     MM_OP_SPACE_INFO = 22,
+    /* w0 = source space, w1 = target space, w2 = address, w3 = length
+     * (page aligned, <= MM_SPACE_COPY_MAX): copies those pages of the
+     * source into the target's writable memory there (pages the source
+     * never touched stay untouched). For what a process keeps across exec.
+     * E_NOENT (a space), E_INVAL, E_PERM (not writable in the target). */
+    MM_OP_SPACE_COPY = 23,
 };
 
 #define MM_PROT_R 1u
@@ -98,6 +104,8 @@ enum mm_op {
 #define MM_MAP_NOSUPER (1u << 2) /* never back with 2 MiB pages */
 #define MM_MAP_FILE (1u << 3)    /* file-backed: caps[0] = a file capability from the
                                   * file server (FS_OP_MAP_FILE), w4 = file offset */
+
+#define MM_SPACE_COPY_MAX (64u << 10)
 
 /* Why mm killed a space's thread (MM_OP_SPACE_INFO). */
 #define MM_DEATH_ILLEGAL 1    /* access outside any mapping or against its protection */

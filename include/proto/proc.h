@@ -42,6 +42,12 @@ enum proc_op {
      * w2 = PROC_STATE_*, w3 = next cursor, data = name (NUL-terminated).
      * E_NOENT after the last. Idempotent. */
     PROC_OP_LIST = 7,
+    /* w0 = pc, w1 = sp of the child's first thread. A new process whose
+     * memory is a copy-on-write copy of the caller's, with copies of its
+     * file-server handles (same numbers), running one thread from pc/sp
+     * (libsys's fork resumes the caller's context from there). Reply: w0 =
+     * the child's pid. Errors: E_NOSPACE, E_NOMEM. */
+    PROC_OP_FORK = 8,
 };
 
 #define PROC_ANY UINT64_MAX
@@ -80,6 +86,13 @@ enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 #define PROC_AT_PAGESZ 6
 #define PROC_AT_MICA_CLOCK 0x4d430001ull /* the wall clock, as FS_START_ARG */
 
+/* Each process's environment block: a few pages of its memory libsys
+ * keeps its file-descriptor table and working directory in. fork copies it
+ * with the rest; exec copies it into the new program (proc, with
+ * MM_OP_SPACE_COPY), so descriptors and cwd survive exec. */
+#define PROC_ENV_VA 0x3fffc00000ull
+#define PROC_ENV_LEN (8u << 10)
+
 /* Starting proc (done by root): its capability table. */
 #define PROC_SLOT_SELF_TASK 1
 #define PROC_SLOT_SERVICE 2  /* the endpoint it serves */
@@ -87,5 +100,6 @@ enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 #define PROC_SLOT_MM 5       /* mm's control endpoint */
 #define PROC_SLOT_DEATHS 6   /* a notification bound to proc's thread */
 #define PROC_SLOT_FS_MINT 7  /* 7, 8: file-server service endpoints (unbadged) */
+#define PROC_SLOT_FS_CTL 9   /* 9, 10: file servers, badge FS_PROC_BADGE */
 /* Badges proc gives processes' file-server endpoints: base + pid. */
 #define PROC_FS_BADGE_BASE (1ull << 32)

@@ -175,6 +175,18 @@ int64_t fs_cache_stats(handle_t fs, struct fs_cache_stats *out)
     return 0;
 }
 
+int64_t fs_clone_client(handle_t fs, uint64_t from_badge, uint64_t to_badge)
+{
+    struct ipc_msg m = {.w = {from_badge, to_badge}};
+    return fs_request(fs, FS_OP_CLONE_CLIENT, &m, 0);
+}
+
+int64_t fs_drop_client(handle_t fs, uint64_t badge)
+{
+    struct ipc_msg m = {.w = {badge}};
+    return fs_request(fs, FS_OP_DROP_CLIENT, &m, 0);
+}
+
 int64_t fs_map_file(handle_t fs, uint64_t h, bool writable)
 {
     struct ipc_buffer *b = ipc_buffer();

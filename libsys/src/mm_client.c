@@ -206,6 +206,20 @@ int64_t mm_space_info(handle_t control, uint64_t id, uint64_t *death, uint64_t *
     return 0;
 }
 
+int64_t mm_space_copy(handle_t control, uint64_t from, uint64_t to, uint64_t addr,
+                      uint64_t len)
+{
+    struct ipc_msg m = {.w = {from, to, addr, len}};
+    return mm_request(control, MM_OP_SPACE_COPY, &m);
+}
+
+int64_t mm_space_fork(handle_t control, uint64_t id, handle_t death_ntfn,
+                      struct mm_space_caps *out)
+{
+    struct ipc_msg m = {.w = {id}};
+    return space_request(control, MM_OP_SPACE_FORK, &m, death_ntfn, out);
+}
+
 int64_t mm_space_destroy(handle_t ep, uint64_t id)
 {
     struct ipc_msg m = {.w = {id}};

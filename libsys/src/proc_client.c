@@ -73,6 +73,13 @@ int64_t proc_wait(handle_t proc, uint64_t pid, unsigned flags, uint64_t *status)
     return (int64_t)m.w[0];
 }
 
+int64_t proc_fork(handle_t proc, uint64_t pc, uint64_t sp)
+{
+    struct ipc_msg m = {.w = {pc, sp}};
+    int64_t r = proc_request(proc, PROC_OP_FORK, &m, 0);
+    return r < 0 ? r : (int64_t)m.w[0];
+}
+
 int64_t proc_kill(handle_t proc, uint64_t pid, unsigned sig)
 {
     struct ipc_msg m = {.w = {pid, sig}};

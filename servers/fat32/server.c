@@ -21,6 +21,7 @@ _Static_assert(MAX_MAPPED <= 256, "slot must fit FS_FILE_SLOT");
 struct open_file {
     bool used;
     bool entry_dirty; /* node's size/time newer than its directory entry */
+    uint32_t handle;  /* the number its client knows it by (per badge) */
     uint64_t badge;
     struct fat_node node;
 };
@@ -83,11 +84,39 @@ static const char *path_arg(const struct ipc_msg *m, uint64_t from)
     return NULL;
 }
 
+/* Handles are numbered per client (badge), so a forked process keeps its
+ * parent's numbers (FS_OP_CLONE_CLIENT). A handle sits at the table index
+ * of its number when that was free, which makes most lookups one probe. */
 static struct open_file *file_of(uint64_t badge, uint64_t h)
 {
-    if (h >= FS_MAX_OPEN || !files[h].used || files[h].badge != badge)
+    if (h >= FS_MAX_OPEN)
         return NULL;
-    return &files[h];
+    if (files[h].used && files[h].badge == badge && files[h].handle == h)
+        return &files[h];
+    for (int i = 0; i < FS_MAX_OPEN; i++)
+        if (files[i].used && files[i].badge == badge && files[i].handle == h)
+            return &files[i];
+    return NULL;
+}
+
+/* A free table entry for handle h, preferring index h; NULL when full. */
+static struct open_file *entry_for(uint32_t h)
+{
+    if (!files[h].used)
+        return &files[h];
+    for (int i = 0; i < FS_MAX_OPEN; i++)
+        if (!files[i].used)
+            return &files[i];
+    return NULL;
+}
+
+/* The lowest handle number the client does not use. */
+static uint32_t free_handle(uint64_t badge)
+{
+    uint32_t h = 0;
+    while (h < FS_MAX_OPEN && file_of(badge, h))
+        h++;
+    return h;
 }
 
 static bool same_entry(const struct fat_node *a, const struct fat_node *b)
@@ -211,11 +240,9 @@ static void op_open(struct ipc_msg *m, uint64_t badge)
     uint64_t flags = m->w[0];
     if (!path || flags & ~(uint64_t)(FS_O_CREAT | FS_O_TRUNC | FS_O_EXCL))
         { reply_err(m, E_INVAL); return; }
-    int slot = -1;
-    for (int i = 0; i < FS_MAX_OPEN && slot < 0; i++)
-        if (!files[i].used)
-            slot = i;
-    if (slot < 0)
+    uint32_t handle = free_handle(badge);
+    struct open_file *slot = handle < FS_MAX_OPEN ? entry_for(handle) : NULL;
+    if (!slot)
         { reply_err(m, E_NOSPACE); return; }
     struct fat_node n;
     err_t err = fat_lookup(&fs, path, &n);
@@ -229,12 +256,10 @@ static void op_open(struct ipc_msg *m, uint64_t badge)
         err = fat_truncate(&fs, &n, 0);
     if (err != E_OK)
         { reply_err(m, err); return; }
-    files[slot].used = true;
-    files[slot].badge = badge;
-    files[slot].node = n;
-    refresh_others(&files[slot]);
+    *slot = (struct open_file){.used = true, .handle = handle, .badge = badge, .node = n};
+    refresh_others(slot);
     reply_ok(m, 0);
-    m->w[0] = (uint64_t)slot;
+    m->w[0] = handle;
     m->w[1] = n.size;
     m->w[2] = n.is_dir;
     if (shrinks)
@@ -444,11 +469,60 @@ static err_t cache_map(uint64_t va)
     return cache_init((uint8_t *)(uintptr_t)va, (uint32_t)(len / CACHE_PAGE));
 }
 
+/* proc's own operations (badge FS_PROC_BADGE): a forked process gets
+ * copies of its parent's handles; an ended one loses all of its own. */
+static void drop_client(uint64_t badge)
+{
+    for (int i = 0; i < FS_MAX_OPEN; i++) {
+        struct open_file *f = &files[i];
+        if (!f->used || f->badge != badge)
+            continue;
+        (void)store_entry_of(f); /* best effort: the client is gone */
+        f->used = false;
+    }
+}
+
+static void dispatch_proc(struct ipc_msg *m)
+{
+    uint64_t from = m->w[0], to = m->w[1];
+    switch (IPC_TAG_LABEL(m->tag)) {
+    case FS_OP_CLONE_CLIENT: {
+        if (from == to || to == FS_MM_BADGE || to == FS_PROC_BADGE || (to & FS_FILE_BADGE))
+            { reply_err(m, E_INVAL); return; }
+        drop_client(to); /* a reused badge starts empty */
+        for (int i = 0; i < FS_MAX_OPEN; i++) {
+            struct open_file *f = &files[i];
+            if (!f->used || f->badge != from)
+                continue;
+            struct open_file *copy = entry_for(f->handle);
+            if (!copy) {
+                drop_client(to);
+                reply_err(m, E_NOSPACE);
+                return;
+            }
+            *copy = *f;
+            copy->badge = to;
+        }
+        reply_ok(m, 0);
+        return;
+    }
+    case FS_OP_DROP_CLIENT:
+        drop_client(from);
+        reply_ok(m, 0);
+        return;
+    default: reply_err(m, E_NOSYS); return;
+    }
+}
+
 static void dispatch(struct ipc_msg *m, uint64_t badge)
 {
     clock_update(); /* whatever this request writes carries the time */
     if (badge == FS_MM_BADGE) {
         dispatch_mm(m);
+        return;
+    }
+    if (badge == FS_PROC_BADGE) {
+        dispatch_proc(m);
         return;
     }
     if (badge & FS_FILE_BADGE) {

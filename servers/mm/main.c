@@ -465,6 +465,39 @@ static void op_space_fork(struct request *q)
     op_fork(q, s);
 }
 
+static void op_space_copy(struct request *q)
+{
+    struct ipc_msg *m = q->m;
+    struct mm_space *from = mm_space_get(m->w[0]), *to = mm_space_get(m->w[1]);
+    uint64_t va = m->w[2], len = m->w[3];
+    if (!from || !to || to->dead)
+        { reply_err(m, E_NOENT); return; }
+    if (from == to || !page_aligned(va) || !page_aligned(len) || len == 0 ||
+        len > MM_SPACE_COPY_MAX || va + len < va || va + len > MM_STACK_TOP)
+        { reply_err(m, E_INVAL); return; }
+    for (uint64_t page = va; page < va + len; page += PAGE) {
+        const struct vma *v = vma_find(&to->vmas, page);
+        if (!v || !(v->prot & VMA_PROT_W) || (v->flags & VMA_F_WIRED))
+            { reply_err(m, E_PERM); return; }
+    }
+    for (uint64_t page = va; page < va + len; page += PAGE) {
+        uint64_t src_pa = 0, dst_pa = 0;
+        int64_t f = sys_query(from->task, page, &src_pa);
+        if (f <= 0 || !(f & MAP_PRESENT))
+            continue; /* never touched: nothing to copy */
+        if (!frames_contains(&mm.frames, src_pa))
+            { reply_err(m, E_PERM); return; } /* a file page: not ours to read */
+        err_t err = make_writable(to, page);
+        if (err == E_OK && (sys_query(to->task, page, &dst_pa) < 0 ||
+                            !frames_contains(&mm.frames, dst_pa)))
+            err = E_PERM;
+        if (err != E_OK)
+            { reply_err(m, err); return; }
+        memcpy(mm_page_ptr(dst_pa), mm_page_ptr(src_pa), PAGE);
+    }
+    reply_ok(m);
+}
+
 static void op_space_info(struct request *q)
 {
     struct mm_space *s = mm_space_get(q->m->w[0]);
@@ -507,6 +540,7 @@ static void dispatch(struct request *q)
     case MM_OP_SPACE_SET_BRK:
     case MM_OP_SPACE_FORK:
     case MM_OP_SPACE_INFO:
+    case MM_OP_SPACE_COPY:
         if (q->badge != 0)
             { reply_err(m, E_PERM); return; }
         switch (label) {
@@ -515,6 +549,7 @@ static void dispatch(struct request *q)
         case MM_OP_SPACE_WRITE: op_space_write(q); return;
         case MM_OP_SPACE_SET_BRK: op_space_set_brk(q); return;
         case MM_OP_SPACE_FORK: op_space_fork(q); return;
+        case MM_OP_SPACE_COPY: op_space_copy(q); return;
         default: op_space_info(q); return;
         }
     }

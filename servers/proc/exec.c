@@ -149,6 +149,9 @@ err_t exec_load(const struct program_args *a, handle_t death_ntfn, struct image 
     (void)fs_close(fs, (uint64_t)h); /* the file capabilities keep the file */
     if (err == E_OK && (r = mm_space_set_brk(PROC_SLOT_MM, sp.id, image_end)) < 0)
         err = (err_t)r;
+    if (err == E_OK && (r = mm_space_mmap(PROC_SLOT_MM, sp.id, PROC_ENV_VA, PROC_ENV_LEN,
+                                          MM_PROT_R | MM_PROT_W, MM_MAP_FIXED, 0, 0)) < 0)
+        err = (err_t)r;
     static uint8_t stack[STACK_IMAGE_MAX];
     uint64_t new_sp = 0;
     if (err == E_OK) {

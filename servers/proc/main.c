@@ -9,6 +9,7 @@
  * process or root (0) -- orphans go to init (pid 1), and children of root
  * that end are reaped by root's wait.
  */
+#include <sys/fs.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/mm.h>
@@ -147,6 +148,14 @@ static err_t start(struct process *p)
     return r < 0 ? (err_t)r : E_OK;
 }
 
+/* The file servers forget the process's open handles. */
+static void drop_files(const struct process *p)
+{
+    for (int d = 0; d < 2; d++)
+        if (has_disk[d])
+            (void)fs_drop_client(PROC_SLOT_FS_CTL + d, PROC_FS_BADGE_BASE + p->pid);
+}
+
 /* Frees everything a process owns but its table entry. */
 static void release(struct process *p)
 {
@@ -233,6 +242,7 @@ static bool deliver_to_waiter(struct process *child)
 static void terminate(struct process *p, uint64_t wait_status)
 {
     release(p);
+    drop_files(p);
     if (p->waiting_reply) {
         (void)sys_cap_delete(p->waiting_reply); /* nobody left to answer */
         p->waiting_reply = 0;
@@ -344,6 +354,46 @@ static void deaths(uint64_t bits)
     }
 }
 
+/* fork: the child is a copy-on-write copy of the caller's space with
+ * copies of its file handles, started at pc/sp. */
+static int64_t fork_process(struct process *parent, uint64_t pc, uint64_t sp)
+{
+    struct process *c = alloc_slot();
+    if (!c)
+        return E_NOSPACE;
+    int64_t ntfn = sys_cap_copy(PROC_SLOT_DEATHS, RIGHT_WRITE | RIGHT_GRANT,
+                                1ull << slot_of(c));
+    if (ntfn < 0)
+        return ntfn;
+    struct mm_space_caps sc;
+    int64_t r = mm_space_fork(PROC_SLOT_MM, parent->img.space, (handle_t)ntfn, &sc);
+    (void)sys_cap_delete((handle_t)ntfn);
+    if (r < 0)
+        return r;
+    c->pid = next_pid++;
+    c->ppid = parent->pid;
+    c->state = PROC_STATE_RUNNING;
+    c->img = (struct image){.space = sc.id, .task = sc.task, .pager = sc.pager,
+                            .client = sc.client, .entry = pc, .sp = sp};
+    c->thread = 0;
+    c->waiting_reply = 0;
+    memcpy(c->name, parent->name, sizeof c->name);
+    err_t err = E_OK;
+    for (int d = 0; err == E_OK && d < 2; d++)
+        if (has_disk[d])
+            err = (err_t)fs_clone_client(PROC_SLOT_FS_CTL + d, PROC_FS_BADGE_BASE + parent->pid,
+                                         PROC_FS_BADGE_BASE + c->pid);
+    if (err == E_OK)
+        err = start(c);
+    if (err != E_OK) {
+        release(c);
+        drop_files(c);
+        c->pid = 0;
+        return err;
+    }
+    return c->pid;
+}
+
 /* Returns true when the caller gets a reply in m. */
 static bool dispatch(struct ipc_msg *m, uint64_t badge)
 {
@@ -376,6 +426,10 @@ static bool dispatch(struct ipc_msg *m, uint64_t badge)
             err = load_for(self, &a, &img);
         if (err != E_OK)
             { reply_err(m, err); return true; }
+        /* Descriptors and cwd live in the environment block: the new program
+         * gets the old one's (best effort: without it, it starts afresh). */
+        (void)mm_space_copy(PROC_SLOT_MM, self->img.space, img.space, PROC_ENV_VA,
+                            PROC_ENV_LEN);
         release(self); /* the old program and the thread that asked */
         self->img = img;
         set_name(self, a.path);
@@ -392,6 +446,16 @@ static bool dispatch(struct ipc_msg *m, uint64_t badge)
         m->w[1] = self ? self->ppid : 0;
         return true;
     case PROC_OP_LIST: op_list(m); return true;
+    case PROC_OP_FORK: {
+        if (!self)
+            { reply_err(m, E_INVAL); return true; }
+        int64_t pid = fork_process(self, m->w[0], m->w[1]);
+        if (pid < 0)
+            { reply_err(m, (err_t)pid); return true; }
+        reply_ok(m, 0);
+        m->w[0] = (uint64_t)pid;
+        return true;
+    }
     default: reply_err(m, E_NOSYS); return true;
     }
 }

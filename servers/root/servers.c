@@ -225,7 +225,9 @@ int64_t start_proc(const struct bootinfo *info)
         if ((r = sys_cap_grant(s.task, root.fs[d], RIGHT_WRITE | RIGHT_GRANT, ++root.next_badge,
                                own[d])) < 0 ||
             (r = sys_cap_grant(s.task, root.fs[d], RIGHT_WRITE | RIGHT_GRANT, 0,
-                               PROC_SLOT_FS_MINT + d)) < 0)
+                               PROC_SLOT_FS_MINT + d)) < 0 ||
+            (r = sys_cap_grant(s.task, root.fs[d], RIGHT_WRITE | RIGHT_GRANT, FS_PROC_BADGE,
+                               PROC_SLOT_FS_CTL + d)) < 0)
             return r;
     }
     if ((r = spawn_start(&s, clock_start_arg())) < 0)

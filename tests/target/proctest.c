@@ -82,6 +82,11 @@ static int child_main(int argc, char **argv)
          * parent after ours is gone. */
         return child("late", "") > 0 ? 0 : 1;
     }
+    if (strcmp(mode, "fdcheck") == 0) {
+        /* Descriptor atoi(arg) survived exec: it reads "hello". */
+        char buf[8] = {0};
+        return read(atoi(arg), buf, 5) == 5 && strcmp(buf, "hello") == 0 ? 33 : 34;
+    }
     if (strcmp(mode, "late") == 0) {
         for (volatile int i = 0; i < 3000000; i++)
             ;
@@ -141,6 +146,53 @@ static void test_exec(void)
     char *argv[] = {"x", NULL};
     CHECK(execv("/no/such/program", argv) == -1 && errno == ENOENT); /* we carry on */
     end("PROC_EXEC_0001_EXEC_KEEPS_PID");
+}
+
+static int fork_counter = 10;
+
+static void test_fork(void)
+{
+    int fd = open("/hello.txt", O_RDONLY);
+    CHECK(fd >= 3);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The child: our own copy of memory, the parent's descriptors. */
+        fork_counter += 5;
+        char buf[6] = {0};
+        int ok = read(fd, buf, 5) == 5 && strcmp(buf, "hello") == 0;
+        close(fd);
+        _exit(ok && fork_counter == 15 && getppid() == 1 ? 40 : 41);
+    }
+    CHECK(pid > 1);
+    int st = wait_for(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 40);
+    CHECK(fork_counter == 10); /* the child's store stayed in the child */
+    char buf[6] = {0};
+    CHECK(read(fd, buf, 5) == 5 && strcmp(buf, "hello") == 0); /* still ours after its close */
+    /* fork + exec: the descriptor survives exec too. */
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    pid = fork();
+    if (pid == 0) {
+        char num[8];
+        snprintf(num, sizeof num, "%d", fd);
+        char *argv[] = {"proctest", "child", "fdcheck", num, NULL};
+        execv(SELF, argv);
+        _exit(99);
+    }
+    st = wait_for(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 33);
+    close(fd);
+    /* Many forks in a row, each child exiting at once. */
+    int bad = 0;
+    for (int i = 0; i < 20; i++) {
+        pid = fork();
+        if (pid == 0)
+            _exit(i);
+        st = wait_for(pid);
+        bad += !(WIFEXITED(st) && WEXITSTATUS(st) == i);
+    }
+    CHECK(bad == 0);
+    end("PROC_FORK_0001_COW_MEMORY_FDS_EXEC");
 }
 
 static void test_orphans(void)
@@ -257,7 +309,10 @@ static void test_storm(void)
     for (int i = 0; i < 200; i++) {
         char code[8];
         snprintf(code, sizeof code, "%d", i % 50);
-        int64_t pid = child("exit", code);
+        /* Half spawned, half forked. */
+        int64_t pid = i % 2 ? child("exit", code) : fork();
+        if (pid == 0)
+            _exit(i % 50);
         int st = wait_for(pid);
         bad += !(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == i % 50);
     }
@@ -273,7 +328,7 @@ static void test_storm(void)
     CHECK(listed == 1); /* only us */
     printf("proctest: 200 processes; frames in use %lu before, %lu after\n",
            (unsigned long)before.used_frames, (unsigned long)after.used_frames);
-    end("PROC_STORM_0001_200_SPAWNS_NO_LEAK");
+    end("PROC_STORM_0001_200_SPAWNS_AND_FORKS_NO_LEAK");
 }
 
 int main(int argc, char **argv)
@@ -284,6 +339,7 @@ int main(int argc, char **argv)
     test_spawn_exit();
     test_signals();
     test_exec();
+    test_fork();
     test_orphans();
     test_bad_executables();
     test_storm();

@@ -47,6 +47,11 @@ struct fs_cache_stats {
 };
 int64_t fs_cache_stats(handle_t fs, struct fs_cache_stats *out);
 
+/* proc only (a capability with FS_PROC_BADGE): a forked client's copy of
+ * its parent's handles; an ended client's handles closed. */
+int64_t fs_clone_client(handle_t fs, uint64_t from_badge, uint64_t to_badge);
+int64_t fs_drop_client(handle_t fs, uint64_t badge);
+
 /* A file capability for mapping the open file h with mm (mm_mmap_file);
  * writable allows shared writable mappings. Returns its handle. */
 int64_t fs_map_file(handle_t fs, uint64_t h, bool writable);

@@ -64,6 +64,12 @@ int64_t mm_space_write(handle_t control, uint64_t id, uint64_t addr, const void 
                        uint64_t len);
 /* Where space id's heap starts. */
 int64_t mm_space_set_brk(handle_t control, uint64_t id, uint64_t base);
+/* Copies pages [addr, addr + len) of space `from` into space `to`. */
+int64_t mm_space_copy(handle_t control, uint64_t from, uint64_t to, uint64_t addr,
+                      uint64_t len);
+/* Forks space id copy-on-write; *out gets the child's capabilities. */
+int64_t mm_space_fork(handle_t control, uint64_t id, handle_t death_ntfn,
+                      struct mm_space_caps *out);
 /* Why mm killed a thread of space id: MM_DEATH_* (0: it did not). */
 int64_t mm_space_info(handle_t control, uint64_t id, uint64_t *death, uint64_t *addr,
                       uint64_t *pc);

@@ -20,6 +20,9 @@ int64_t proc_exec(handle_t proc, const char *path, char *const argv[], char *con
  * (0: WNOHANG and none ended), *status the PROC_WAIT_* status. */
 int64_t proc_wait(handle_t proc, uint64_t pid, unsigned flags, uint64_t *status);
 int64_t proc_kill(handle_t proc, uint64_t pid, unsigned sig);
+/* A copy-on-write copy of the caller whose first thread starts at pc/sp;
+ * returns the child's pid (POSIX fork is built on it in libsys). */
+int64_t proc_fork(handle_t proc, uint64_t pc, uint64_t sp);
 /* The caller's pid; *ppid its parent's (if not NULL). */
 int64_t proc_getpid(handle_t proc, uint64_t *ppid);
 /* Ends the caller's process. */

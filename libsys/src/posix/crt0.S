@@ -15,3 +15,16 @@ _start:
     mv a1, sp
     call posix_start
 1:  j 1b
+
+/* A forked child's first thread (proc starts it here with a scratch sp):
+ * gp, then posix_fork_child() jumps back into fork(). */
+    .text
+    .global posix_fork_entry
+posix_fork_entry:
+    .option push
+    .option norelax
+    la gp, __global_pointer$
+    .option pop
+    li s0, 0
+    call posix_fork_child
+1:  j 1b

@@ -23,7 +23,24 @@ struct posix_fd {
     bool is_dir;
 };
 
-extern struct posix_fd posix_fds[POSIX_MAX_FDS];
+#define POSIX_CWD_MAX 1024
+#define POSIX_ENV_MAGIC 0x564e45584953504full /* "POSIXENV" */
+
+/* What a process keeps across fork and exec: in its environment block
+ * (PROC_ENV_VA) under proc, in ordinary memory for programs root runs. */
+struct posix_env {
+    uint64_t magic;
+    char cwd[POSIX_CWD_MAX]; /* absolute, normalized, no trailing slash but "/" */
+    struct posix_fd fds[POSIX_MAX_FDS];
+};
+
+extern struct posix_env *posix_env;
+#define posix_fds (posix_env->fds)
+
+/* Makes path absolute against the working directory and normalizes it
+ * ("." and ".." components, repeated slashes) into buf; NULL (errno set)
+ * when it does not fit. */
+const char *posix_path(const char *path, char *buf, uint64_t cap);
 
 /* The descriptor fd if it is open, else NULL (errno = EBADF). */
 struct posix_fd *posix_fd_get(int fd);

@@ -20,6 +20,9 @@ void __libc_init_array(void);
 
 uint64_t posix_clock_secs_at_time0, posix_clock_hz;
 bool posix_under_proc;
+struct posix_env *posix_env;
+static struct posix_env own_env;
+_Static_assert(sizeof(struct posix_env) <= PROC_ENV_LEN, "fits the environment block");
 
 static char program_name[] = "program";
 static char *argv0[] = {program_name, NULL};
@@ -44,8 +47,15 @@ static void set_clock(uint64_t packed)
 void posix_start(uintptr_t arg, uint64_t *sp)
 {
     ipc_set_buffer((struct ipc_buffer *)(uintptr_t)ROOT_IPC_BUFFER_VA);
-    for (int fd = 0; fd < 3; fd++)
-        posix_fds[fd] = (struct posix_fd){.kind = FD_CONSOLE, .flags = fd == 0 ? 0 : 1};
+    posix_env = arg == PROC_START_MAGIC ? (struct posix_env *)(uintptr_t)PROC_ENV_VA : &own_env;
+    if (posix_env->magic != POSIX_ENV_MAGIC) {
+        /* A fresh process (not one that exec'd): the console on 0-2. */
+        posix_env->magic = POSIX_ENV_MAGIC;
+        posix_env->cwd[0] = '/';
+        posix_env->cwd[1] = '\0';
+        for (int fd = 0; fd < 3; fd++)
+            posix_fds[fd] = (struct posix_fd){.kind = FD_CONSOLE, .flags = fd == 0 ? 0 : 1};
+    }
     int argc = 1;
     char **argv = argv0;
     if (arg == PROC_START_MAGIC) {

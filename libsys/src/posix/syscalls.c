@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -21,9 +22,10 @@
 #include <sys/proc.h>
 #include <sys/wait.h>
 
+#include <mica/bootinfo.h>
+
 #include "posix.h"
 
-struct posix_fd posix_fds[POSIX_MAX_FDS];
 
 /* newlib declares these; we define them. */
 int _open(const char *path, int flags, int mode);
@@ -55,25 +57,54 @@ struct posix_fd *posix_fd_get(int fd)
     return &posix_fds[fd];
 }
 
-/* Paths are absolute on the file servers; the working directory is "/"
- * until chdir arrives with the process server. */
+const char *posix_path(const char *path, char *buf, uint64_t cap)
+{
+    /* Components of cwd (for a relative path) then of path, "." dropped,
+     * ".." removing the last kept one ("/.." is "/"). */
+    uint64_t len = 0;
+    const char *parts[2] = {path[0] == '/' ? "" : posix_env->cwd, path};
+    for (int p = 0; p < 2; p++) {
+        for (const char *c = parts[p]; *c;) {
+            while (*c == '/')
+                c++;
+            const char *start = c;
+            while (*c && *c != '/')
+                c++;
+            uint64_t n = (uint64_t)(c - start);
+            if (n == 0 || (n == 1 && start[0] == '.'))
+                continue;
+            if (n == 2 && start[0] == '.' && start[1] == '.') {
+                while (len > 0 && buf[len - 1] != '/')
+                    len--;
+                if (len > 0)
+                    len--; /* the slash before it */
+                continue;
+            }
+            if (len + 1 + n + 1 > cap) {
+                errno = ENAMETOOLONG;
+                return NULL;
+            }
+            buf[len++] = '/';
+            memcpy(buf + len, start, n);
+            len += n;
+        }
+    }
+    if (len == 0)
+        buf[len++] = '/';
+    buf[len] = '\0';
+    return buf;
+}
+
 static const char *absolute(const char *path, char *buf, size_t cap)
 {
-    if (path[0] == '/')
-        return path;
-    size_t n = strlen(path);
-    if (n + 2 > cap)
-        return NULL;
-    buf[0] = '/';
-    memcpy(buf + 1, path, n + 1);
-    return buf;
+    return posix_path(path, buf, cap);
 }
 
 static int64_t resolve(const char *path, handle_t *fs, const char **rest, char *buf, size_t cap)
 {
     const char *abs = absolute(path, buf, cap);
     if (!abs)
-        return E_RANGE;
+        return E_RANGE; /* the caller says ENAMETOOLONG */
     return fs_resolve(abs, fs, rest);
 }
 
@@ -84,6 +115,10 @@ int _open(const char *path, int flags, int mode)
     handle_t fs;
     const char *rest;
     int64_t r = resolve(path, &fs, &rest, buf, sizeof buf);
+    if (r == E_RANGE) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     if (r < 0)
         return posix_fail(r);
     int fd = 0;
@@ -310,10 +345,33 @@ int _kill(int pid, int sig)
     return r < 0 ? posix_fail(r) : 0;
 }
 
+/* fork: proc copies our memory (copy-on-write, this context included) and
+ * file handles and starts the child's thread at posix_fork_entry, which
+ * longjmps back here with 1. */
+static jmp_buf fork_context;
+void posix_fork_entry(void);
+void posix_fork_child(void);
+
+void posix_fork_child(void)
+{
+    ipc_set_buffer((struct ipc_buffer *)(uintptr_t)ROOT_IPC_BUFFER_VA);
+    longjmp(fork_context, 1);
+}
+
 int _fork(void)
 {
-    errno = ENOSYS; /* TODO(proc): fork through proc and mm's SPACE_FORK #6 */
-    return -1;
+    if (!posix_under_proc) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (setjmp(fork_context))
+        return 0; /* the child */
+    /* The child's first frames go well below ours, which it resumes. */
+    uint64_t sp;
+    __asm__ volatile("mv %0, sp" : "=r"(sp));
+    int64_t pid = proc_fork(PROC_SLOT, (uint64_t)(uintptr_t)posix_fork_entry,
+                            (sp - 4096) & ~15ull);
+    return pid < 0 ? posix_fail(pid) : (int)pid;
 }
 
 int _execve(const char *path, char *const argv[], char *const envp[])
@@ -371,6 +429,10 @@ int _unlink(const char *path)
     handle_t fs;
     const char *rest;
     int64_t r = resolve(path, &fs, &rest, buf, sizeof buf);
+    if (r == E_RANGE) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     if (r >= 0)
         r = fs_unlink(fs, rest);
     if (r == E_INVAL) {
