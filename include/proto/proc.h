@@ -75,7 +75,8 @@ enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 
 /* A program proc starts finds in its capability table: */
 #define PROC_SLOT 2 /* its endpoint to proc (badge = its pid) */
-/* (1 = MM_CLIENT_SLOT, 3 = FS_CLIENT_SLOT, 4 = FS_MNT_SLOT as for programs root runs.) */
+/* (1 = MM_CLIENT_SLOT, 3 = FS_CLIENT_SLOT, 4 = FS_MNT_SLOT as for programs
+ * root runs; 5 = CONSOLE_SLOT, proto/console.h, or a placeholder.) */
 
 /* Its first thread starts with sp at argc (System V layout: argc, argv[],
  * NULL, envp[], NULL, auxv pairs, AT_NULL; strings above) and a0 =
@@ -101,5 +102,6 @@ enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 #define PROC_SLOT_DEATHS 6   /* a notification bound to proc's thread */
 #define PROC_SLOT_FS_MINT 7  /* 7, 8: file-server service endpoints (unbadged) */
 #define PROC_SLOT_FS_CTL 9   /* 9, 10: file servers, badge FS_PROC_BADGE */
+#define PROC_SLOT_CONSOLE 11 /* the console server (may be empty) */
 /* Badges proc gives processes' file-server endpoints: base + pid. */
 #define PROC_FS_BADGE_BASE (1ull << 32)

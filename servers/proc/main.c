@@ -15,6 +15,7 @@
 #include <sys/mm.h>
 
 #include <mica/bootinfo.h>
+#include <proto/console.h>
 #include <proto/fs.h>
 #include <proto/mm.h>
 
@@ -37,6 +38,7 @@ static struct process procs[PROC_MAX];
 /* Which disks root gave us (looked at before we allocate any slot), and
  * a notification nobody waits on, granted where a disk is missing. */
 static bool has_disk[2];
+static bool has_console;
 static handle_t placeholder;
 static uint32_t next_pid = 1;
 uint64_t proc_clock_arg;
@@ -143,6 +145,10 @@ static err_t start(struct process *p)
         else
             r = sys_cap_grant(p->img.task, placeholder, RIGHT_READ, 0, fs_slots[d]);
     }
+    if (r >= 0)
+        r = has_console ? sys_cap_grant(p->img.task, PROC_SLOT_CONSOLE, RIGHT_WRITE | RIGHT_GRANT,
+                                        0, CONSOLE_SLOT)
+                        : sys_cap_grant(p->img.task, placeholder, RIGHT_READ, 0, CONSOLE_SLOT);
     if (r >= 0)
         r = sys_thread_start(p->thread, p->img.entry, p->img.sp, PROC_START_MAGIC);
     return r < 0 ? (err_t)r : E_OK;
@@ -467,6 +473,8 @@ int main(uintptr_t arg)
         struct cap_info ci;
         has_disk[d] = sys_cap_info(PROC_SLOT_FS_MINT + d, &ci) == 0 && ci.type == CAP_ENDPOINT;
     }
+    struct cap_info cons;
+    has_console = sys_cap_info(PROC_SLOT_CONSOLE, &cons) == 0 && cons.type == CAP_ENDPOINT;
     int64_t n = sys_notification_create();
     if (n < 0 || !has_disk[0]) {
         sys_puts("proc: cannot start: no system disk or no memory\n");

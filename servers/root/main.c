@@ -121,7 +121,15 @@ int main(uintptr_t arg)
     if (init) {
         if (boot_servers(info) < 0)
             return 1;
+        int64_t ep = sys_endpoint_create();
+        root.console = ep < 0 ? 0 : (handle_t)ep;
         int64_t r = start_proc(info);
+        if (r >= 0 && (r = start_console(info)) < 0) {
+            sys_printf("root: no console server (%s): programs print to the debug console\n",
+                       err_name((err_t)r));
+            root.console = 0;
+            r = 0;
+        }
         if (r < 0) {
             sys_printf("root: cannot start proc: %s\n", err_name((err_t)r));
             shutdown_servers();

@@ -13,6 +13,7 @@
 #include <proto/fs.h>
 #include <proto/mm.h>
 
+#include <proto/console.h>
 #include <proto/proc.h>
 
 #include "root.h"
@@ -200,6 +201,35 @@ int64_t boot_servers(const struct bootinfo *info)
     return 0;
 }
 
+/* console: the UART, its interrupt, and proc (for ^C). Its endpoint is
+ * made before proc starts (proc hands it to programs); console itself
+ * starts after proc. */
+int64_t start_console(const struct bootinfo *info)
+{
+    const struct bootinfo_cap *uart = NULL;
+    for (uint32_t i = 0; i < info->ncaps; i++)
+        if (info->caps[i].kind == BI_CAP_DEVICE && strcmp(info->caps[i].name, "uart") == 0)
+            uart = &info->caps[i];
+    if (!uart || !uart->irq || !root.console)
+        return E_NOENT;
+    struct spawned s;
+    int64_t r = spawn_server(info, "console", CONSOLE_PRIO, 0, &s);
+    int64_t irq = r < 0 ? r : sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, uart->irq);
+    int64_t ntfn = irq < 0 ? irq : sys_notification_create();
+    if (ntfn < 0)
+        return ntfn;
+    if ((r = sys_cap_grant(s.task, root.console, RIGHTS_ALL, 0, CONS_SLOT_SERVICE)) < 0 ||
+        (r = sys_cap_grant(s.task, uart->handle, RIGHT_READ | RIGHT_WRITE, 0, CONS_SLOT_MMIO)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)irq, RIGHTS_ALL, 0, CONS_SLOT_IRQ)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)ntfn, RIGHTS_ALL, 0, CONS_SLOT_NTFN)) < 0 ||
+        (r = sys_cap_grant(s.task, s.thread, RIGHTS_ALL, 0, CONS_SLOT_THREAD)) < 0)
+        return r;
+    if (root.proc &&
+        (r = sys_cap_grant(s.task, root.proc, RIGHT_WRITE | RIGHT_GRANT, 0, CONS_SLOT_PROC)) < 0)
+        return r;
+    return spawn_start(&s, 0);
+}
+
 /* proc: the process server, with mm's control endpoint, its own file
  * server endpoints and the unbadged ones it mints per-process badges from. */
 int64_t start_proc(const struct bootinfo *info)
@@ -230,6 +260,9 @@ int64_t start_proc(const struct bootinfo *info)
                                PROC_SLOT_FS_CTL + d)) < 0)
             return r;
     }
+    if (root.console && (r = sys_cap_grant(s.task, root.console, RIGHT_WRITE | RIGHT_GRANT,
+                                           ++root.next_badge, PROC_SLOT_CONSOLE)) < 0)
+        return r;
     if ((r = spawn_start(&s, clock_start_arg())) < 0)
         return r;
     root.proc = (handle_t)service;

@@ -53,5 +53,8 @@ extern uint64_t posix_clock_secs_at_time0; /* seconds since 1970 */
 extern uint64_t posix_clock_hz;
 /* Started by proc (PROC_SLOT holds its endpoint), not by root. */
 extern bool posix_under_proc;
+/* CONSOLE_SLOT holds the console server (descriptors 0-2 go there). */
+extern bool posix_has_console;
+bool posix_probe_console(void);
 
 uint64_t posix_read_time(void);

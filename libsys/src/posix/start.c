@@ -20,6 +20,7 @@ void __libc_init_array(void);
 
 uint64_t posix_clock_secs_at_time0, posix_clock_hz;
 bool posix_under_proc;
+bool posix_has_console;
 struct posix_env *posix_env;
 static struct posix_env own_env;
 _Static_assert(sizeof(struct posix_env) <= PROC_ENV_LEN, "fits the environment block");
@@ -60,6 +61,7 @@ void posix_start(uintptr_t arg, uint64_t *sp)
     char **argv = argv0;
     if (arg == PROC_START_MAGIC) {
         posix_under_proc = true;
+        posix_has_console = posix_probe_console();
         argc = (int)sp[0];
         argv = (char **)(sp + 1);
         environ = argv + argc + 1;

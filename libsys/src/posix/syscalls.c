@@ -15,6 +15,7 @@
 #include <sys/times.h>
 #include <unistd.h>
 
+#include <sys/console.h>
 #include <sys/fs.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
@@ -32,6 +33,37 @@ int _open(const char *path, int flags, int mode);
 int _close(int fd);
 int _read(int fd, void *buf, size_t len);
 int _write(int fd, const void *buf, size_t len);
+/* dup/dup2: the new descriptor names the same open file (its offset is
+ * its own: there is no shared open-file description yet). */
+int dup2(int old, int new)
+{
+    struct posix_fd *f = posix_fd_get(old);
+    if (!f)
+        return -1;
+    if (new < 0 || new >= POSIX_MAX_FDS) {
+        errno = EBADF;
+        return -1;
+    }
+    if (new == old)
+        return new;
+    struct posix_fd copy = *f;
+    if (posix_fds[new].kind != FD_FREE)
+        (void)_close(new);
+    posix_fds[new] = copy;
+    return new;
+}
+
+int dup(int old)
+{
+    if (!posix_fd_get(old))
+        return -1;
+    for (int fd = 0; fd < POSIX_MAX_FDS; fd++)
+        if (posix_fds[fd].kind == FD_FREE)
+            return dup2(old, fd);
+    errno = EMFILE;
+    return -1;
+}
+
 off_t _lseek(int fd, off_t off, int whence);
 int _fstat(int fd, struct stat *st);
 int _stat(const char *path, struct stat *st);
@@ -47,6 +79,12 @@ int _unlink(const char *path);
 int _link(const char *old, const char *new);
 int _gettimeofday(struct timeval *tv, void *tz);
 clock_t _times(struct tms *t);
+
+bool posix_probe_console(void)
+{
+    struct cap_info ci;
+    return sys_cap_info(CONSOLE_SLOT, &ci) == 0 && ci.type == CAP_ENDPOINT;
+}
 
 struct posix_fd *posix_fd_get(int fd)
 {
@@ -145,12 +183,23 @@ int _open(const char *path, int flags, int mode)
     return fd;
 }
 
+/* Another descriptor names the same file-server handle (dup). */
+static bool shared_handle(const struct posix_fd *f)
+{
+    for (int i = 0; i < POSIX_MAX_FDS; i++) {
+        const struct posix_fd *o = &posix_fds[i];
+        if (o != f && o->kind == FD_FILE && o->fs == f->fs && o->handle == f->handle)
+            return true;
+    }
+    return false;
+}
+
 int _close(int fd)
 {
     struct posix_fd *f = posix_fd_get(fd);
     if (!f)
         return -1;
-    int64_t r = f->kind == FD_FILE ? fs_close(f->fs, f->handle) : 0;
+    int64_t r = f->kind == FD_FILE && !shared_handle(f) ? fs_close(f->fs, f->handle) : 0;
     *f = (struct posix_fd){.kind = FD_FREE};
     return r < 0 ? posix_fail(r) : 0;
 }
@@ -160,8 +209,12 @@ int _read(int fd, void *buf, size_t len)
     struct posix_fd *f = posix_fd_get(fd);
     if (!f)
         return -1;
-    if (f->kind == FD_CONSOLE)
-        return 0; /* no console input before the console server */
+    if (f->kind == FD_CONSOLE) {
+        if (!posix_has_console)
+            return 0; /* no console server: input is at its end */
+        int64_t got = console_read(CONSOLE_SLOT, buf, len);
+        return got < 0 ? posix_fail(got) : (int)got;
+    }
     if ((f->flags & O_ACCMODE) == O_WRONLY) {
         errno = EBADF;
         return -1;
@@ -183,7 +236,8 @@ int _write(int fd, const void *buf, size_t len)
     if (!f)
         return -1;
     if (f->kind == FD_CONSOLE) {
-        int64_t r = sys_debug_write(buf, len);
+        int64_t r = posix_has_console ? console_write(CONSOLE_SLOT, buf, len)
+                                      : sys_debug_write(buf, len);
         return r < 0 ? posix_fail(r) : (int)len;
     }
     if ((f->flags & O_ACCMODE) == O_RDONLY) {

@@ -39,10 +39,8 @@ int execvp(const char *file, char *const argv[])
 static int path_call(const char *path, int64_t (*op)(handle_t, const char *))
 {
     char abs[FS_PATH_MAX + 1];
-    if (snprintf(abs, sizeof abs, "%s%s", path[0] == '/' ? "" : "/", path) >= (int)sizeof abs) {
-        errno = ENAMETOOLONG;
+    if (!posix_path(path, abs, sizeof abs))
         return -1;
-    }
     handle_t fs;
     const char *rest;
     int64_t r = fs_resolve(abs, &fs, &rest);
@@ -68,11 +66,8 @@ int rmdir(const char *path)
 int rename(const char *from, const char *to)
 {
     char a[FS_PATH_MAX + 1], b[FS_PATH_MAX + 1];
-    if (snprintf(a, sizeof a, "%s%s", from[0] == '/' ? "" : "/", from) >= (int)sizeof a ||
-        snprintf(b, sizeof b, "%s%s", to[0] == '/' ? "" : "/", to) >= (int)sizeof b) {
-        errno = ENAMETOOLONG;
+    if (!posix_path(from, a, sizeof a) || !posix_path(to, b, sizeof b))
         return -1;
-    }
     handle_t fs_a, fs_b;
     const char *ra, *rb;
     int64_t r = fs_resolve(a, &fs_a, &ra);
@@ -85,6 +80,40 @@ int rename(const char *from, const char *to)
     if (r >= 0)
         r = fs_rename(fs_a, ra, rb);
     return r < 0 ? posix_fail(r) : 0;
+}
+
+int chdir(const char *path)
+{
+    char abs[POSIX_CWD_MAX];
+    if (!posix_path(path, abs, sizeof abs))
+        return -1;
+    struct stat st;
+    if (stat(abs, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    memcpy(posix_env->cwd, abs, strlen(abs) + 1);
+    return 0;
+}
+
+char *getcwd(char *buf, size_t size)
+{
+    size_t n = strlen(posix_env->cwd) + 1;
+    if (!buf || size < n) {
+        errno = buf ? ERANGE : EINVAL;
+        return NULL;
+    }
+    memcpy(buf, posix_env->cwd, n);
+    return buf;
+}
+
+int pipe(int fds[2])
+{
+    (void)fds;
+    errno = ENOSYS; /* TODO(proc): the pipe server #6 */
+    return -1;
 }
 
 int access(const char *path, int mode)
