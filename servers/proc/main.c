@@ -10,6 +10,7 @@
  * that end are reaped by root's wait.
  */
 #include <sys/fs.h>
+#include <sys/pipe.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/mm.h>
@@ -17,6 +18,7 @@
 #include <mica/bootinfo.h>
 #include <proto/console.h>
 #include <proto/fs.h>
+#include <proto/pipe.h>
 #include <proto/mm.h>
 
 #include "proc.h"
@@ -38,7 +40,7 @@ static struct process procs[PROC_MAX];
 /* Which disks root gave us (looked at before we allocate any slot), and
  * a notification nobody waits on, granted where a disk is missing. */
 static bool has_disk[2];
-static bool has_console;
+static bool has_console, has_pipe;
 static handle_t placeholder;
 static uint32_t next_pid = 1;
 uint64_t proc_clock_arg;
@@ -150,6 +152,10 @@ static err_t start(struct process *p)
                                         0, CONSOLE_SLOT)
                         : sys_cap_grant(p->img.task, placeholder, RIGHT_READ, 0, CONSOLE_SLOT);
     if (r >= 0)
+        r = has_pipe ? sys_cap_grant(p->img.task, PROC_SLOT_PIPE_MINT, RIGHT_WRITE | RIGHT_GRANT,
+                                     PROC_FS_BADGE_BASE + p->pid, PIPE_SLOT)
+                     : sys_cap_grant(p->img.task, placeholder, RIGHT_READ, 0, PIPE_SLOT);
+    if (r >= 0)
         r = sys_thread_start(p->thread, p->img.entry, p->img.sp, PROC_START_MAGIC);
     return r < 0 ? (err_t)r : E_OK;
 }
@@ -160,6 +166,8 @@ static void drop_files(const struct process *p)
     for (int d = 0; d < 2; d++)
         if (has_disk[d])
             (void)fs_drop_client(PROC_SLOT_FS_CTL + d, PROC_FS_BADGE_BASE + p->pid);
+    if (has_pipe)
+        (void)pipe_drop_client(PROC_SLOT_PIPE_CTL, PROC_FS_BADGE_BASE + p->pid);
 }
 
 /* Frees everything a process owns but its table entry. */
@@ -389,6 +397,9 @@ static int64_t fork_process(struct process *parent, uint64_t pc, uint64_t sp)
         if (has_disk[d])
             err = (err_t)fs_clone_client(PROC_SLOT_FS_CTL + d, PROC_FS_BADGE_BASE + parent->pid,
                                          PROC_FS_BADGE_BASE + c->pid);
+    if (err == E_OK && has_pipe)
+        err = (err_t)pipe_clone_client(PROC_SLOT_PIPE_CTL, PROC_FS_BADGE_BASE + parent->pid,
+                                       PROC_FS_BADGE_BASE + c->pid);
     if (err == E_OK)
         err = start(c);
     if (err != E_OK) {
@@ -475,6 +486,7 @@ int main(uintptr_t arg)
     }
     struct cap_info cons;
     has_console = sys_cap_info(PROC_SLOT_CONSOLE, &cons) == 0 && cons.type == CAP_ENDPOINT;
+    has_pipe = sys_cap_info(PROC_SLOT_PIPE_MINT, &cons) == 0 && cons.type == CAP_ENDPOINT;
     int64_t n = sys_notification_create();
     if (n < 0 || !has_disk[0]) {
         sys_puts("proc: cannot start: no system disk or no memory\n");

@@ -123,7 +123,10 @@ int main(uintptr_t arg)
             return 1;
         int64_t ep = sys_endpoint_create();
         root.console = ep < 0 ? 0 : (handle_t)ep;
-        int64_t r = start_proc(info);
+        int64_t r = start_pipe(info);
+        if (r < 0)
+            sys_printf("root: no pipe server: %s\n", err_name((err_t)r));
+        r = start_proc(info);
         if (r >= 0 && (r = start_console(info)) < 0) {
             sys_printf("root: no console server (%s): programs print to the debug console\n",
                        err_name((err_t)r));

@@ -14,6 +14,7 @@
 #include <proto/mm.h>
 
 #include <proto/console.h>
+#include <proto/pipe.h>
 #include <proto/proc.h>
 
 #include "root.h"
@@ -201,6 +202,21 @@ int64_t boot_servers(const struct bootinfo *info)
     return 0;
 }
 
+/* pipe: the pipe server; proc mints per-process badges from root.pipe. */
+int64_t start_pipe(const struct bootinfo *info)
+{
+    struct spawned s;
+    int64_t r = spawn_server(info, "pipe", PIPE_PRIO, 0, &s);
+    int64_t service = r < 0 ? r : sys_endpoint_create();
+    if (service < 0)
+        return service;
+    if ((r = sys_cap_grant(s.task, (handle_t)service, RIGHTS_ALL, 0, PIPE_SLOT_SERVICE)) < 0 ||
+        (r = spawn_start(&s, 0)) < 0)
+        return r;
+    root.pipe = (handle_t)service;
+    return 0;
+}
+
 /* console: the UART, its interrupt, and proc (for ^C). Its endpoint is
  * made before proc starts (proc hands it to programs); console itself
  * starts after proc. */
@@ -262,6 +278,12 @@ int64_t start_proc(const struct bootinfo *info)
     }
     if (root.console && (r = sys_cap_grant(s.task, root.console, RIGHT_WRITE | RIGHT_GRANT,
                                            ++root.next_badge, PROC_SLOT_CONSOLE)) < 0)
+        return r;
+    if (root.pipe &&
+        ((r = sys_cap_grant(s.task, root.pipe, RIGHT_WRITE | RIGHT_GRANT, 0,
+                            PROC_SLOT_PIPE_MINT)) < 0 ||
+         (r = sys_cap_grant(s.task, root.pipe, RIGHT_WRITE | RIGHT_GRANT, PIPE_PROC_BADGE,
+                            PROC_SLOT_PIPE_CTL)) < 0))
         return r;
     if ((r = spawn_start(&s, clock_start_arg())) < 0)
         return r;

@@ -10,6 +10,10 @@ A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
   reboot: kernel command line of a second boot on the same disks, after the
           first powered off (its console output follows the line
           "harness: --- reboot ---"; both boots must exit with exit:)
+  input: a line typed on the serial console (repeatable); the k-th is sent
+         once the output matches input_after: (a regex; default: the shell's
+         prompt) for the k-th time. Input that arrives before the console server would be
+         eaten by the firmware's UART set-up, as on a real board.
 Lines starting with '#' are comments. Command-line options override/add.
 
 Each expect regex must match, in the order given, somewhere in the console
@@ -64,8 +68,46 @@ def load_case(path, args):
                 args.user_disk = value
             elif key == "reboot":
                 args.reboot = value
+            elif key == "input":
+                args.input.append(value)
+            elif key == "input_after":
+                args.input_after = value
             else:
                 sys.exit(f"{path}:{n}: unknown key {key!r}")
+
+
+def run_qemu(cmd, typed, after, timeout):
+    """Runs QEMU; types line k of `typed` once the output matches `after` for
+    the (k+1)-th time (after each prompt, as a person would).
+    Returns (output with CRs removed, exit status or None on timeout)."""
+    import select
+    import time
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    data, sent = b"", 0
+    if not typed:
+        proc.stdin.close()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            proc.kill()
+            proc.wait()
+            return data.decode(errors="replace").replace("\r", ""), None
+        ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            data += chunk
+        if sent < len(typed):
+            prompts = len(re.findall(after, data.decode(errors="replace"), re.MULTILINE))
+            if prompts > sent:
+                proc.stdin.write((typed[sent] + "\n").encode())
+                proc.stdin.flush()
+                sent += 1
+    status = proc.wait()
+    return data.decode(errors="replace").replace("\r", ""), status
 
 
 def main():
@@ -87,6 +129,10 @@ def main():
                     help="kernel command line of a second boot on the same disks")
     ap.add_argument("--host-check", action="append", default=[],
                     help="shell command run after QEMU exits; {disk} is the disk copy")
+    ap.add_argument("--input", action="append", default=[],
+                    help="a line typed on the console once --input-after matches")
+    ap.add_argument("--input-after", default=r"mica\$ ",
+                    help="regex the output must match before the input is typed")
     args = ap.parse_args()
     if args.case:
         load_case(args.case, args)
@@ -113,17 +159,15 @@ def main():
                                      smp=args.smp, append=append, disk=disk,
                                      user_disk=disk2)
         print("harness: " + " ".join(cmd), flush=True)
-        try:
-            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, timeout=args.timeout)
-            out += proc.stdout.decode(errors="replace").replace("\r", "")
-            statuses.append(proc.returncode)
-        except subprocess.TimeoutExpired as e:
-            out += (e.stdout or b"").decode(errors="replace").replace("\r", "")
+        typed = args.input if not statuses else []
+        text, status = run_qemu(cmd, typed, args.input_after, args.timeout)
+        out += text
+        if status is None:
             print(out)
             print(f"harness: FAIL: TIMEOUT: QEMU did not power off within "
                   f"{args.timeout:.0f} s (killed)")
             return 1
+        statuses.append(status)
 
     failures = []
     pos = 0

@@ -12,12 +12,12 @@
 
 #define POSIX_MAX_FDS 64
 
-enum fd_kind { FD_FREE = 0, FD_CONSOLE, FD_FILE };
+enum fd_kind { FD_FREE = 0, FD_CONSOLE, FD_FILE, FD_PIPE };
 
 struct posix_fd {
     enum fd_kind kind;
-    handle_t fs;       /* FD_FILE: the file server */
-    uint64_t handle;   /* FD_FILE: its handle there */
+    handle_t fs;       /* FD_FILE: the file server; FD_PIPE: the pipe server */
+    uint64_t handle;   /* FD_FILE, FD_PIPE: the handle there */
     uint64_t offset;   /* FD_FILE: read/write position */
     int flags;         /* open(2) flags (O_ACCMODE, O_APPEND) */
     bool is_dir;

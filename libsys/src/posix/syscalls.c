@@ -20,6 +20,7 @@
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/mm.h>
+#include <sys/pipe.h>
 #include <sys/proc.h>
 #include <sys/wait.h>
 
@@ -79,6 +80,38 @@ int _unlink(const char *path);
 int _link(const char *old, const char *new);
 int _gettimeofday(struct timeval *tv, void *tz);
 clock_t _times(struct tms *t);
+
+int pipe(int fds[2])
+{
+    struct cap_info ci;
+    if (!posix_under_proc || sys_cap_info(PIPE_SLOT, &ci) < 0 || ci.type != CAP_ENDPOINT) {
+        errno = ENOSYS; /* no pipe server behind this program */
+        return -1;
+    }
+    int rd = -1, wr = -1;
+    for (int fd = 0; fd < POSIX_MAX_FDS && (rd < 0 || wr < 0); fd++)
+        if (posix_fds[fd].kind == FD_FREE && fd != rd) {
+            if (rd < 0)
+                rd = fd;
+            else
+                wr = fd;
+        }
+    if (wr < 0) {
+        errno = EMFILE;
+        return -1;
+    }
+    uint64_t r_end, w_end;
+    int64_t r = pipe_create(PIPE_SLOT, &r_end, &w_end);
+    if (r < 0)
+        return posix_fail(r);
+    posix_fds[rd] = (struct posix_fd){.kind = FD_PIPE, .fs = PIPE_SLOT, .handle = r_end,
+                                      .flags = O_RDONLY};
+    posix_fds[wr] = (struct posix_fd){.kind = FD_PIPE, .fs = PIPE_SLOT, .handle = w_end,
+                                      .flags = O_WRONLY};
+    fds[0] = rd;
+    fds[1] = wr;
+    return 0;
+}
 
 bool posix_probe_console(void)
 {
@@ -188,7 +221,7 @@ static bool shared_handle(const struct posix_fd *f)
 {
     for (int i = 0; i < POSIX_MAX_FDS; i++) {
         const struct posix_fd *o = &posix_fds[i];
-        if (o != f && o->kind == FD_FILE && o->fs == f->fs && o->handle == f->handle)
+        if (o != f && o->kind == f->kind && o->fs == f->fs && o->handle == f->handle)
             return true;
     }
     return false;
@@ -199,7 +232,11 @@ int _close(int fd)
     struct posix_fd *f = posix_fd_get(fd);
     if (!f)
         return -1;
-    int64_t r = f->kind == FD_FILE && !shared_handle(f) ? fs_close(f->fs, f->handle) : 0;
+    int64_t r = 0;
+    if (f->kind == FD_FILE && !shared_handle(f))
+        r = fs_close(f->fs, f->handle);
+    else if (f->kind == FD_PIPE && !shared_handle(f))
+        r = pipe_close(f->fs, f->handle);
     *f = (struct posix_fd){.kind = FD_FREE};
     return r < 0 ? posix_fail(r) : 0;
 }
@@ -218,6 +255,10 @@ int _read(int fd, void *buf, size_t len)
     if ((f->flags & O_ACCMODE) == O_WRONLY) {
         errno = EBADF;
         return -1;
+    }
+    if (f->kind == FD_PIPE) {
+        int64_t got = pipe_read(f->fs, f->handle, buf, len);
+        return got < 0 ? posix_fail(got) : (int)got;
     }
     if (f->is_dir) {
         errno = EISDIR;
@@ -244,6 +285,14 @@ int _write(int fd, const void *buf, size_t len)
         errno = EBADF;
         return -1;
     }
+    if (f->kind == FD_PIPE) {
+        int64_t put = pipe_write(f->fs, f->handle, buf, len);
+        if (put == E_DEAD) {
+            errno = EPIPE; /* no SIGPIPE yet: the writer sees EPIPE */
+            return -1;
+        }
+        return put < 0 ? posix_fail(put) : (int)put;
+    }
     if (f->flags & O_APPEND) {
         struct fs_stat st;
         int64_t r = fs_fstat(f->fs, f->handle, &st);
@@ -263,7 +312,7 @@ off_t _lseek(int fd, off_t off, int whence)
     struct posix_fd *f = posix_fd_get(fd);
     if (!f)
         return -1;
-    if (f->kind == FD_CONSOLE) {
+    if (f->kind == FD_CONSOLE || f->kind == FD_PIPE) {
         errno = ESPIPE;
         return -1;
     }
@@ -312,6 +361,10 @@ int _fstat(int fd, struct stat *st)
     st->st_blksize = 4096;
     if (f->kind == FD_CONSOLE) {
         st->st_mode = S_IFCHR | 0620;
+        return 0;
+    }
+    if (f->kind == FD_PIPE) {
+        st->st_mode = S_IFIFO | 0600;
         return 0;
     }
     struct fs_stat fst;

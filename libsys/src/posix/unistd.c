@@ -109,13 +109,6 @@ char *getcwd(char *buf, size_t size)
     return buf;
 }
 
-int pipe(int fds[2])
-{
-    (void)fds;
-    errno = ENOSYS; /* TODO(proc): the pipe server #6 */
-    return -1;
-}
-
 int access(const char *path, int mode)
 {
     (void)mode; /* everything that exists may be read, written and run */
