@@ -51,7 +51,9 @@ static int64_t parse_int(const char *v)
     return n;
 }
 
-/* What follows " -- " (or a leading "-- ") on the command line, or NULL. */
+/* What follows " -- " (or a leading "-- ") on the command line; "sh"
+ * when the command line asks for nothing else (a plain boot reaches the
+ * shell); NULL when root has another job (root.run, root.test, ...). */
 static const char *find_init_args(const char *args)
 {
     if (strncmp(args, "-- ", 3) == 0)
@@ -59,7 +61,11 @@ static const char *find_init_args(const char *args)
     for (const char *c = args; *c; c++)
         if (strncmp(c, " -- ", 4) == 0)
             return c + 4;
-    return NULL;
+    static const char *const jobs[] = {"root.run", "root.test", "root.exit", "root.spin_ms"};
+    for (unsigned i = 0; i < sizeof jobs / sizeof jobs[0]; i++)
+        if (cmdline_value(args, jobs[i]))
+            return NULL;
+    return "sh";
 }
 
 static uint64_t read_time(void)

@@ -10,9 +10,11 @@ A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
   reboot: kernel command line of a second boot on the same disks, after the
           first powered off (its console output follows the line
           "harness: --- reboot ---"; both boots must exit with exit:)
-  input: a line typed on the serial console (repeatable); the k-th is sent
-         once the output matches input_after: (a regex; default: the shell's
-         prompt) for the k-th time. Input that arrives before the console server would be
+  input: a line typed on the serial console (repeatable), sent once the
+         output shows one more input_after: match (a regex; default: the
+         shell's prompt) than the lines typed so far; "{after REGEX} TEXT"
+         instead waits for REGEX in the output since the last line typed;
+         TEXT "^C" types Ctrl-C (no newline). Input that arrives before the console server would be
          eaten by the firmware's UART set-up, as on a real board.
 Lines starting with '#' are comments. Command-line options override/add.
 
@@ -85,7 +87,7 @@ def run_qemu(cmd, typed, after, timeout):
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
-    data, sent = b"", 0
+    data, sent, prompts_used, mark = b"", 0, 0, 0
     if not typed:
         proc.stdin.close()
     while True:
@@ -101,10 +103,21 @@ def run_qemu(cmd, typed, after, timeout):
                 break
             data += chunk
         if sent < len(typed):
-            prompts = len(re.findall(after, data.decode(errors="replace"), re.MULTILINE))
-            if prompts > sent:
-                proc.stdin.write((typed[sent] + "\n").encode())
+            text = data.decode(errors="replace")
+            line = typed[sent]
+            m = re.match(r"\{after (.*?)\} (.*)$", line)
+            if m:  # "{after REGEX} TEXT": once REGEX shows, whatever the prompts
+                ready_now = re.search(m.group(1), text[mark:], re.MULTILINE) is not None
+                line = m.group(2)
+            else:
+                ready_now = len(re.findall(after, text, re.MULTILINE)) > prompts_used
+            if ready_now:
+                payload = "\x03" if line == "^C" else line + "\n"
+                proc.stdin.write(payload.encode())
                 proc.stdin.flush()
+                if not m:
+                    prompts_used += 1
+                mark = len(text)
                 sent += 1
     status = proc.wait()
     return data.decode(errors="replace").replace("\r", ""), status

@@ -67,9 +67,14 @@ static int child_main(int argc, char **argv)
         volatile uintptr_t addr = 8; /* page 0 is never mapped */
         return *(volatile int *)addr;
     }
-    if (strcmp(mode, "spin") == 0)
+    if (strcmp(mode, "spin") == 0) {
+        if (strcmp(arg, "loud") == 0) {
+            printf("spinning until interrupted\n");
+            fflush(stdout);
+        }
         for (;;)
             ;
+    }
     if (strcmp(mode, "exec") == 0) {
         char *eargv[] = {"echo", "exec", "says", (char *)arg, NULL};
         execv("/bin/echo", eargv);
