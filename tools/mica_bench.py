@@ -28,7 +28,7 @@ LINE = re.compile(r"^BENCH (\S+) median=(\d+) min=(\d+) max=(\d+) iters=(\d+)"
 # memory-server ones as a program mm serves.
 # The file-server ones get a copy of the system disk with an 8 MiB file.
 SUITES = [("kbench", "mica.root=kbench", False), ("mmbench", "root.run=mmbench", False),
-          ("fsbench", "root.run=fsbench", True)]
+          ("fsbench", "root.run=fsbench", True), ("procbench", "-- /bin/procbench", True)]
 BENCH_FILE_LEN = 8 << 20
 
 DESCRIPTIONS = {
@@ -52,6 +52,11 @@ DESCRIPTIONS = {
     "fs_read_4k_cached": "read() of 4 KiB already in fat32's page cache (the file's last 2 MiB again): 4 requests of 1 KiB, no disk I/O",
     "fs_file_fault_4k_cold": "first read of a page of a private file mapping: mm asks fat32, which loads it from disk into its page cache and hands over a frame capability",
     "fs_file_fault_4k_warm": "the same page mapped again: served from the page cache (no disk I/O)",
+    "proc_fork_exit_wait": "fork() of a small newlib process (through proc and mm), the child's _exit, the parent's waitpid",
+    "proc_fork_exec_wait_true": "fork, execv(\"/bin/true\") (ELF from the page cache, lazily mapped), its exit, waitpid",
+    "proc_spawn_wait_true": "proc_spawn(\"/bin/true\") (no fork) and waitpid",
+    "proc_exec_to_main": "from execv in a forked child to the first instruction of the new program's main",
+    "proc_pipe_round_trip_1B": "1 byte to a child through one pipe and back through another (pipe server, both blocking)",
 }
 
 

@@ -7,7 +7,11 @@
 
 #include <stdint.h>
 
+/* newlib programs define BENCH_PRINTF as printf before including this. */
+#ifndef BENCH_PRINTF
 #include <sys/mica.h>
+#define BENCH_PRINTF sys_printf
+#endif
 
 /* Under QEMU -icount shift=0 instret advances by one per guest instruction. */
 static inline uint64_t instret(void)
@@ -30,8 +34,9 @@ static inline void bench_report(const char *name, uint64_t *samples, int n)
         }
         samples[j + 1] = v;
     }
-    sys_printf("BENCH %s median=%lu min=%lu max=%lu iters=%d\n", name, samples[n / 2],
-               samples[0], samples[n - 1], n);
+    BENCH_PRINTF("BENCH %s median=%lu min=%lu max=%lu iters=%d\n", name,
+                 (unsigned long)samples[n / 2], (unsigned long)samples[0],
+                 (unsigned long)samples[n - 1], n);
 }
 
 #endif

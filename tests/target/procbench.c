@@ -1,0 +1,161 @@
+/*
+ * procbench: process benchmarks, run as init under QEMU -icount shift=0 by
+ * ./mica bench (-- /bin/procbench). Guest instructions, counted with
+ * rdinstret around each operation (the counter is the hart's, so it counts
+ * everything the operation makes happen: kernel, proc, mm, the file
+ * server, the child):
+ *   fork + exit + wait of a small process; fork + exec + wait of /bin/true;
+ *   spawn + wait of /bin/true; exec to main (from execv in the child to the
+ *   first instruction of main in the new program, reported over a pipe);
+ *   pipe round trip (1 byte each way between two processes).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sys/proc.h>
+
+#define BENCH_PRINTF printf
+#include "bench.h"
+
+#define ITERS 100
+#define WARMUP 5
+#define PIPE_ITERS 1000
+
+static uint64_t samples[PIPE_ITERS];
+static int errors;
+
+static void check(int ok, const char *what)
+{
+    if (!ok && errors++ == 0)
+        printf("procbench: %s failed\n", what);
+}
+
+static void bench_fork_exit_wait(void)
+{
+    for (int i = 0; i < WARMUP + ITERS; i++) {
+        uint64_t t0 = instret();
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(0);
+        int st;
+        check(waitpid(pid, &st, 0) == pid && WIFEXITED(st), "fork+exit+wait");
+        uint64_t t1 = instret();
+        if (i >= WARMUP)
+            samples[i - WARMUP] = t1 - t0;
+    }
+    bench_report("proc_fork_exit_wait", samples, ITERS);
+}
+
+static void bench_fork_exec_wait(void)
+{
+    char *argv[] = {"true", NULL};
+    for (int i = 0; i < WARMUP + ITERS; i++) {
+        uint64_t t0 = instret();
+        pid_t pid = fork();
+        if (pid == 0) {
+            execv("/bin/true", argv);
+            _exit(99);
+        }
+        int st;
+        check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "fork+exec+wait");
+        uint64_t t1 = instret();
+        if (i >= WARMUP)
+            samples[i - WARMUP] = t1 - t0;
+    }
+    bench_report("proc_fork_exec_wait_true", samples, ITERS);
+}
+
+static void bench_spawn_wait(void)
+{
+    char *argv[] = {"true", NULL};
+    for (int i = 0; i < WARMUP + ITERS; i++) {
+        uint64_t t0 = instret();
+        int64_t pid = proc_spawn(PROC_SLOT, "/bin/true", argv, NULL);
+        int st;
+        check(pid > 0 && waitpid((pid_t)pid, &st, 0) == pid && WIFEXITED(st), "spawn+wait");
+        uint64_t t1 = instret();
+        if (i >= WARMUP)
+            samples[i - WARMUP] = t1 - t0;
+    }
+    bench_report("proc_spawn_wait_true", samples, ITERS);
+}
+
+/* The exec'd copy of us: how far the counter moved since execv. */
+static int exec_child(const char *t0_text, const char *fd_text)
+{
+    uint64_t t1 = instret();
+    uint64_t delta = t1 - strtoull(t0_text, NULL, 10);
+    int fd = atoi(fd_text);
+    return write(fd, &delta, sizeof delta) == sizeof delta ? 0 : 1;
+}
+
+static void bench_exec_to_main(void)
+{
+    int fds[2];
+    check(pipe(fds) == 0, "pipe");
+    for (int i = 0; i < WARMUP + ITERS; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            char t0[24], fd[8];
+            snprintf(fd, sizeof fd, "%d", fds[1]);
+            snprintf(t0, sizeof t0, "%llu", (unsigned long long)instret());
+            char *argv[] = {"procbench", "exec-child", t0, fd, NULL};
+            execv("/bin/procbench", argv);
+            _exit(99);
+        }
+        uint64_t delta = 0;
+        check(read(fds[0], &delta, sizeof delta) == sizeof delta, "exec to main");
+        int st;
+        check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "exec child");
+        if (i >= WARMUP)
+            samples[i - WARMUP] = delta;
+    }
+    close(fds[0]);
+    close(fds[1]);
+    bench_report("proc_exec_to_main", samples, ITERS);
+}
+
+static void bench_pipe_round_trip(void)
+{
+    int ping[2], pong[2];
+    check(pipe(ping) == 0 && pipe(pong) == 0, "pipes");
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        while (read(ping[0], &c, 1) == 1 && c != 'q')
+            write(pong[1], &c, 1);
+        _exit(0);
+    }
+    char c = 'x';
+    for (int i = 0; i < WARMUP + PIPE_ITERS; i++) {
+        uint64_t t0 = instret();
+        check(write(ping[1], &c, 1) == 1 && read(pong[0], &c, 1) == 1, "pipe round trip");
+        uint64_t t1 = instret();
+        if (i >= WARMUP)
+            samples[i - WARMUP] = t1 - t0;
+    }
+    c = 'q';
+    check(write(ping[1], &c, 1) == 1, "pipe quit");
+    int st;
+    check(waitpid(pid, &st, 0) == pid, "pipe child");
+    bench_report("proc_pipe_round_trip_1B", samples, PIPE_ITERS);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "exec-child") == 0)
+        return exec_child(argv[2], argv[3]);
+    printf("procbench: guest instructions per operation\n");
+    bench_fork_exit_wait();
+    bench_fork_exec_wait();
+    bench_spawn_wait();
+    bench_exec_to_main();
+    bench_pipe_round_trip();
+    printf("procbench: done, %d errors\n", errors);
+    return errors ? 1 : 0;
+}
