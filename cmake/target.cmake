@@ -12,8 +12,11 @@ set(MICA_COMMON_FLAGS -mcmodel=medany -ffreestanding -fno-builtin -nostdlib
     -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-stack-protector -fno-pie -g -O2
     -fno-common -fno-tree-loop-distribute-patterns ${MICA_WARNINGS})
 # Programs linked with newlib: hosted C (newlib's headers and builtins).
+# _POSIX_TIMERS, _POSIX_MONOTONIC_CLOCK: newlib's <time.h> then declares
+# nanosleep, clock_gettime and CLOCK_MONOTONIC,
+# which libsys's POSIX layer provides.
 set(MICA_NEWLIB_FLAGS -mcmodel=medany -fno-omit-frame-pointer -fno-optimize-sibling-calls
-    -fno-stack-protector -fno-pie -g -O2 -fno-common ${MICA_WARNINGS})
+    -fno-stack-protector -fno-pie -g -O2 -fno-common -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=1 ${MICA_WARNINGS})
 
 # mica_newlib_program(NAME sources...): a user program in ordinary C,
 # linked with newlib and libsys's POSIX layer (libsys/src/posix).

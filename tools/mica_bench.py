@@ -56,6 +56,7 @@ DESCRIPTIONS = {
     "proc_fork_exec_wait_true": "fork, execv(\"/bin/true\") (ELF from the page cache, lazily mapped), its exit, waitpid",
     "proc_spawn_wait_true": "proc_spawn(\"/bin/true\") (no fork) and waitpid",
     "proc_exec_to_main": "from execv in a forked child to the first instruction of the new program's main",
+    "proc_spawn_to_main": "from proc_spawn in the parent to the first instruction of the child's main (procbench itself)",
     "proc_pipe_round_trip_1B": "1 byte to a child through one pipe and back through another (pipe server, both blocking)",
 }
 

@@ -4,8 +4,10 @@
  * included: stdio, malloc, files, sorting, strtol, math and time as any
  * portable program uses them. Each case prints "TEST <id> PASS|FAIL".
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -186,6 +189,76 @@ static void test_math_time(void)
     end("NL_MATH_0001_FPU_MATH_TIME");
 }
 
+static void test_posix_extras(void)
+{
+    /* Directories: mkdir, chdir, relative names, readdir, rename, rmdir. */
+    CHECK(mkdir("/nl", 0755) == 0);
+    errno = 0;
+    CHECK(mkdir("/nl", 0755) == -1 && errno == EEXIST);
+    CHECK(chdir("/nl") == 0);
+    char cwd[64];
+    CHECK(getcwd(cwd, sizeof cwd) && strcmp(cwd, "/nl") == 0);
+    FILE *f = fopen("data.bin", "w"); /* /nl/data.bin */
+    CHECK(f != NULL);
+    static char page[8192];
+    for (int i = 0; i < (int)sizeof page; i++)
+        page[i] = (char)('a' + i % 26);
+    CHECK(f && fwrite(page, 1, sizeof page, f) == sizeof page);
+    if (f)
+        fclose(f);
+    CHECK(rename("data.bin", "../nl/moved.bin") == 0);
+    DIR *d = opendir(".");
+    int seen = 0, entries = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        entries++;
+        seen += strcmp(e->d_name, "moved.bin") == 0 && e->d_type == DT_REG;
+    }
+    CHECK(d && closedir(d) == 0 && entries == 1 && seen == 1);
+    errno = 0;
+    CHECK(opendir("/hello.txt") == NULL && errno == ENOTDIR);
+    errno = 0;
+    CHECK(rmdir("/nl") == -1 && errno == ENOTEMPTY);
+    /* A file mapped through its descriptor: private reads, shared writes. */
+    int fd = open("moved.bin", O_RDWR);
+    CHECK(fd >= 0);
+    char *p = mmap(NULL, sizeof page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(p != MAP_FAILED && p[27] == 'b');
+    if (p != MAP_FAILED) {
+        memcpy(p + 4096, "MAPPED", 6);
+        CHECK(msync(p, sizeof page, MS_SYNC) == 0 && munmap(p, sizeof page) == 0);
+    }
+    char back[8] = {0};
+    CHECK(lseek(fd, 4096, SEEK_SET) == 4096 && read(fd, back, 6) == 6 &&
+          strcmp(back, "MAPPED") == 0);
+    errno = 0;
+    CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 100) == MAP_FAILED && errno == EINVAL);
+    errno = 0;
+    CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 77, 0) == MAP_FAILED && errno == EBADF);
+    /* dup2 points stdout at the file for a moment. */
+    int saved = dup(1);
+    CHECK(saved >= 3 && dup2(fd, 1) == 1);
+    CHECK(lseek(1, 0, SEEK_END) == (off_t)sizeof page && write(1, "tail", 4) == 4);
+    CHECK(dup2(saved, 1) == 1 && close(saved) == 0);
+    struct stat st;
+    CHECK(fstat(fd, &st) == 0 && st.st_size == (off_t)sizeof page + 4);
+    CHECK(close(fd) == 0);
+    CHECK(unlink("moved.bin") == 0 && chdir("..") == 0 && rmdir("/nl") == 0);
+    CHECK(access("/nl", F_OK) == -1 && errno == ENOENT);
+    /* nanosleep waits at least as long as asked (the clock, not a bound on speed). */
+    struct timeval t0, t1;
+    gettimeofday(&t0, NULL);
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
+    CHECK(nanosleep(&ts, NULL) == 0);
+    gettimeofday(&t1, NULL);
+    long waited_us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_usec - t0.tv_usec);
+    CHECK(waited_us >= 20000);
+    errno = 0;
+    ts.tv_nsec = -1;
+    CHECK(nanosleep(&ts, NULL) == -1 && errno == EINVAL);
+    end("NL_POSIX_0001_DIRS_MMAP_FD_DUP2_SLEEP");
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 1 && argv[0] != NULL && argv[1] == NULL);
@@ -195,6 +268,7 @@ int main(int argc, char **argv)
     test_files();
     test_qsort_strtol();
     test_math_time();
+    test_posix_extras();
     printf("nltest: %d passed, %d failed\n", passed, failed);
     return failed;
 }

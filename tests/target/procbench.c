@@ -7,8 +7,10 @@
  *   fork + exit + wait of a small process; fork + exec + wait of /bin/true;
  *   spawn + wait of /bin/true; exec to main (from execv in the child to the
  *   first instruction of main in the new program, reported over a pipe);
+ *   spawn to main (from asking proc to the child's main, left in a file);
  *   pipe round trip (1 byte each way between two processes).
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +122,38 @@ static void bench_exec_to_main(void)
     bench_report("proc_exec_to_main", samples, ITERS);
 }
 
+/* A spawned copy of us: how far the counter moved since the parent asked
+ * proc to spawn, left in a file (spawned processes inherit no pipe). */
+#define SPAWN_TIME_FILE "/procbench.t"
+static int spawn_child(const char *t0_text)
+{
+    uint64_t delta = instret() - strtoull(t0_text, NULL, 10);
+    int fd = open(SPAWN_TIME_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int ok = fd >= 0 && write(fd, &delta, sizeof delta) == sizeof delta;
+    return close(fd) == 0 && ok ? 0 : 1;
+}
+
+static void bench_spawn_to_main(void)
+{
+    for (int i = 0; i < WARMUP + ITERS; i++) {
+        char t0[24];
+        snprintf(t0, sizeof t0, "%llu", (unsigned long long)instret());
+        char *argv[] = {"procbench", "spawn-child", t0, NULL};
+        int64_t pid = proc_spawn(PROC_SLOT, "/bin/procbench", argv, NULL);
+        int st;
+        check(pid > 0 && waitpid((pid_t)pid, &st, 0) == pid && WIFEXITED(st) &&
+                  WEXITSTATUS(st) == 0, "spawn to main");
+        uint64_t delta = 0;
+        int fd = open(SPAWN_TIME_FILE, O_RDONLY);
+        check(fd >= 0 && read(fd, &delta, sizeof delta) == sizeof delta, "spawn time file");
+        close(fd);
+        if (i >= WARMUP)
+            samples[i - WARMUP] = delta;
+    }
+    unlink(SPAWN_TIME_FILE);
+    bench_report("proc_spawn_to_main", samples, ITERS);
+}
+
 static void bench_pipe_round_trip(void)
 {
     int ping[2], pong[2];
@@ -150,11 +184,14 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "exec-child") == 0)
         return exec_child(argv[2], argv[3]);
+    if (argc == 3 && strcmp(argv[1], "spawn-child") == 0)
+        return spawn_child(argv[2]);
     printf("procbench: guest instructions per operation\n");
     bench_fork_exit_wait();
     bench_fork_exec_wait();
     bench_spawn_wait();
     bench_exec_to_main();
+    bench_spawn_to_main();
     bench_pipe_round_trip();
     printf("procbench: done, %d errors\n", errors);
     return errors ? 1 : 0;

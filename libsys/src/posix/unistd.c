@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <sys/fs.h>
+#include <time.h>
+
+int64_t sys_yield(void); /* sys/mica.h's, which declares a main of its own */
 
 #include "posix.h"
 
@@ -107,6 +110,62 @@ char *getcwd(char *buf, size_t size)
     }
     memcpy(buf, posix_env->cwd, n);
     return buf;
+}
+
+/* No kernel timer wait yet: the caller yields until the deadline passes,
+ * so other threads run meanwhile (the hart stays busy). */
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    uint64_t hz = posix_clock_hz ? posix_clock_hz : 10000000u;
+    uint64_t ticks = (uint64_t)req->tv_sec * hz + (uint64_t)req->tv_nsec * hz / 1000000000u;
+    uint64_t deadline = posix_read_time() + ticks;
+    while (posix_read_time() < deadline)
+        (void)sys_yield();
+    if (rem)
+        rem->tv_sec = rem->tv_nsec = 0;
+    return 0;
+}
+
+int clock_gettime(clockid_t clock, struct timespec *ts)
+{
+    uint64_t hz = posix_clock_hz ? posix_clock_hz : 10000000u;
+    uint64_t t = posix_read_time();
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) {
+        errno = EINVAL;
+        return -1;
+    }
+    /* MONOTONIC: since boot; REALTIME: the RTC's wall clock plus that. */
+    ts->tv_sec = (time_t)(t / hz + (clock == CLOCK_REALTIME ? posix_clock_secs_at_time0 : 0));
+    ts->tv_nsec = (long)(t % hz * 1000000000u / hz);
+    return 0;
+}
+
+int clock_getres(clockid_t clock, struct timespec *res)
+{
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) {
+        errno = EINVAL;
+        return -1;
+    }
+    uint64_t hz = posix_clock_hz ? posix_clock_hz : 10000000u;
+    if (res)
+        *res = (struct timespec){.tv_sec = 0, .tv_nsec = (long)(1000000000u / hz)};
+    return 0;
+}
+
+unsigned sleep(unsigned seconds)
+{
+    struct timespec ts = {.tv_sec = seconds};
+    return nanosleep(&ts, NULL) == 0 ? 0 : seconds;
+}
+
+int usleep(useconds_t usec)
+{
+    struct timespec ts = {.tv_sec = usec / 1000000, .tv_nsec = (long)(usec % 1000000) * 1000};
+    return nanosleep(&ts, NULL);
 }
 
 int access(const char *path, int mode)
