@@ -14,7 +14,7 @@ A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
          output shows one more input_after: match (a regex; default: the
          shell's prompt) than the lines typed so far; "{after REGEX} TEXT"
          instead waits for REGEX in the output since the last line typed;
-         TEXT "^C" types Ctrl-C (no newline). Input that arrives before the console server would be
+         TEXT "^C" types Ctrl-C (no newline); "^H" in a line, a backspace. Input that arrives before the console server would be
          eaten by the firmware's UART set-up, as on a real board.
 Lines starting with '#' are comments. Command-line options override/add.
 
@@ -112,7 +112,8 @@ def run_qemu(cmd, typed, after, timeout):
             else:
                 ready_now = len(re.findall(after, text, re.MULTILINE)) > prompts_used
             if ready_now:
-                payload = "\x03" if line == "^C" else line + "\n"
+                # "^C" alone is Ctrl-C; "^H" inside a line is a backspace.
+                payload = "\x03" if line == "^C" else line.replace("^H", "\x08") + "\n"
                 proc.stdin.write(payload.encode())
                 proc.stdin.flush()
                 if not m:

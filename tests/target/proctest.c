@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mica/ipc.h>
 #include <sys/mm.h>
 #include <sys/proc.h>
 
@@ -86,6 +87,16 @@ static int child_main(int argc, char **argv)
         /* Leave a grandchild behind that outlives us: it reports its
          * parent after ours is gone. */
         return child("late", "") > 0 ? 0 : 1;
+    }
+    if (strcmp(mode, "textpa") == 0) {
+        /* Tell the parent (through a descriptor that survived exec) the
+         * frame our child_main's text page is on, then wait to be killed. */
+        uint64_t pte = 0, refs = 0, pa = 0;
+        int ok = mm_page_info_pa((uint64_t)(uintptr_t)child_main, &pte, &refs, &pa) == 0;
+        if (!ok || write(atoi(arg), &pa, sizeof pa) != sizeof pa)
+            return 1;
+        for (;;)
+            ;
     }
     if (strcmp(mode, "fdcheck") == 0) {
         /* Descriptor atoi(arg) survived exec: it reads "hello". */
@@ -198,6 +209,33 @@ static void test_fork(void)
     }
     CHECK(bad == 0);
     end("PROC_FORK_0001_COW_MEMORY_FDS_EXEC");
+}
+
+/* Two processes running the same program share its text: the frame of a
+ * page of code is the page cache's, the same in both. */
+static void test_shared_text(void)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char num[8];
+        snprintf(num, sizeof num, "%d", fds[1]);
+        char *argv[] = {"proctest", "child", "textpa", num, NULL};
+        execv(SELF, argv); /* a fresh image of the same file, not a fork copy */
+        _exit(99);
+    }
+    uint64_t child_pa = 0, pte = 0, refs = 0, my_pa = 0;
+    CHECK(read(fds[0], &child_pa, sizeof child_pa) == sizeof child_pa);
+    CHECK(mm_page_info_pa((uint64_t)(uintptr_t)child_main, &pte, &refs, &my_pa) == 0);
+    CHECK(my_pa != 0 && my_pa == child_pa);
+    CHECK((pte & MAP_X) && !(pte & MAP_W)); /* text: executable, never writable */
+    CHECK(kill(pid, SIGKILL) == 0);
+    int st = wait_for(pid);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    close(fds[0]);
+    close(fds[1]);
+    end("PROC_TEXT_0001_SHARED_TEXT_FRAMES");
 }
 
 static void test_orphans(void)
@@ -345,6 +383,7 @@ int main(int argc, char **argv)
     test_signals();
     test_exec();
     test_fork();
+    test_shared_text();
     test_orphans();
     test_bad_executables();
     test_storm();
