@@ -3,16 +3,6 @@
 #include <sys/ipc.h>
 #include <sys/mica.h>
 
-static int64_t cons_request(handle_t ep, uint64_t op, struct ipc_msg *m, uint64_t len)
-{
-    m->tag = IPC_TAG(op, len, 0);
-    int64_t r = ipc_call(ep, m);
-    if (r < 0)
-        return r;
-    uint64_t label = IPC_TAG_LABEL(m->tag);
-    return label ? CONS_REPLY_ERR(label) : 0;
-}
-
 int64_t console_write(handle_t cons, const void *buf, uint64_t len)
 {
     const uint8_t *src = buf;
@@ -20,7 +10,7 @@ int64_t console_write(handle_t cons, const void *buf, uint64_t len)
         uint64_t n = len - done < CONS_IO_MAX ? len - done : CONS_IO_MAX;
         memcpy(ipc_buffer()->data, src + done, n);
         struct ipc_msg m = {0};
-        int64_t r = cons_request(cons, CONS_OP_WRITE, &m, n);
+        int64_t r = ipc_request(cons, CONS_OP_WRITE, &m, n);
         if (r < 0)
             return done ? (int64_t)done : r;
         done += n;
@@ -31,7 +21,7 @@ int64_t console_write(handle_t cons, const void *buf, uint64_t len)
 int64_t console_read(handle_t cons, void *buf, uint64_t len)
 {
     struct ipc_msg m = {.w = {len < CONS_IO_MAX ? len : CONS_IO_MAX}};
-    int64_t r = cons_request(cons, CONS_OP_READ, &m, 0);
+    int64_t r = ipc_request(cons, CONS_OP_READ, &m, 0);
     if (r < 0)
         return r;
     uint64_t n = IPC_TAG_LEN(m.tag);
@@ -44,5 +34,5 @@ int64_t console_read(handle_t cons, void *buf, uint64_t len)
 int64_t console_set_foreground(handle_t cons, uint64_t pid)
 {
     struct ipc_msg m = {.w = {pid}};
-    return cons_request(cons, CONS_OP_SET_FOREGROUND, &m, 0);
+    return ipc_request(cons, CONS_OP_SET_FOREGROUND, &m, 0);
 }

@@ -3,16 +3,6 @@
 #include <sys/ipc.h>
 #include <sys/mica.h>
 
-static int64_t fs_request(handle_t fs, uint64_t op, struct ipc_msg *m, uint64_t len)
-{
-    m->tag = IPC_TAG(op, len, 0);
-    int64_t r = ipc_call(fs, m);
-    if (r < 0)
-        return r;
-    uint64_t label = IPC_TAG_LABEL(m->tag);
-    return label ? FS_REPLY_ERR(label) : 0;
-}
-
 /* Copies one or two NUL-terminated strings into the IPC buffer; returns
  * their total length or E_RANGE. */
 static int64_t put_paths(const char *a, const char *b)
@@ -33,7 +23,7 @@ int64_t fs_open(handle_t fs, const char *path, unsigned flags, uint64_t *size, b
     if (len < 0)
         return len;
     struct ipc_msg m = {.w = {flags}};
-    int64_t r = fs_request(fs, FS_OP_OPEN, &m, (uint64_t)len);
+    int64_t r = ipc_request(fs, FS_OP_OPEN, &m, (uint64_t)len);
     if (r < 0)
         return r;
     if (size)
@@ -46,7 +36,7 @@ int64_t fs_open(handle_t fs, const char *path, unsigned flags, uint64_t *size, b
 int64_t fs_close(handle_t fs, uint64_t h)
 {
     struct ipc_msg m = {.w = {h}};
-    return fs_request(fs, FS_OP_CLOSE, &m, 0);
+    return ipc_request(fs, FS_OP_CLOSE, &m, 0);
 }
 
 int64_t fs_read(handle_t fs, uint64_t h, uint64_t off, void *buf, uint64_t len)
@@ -56,7 +46,7 @@ int64_t fs_read(handle_t fs, uint64_t h, uint64_t off, void *buf, uint64_t len)
     while (done < len) {
         uint64_t n = len - done < FS_IO_MAX ? len - done : FS_IO_MAX;
         struct ipc_msg m = {.w = {h, off + done, n}};
-        int64_t r = fs_request(fs, FS_OP_READ, &m, 0);
+        int64_t r = ipc_request(fs, FS_OP_READ, &m, 0);
         if (r < 0)
             return done ? (int64_t)done : r;
         uint64_t got = IPC_TAG_LEN(m.tag);
@@ -76,7 +66,7 @@ int64_t fs_write(handle_t fs, uint64_t h, uint64_t off, const void *buf, uint64_
         uint64_t n = len - done < FS_IO_MAX ? len - done : FS_IO_MAX;
         memcpy(ipc_buffer()->data, in + done, n);
         struct ipc_msg m = {.w = {h, off + done}};
-        int64_t r = fs_request(fs, FS_OP_WRITE, &m, n);
+        int64_t r = ipc_request(fs, FS_OP_WRITE, &m, n);
         done += m.w[0] <= n ? m.w[0] : 0;
         if (r < 0)
             return done ? (int64_t)done : r;
@@ -87,7 +77,7 @@ int64_t fs_write(handle_t fs, uint64_t h, uint64_t off, const void *buf, uint64_
 int64_t fs_fstat(handle_t fs, uint64_t h, struct fs_stat *out)
 {
     struct ipc_msg m = {.w = {h}};
-    int64_t r = fs_request(fs, FS_OP_FSTAT, &m, 0);
+    int64_t r = ipc_request(fs, FS_OP_FSTAT, &m, 0);
     if (r == 0) {
         out->size = m.w[0];
         out->is_dir = m.w[1] != 0;
@@ -99,14 +89,14 @@ int64_t fs_fstat(handle_t fs, uint64_t h, struct fs_stat *out)
 int64_t fs_truncate(handle_t fs, uint64_t h, uint64_t size)
 {
     struct ipc_msg m = {.w = {h, size}};
-    return fs_request(fs, FS_OP_TRUNCATE, &m, 0);
+    return ipc_request(fs, FS_OP_TRUNCATE, &m, 0);
 }
 
 int64_t fs_readdir(handle_t fs, uint64_t h, uint64_t *cookie, char *name, uint64_t name_len,
                    uint64_t *size, bool *is_dir)
 {
     struct ipc_msg m = {.w = {h, *cookie}};
-    int64_t r = fs_request(fs, FS_OP_READDIR, &m, 0);
+    int64_t r = ipc_request(fs, FS_OP_READDIR, &m, 0);
     if (r < 0)
         return r;
     uint64_t n = IPC_TAG_LEN(m.tag);
@@ -128,7 +118,7 @@ static int64_t path_op(handle_t fs, uint64_t op, const char *a, const char *b)
     if (len < 0)
         return len;
     struct ipc_msg m = {0};
-    return fs_request(fs, op, &m, (uint64_t)len);
+    return ipc_request(fs, op, &m, (uint64_t)len);
 }
 
 int64_t fs_unlink(handle_t fs, const char *path)
@@ -154,19 +144,19 @@ int64_t fs_rename(handle_t fs, const char *from, const char *to)
 int64_t fs_sync(handle_t fs)
 {
     struct ipc_msg m = {0};
-    return fs_request(fs, FS_OP_SYNC, &m, 0);
+    return ipc_request(fs, FS_OP_SYNC, &m, 0);
 }
 
 int64_t fs_fsync(handle_t fs, uint64_t h)
 {
     struct ipc_msg m = {.w = {h}};
-    return fs_request(fs, FS_OP_FSYNC, &m, 0);
+    return ipc_request(fs, FS_OP_FSYNC, &m, 0);
 }
 
 int64_t fs_cache_stats(handle_t fs, struct fs_cache_stats *out)
 {
     struct ipc_msg m = {0};
-    int64_t r = fs_request(fs, FS_OP_STATS, &m, 0);
+    int64_t r = ipc_request(fs, FS_OP_STATS, &m, 0);
     if (r < 0)
         return r;
     *out = (struct fs_cache_stats){.pages = m.w[0], .used = m.w[1], .pinned = m.w[2],
@@ -178,13 +168,13 @@ int64_t fs_cache_stats(handle_t fs, struct fs_cache_stats *out)
 int64_t fs_clone_client(handle_t fs, uint64_t from_badge, uint64_t to_badge)
 {
     struct ipc_msg m = {.w = {from_badge, to_badge}};
-    return fs_request(fs, FS_OP_CLONE_CLIENT, &m, 0);
+    return ipc_request(fs, FS_OP_CLONE_CLIENT, &m, 0);
 }
 
 int64_t fs_drop_client(handle_t fs, uint64_t badge)
 {
     struct ipc_msg m = {.w = {badge}};
-    return fs_request(fs, FS_OP_DROP_CLIENT, &m, 0);
+    return ipc_request(fs, FS_OP_DROP_CLIENT, &m, 0);
 }
 
 int64_t fs_map_file(handle_t fs, uint64_t h, bool writable)
@@ -192,7 +182,7 @@ int64_t fs_map_file(handle_t fs, uint64_t h, bool writable)
     struct ipc_buffer *b = ipc_buffer();
     b->recv_caps_max = 1;
     struct ipc_msg m = {.w = {h, writable}};
-    int64_t r = fs_request(fs, FS_OP_MAP_FILE, &m, 0);
+    int64_t r = ipc_request(fs, FS_OP_MAP_FILE, &m, 0);
     b->recv_caps_max = 0;
     if (r < 0)
         return r;

@@ -5,27 +5,17 @@
 
 #include <mica/bootinfo.h>
 
-static int64_t mm_request(handle_t ep, uint64_t op, struct ipc_msg *m)
-{
-    m->tag = IPC_TAG(op, 0, IPC_TAG_NCAPS(m->tag));
-    int64_t r = ipc_call(ep, m);
-    if (r < 0)
-        return r;
-    uint64_t label = IPC_TAG_LABEL(m->tag);
-    return label ? MM_REPLY_ERR(label) : 0;
-}
-
 int64_t mm_mmap(uint64_t addr, uint64_t len, unsigned prot, unsigned flags)
 {
     struct ipc_msg m = {.w = {addr, len, prot, flags}};
-    int64_t r = mm_request(MM_CLIENT_SLOT, MM_OP_MMAP, &m);
+    int64_t r = ipc_request(MM_CLIENT_SLOT, MM_OP_MMAP, &m, 0);
     return r < 0 ? r : (int64_t)m.w[0];
 }
 
 int64_t mm_munmap(uint64_t addr, uint64_t len)
 {
     struct ipc_msg m = {.w = {addr, len}};
-    return mm_request(MM_CLIENT_SLOT, MM_OP_MUNMAP, &m);
+    return ipc_request(MM_CLIENT_SLOT, MM_OP_MUNMAP, &m, 0);
 }
 
 int64_t mm_mmap_file(uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
@@ -34,7 +24,7 @@ int64_t mm_mmap_file(uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
     struct ipc_msg m = {.tag = IPC_TAG(0, 0, 1),
                         .w = {addr, len, prot, flags | MM_MAP_FILE, offset}};
     ipc_buffer()->caps[0] = file;
-    int64_t r = mm_request(MM_CLIENT_SLOT, MM_OP_MMAP, &m);
+    int64_t r = ipc_request(MM_CLIENT_SLOT, MM_OP_MMAP, &m, 0);
     (void)sys_cap_delete(file); /* mm has its own copy now (or refused it) */
     return r < 0 ? r : (int64_t)m.w[0];
 }
@@ -42,19 +32,19 @@ int64_t mm_mmap_file(uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
 int64_t mm_msync(uint64_t addr, uint64_t len)
 {
     struct ipc_msg m = {.w = {addr, len}};
-    return mm_request(MM_CLIENT_SLOT, MM_OP_MSYNC, &m);
+    return ipc_request(MM_CLIENT_SLOT, MM_OP_MSYNC, &m, 0);
 }
 
 int64_t mm_mprotect(uint64_t addr, uint64_t len, unsigned prot)
 {
     struct ipc_msg m = {.w = {addr, len, prot}};
-    return mm_request(MM_CLIENT_SLOT, MM_OP_MPROTECT, &m);
+    return ipc_request(MM_CLIENT_SLOT, MM_OP_MPROTECT, &m, 0);
 }
 
 int64_t mm_brk(uint64_t addr)
 {
     struct ipc_msg m = {.w = {addr}};
-    int64_t r = mm_request(MM_CLIENT_SLOT, MM_OP_BRK, &m);
+    int64_t r = ipc_request(MM_CLIENT_SLOT, MM_OP_BRK, &m, 0);
     return r < 0 ? r : (int64_t)m.w[0];
 }
 
@@ -72,7 +62,7 @@ void *mm_sbrk(int64_t increment)
 int64_t mm_stats(handle_t ep, struct mm_stats_reply *out)
 {
     struct ipc_msg m = {0};
-    int64_t r = mm_request(ep, MM_OP_STATS, &m);
+    int64_t r = ipc_request(ep, MM_OP_STATS, &m, 0);
     if (r < 0)
         return r;
     out->free_frames = m.w[0];
@@ -90,7 +80,7 @@ int64_t mm_stats(handle_t ep, struct mm_stats_reply *out)
 int64_t mm_page_info_pa(uint64_t addr, uint64_t *pte, uint64_t *refs, uint64_t *pa)
 {
     struct ipc_msg m = {.w = {addr}};
-    int64_t r = mm_request(MM_CLIENT_SLOT, MM_OP_PAGE_INFO, &m);
+    int64_t r = ipc_request(MM_CLIENT_SLOT, MM_OP_PAGE_INFO, &m, 0);
     if (r < 0)
         return r;
     *pte = m.w[0];
@@ -102,7 +92,7 @@ int64_t mm_page_info_pa(uint64_t addr, uint64_t *pte, uint64_t *refs, uint64_t *
 int64_t mm_page_info(uint64_t addr, uint64_t *pte, uint64_t *refs)
 {
     struct ipc_msg m = {.w = {addr}};
-    int64_t r = mm_request(MM_CLIENT_SLOT, MM_OP_PAGE_INFO, &m);
+    int64_t r = ipc_request(MM_CLIENT_SLOT, MM_OP_PAGE_INFO, &m, 0);
     if (r < 0)
         return r;
     *pte = m.w[0];
@@ -121,7 +111,7 @@ static int64_t space_request(handle_t ep, uint64_t op, struct ipc_msg *m, handle
         b->caps[0] = death;
         m->tag = IPC_TAG(0, 0, 1);
     }
-    int64_t r = mm_request(ep, op, m);
+    int64_t r = ipc_request(ep, op, m, 0);
     b->recv_caps_max = 0;
     if (r < 0)
         return r;
@@ -162,7 +152,7 @@ int64_t mm_space_mmap(handle_t control, uint64_t id, uint64_t addr, uint64_t len
         m.w[3] |= MM_MAP_FILE;
         ipc_buffer()->caps[0] = file;
     }
-    int64_t r = mm_request(control, MM_OP_SPACE_MMAP, &m);
+    int64_t r = ipc_request(control, MM_OP_SPACE_MMAP, &m, 0);
     if (file)
         (void)sys_cap_delete(file); /* mm has its own copy now (or refused it) */
     return r < 0 ? r : (int64_t)m.w[0];
@@ -176,10 +166,7 @@ int64_t mm_space_write(handle_t control, uint64_t id, uint64_t addr, const void 
         uint64_t n = len - done < IPC_BUF_DATA_MAX ? len - done : IPC_BUF_DATA_MAX;
         memcpy(ipc_buffer()->data, src + done, n);
         struct ipc_msg m = {.w = {id, addr + done}};
-        m.tag = IPC_TAG(MM_OP_SPACE_WRITE, n, 0);
-        int64_t r = ipc_call(control, &m);
-        if (r >= 0 && IPC_TAG_LABEL(m.tag))
-            r = MM_REPLY_ERR(IPC_TAG_LABEL(m.tag));
+        int64_t r = ipc_request(control, MM_OP_SPACE_WRITE, &m, n);
         if (r < 0)
             return r;
         done += n;
@@ -190,14 +177,14 @@ int64_t mm_space_write(handle_t control, uint64_t id, uint64_t addr, const void 
 int64_t mm_space_set_brk(handle_t control, uint64_t id, uint64_t base)
 {
     struct ipc_msg m = {.w = {id, base}};
-    return mm_request(control, MM_OP_SPACE_SET_BRK, &m);
+    return ipc_request(control, MM_OP_SPACE_SET_BRK, &m, 0);
 }
 
 int64_t mm_space_info(handle_t control, uint64_t id, uint64_t *death, uint64_t *addr,
                       uint64_t *pc)
 {
     struct ipc_msg m = {.w = {id}};
-    int64_t r = mm_request(control, MM_OP_SPACE_INFO, &m);
+    int64_t r = ipc_request(control, MM_OP_SPACE_INFO, &m, 0);
     if (r < 0)
         return r;
     *death = m.w[0];
@@ -210,7 +197,7 @@ int64_t mm_space_copy(handle_t control, uint64_t from, uint64_t to, uint64_t add
                       uint64_t len)
 {
     struct ipc_msg m = {.w = {from, to, addr, len}};
-    return mm_request(control, MM_OP_SPACE_COPY, &m);
+    return ipc_request(control, MM_OP_SPACE_COPY, &m, 0);
 }
 
 int64_t mm_space_fork(handle_t control, uint64_t id, handle_t death_ntfn,
@@ -223,7 +210,7 @@ int64_t mm_space_fork(handle_t control, uint64_t id, handle_t death_ntfn,
 int64_t mm_space_destroy(handle_t ep, uint64_t id)
 {
     struct ipc_msg m = {.w = {id}};
-    return mm_request(ep, MM_OP_SPACE_DESTROY, &m);
+    return ipc_request(ep, MM_OP_SPACE_DESTROY, &m, 0);
 }
 
 /* The child's first thread starts in libsys's thread_entry with this block,

@@ -3,20 +3,10 @@
 #include <sys/mica.h>
 #include <sys/pipe.h>
 
-static int64_t pipe_request(handle_t ep, uint64_t op, struct ipc_msg *m, uint64_t len)
-{
-    m->tag = IPC_TAG(op, len, 0);
-    int64_t r = ipc_call(ep, m);
-    if (r < 0)
-        return r;
-    uint64_t label = IPC_TAG_LABEL(m->tag);
-    return label ? PIPE_REPLY_ERR(label) : 0;
-}
-
 int64_t pipe_create(handle_t srv, uint64_t *read_end, uint64_t *write_end)
 {
     struct ipc_msg m = {0};
-    int64_t r = pipe_request(srv, PIPE_OP_CREATE, &m, 0);
+    int64_t r = ipc_request(srv, PIPE_OP_CREATE, &m, 0);
     if (r < 0)
         return r;
     *read_end = m.w[0];
@@ -27,7 +17,7 @@ int64_t pipe_create(handle_t srv, uint64_t *read_end, uint64_t *write_end)
 int64_t pipe_read(handle_t srv, uint64_t end, void *buf, uint64_t len)
 {
     struct ipc_msg m = {.w = {end, len < PIPE_IO_MAX ? len : PIPE_IO_MAX}};
-    int64_t r = pipe_request(srv, PIPE_OP_READ, &m, 0);
+    int64_t r = ipc_request(srv, PIPE_OP_READ, &m, 0);
     if (r < 0)
         return r;
     uint64_t n = IPC_TAG_LEN(m.tag);
@@ -45,7 +35,7 @@ int64_t pipe_write(handle_t srv, uint64_t end, const void *buf, uint64_t len)
         uint64_t n = len - done < PIPE_IO_MAX ? len - done : PIPE_IO_MAX;
         memcpy(ipc_buffer()->data, src + done, n);
         struct ipc_msg m = {.w = {end}};
-        int64_t r = pipe_request(srv, PIPE_OP_WRITE, &m, n);
+        int64_t r = ipc_request(srv, PIPE_OP_WRITE, &m, n);
         if (r < 0)
             return done ? (int64_t)done : r;
         done += m.w[0];
@@ -56,17 +46,17 @@ int64_t pipe_write(handle_t srv, uint64_t end, const void *buf, uint64_t len)
 int64_t pipe_close(handle_t srv, uint64_t end)
 {
     struct ipc_msg m = {.w = {end}};
-    return pipe_request(srv, PIPE_OP_CLOSE, &m, 0);
+    return ipc_request(srv, PIPE_OP_CLOSE, &m, 0);
 }
 
 int64_t pipe_clone_client(handle_t srv, uint64_t from_badge, uint64_t to_badge)
 {
     struct ipc_msg m = {.w = {from_badge, to_badge}};
-    return pipe_request(srv, PIPE_OP_CLONE_CLIENT, &m, 0);
+    return ipc_request(srv, PIPE_OP_CLONE_CLIENT, &m, 0);
 }
 
 int64_t pipe_drop_client(handle_t srv, uint64_t badge)
 {
     struct ipc_msg m = {.w = {badge}};
-    return pipe_request(srv, PIPE_OP_DROP_CLIENT, &m, 0);
+    return ipc_request(srv, PIPE_OP_DROP_CLIENT, &m, 0);
 }

@@ -3,16 +3,6 @@
 #include <sys/mica.h>
 #include <sys/proc.h>
 
-static int64_t proc_request(handle_t ep, uint64_t op, struct ipc_msg *m, uint64_t len)
-{
-    m->tag = IPC_TAG(op, len, 0);
-    int64_t r = ipc_call(ep, m);
-    if (r < 0)
-        return r;
-    uint64_t label = IPC_TAG_LABEL(m->tag);
-    return label ? PROC_REPLY_ERR(label) : 0;
-}
-
 /* Packs path, argv and envp into the IPC buffer; returns the length. */
 static int64_t pack(const char *path, char *const argv[], char *const envp[], uint64_t *argc,
                     uint64_t *envc)
@@ -48,7 +38,7 @@ static int64_t run(handle_t proc, uint64_t op, const char *path, char *const arg
     if (len < 0)
         return len;
     struct ipc_msg m = {.w = {argc, envc}};
-    int64_t r = proc_request(proc, op, &m, (uint64_t)len);
+    int64_t r = ipc_request(proc, op, &m, (uint64_t)len);
     return r < 0 ? r : (int64_t)m.w[0];
 }
 
@@ -65,7 +55,7 @@ int64_t proc_exec(handle_t proc, const char *path, char *const argv[], char *con
 int64_t proc_wait(handle_t proc, uint64_t pid, unsigned flags, uint64_t *status)
 {
     struct ipc_msg m = {.w = {pid, flags}};
-    int64_t r = proc_request(proc, PROC_OP_WAIT, &m, 0);
+    int64_t r = ipc_request(proc, PROC_OP_WAIT, &m, 0);
     if (r < 0)
         return r;
     if (status)
@@ -76,20 +66,20 @@ int64_t proc_wait(handle_t proc, uint64_t pid, unsigned flags, uint64_t *status)
 int64_t proc_fork(handle_t proc, uint64_t pc, uint64_t sp)
 {
     struct ipc_msg m = {.w = {pc, sp}};
-    int64_t r = proc_request(proc, PROC_OP_FORK, &m, 0);
+    int64_t r = ipc_request(proc, PROC_OP_FORK, &m, 0);
     return r < 0 ? r : (int64_t)m.w[0];
 }
 
 int64_t proc_kill(handle_t proc, uint64_t pid, unsigned sig)
 {
     struct ipc_msg m = {.w = {pid, sig}};
-    return proc_request(proc, PROC_OP_KILL, &m, 0);
+    return ipc_request(proc, PROC_OP_KILL, &m, 0);
 }
 
 int64_t proc_getpid(handle_t proc, uint64_t *ppid)
 {
     struct ipc_msg m = {0};
-    int64_t r = proc_request(proc, PROC_OP_GETPID, &m, 0);
+    int64_t r = ipc_request(proc, PROC_OP_GETPID, &m, 0);
     if (r < 0)
         return r;
     if (ppid)
@@ -100,14 +90,14 @@ int64_t proc_getpid(handle_t proc, uint64_t *ppid)
 void proc_exit(handle_t proc, int status)
 {
     struct ipc_msg m = {.w = {(uint64_t)(int64_t)status}};
-    (void)proc_request(proc, PROC_OP_EXIT, &m, 0);
+    (void)ipc_request(proc, PROC_OP_EXIT, &m, 0);
     sys_exit(status); /* not reached under proc: the process is gone */
 }
 
 int64_t proc_list(handle_t proc, uint64_t *cursor, struct proc_info *out)
 {
     struct ipc_msg m = {.w = {*cursor}};
-    int64_t r = proc_request(proc, PROC_OP_LIST, &m, 0);
+    int64_t r = ipc_request(proc, PROC_OP_LIST, &m, 0);
     if (r < 0)
         return r;
     out->pid = m.w[0];

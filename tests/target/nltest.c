@@ -19,25 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int passed, failed, case_failed;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            printf("nltest: %s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            case_failed = 1;                                                  \
-        }                                                                     \
-    } while (0)
-
-static void end(const char *id)
-{
-    printf("TEST %s %s\n", id, case_failed ? "FAIL" : "PASS");
-    if (case_failed)
-        failed++;
-    else
-        passed++;
-    case_failed = 0;
-}
+#define CHECK_PRINTF printf
+#include "check.h"
 
 static void test_stdio_formats(void)
 {
@@ -269,6 +252,6 @@ int main(int argc, char **argv)
     test_qsort_strtol();
     test_math_time();
     test_posix_extras();
-    printf("nltest: %d passed, %d failed\n", passed, failed);
-    return failed;
+    printf("nltest: %d passed, %d failed\n", passed, failures);
+    return failures;
 }

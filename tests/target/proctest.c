@@ -22,25 +22,8 @@
 
 #define SELF "/bin/proctest"
 
-static int passed, failed, case_failed;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            printf("proctest: %s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            case_failed = 1;                                                         \
-        }                                                                            \
-    } while (0)
-
-static void end(const char *id)
-{
-    printf("TEST %s %s\n", id, case_failed ? "FAIL" : "PASS");
-    if (case_failed)
-        failed++;
-    else
-        passed++;
-    case_failed = 0;
-}
+#define CHECK_PRINTF printf
+#include "check.h"
 
 /* Starts "proctest child MODE ARG" and returns its pid. */
 static int64_t child(const char *mode, const char *arg)
@@ -387,6 +370,6 @@ int main(int argc, char **argv)
     test_orphans();
     test_bad_executables();
     test_storm();
-    printf("proctest: %d passed, %d failed\n", passed, failed);
-    return failed;
+    printf("proctest: %d passed, %d failed\n", passed, failures);
+    return failures;
 }

@@ -36,6 +36,23 @@ static inline int64_t ipc_call(handle_t ep, struct ipc_msg *m)
 }
 
 /* Receives into *m (only the handle goes in). */
+/*
+ * A request to a server whose replies follow the servers' convention
+ * (label 0 = success, else an err_t as a 48-bit two's-complement label):
+ * sends op with len bytes of IPC-buffer data (and the capabilities m->tag
+ * already counts), waits for the reply in m. Returns 0, the server's
+ * err_t, or the kernel's (E_DEAD: the server is gone).
+ */
+static inline int64_t ipc_request(handle_t ep, uint64_t op, struct ipc_msg *m, uint64_t len)
+{
+    m->tag = IPC_TAG(op, len, IPC_TAG_NCAPS(m->tag));
+    int64_t r = ipc_call(ep, m);
+    if (r < 0)
+        return r;
+    uint64_t label = IPC_TAG_LABEL(m->tag);
+    return label ? (int64_t)(label << 16) >> 16 : 0;
+}
+
 static inline int64_t ipc_op_recv(uint64_t nr, handle_t cap, struct ipc_msg *m)
 {
     uint64_t r[SYS_RAW_REGS] = {cap, 0, 0, 0, 0, 0, 0, 0, 0, 0};
