@@ -17,8 +17,15 @@
 #include <unistd.h>
 
 #include <mica/ipc.h>
+#include <proto/console.h>
+#include <proto/fs.h>
+#include <proto/pipe.h>
+#include <sys/ipc.h>
 #include <sys/mm.h>
 #include <sys/proc.h>
+
+/* The pipe-server handle behind a descriptor (libsys's POSIX layer). */
+uint64_t posix_handle(int fd);
 
 #define SELF "/bin/proctest"
 
@@ -327,6 +334,51 @@ static void test_bad_executables(void)
     end("PROC_BADELF_0001_NOEXEC_NOT_A_CRASH");
 }
 
+/* A raw request; returns the reply's label as an err_t (0: success). */
+static int64_t raw(handle_t ep, uint64_t op, const void *data, uint64_t len, uint64_t w0,
+                   uint64_t w1)
+{
+    memcpy(ipc_buffer()->data, data, len);
+    struct ipc_msg m = {.w = {w0, w1}};
+    return ipc_request(ep, op, &m, len);
+}
+
+/* Malformed and hostile messages to proc, the pipe server and the console
+ * get errors; all three keep serving. */
+static void test_hostile_messages(void)
+{
+    CHECK(raw(PROC_SLOT, 999, "", 0, 0, 0) == E_NOSYS);
+    CHECK(raw(PROC_SLOT, PROC_OP_SPAWN, "", 0, 0, 0) == E_INVAL);               /* no path */
+    CHECK(raw(PROC_SLOT, PROC_OP_SPAWN, "/bin/true", 9, 0, 0) == E_INVAL);      /* no NUL */
+    CHECK(raw(PROC_SLOT, PROC_OP_SPAWN, "/bin/true\0x\0", 12, 5, 0) == E_INVAL); /* argc lies */
+    CHECK(raw(PROC_SLOT, PROC_OP_SPAWN, "bin/true\0", 9, 0, 0) == E_INVAL);    /* relative */
+    CHECK(raw(PROC_SLOT, PROC_OP_SPAWN, "/bin/true\0", 10, 1000000, 0) == E_INVAL);
+    CHECK(raw(PROC_SLOT, PROC_OP_WAIT, "", 0, 12345, 0) == E_NOENT);  /* not a child */
+    CHECK(raw(PROC_SLOT, PROC_OP_KILL, "", 0, 1, 64) == E_INVAL);
+    CHECK(raw(PIPE_SLOT, 77, "", 0, 0, 0) == E_NOSYS);
+    CHECK(raw(PIPE_SLOT, PIPE_OP_READ, "", 0, 200, 16) == E_BADH);    /* not our handle */
+    CHECK(raw(PIPE_SLOT, PIPE_OP_CLONE_CLIENT, "", 0, 1, 2) == E_NOSYS); /* proc's op */
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    CHECK(raw(PIPE_SLOT, PIPE_OP_READ, "", 0, posix_handle(fds[1]), 16) == E_INVAL); /* write end */
+    CHECK(raw(PIPE_SLOT, PIPE_OP_READ, "", 0, posix_handle(fds[0]), 5000) == E_INVAL);
+    CHECK(raw(PIPE_SLOT, PIPE_OP_WRITE, "", 0, posix_handle(fds[1]), 0) == E_INVAL); /* empty */
+    CHECK(raw(CONSOLE_SLOT, 55, "", 0, 0, 0) == E_NOSYS);
+    CHECK(raw(CONSOLE_SLOT, CONS_OP_READ, "", 0, 0, 0) == E_INVAL);
+    CHECK(raw(CONSOLE_SLOT, CONS_OP_READ, "", 0, 100000, 0) == E_INVAL);
+    CHECK(raw(FS_CLIENT_SLOT, FS_OP_CLONE_CLIENT, "", 0, 1, 2) == E_NOSYS); /* proc's op */
+    /* Still serving. */
+    CHECK(write(fds[1], "ok", 2) == 2);
+    char buf[4] = {0};
+    CHECK(read(fds[0], buf, 2) == 2 && strcmp(buf, "ok") == 0);
+    close(fds[0]);
+    close(fds[1]);
+    int64_t pid = child("exit", "3");
+    int st = wait_for(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+    end("PROC_HOSTILE_0001_MALFORMED_MESSAGES");
+}
+
 static void test_storm(void)
 {
     struct mm_stats_reply before, after;
@@ -369,6 +421,7 @@ int main(int argc, char **argv)
     test_shared_text();
     test_orphans();
     test_bad_executables();
+    test_hostile_messages();
     test_storm();
     printf("proctest: %d passed, %d failed\n", passed, failures);
     return failures;

@@ -113,6 +113,14 @@ int pipe(int fds[2])
     return 0;
 }
 
+/* For tests that talk to a server directly: the handle behind fd. */
+uint64_t posix_handle(int fd);
+uint64_t posix_handle(int fd)
+{
+    struct posix_fd *f = posix_fd_get(fd);
+    return f ? f->handle : UINT64_MAX;
+}
+
 bool posix_probe_console(void)
 {
     struct cap_info ci;
