@@ -83,7 +83,11 @@ def qemu_command(image, mem="256M", smp=1, append=None, gdb=False,
     the last one down, so the system disk is always found first."""
     cmd = [QEMU, "-machine", "virt", "-bios", OPENSBI_FW_JUMP,
            "-kernel", image, "-m", mem, "-smp", str(smp),
-           "-nographic", "-monitor", "none", "-serial", "stdio",
+           # The console on stdio with signal=off: ^C reaches Mica (the
+           # shell's foreground program) instead of killing QEMU; mux=on
+           # keeps Ctrl-A X for quitting.
+           "-nographic", "-monitor", "none",
+           "-chardev", "stdio,id=console,mux=on,signal=off", "-serial", "chardev:console",
            "-global", "virtio-mmio.force-legacy=false"]
     if disk:
         cmd += ["-drive", f"file={disk},if=none,format=raw,id=hd0",
