@@ -1,7 +1,7 @@
 /*
  * sh: Mica's shell. Runs programs with arguments (looked up in /bin when
  * the name has no slash), with "<", ">" and ">>" redirections, "|"
- * pipelines, "&&", "||" and ";" lists, "$?" for the last status, quotes
+ * pipelines, "&&", "||" and ";" lists, "&" for the background, "$?" for the last status, quotes
  * ('...' and "..."), and the built-ins cd, pwd and exit. Programs are
  * started with fork + exec; the console's ^C goes to the program in the
  * foreground, never to the shell.
@@ -29,8 +29,8 @@ static int last_status;
 
 /* ---- words ---- */
 
-enum tok { T_WORD, T_PIPE, T_IN, T_OUT, T_APPEND, T_AND, T_OR, T_SEMI, T_END };
-/* (T_AND, T_OR and T_SEMI only join pipelines: run_line splits at them.) */
+enum tok { T_WORD, T_PIPE, T_IN, T_OUT, T_APPEND, T_AND, T_OR, T_SEMI, T_BG, T_END };
+/* (T_AND, T_OR, T_SEMI and T_BG only join pipelines: run_line splits at them.) */
 
 struct token {
     enum tok kind;
@@ -57,6 +57,7 @@ static int tokenize(const char *line, struct token *toks, int max, char *store, 
         if (*c == '<') { t->kind = T_IN; c++; continue; }
         if (*c == '>') { t->kind = T_OUT; c++; continue; }
         if (*c == ';') { t->kind = T_SEMI; c++; continue; }
+        if (*c == '&') { t->kind = T_BG; c++; continue; } /* run_line split there */
         t->kind = T_WORD;
         t->word = store + used;
         char quote = 0;
@@ -170,11 +171,12 @@ static bool builtin(const struct command *c, int *status)
     return false;
 }
 
-/* Runs a pipeline of n commands; returns its status (the last one's). */
-static int run_pipeline(struct command *cmds, int n)
+/* Runs a pipeline of n commands; returns its status (the last one's), or
+ * 0 at once when it runs in the background. */
+static int run_pipeline(struct command *cmds, int n, bool background)
 {
     int status = 0;
-    if (n == 1 && !cmds[0].in && !cmds[0].out && builtin(&cmds[0], &status))
+    if (n == 1 && !background && !cmds[0].in && !cmds[0].out && builtin(&cmds[0], &status))
         return status;
     fflush(stdout);
     pid_t pids[MAX_CMDS];
@@ -212,6 +214,10 @@ static int run_pipeline(struct command *cmds, int n)
             close(fds[1]);
         prev_read = fds[0];
     }
+    if (background) {
+        printf("[%d]\n", (int)pids[n - 1]);
+        return 0;
+    }
     (void)console_set_foreground(CONSOLE_SLOT, (uint64_t)pids[n - 1]);
     for (int i = 0; i < n; i++) {
         int st = 0;
@@ -223,7 +229,7 @@ static int run_pipeline(struct command *cmds, int n)
 }
 
 /* Parses and runs one pipeline (no &&, || or ; in it). */
-static int run_segment(const char *segment)
+static int run_segment(const char *segment, bool background)
 {
     static char store[LINE_MAX * 2];
     struct token toks[MAX_WORDS * 2];
@@ -279,7 +285,7 @@ static int run_segment(const char *segment)
     }
     for (int k = 0; k <= ncmd; k++)
         cmds[k].argv[cmds[k].argc] = NULL;
-    return run_pipeline(cmds, ncmd + 1);
+    return run_pipeline(cmds, ncmd + 1, background);
 }
 
 /* Runs one line: pipelines joined by &&, || and ; (split outside quotes
@@ -304,6 +310,8 @@ static void run_line(const char *line)
                 { next = T_OR; c += 2; break; }
             else if (!quote && *c == ';')
                 { next = T_SEMI; c++; break; }
+            else if (!quote && *c == '&')
+                { next = T_BG; c++; break; }
             if (n + 1 < sizeof segment)
                 segment[n++] = *c;
         }
@@ -311,8 +319,8 @@ static void run_line(const char *line)
         bool run = joiner == T_SEMI || (joiner == T_AND && last_status == 0) ||
                    (joiner == T_OR && last_status != 0);
         if (run)
-            last_status = run_segment(segment);
-        joiner = next;
+            last_status = run_segment(segment, next == T_BG);
+        joiner = next == T_BG ? T_SEMI : next;
     }
 }
 
@@ -325,6 +333,11 @@ int main(int argc, char **argv)
     bool interactive = isatty(0);
     char line[LINE_MAX];
     for (;;) {
+        /* Background jobs that ended since the last prompt. */
+        int st;
+        pid_t done;
+        while ((done = waitpid(-1, &st, WNOHANG)) > 0)
+            printf("[%d] done, status %d\n", (int)done, status_of(st));
         if (interactive) {
             printf("mica$ ");
             fflush(stdout);

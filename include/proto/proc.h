@@ -77,7 +77,7 @@ enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 #define PROC_SLOT 2 /* its endpoint to proc (badge = its pid) */
 /* (1 = MM_CLIENT_SLOT, 3 = FS_CLIENT_SLOT, 4 = FS_MNT_SLOT as for programs
  * root runs; 5 = CONSOLE_SLOT, proto/console.h, 6 = PIPE_SLOT, proto/pipe.h,
- * or placeholders.) */
+ * 7 = NAMES_SLOT, proto/names.h, or placeholders.) */
 
 /* Its first thread starts with sp at argc (System V layout: argc, argv[],
  * NULL, envp[], NULL, auxv pairs, AT_NULL; strings above) and a0 =
@@ -106,6 +106,8 @@ enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 #define PROC_SLOT_CONSOLE 11 /* the console server (may be empty) */
 #define PROC_SLOT_PIPE_MINT 12 /* the pipe server, unbadged (may be empty) */
 #define PROC_SLOT_PIPE_CTL 13  /* the pipe server, badge PIPE_PROC_BADGE */
+#define PROC_SLOT_NAMES_MINT 14 /* the name service, unbadged (may be empty) */
+#define PROC_SLOT_NAMES_CTL 15  /* the name service, badge NAMES_PROC_BADGE */
 /* Badges proc gives processes' file-server and pipe-server endpoints:
  * base + pid. */
 #define PROC_FS_BADGE_BASE (1ull << 32)

@@ -199,6 +199,7 @@ void ipc_set_buffer(struct ipc_buffer *b)
     __asm__ volatile("mv tp, %0" ::"r"(b));
 }
 
+int main(uintptr_t arg);
 void sys_start_main(uintptr_t arg);
 
 void sys_start_main(uintptr_t arg)

@@ -11,6 +11,7 @@
  */
 #include <sys/fs.h>
 #include <sys/pipe.h>
+#include <sys/server.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/mm.h>
@@ -18,6 +19,7 @@
 #include <mica/bootinfo.h>
 #include <proto/console.h>
 #include <proto/fs.h>
+#include <proto/names.h>
 #include <proto/pipe.h>
 #include <proto/mm.h>
 
@@ -40,7 +42,7 @@ static struct process procs[PROC_MAX];
 /* Which disks root gave us (looked at before we allocate any slot), and
  * a notification nobody waits on, granted where a disk is missing. */
 static bool has_disk[2];
-static bool has_console, has_pipe;
+static bool has_console, has_pipe, has_names;
 static handle_t placeholder;
 static uint32_t next_pid = 1;
 uint64_t proc_clock_arg;
@@ -156,6 +158,10 @@ static err_t start(struct process *p)
                                      PROC_FS_BADGE_BASE + p->pid, PIPE_SLOT)
                      : sys_cap_grant(p->img.task, placeholder, RIGHT_READ, 0, PIPE_SLOT);
     if (r >= 0)
+        r = has_names ? sys_cap_grant(p->img.task, PROC_SLOT_NAMES_MINT, RIGHT_WRITE | RIGHT_GRANT,
+                                      PROC_FS_BADGE_BASE + p->pid, NAMES_SLOT)
+                      : sys_cap_grant(p->img.task, placeholder, RIGHT_READ, 0, NAMES_SLOT);
+    if (r >= 0)
         r = sys_thread_start(p->thread, p->img.entry, p->img.sp, PROC_START_MAGIC);
     return r < 0 ? (err_t)r : E_OK;
 }
@@ -168,6 +174,12 @@ static void drop_files(const struct process *p)
             (void)fs_drop_client(PROC_SLOT_FS_CTL + d, PROC_FS_BADGE_BASE + p->pid);
     if (has_pipe)
         (void)pipe_drop_client(PROC_SLOT_PIPE_CTL, PROC_FS_BADGE_BASE + p->pid);
+    if (has_names) {
+        /* Its names go, and with them every capability handed out for them. */
+        struct names_drop_req req = {.badge = PROC_FS_BADGE_BASE + p->pid};
+        (void)srv_call(PROC_SLOT_NAMES_CTL, NAMES_OP_DROP_CLIENT, &req, sizeof req, 0, NULL, 0,
+                       NULL, NULL);
+    }
 }
 
 /* Frees everything a process owns but its table entry. */
@@ -487,6 +499,7 @@ int main(uintptr_t arg)
     struct cap_info cons;
     has_console = sys_cap_info(PROC_SLOT_CONSOLE, &cons) == 0 && cons.type == CAP_ENDPOINT;
     has_pipe = sys_cap_info(PROC_SLOT_PIPE_MINT, &cons) == 0 && cons.type == CAP_ENDPOINT;
+    has_names = sys_cap_info(PROC_SLOT_NAMES_MINT, &cons) == 0 && cons.type == CAP_ENDPOINT;
     int64_t n = sys_notification_create();
     if (n < 0 || !has_disk[0]) {
         sys_puts("proc: cannot start: no system disk or no memory\n");

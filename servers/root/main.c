@@ -132,6 +132,8 @@ int main(uintptr_t arg)
         int64_t r = start_pipe(info);
         if (r < 0)
             sys_printf("root: no pipe server: %s\n", err_name((err_t)r));
+        if ((r = start_names(info)) < 0)
+            sys_printf("root: no name service: %s\n", err_name((err_t)r));
         r = start_proc(info);
         if (r >= 0 && (r = start_console(info)) < 0) {
             sys_printf("root: no console server (%s): programs print to the debug console\n",

@@ -20,6 +20,7 @@
 #define PROC_SERVER_PRIO 45
 #define CONSOLE_PRIO 56
 #define PIPE_PRIO 44
+#define NAMES_PRIO 43
 
 struct root_state {
     struct rootmem mem;      /* root's own memory (thread stacks, images it loads) */
@@ -33,6 +34,7 @@ struct root_state {
     handle_t placeholder;    /* a notification granted into slots left empty */
     handle_t console;        /* console's endpoint, unbadged; 0 without one */
     handle_t pipe;           /* the pipe server's endpoint, unbadged; 0 without one */
+    handle_t names;          /* the name service's endpoint, unbadged; 0 without one */
     uint64_t next_badge;     /* badges root mints for clients */
     /* Wall clock: seconds since 1970-01-01 UTC when the `time` counter read
      * 0 (from the RTC at boot; 0 when there is none), and its rate. */
@@ -48,6 +50,9 @@ void clock_init(const struct bootinfo *info);
 /* The wall clock packed as a start argument (FS_START_ARG; 0 without a
  * clock): fat32 and programs get it. */
 uint64_t clock_start_arg(void);
+
+/* Starts the name service (before proc, which hands it to programs). */
+int64_t start_names(const struct bootinfo *info);
 
 /* Starts the pipe server (before proc, which hands it to programs). */
 int64_t start_pipe(const struct bootinfo *info);

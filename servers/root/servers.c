@@ -14,6 +14,7 @@
 #include <proto/mm.h>
 
 #include <proto/console.h>
+#include <proto/names.h>
 #include <proto/pipe.h>
 #include <proto/proc.h>
 
@@ -202,19 +203,31 @@ int64_t boot_servers(const struct bootinfo *info)
     return 0;
 }
 
-/* pipe: the pipe server; proc mints per-process badges from root.pipe. */
-int64_t start_pipe(const struct bootinfo *info)
+/* A server that needs only the endpoint it serves (at `slot`): its
+ * unbadged capability goes to *service, for proc to mint badges from. */
+static int64_t start_plain_server(const struct bootinfo *info, const char *name, unsigned prio,
+                                  handle_t slot, handle_t *service)
 {
     struct spawned s;
-    int64_t r = spawn_server(info, "pipe", PIPE_PRIO, 0, &s);
-    int64_t service = r < 0 ? r : sys_endpoint_create();
-    if (service < 0)
-        return service;
-    if ((r = sys_cap_grant(s.task, (handle_t)service, RIGHTS_ALL, 0, PIPE_SLOT_SERVICE)) < 0 ||
+    int64_t r = spawn_server(info, name, prio, 0, &s);
+    int64_t ep = r < 0 ? r : sys_endpoint_create();
+    if (ep < 0)
+        return ep;
+    if ((r = sys_cap_grant(s.task, (handle_t)ep, RIGHTS_ALL, 0, slot)) < 0 ||
         (r = spawn_start(&s, 0)) < 0)
         return r;
-    root.pipe = (handle_t)service;
+    *service = (handle_t)ep;
     return 0;
+}
+
+int64_t start_names(const struct bootinfo *info)
+{
+    return start_plain_server(info, "names", NAMES_PRIO, NAMES_SLOT_SERVICE, &root.names);
+}
+
+int64_t start_pipe(const struct bootinfo *info)
+{
+    return start_plain_server(info, "pipe", PIPE_PRIO, PIPE_SLOT_SERVICE, &root.pipe);
 }
 
 /* console: the UART, its interrupt, and proc (for ^C). Its endpoint is
@@ -278,6 +291,12 @@ int64_t start_proc(const struct bootinfo *info)
     }
     if (root.console && (r = sys_cap_grant(s.task, root.console, RIGHT_WRITE | RIGHT_GRANT,
                                            ++root.next_badge, PROC_SLOT_CONSOLE)) < 0)
+        return r;
+    if (root.names &&
+        ((r = sys_cap_grant(s.task, root.names, RIGHT_WRITE | RIGHT_GRANT, 0,
+                            PROC_SLOT_NAMES_MINT)) < 0 ||
+         (r = sys_cap_grant(s.task, root.names, RIGHT_WRITE | RIGHT_GRANT, NAMES_PROC_BADGE,
+                            PROC_SLOT_NAMES_CTL)) < 0))
         return r;
     if (root.pipe &&
         ((r = sys_cap_grant(s.task, root.pipe, RIGHT_WRITE | RIGHT_GRANT, 0,

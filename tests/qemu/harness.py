@@ -13,7 +13,8 @@ A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
   input: a line typed on the serial console (repeatable), sent once the
          output shows one more input_after: match (a regex; default: the
          shell's prompt) than the lines typed so far; "{after REGEX} TEXT"
-         instead waits for REGEX in the output since the last line typed;
+         waits for REGEX in the output since the last line typed instead
+         (and still answers a prompt, unless TEXT is "^C");
          TEXT "^C" types Ctrl-C (no newline); "^H" in a line, a backspace. Input that arrives before the console server would be
          eaten by the firmware's UART set-up, as on a real board.
 Lines starting with '#' are comments. Command-line options override/add.
@@ -116,7 +117,7 @@ def run_qemu(cmd, typed, after, timeout):
                 payload = "\x03" if line == "^C" else line.replace("^H", "\x08") + "\n"
                 proc.stdin.write(payload.encode())
                 proc.stdin.flush()
-                if not m:
+                if line != "^C":  # a typed line answers a prompt, ^C does not
                     prompts_used += 1
                 mark = len(text)
                 sent += 1

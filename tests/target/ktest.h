@@ -14,6 +14,9 @@
 
 #include <mica/bootinfo.h>
 
+/* ktest_main.c; some cases use its address as a pointer to text. */
+int main(uintptr_t arg);
+
 extern struct rootmem kt_mem;
 extern const struct bootinfo *kt_info;
 extern int kt_failures;

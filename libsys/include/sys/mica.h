@@ -73,9 +73,10 @@ int64_t sys_irq_ack(handle_t handler);
 void sys_puts(const char *s);
 int sys_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Programs define this; crt0 calls it with the start argument (for the
- * root task: the struct bootinfo address) and exits with its result. */
-int main(uintptr_t arg);
+/* Programs without newlib define int main(uintptr_t arg): crt0 calls it
+ * with the start argument (for the root task: the struct bootinfo address)
+ * and exits with its result. (Not declared here, so newlib programs, whose
+ * main has argc and argv, can include this header too.) */
 
 /* Freestanding helpers. */
 void *memcpy(void *dst, const void *src, size_t n);

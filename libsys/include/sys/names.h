@@ -1,0 +1,24 @@
+/*
+ * Client stubs for names, the name service (include/proto/names.h). A
+ * program proc starts finds it at NAMES_SLOT. Functions return a value
+ * >= 0 or an err_t < 0.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include <mica/caps.h>
+#include <mica/err.h>
+#include <proto/names.h>
+
+/* Registers name for the unbadged endpoint ep (a copy goes to names). */
+int64_t names_register(handle_t names, const char *name, handle_t ep);
+int64_t names_unregister(handle_t names, const char *name);
+/* An endpoint for name, badged for us: returns its handle. E_NOENT when
+ * nobody registered it: at once, or after waiting timeout_ms (0: do not
+ * wait; NAMES_FOREVER: until someone does). */
+#define NAMES_FOREVER UINT64_MAX
+int64_t names_lookup(handle_t names, const char *name, uint64_t timeout_ms);
+/* Registered names: *cursor starts at 0; E_NOENT after the last. */
+int64_t names_list(handle_t names, uint32_t *cursor, char name[NAMES_NAME_MAX + 1],
+                   uint64_t *owner);

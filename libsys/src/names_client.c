@@ -1,0 +1,82 @@
+/* names client stubs (see sys/names.h), over the server framework's srv_call. */
+#include <sys/mica.h>
+#include <sys/names.h>
+#include <sys/server.h>
+
+static err_t copy_name(char out[NAMES_NAME_MAX + 1], const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > NAMES_NAME_MAX)
+        return E_INVAL;
+    memset(out, 0, NAMES_NAME_MAX + 1);
+    memcpy(out, name, n);
+    return E_OK;
+}
+
+int64_t names_register(handle_t names, const char *name, handle_t ep)
+{
+    struct names_register_req req;
+    if (copy_name(req.name, name) != E_OK)
+        return E_INVAL;
+    int64_t copy = sys_cap_copy(ep, RIGHT_WRITE | RIGHT_GRANT, 0);
+    if (copy < 0)
+        return copy;
+    int64_t r = srv_call(names, NAMES_OP_REGISTER, &req, sizeof req, (handle_t)copy, NULL, 0,
+                         NULL, NULL);
+    (void)sys_cap_delete((handle_t)copy); /* names has its own */
+    return r;
+}
+
+int64_t names_unregister(handle_t names, const char *name)
+{
+    struct names_register_req req;
+    if (copy_name(req.name, name) != E_OK)
+        return E_INVAL;
+    return srv_call(names, NAMES_OP_UNREGISTER, &req, sizeof req, 0, NULL, 0, NULL, NULL);
+}
+
+static uint64_t now_ms(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t / 10000; /* QEMU virt's time base: 10 MHz */
+}
+
+int64_t names_lookup(handle_t names, const char *name, uint64_t timeout_ms)
+{
+    struct names_lookup_req req = {.flags = timeout_ms == NAMES_FOREVER ? NAMES_WAIT : 0};
+    if (copy_name(req.name, name) != E_OK)
+        return E_INVAL;
+    /* A finite wait polls (names can hold a waiting call, but nothing
+     * here can time it out yet); each try yields to the rest. */
+    uint64_t deadline = timeout_ms == NAMES_FOREVER ? 0 : now_ms() + timeout_ms;
+    for (;;) {
+        handle_t cap = 0;
+        int64_t r = srv_call(names, NAMES_OP_LOOKUP, &req, sizeof req, 0, NULL, 0, NULL, &cap);
+        if (r == 0)
+            return cap ? (int64_t)cap : E_NOSPACE;
+        if (r != E_NOENT || timeout_ms == 0 || timeout_ms == NAMES_FOREVER ||
+            now_ms() >= deadline)
+            return r;
+        (void)sys_yield();
+    }
+}
+
+int64_t names_list(handle_t names, uint32_t *cursor, char name[NAMES_NAME_MAX + 1],
+                   uint64_t *owner)
+{
+    struct names_list_req req = {.cursor = *cursor};
+    struct names_list_rep rep;
+    uint32_t len = 0;
+    int64_t r = srv_call(names, NAMES_OP_LIST, &req, sizeof req, 0, &rep, sizeof rep, &len, NULL);
+    if (r < 0)
+        return r;
+    if (len != sizeof rep)
+        return E_INVAL;
+    memcpy(name, rep.name, NAMES_NAME_MAX + 1);
+    name[NAMES_NAME_MAX] = '\0';
+    if (owner)
+        *owner = rep.owner;
+    *cursor = rep.next;
+    return 0;
+}
