@@ -10,6 +10,9 @@ A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
   reboot: kernel command line of a second boot on the same disks, after the
           first powered off (its console output follows the line
           "harness: --- reboot ---"; both boots must exit with exit:)
+  with_doc: a Markdown file (relative to the source tree); its ```c blocks
+         whose first line is "/* NAME.c: ..." or "/* NAME.h: ..." become files
+         that are built into /bin on the disk copy, as ./mica run --with does
   input: a line typed on the serial console (repeatable), sent once the
          output shows one more input_after: match (a regex; default: the
          shell's prompt) than the lines typed so far; "{after REGEX} TEXT"
@@ -75,6 +78,8 @@ def load_case(path, args):
                 args.input.append(value)
             elif key == "input_after":
                 args.input_after = value
+            elif key == "with_doc":
+                args.with_doc = value
             else:
                 sys.exit(f"{path}:{n}: unknown key {key!r}")
 
@@ -146,6 +151,9 @@ def main():
                     help="shell command run after QEMU exits; {disk} is the disk copy")
     ap.add_argument("--input", action="append", default=[],
                     help="a line typed on the console once --input-after matches")
+    ap.add_argument("--with-doc", default=None,
+                    help="a Markdown file whose C blocks (first line /* NAME.c|h: ...) "
+                         "are built into /bin on the disk copy, as ./mica run --with would")
     ap.add_argument("--input-after", default=r"mica\$ ",
                     help="regex the output must match before the input is typed")
     args = ap.parse_args()
@@ -160,6 +168,20 @@ def main():
         tmpdir = tempfile.mkdtemp(prefix="mica-disk-")
         disk = os.path.join(tmpdir, "disk.img")
         shutil.copyfile(mica_qemu.disk_path(args.build), disk)
+    if args.with_doc:
+        if not disk:
+            sys.exit("with_doc: needs disk: yes")
+        here = os.path.dirname(os.path.abspath(__file__))
+        doc = os.path.join(here, "..", "..", args.with_doc)
+        src = os.path.join(os.path.dirname(disk), "with")
+        os.makedirs(src)
+        text = open(doc).read()
+        for block in re.findall(r"```c\n(.*?)```", text, re.S):
+            m = re.match(r"/\* ([A-Za-z0-9_]+\.[ch]):", block)
+            if m:
+                with open(os.path.join(src, m.group(1)), "w") as f:
+                    f.write(block)
+        mica_qemu.add_programs(args.build, src, disk)
     disk2 = None
     if args.user_disk:
         disk2 = os.path.join(os.path.dirname(disk), "user.img")
