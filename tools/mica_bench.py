@@ -57,6 +57,8 @@ DESCRIPTIONS = {
     "proc_spawn_wait_true": "proc_spawn(\"/bin/true\") (no fork) and waitpid",
     "proc_exec_to_main": "from execv in a forked child to the first instruction of the new program's main",
     "proc_spawn_to_main": "from proc_spawn in the parent to the first instruction of the child's main (procbench itself)",
+    "srv_call_round_trip_16B": "16-byte request and reply through srv_call/srv_run (libsys server framework) to another process",
+    "ipc_raw_round_trip_16B": "the same 16 bytes each way through the raw IPC stubs and a bare reply_recv loop",
     "proc_pipe_round_trip_1B": "1 byte to a child through one pipe and back through another (pipe server, both blocking)",
 }
 

@@ -8,7 +8,8 @@
  *   spawn + wait of /bin/true; exec to main (from execv in the child to the
  *   first instruction of main in the new program, reported over a pipe);
  *   spawn to main (from asking proc to the child's main, left in a file);
- *   pipe round trip (1 byte each way between two processes).
+ *   pipe round trip (1 byte each way between two processes); a request
+ *   through the server framework against the same through raw IPC.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -18,7 +19,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include <sys/ipc.h>
+#include <sys/mica.h>
+#include <sys/names.h>
 #include <sys/proc.h>
+#include <sys/server.h>
 
 #define BENCH_PRINTF printf
 #include "bench.h"
@@ -154,6 +161,84 @@ static void bench_spawn_to_main(void)
     bench_report("proc_spawn_to_main", samples, ITERS);
 }
 
+/* The framework's cost: a 16-byte request and reply through srv_call and
+ * srv_run, against the same through the raw IPC stubs, both between two
+ * processes found through the name service. */
+struct echo16 {
+    uint64_t a, b;
+};
+
+static err_t op_echo(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
+                     uint32_t *rep_len, struct srv_caps *caps)
+{
+    (void)ctx, (void)badge, (void)len, (void)caps;
+    memcpy(rep, req, sizeof(struct echo16));
+    *rep_len = sizeof(struct echo16);
+    return E_OK;
+}
+
+static void framework_server(void)
+{
+    static const struct srv_op ops[] = {{1, sizeof(struct echo16), op_echo, "echo"}};
+    int64_t ep = sys_endpoint_create();
+    if (ep < 0 || names_register(NAMES_SLOT, "bench-srv", (handle_t)ep) < 0)
+        _exit(1);
+    srv_run((handle_t)ep, ops, 1, NULL, 0);
+}
+
+static void raw_server(void)
+{
+    int64_t ep = sys_endpoint_create();
+    if (ep < 0 || names_register(NAMES_SLOT, "bench-raw", (handle_t)ep) < 0)
+        _exit(1);
+    struct ipc_msg m;
+    (void)ipc_recv((handle_t)ep, &m);
+    for (;;) {
+        m.tag = IPC_TAG(0, 16, 0); /* the 16 bytes stay in the buffer: echoed */
+        (void)ipc_reply_recv((handle_t)ep, &m);
+    }
+}
+
+static void bench_server_framework(void)
+{
+    pid_t srv = fork();
+    if (srv == 0)
+        framework_server();
+    pid_t raw = fork();
+    if (raw == 0)
+        raw_server();
+    int64_t fw = names_lookup(NAMES_SLOT, "bench-srv", NAMES_FOREVER);
+    int64_t rw = names_lookup(NAMES_SLOT, "bench-raw", NAMES_FOREVER);
+    check(fw > 0 && rw > 0, "bench servers");
+    struct echo16 req = {1, 2}, rep;
+    for (int i = 0; i < WARMUP + PIPE_ITERS; i++) {
+        uint64_t t0 = instret();
+        int64_t r = srv_call((handle_t)fw, 1, &req, sizeof req, 0, &rep, sizeof rep, NULL, NULL);
+        uint64_t t1 = instret();
+        check(r == 0 && rep.b == 2, "srv_call");
+        if (i >= WARMUP)
+            samples[i - WARMUP] = t1 - t0;
+    }
+    bench_report("srv_call_round_trip_16B", samples, PIPE_ITERS);
+    for (int i = 0; i < WARMUP + PIPE_ITERS; i++) {
+        uint64_t t0 = instret();
+        memcpy(ipc_buffer()->data, &req, sizeof req);
+        struct ipc_msg m = {.tag = IPC_TAG(1, sizeof req, 0)};
+        int64_t r = ipc_call((handle_t)rw, &m);
+        memcpy(&rep, ipc_buffer()->data, sizeof rep);
+        uint64_t t1 = instret();
+        check(r >= 0 && rep.b == 2, "raw call");
+        if (i >= WARMUP)
+            samples[i - WARMUP] = t1 - t0;
+    }
+    bench_report("ipc_raw_round_trip_16B", samples, PIPE_ITERS);
+    kill(srv, SIGKILL);
+    kill(raw, SIGKILL);
+    int st;
+    waitpid(srv, &st, 0);
+    waitpid(raw, &st, 0);
+}
+
 static void bench_pipe_round_trip(void)
 {
     int ping[2], pong[2];
@@ -193,6 +278,7 @@ int main(int argc, char **argv)
     bench_exec_to_main();
     bench_spawn_to_main();
     bench_pipe_round_trip();
+    bench_server_framework();
     printf("procbench: done, %d errors\n", errors);
     return errors ? 1 : 0;
 }
