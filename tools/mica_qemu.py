@@ -50,14 +50,16 @@ def run_disk_path(build_dir):
 
 def add_programs(build_dir, src_dir, disk):
     """./mica run --with DIR: builds every DIR/*.c into a program of that
-    name (mica-cc: libsys + newlib, as in-tree programs) and puts it in
-    /bin on `disk`. Returns the names."""
+    name (mica-cc: libsys + newlib, as in-tree programs), and takes every
+    RISC-V ELF executable already in DIR (an SDK project's build
+    directory), and puts them in /bin on `disk`. Returns the names."""
     src_dir = os.path.abspath(src_dir)
     if not os.path.isdir(src_dir):
         sys.exit(f"mica: --with {src_dir}: no such directory")
     sources = sorted(f for f in os.listdir(src_dir) if f.endswith(".c"))
-    if not sources:
-        sys.exit(f"mica: --with {src_dir}: no .c files there")
+    built = sorted(f for f in os.listdir(src_dir) if is_riscv_elf(os.path.join(src_dir, f)))
+    if not sources and not built:
+        sys.exit(f"mica: --with {src_dir}: no .c files and no programs there")
     cc = os.path.join(target_dir(build_dir), "mica-cc")
     out_dir = os.path.join(target_dir(build_dir), "with")
     os.makedirs(out_dir, exist_ok=True)
@@ -71,8 +73,24 @@ def add_programs(build_dir, src_dir, disk):
         env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
         subprocess.run(["mcopy", "-o", "-i", disk, out, f"::/bin/{name}"], check=True, env=env)
         names.append(name)
-    print(f"mica: built and put on the disk in /bin: {' '.join(names)}", file=sys.stderr)
+    for name in built:
+        env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+        subprocess.run(["mcopy", "-o", "-i", disk, os.path.join(src_dir, name), f"::/bin/{name}"],
+                       check=True, env=env)
+        names.append(name)
+    print(f"mica: put on the disk in /bin: {' '.join(names)}", file=sys.stderr)
     return names
+
+
+def is_riscv_elf(path):
+    """An ELF64 executable for RISC-V (EM_RISCV = 243)."""
+    try:
+        with open(path, "rb") as f:
+            h = f.read(20)
+    except OSError:
+        return False
+    return (len(h) == 20 and h[:4] == b"\x7fELF" and h[4] == 2 and
+            h[16] == 2 and int.from_bytes(h[18:20], "little") == 243)
 
 
 def qemu_command(image, mem="256M", smp=1, append=None, gdb=False,
