@@ -51,9 +51,10 @@ static int64_t parse_int(const char *v)
     return n;
 }
 
-/* What follows " -- " (or a leading "-- ") on the command line; "sh"
- * when the command line asks for nothing else (a plain boot reaches the
- * shell); NULL when root has another job (root.run, root.test, ...). */
+/* What follows " -- " (or a leading "-- ") on the command line;
+ * "" when the command line asks for nothing else (a plain boot
+ * runs the boot manifest's init: the shell); NULL when root has another
+ * job (root.run, root.test, ...). */
 static const char *find_init_args(const char *args)
 {
     if (strncmp(args, "-- ", 3) == 0)
@@ -65,7 +66,7 @@ static const char *find_init_args(const char *args)
     for (unsigned i = 0; i < sizeof jobs / sizeof jobs[0]; i++)
         if (cmdline_value(args, jobs[i]))
             return NULL;
-    return "sh";
+    return ""; /* the manifest's own init */
 }
 
 static uint64_t read_time(void)
@@ -124,32 +125,8 @@ int main(uintptr_t arg)
 
     /* ./mica run -- PROG ARGS: init from the disk, under proc. */
     const char *init = find_init_args(info->bootargs);
-    if (init) {
-        if (boot_servers(info) < 0)
-            return 1;
-        int64_t ep = sys_endpoint_create();
-        root.console = ep < 0 ? 0 : (handle_t)ep;
-        int64_t r = start_pipe(info);
-        if (r < 0)
-            sys_printf("root: no pipe server: %s\n", err_name((err_t)r));
-        if ((r = start_names(info)) < 0)
-            sys_printf("root: no name service: %s\n", err_name((err_t)r));
-        r = start_proc(info);
-        if (r >= 0 && (r = start_console(info)) < 0) {
-            sys_printf("root: no console server (%s): programs print to the debug console\n",
-                       err_name((err_t)r));
-            root.console = 0;
-            r = 0;
-        }
-        if (r < 0) {
-            sys_printf("root: cannot start proc: %s\n", err_name((err_t)r));
-            shutdown_servers();
-            return 1;
-        }
-        int status = run_init(init);
-        shutdown_servers();
-        return status;
-    }
+    if (init)
+        return run_manifest(info, *init ? init : NULL);
 
     const char *run = cmdline_value(info->bootargs, "root.run");
     if (run) {

@@ -68,6 +68,16 @@ int64_t start_proc(const struct bootinfo *info);
  * 128 + the signal that killed it. */
 int run_init(const char *args);
 
+/* mm (all the RAM root does not keep), then blk and fat32 for each virtio
+ * disk; boot_servers does both. */
+int64_t start_memory(const struct bootinfo *info);
+int64_t start_disks(const struct bootinfo *info);
+
+/* Runs the boot manifest (bootimg/manifest, or root.manifest=PATH from the
+ * disk); init_args (may be NULL) replaces its init. Returns the status to
+ * power off with. */
+int run_manifest(const struct bootinfo *info, const char *init_args);
+
 /* Starts mm, and blk and fat32 when a virtio block device exists. */
 int64_t boot_servers(const struct bootinfo *info);
 

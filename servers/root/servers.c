@@ -158,7 +158,7 @@ static int64_t start_fs(const struct bootinfo *info, int disk)
     return 0;
 }
 
-int64_t boot_servers(const struct bootinfo *info)
+int64_t start_memory(const struct bootinfo *info)
 {
     clock_init(info);
     const struct bootinfo_cap *ram = NULL;
@@ -185,6 +185,14 @@ int64_t boot_servers(const struct bootinfo *info)
         sys_printf("root: cannot start mm: %s\n", err_name((err_t)r));
         return r;
     }
+    return 0;
+}
+
+int64_t start_disks(const struct bootinfo *info)
+{
+    int64_t r;
+    if (!root.mm_control)
+        return E_NOENT; /* the file servers link to mm */
     /* One blk and one fat32 per disk. Without a disk driver or file server
      * the system still runs programs: report and go on. */
     for (int disk = 0; disk < ROOT_MAX_DISKS; disk++) {
@@ -201,6 +209,12 @@ int64_t boot_servers(const struct bootinfo *info)
                        disk, err_name((err_t)r));
     }
     return 0;
+}
+
+int64_t boot_servers(const struct bootinfo *info)
+{
+    int64_t r = start_memory(info);
+    return r < 0 ? r : start_disks(info);
 }
 
 /* A server that needs only the endpoint it serves (at `slot`): its

@@ -10,6 +10,8 @@ A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
   reboot: kernel command line of a second boot on the same disks, after the
           first powered off (its console output follows the line
           "harness: --- reboot ---"; both boots must exit with exit:)
+  disk_file: LOCAL=DISKPATH: a file copied onto the disk copy before boot
+         (repeatable; TESTS/ is this folder)
   with_doc: a Markdown file (relative to the source tree); its ```c blocks
          whose first line is "/* NAME.c: ..." or "/* NAME.h: ..." become files
          that are built into /bin on the disk copy, as ./mica run --with does
@@ -80,6 +82,8 @@ def load_case(path, args):
                 args.input_after = value
             elif key == "with_doc":
                 args.with_doc = value
+            elif key == "disk_file":
+                args.disk_file.append(value)
             else:
                 sys.exit(f"{path}:{n}: unknown key {key!r}")
 
@@ -151,6 +155,8 @@ def main():
                     help="shell command run after QEMU exits; {disk} is the disk copy")
     ap.add_argument("--input", action="append", default=[],
                     help="a line typed on the console once --input-after matches")
+    ap.add_argument("--disk-file", action="append", default=[],
+                    help="LOCAL=DISKPATH: a file copied onto the disk copy (TESTS/ = this folder)")
     ap.add_argument("--with-doc", default=None,
                     help="a Markdown file whose C blocks (first line /* NAME.c|h: ...) "
                          "are built into /bin on the disk copy, as ./mica run --with would")
@@ -168,6 +174,14 @@ def main():
         tmpdir = tempfile.mkdtemp(prefix="mica-disk-")
         disk = os.path.join(tmpdir, "disk.img")
         shutil.copyfile(mica_qemu.disk_path(args.build), disk)
+    for spec in args.disk_file:
+        if not disk:
+            sys.exit("disk_file: needs disk: yes")
+        local, _, where = spec.partition("=")
+        here = os.path.dirname(os.path.abspath(__file__))
+        local = local.replace("TESTS/", here + "/")
+        subprocess.run(["mcopy", "-o", "-i", disk, local, "::" + where], check=True,
+                       env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
     if args.with_doc:
         if not disk:
             sys.exit("with_doc: needs disk: yes")
