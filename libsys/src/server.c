@@ -25,6 +25,8 @@ void srv_run(handle_t ep, const struct srv_op *ops, uint32_t nops, void *ctx, ui
                 op = &ops[i];
         uint32_t len = (uint32_t)IPC_TAG_LEN(m.tag);
         struct srv_caps caps = {.nreceived = (uint32_t)IPC_TAG_NCAPS(m.tag)};
+        memcpy(caps.w, m.w, sizeof caps.w);
+        caps.label = IPC_TAG_LABEL(m.tag);
         for (uint32_t i = 0; i < caps.nreceived && i < IPC_MAX_CAPS; i++)
             caps.received[i] = b->caps[i];
         if (badge < 0 || !op) {
@@ -52,6 +54,7 @@ void srv_run(handle_t ep, const struct srv_op *ops, uint32_t nops, void *ctx, ui
                         drop[ndrop++] = caps.send[i];
                 }
                 m.tag = IPC_TAG(0, rep_len, n);
+                memcpy(m.w, caps.rw, sizeof m.w);
             }
         }
         b->recv_caps_max = caps_max > IPC_MAX_CAPS ? IPC_MAX_CAPS : caps_max;

@@ -72,6 +72,41 @@ static int64_t start_server(const struct bootinfo *info, const char *name)
     return E_NOENT;
 }
 
+/* "123", "64K", "4M": bytes; 0 when malformed. */
+static uint64_t parse_size(const char *v)
+{
+    uint64_t n = 0;
+    for (; *v >= '0' && *v <= '9'; v++)
+        n = n * 10 + (uint64_t)(*v - '0');
+    if (*v == 'K' || *v == 'k')
+        n <<= 10, v++;
+    else if (*v == 'M' || *v == 'm')
+        n <<= 20, v++;
+    return *v ? 0 : n;
+}
+
+/* "server NAME register=SERVICE [ram=SIZE] [prio=N]": a boot server of
+ * one's own from the boot image. */
+static int64_t start_generic(const struct bootinfo *info, char **words, int n)
+{
+    const char *service = NULL;
+    uint64_t ram = 0, prio = 40;
+    for (int i = 2; i < n; i++) {
+        if (strncmp(words[i], "register=", 9) == 0)
+            service = words[i] + 9;
+        else if (strncmp(words[i], "ram=", 4) == 0 && (ram = parse_size(words[i] + 4)) != 0)
+            ram = (ram + 4095) & ~4095ull;
+        else if (strncmp(words[i], "prio=", 5) == 0 && (prio = parse_size(words[i] + 5)) > 0 &&
+                 prio < 60)
+            ;
+        else
+            return E_INVAL;
+    }
+    if (!service)
+        return E_INVAL;
+    return start_boot_server(info, words[1], (unsigned)prio, ram, service);
+}
+
 int run_manifest(const struct bootinfo *info, const char *init_args)
 {
     const char *path = NULL;
@@ -125,7 +160,12 @@ int run_manifest(const struct bootinfo *info, const char *init_args)
         line = next;
         if (n == 0)
             continue;
-        if (strcmp(words[0], "server") == 0 && n == 2) {
+        if (strcmp(words[0], "server") == 0 && n > 2) {
+            r = start_generic(info, words, n);
+            if (r < 0)
+                sys_printf("root: manifest line %d: server %s: %s; going on without it\n", lineno,
+                           words[1], err_name((err_t)r));
+        } else if (strcmp(words[0], "server") == 0 && n == 2) {
             r = start_server(info, words[1]);
             if (r < 0)
                 sys_printf("root: manifest line %d: server %s: %s; going on without it\n", lineno,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <mica/bootinfo.h>
+#include <mica/bootsrv.h>
 #include <mica/caps.h>
 #include <sys/rootmem.h>
 
@@ -50,6 +51,13 @@ void clock_init(const struct bootinfo *info);
 /* The wall clock packed as a start argument (FS_START_ARG; 0 without a
  * clock): fat32 and programs get it. */
 uint64_t clock_start_arg(void);
+
+/* A boot server from the boot-image file `name` (a program without newlib)
+ * with the capabilities a boot server finds (include/mica/bootsrv.h): its
+ * service endpoint, registered with names as service_name, a names
+ * endpoint, and ram_len bytes of RAM (0: none). */
+int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigned prio,
+                          uint64_t ram_len, const char *service_name);
 
 /* Starts the name service (before proc, which hands it to programs). */
 int64_t start_names(const struct bootinfo *info);

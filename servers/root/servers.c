@@ -7,6 +7,7 @@
 #include <sys/ipc.h>
 #include <sys/fs.h>
 #include <sys/mica.h>
+#include <sys/names.h>
 #include <sys/spawn.h>
 
 #include <proto/blk.h>
@@ -232,6 +233,34 @@ static int64_t start_plain_server(const struct bootinfo *info, const char *name,
         return r;
     *service = (handle_t)ep;
     return 0;
+}
+
+int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigned prio,
+                          uint64_t ram_len, const char *service_name)
+{
+    if (!root.names)
+        return E_NOENT; /* its clients find it by name */
+    struct spawned s;
+    int64_t r = spawn_server(info, name, prio, 0, &s);
+    int64_t ep = r < 0 ? r : sys_endpoint_create();
+    int64_t names = ep < 0 ? ep : sys_cap_copy(root.names, RIGHT_WRITE | RIGHT_GRANT,
+                                               ++root.next_badge);
+    if (names < 0)
+        return names;
+    if ((r = sys_cap_grant(s.task, (handle_t)ep, RIGHTS_ALL, 0, BOOT_SRV_SLOT_SERVICE)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)names, RIGHTS_ALL, 0, BOOT_SRV_SLOT_NAMES)) < 0)
+        return r;
+    if (ram_len) {
+        int64_t ram = root_take_frame(ram_len);
+        if (ram < 0 || (r = sys_cap_grant(s.task, (handle_t)ram, RIGHTS_ALL, 0,
+                                          BOOT_SRV_SLOT_RAM)) < 0)
+            return ram < 0 ? ram : r;
+    }
+    /* Registered before it runs: its clients may look it up at once. The
+     * name is root's (a boot server's name lives as long as the system). */
+    if ((r = names_register(root.names, service_name, (handle_t)ep)) < 0)
+        return r;
+    return spawn_start(&s, clock_start_arg());
 }
 
 int64_t start_names(const struct bootinfo *info)

@@ -28,8 +28,14 @@
 #define SRV_DEFER 1 /* a handler's "I answer later" */
 #define SRV_ANY_LEN UINT32_MAX
 
-/* A request's capabilities (already in our table) and room to send some. */
+/* A request's capabilities (already in our table) and room to send some,
+ * and its register words (for protocols that use them, like the memory-
+ * object operations mm sends): w in, rw out (zero unless the handler sets
+ * them). */
 struct srv_caps {
+    uint64_t label;                 /* the request's label (one handler may serve several) */
+    uint64_t w[IPC_WORDS];
+    uint64_t rw[IPC_WORDS];
     uint32_t nreceived;
     handle_t received[IPC_MAX_CAPS];
     uint32_t nsend;                 /* the handler sets it: capabilities to send */

@@ -1,0 +1,63 @@
+/*
+ * Protocol of pager, the example custom pager (docs/writing-a-server.md,
+ * "A pager of your own"): a boot server that keeps memory objects in its
+ * own RAM and supplies their pages to mm on demand, logging each first
+ * touch. A client creates an object, receives an object capability, and
+ * maps it shared with mm_mmap_file; every process that maps the same
+ * object shares its frames. Found through the name service as "pager".
+ *
+ * Client requests (structs in the IPC buffer, server framework):
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define PAGER_MAX_OBJECTS 16
+#define PAGER_MAX_PAGES 256 /* per object */
+
+enum pager_op {
+    /* pager_create_req. Reply pager_id_rep; caps[0] = an object
+     * capability. E_INVAL (0 or too many pages), E_NOSPACE. */
+    PAGER_OP_CREATE = 1,
+    /* pager_id_req: another object capability for an existing object
+     * (another process maps the same memory). E_NOENT. */
+    PAGER_OP_OPEN = 2,
+    /* pager_id_req. Reply pager_stats_rep. E_NOENT. Idempotent. */
+    PAGER_OP_STATS = 3,
+    /* pager_peek_req. Reply pager_peek_rep: 8 bytes of the object as the
+     * pager sees them in its own RAM (0 for a page never touched). */
+    PAGER_OP_PEEK = 4,
+};
+/* On an object capability mm sends the memory-object operations of the
+ * file servers, in registers (include/proto/fs.h): FS_OP_GET_PAGE (a frame
+ * capability for a page, zeroed on first touch), FS_OP_FILE_INFO (size,
+ * writable), FS_OP_SYNC_FILE (nothing to do: the frames are the object),
+ * FS_OP_RELEASE_FILE. */
+
+struct pager_create_req {
+    uint64_t npages;
+};
+struct pager_id_req {
+    uint64_t id;
+};
+struct pager_id_rep {
+    uint64_t id;
+};
+struct pager_stats_rep {
+    uint64_t npages;       /* the object's size in pages */
+    uint64_t touched;      /* pages given a frame (first touches) */
+    uint64_t supplied;     /* GET_PAGE answers (first touches and later) */
+    uint64_t caps;         /* object capabilities mm still holds */
+};
+struct pager_peek_req {
+    uint64_t id, offset;   /* offset: 8-byte aligned, inside the object */
+};
+struct pager_peek_rep {
+    uint64_t value;
+};
+_Static_assert(sizeof(struct pager_create_req) == 8, "ABI");
+_Static_assert(sizeof(struct pager_id_req) == 8, "ABI");
+_Static_assert(sizeof(struct pager_stats_rep) == 32, "ABI");
+_Static_assert(sizeof(struct pager_peek_req) == 16, "ABI");
+
+#define PAGER_OBJ_BADGE (1ull << 40) /* badge of object capabilities: | id */
