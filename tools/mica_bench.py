@@ -59,6 +59,8 @@ DESCRIPTIONS = {
     "proc_spawn_to_main": "from proc_spawn in the parent to the first instruction of the child's main (procbench itself)",
     "srv_call_round_trip_16B": "16-byte request and reply through srv_call/srv_run (libsys server framework) to another process",
     "ipc_raw_round_trip_16B": "the same 16 bytes each way through the raw IPC stubs and a bare reply_recv loop",
+    "pager_fault_first_touch_4k": "first touch of a page of a memory object of the example custom pager: fault -> mm -> GET_PAGE to the pager, which zero-fills a frame of its RAM -> mm maps it -> resume",
+    "pager_fault_mapped_again_4k": "the same page after a fresh mapping of the object: the pager's frame exists (GET_PAGE + map)",
     "proc_pipe_round_trip_1B": "1 byte to a child through one pipe and back through another (pipe server, both blocking)",
 }
 

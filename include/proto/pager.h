@@ -36,7 +36,10 @@ enum pager_op {
 
 struct pager_create_req {
     uint64_t npages;
+    uint32_t flags;  /* PAGER_QUIET: no log line per first touch (benchmarks) */
+    uint32_t _pad0;  /* zero */
 };
+#define PAGER_QUIET 1u
 struct pager_id_req {
     uint64_t id;
 };
@@ -55,7 +58,7 @@ struct pager_peek_req {
 struct pager_peek_rep {
     uint64_t value;
 };
-_Static_assert(sizeof(struct pager_create_req) == 8, "ABI");
+_Static_assert(sizeof(struct pager_create_req) == 16, "ABI");
 _Static_assert(sizeof(struct pager_id_req) == 8, "ABI");
 _Static_assert(sizeof(struct pager_stats_rep) == 32, "ABI");
 _Static_assert(sizeof(struct pager_peek_req) == 16, "ABI");

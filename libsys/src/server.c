@@ -17,6 +17,7 @@ void srv_run(handle_t ep, const struct srv_op *ops, uint32_t nops, void *ctx, ui
     int64_t badge = ipc_recv(ep, &m);
     handle_t drop[IPC_MAX_CAPS];
     uint32_t ndrop = 0;
+    static struct srv_caps caps;
     for (;;) {
         bool answer = true;
         const struct srv_op *op = NULL;
@@ -24,9 +25,15 @@ void srv_run(handle_t ep, const struct srv_op *ops, uint32_t nops, void *ctx, ui
             if (ops[i].label == IPC_TAG_LABEL(m.tag))
                 op = &ops[i];
         uint32_t len = (uint32_t)IPC_TAG_LEN(m.tag);
-        struct srv_caps caps = {.nreceived = (uint32_t)IPC_TAG_NCAPS(m.tag)};
-        memcpy(caps.w, m.w, sizeof caps.w);
+        /* Field by field, not a zeroed struct: this is every request's path. */
         caps.label = IPC_TAG_LABEL(m.tag);
+        caps.nreceived = (uint32_t)IPC_TAG_NCAPS(m.tag);
+        caps.nsend = 0;
+        caps.drop_sent = false;
+        for (uint32_t i = 0; i < IPC_WORDS; i++) {
+            caps.w[i] = m.w[i];
+            caps.rw[i] = 0;
+        }
         for (uint32_t i = 0; i < caps.nreceived && i < IPC_MAX_CAPS; i++)
             caps.received[i] = b->caps[i];
         if (badge < 0 || !op) {
@@ -54,7 +61,8 @@ void srv_run(handle_t ep, const struct srv_op *ops, uint32_t nops, void *ctx, ui
                         drop[ndrop++] = caps.send[i];
                 }
                 m.tag = IPC_TAG(0, rep_len, n);
-                memcpy(m.w, caps.rw, sizeof m.w);
+                for (uint32_t i = 0; i < IPC_WORDS; i++)
+                    m.w[i] = caps.rw[i];
             }
         }
         b->recv_caps_max = caps_max > IPC_MAX_CAPS ? IPC_MAX_CAPS : caps_max;

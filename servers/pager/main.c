@@ -24,7 +24,7 @@ static uint8_t *ram;
 static uint32_t ram_pages, next_free;
 
 static struct object {
-    bool used;
+    bool used, quiet;
     uint64_t npages, touched, supplied, caps;
     uint32_t frame[PAGER_MAX_PAGES]; /* page index -> RAM page, NO_FRAME: none yet */
 } objects[PAGER_MAX_OBJECTS];
@@ -52,14 +52,15 @@ static err_t op_create(void *ctx, uint64_t badge, const void *req, uint32_t len,
                        uint32_t *rep_len, struct srv_caps *caps)
 {
     (void)ctx, (void)badge, (void)len;
-    uint64_t npages = ((const struct pager_create_req *)req)->npages;
-    if (npages == 0 || npages > PAGER_MAX_PAGES)
+    const struct pager_create_req *r = req;
+    uint64_t npages = r->npages;
+    if (npages == 0 || npages > PAGER_MAX_PAGES || (r->flags & ~PAGER_QUIET) || r->_pad0)
         return E_INVAL;
     for (uint64_t id = 0; id < PAGER_MAX_OBJECTS; id++) {
         struct object *o = &objects[id];
         if (o->used)
             continue;
-        *o = (struct object){.used = true, .npages = npages};
+        *o = (struct object){.used = true, .npages = npages, .quiet = r->flags & PAGER_QUIET};
         for (uint64_t i = 0; i < PAGER_MAX_PAGES; i++)
             o->frame[i] = NO_FRAME;
         err_t err = object_cap(id, caps);
@@ -146,8 +147,9 @@ static err_t object_request(uint64_t badge, uint64_t label, struct srv_caps *cap
             o->frame[index] = next_free++;
             memset(ram + (uint64_t)o->frame[index] * PAGE, 0, PAGE);
             o->touched++;
-            sys_printf("pager: object %lu page %lu: first touch, frame %u\n",
-                       (unsigned long)(o - objects), index, o->frame[index]);
+            if (!o->quiet)
+                sys_printf("pager: object %lu page %lu: first touch, frame %u\n",
+                           (unsigned long)(o - objects), index, o->frame[index]);
         }
         int64_t frame = sys_frame_derive(BOOT_SRV_SLOT_RAM, (uint64_t)o->frame[index] * PAGE,
                                          PAGE, RIGHT_READ | RIGHT_WRITE | RIGHT_GRANT);

@@ -26,6 +26,9 @@
 #include <sys/names.h>
 #include <sys/proc.h>
 #include <sys/server.h>
+#include <sys/mm.h>
+
+#include <proto/pager.h>
 
 #define BENCH_PRINTF printf
 #include "bench.h"
@@ -239,6 +242,40 @@ static void bench_server_framework(void)
     waitpid(raw, &st, 0);
 }
 
+/* The example custom pager resolving our faults: the first touch of each
+ * page of a memory object (the pager zero-fills a frame of its RAM, mm maps
+ * the capability it answers with), and a touch after a fresh mapping of
+ * the same object (the frame exists: one GET_PAGE, one map). */
+static void bench_custom_pager(void)
+{
+    enum { PAGES = 200 };
+    int64_t pager = names_lookup(NAMES_SLOT, "pager", 1000);
+    struct pager_create_req req = {.npages = PAGES, .flags = PAGER_QUIET};
+    struct pager_id_rep rep;
+    handle_t cap = 0;
+    check(pager > 0 && srv_call((handle_t)pager, PAGER_OP_CREATE, &req, sizeof req, 0, &rep,
+                                sizeof rep, NULL, &cap) == 0, "pager object");
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            struct pager_id_req open = {.id = rep.id};
+            check(srv_call((handle_t)pager, PAGER_OP_OPEN, &open, sizeof open, 0, NULL, 0, NULL,
+                           &cap) == 0, "pager open");
+        }
+        int64_t a = mm_mmap_file(0, PAGES * 4096ul, MM_PROT_R | MM_PROT_W, MM_MAP_SHARED, cap, 0);
+        check(a > 0, "map the object");
+        volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+        for (int i = 0; i < PAGES; i++) {
+            uint64_t t0 = instret();
+            (void)p[i * 4096ul];
+            uint64_t t1 = instret();
+            samples[i] = t1 - t0;
+        }
+        bench_report(pass ? "pager_fault_mapped_again_4k" : "pager_fault_first_touch_4k",
+                     samples, PAGES);
+        (void)mm_munmap((uint64_t)a, PAGES * 4096ul);
+    }
+}
+
 static void bench_pipe_round_trip(void)
 {
     int ping[2], pong[2];
@@ -279,6 +316,7 @@ int main(int argc, char **argv)
     bench_spawn_to_main();
     bench_pipe_round_trip();
     bench_server_framework();
+    bench_custom_pager();
     printf("procbench: done, %d errors\n", errors);
     return errors ? 1 : 0;
 }
