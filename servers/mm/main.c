@@ -247,6 +247,8 @@ static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
     return E_OK;
 }
 
+/* MMAP into s (the caller's space, or for SPACE_MMAP the one named; NULL:
+ * none such). */
 static void op_mmap(struct request *q, struct mm_space *s)
 {
     struct ipc_msg *m = q->m;
@@ -254,7 +256,7 @@ static void op_mmap(struct request *q, struct mm_space *s)
     handle_t file = 0;
     if (IPC_TAG_NCAPS(m->tag) == 1 && !(m->tag & IPC_TAG_TRUNCATED))
         file = ipc_buffer()->caps[0];
-    err_t err = do_mmap(s, m, &file);
+    err_t err = s ? do_mmap(s, m, &file) : E_NOENT;
     if (file)
         (void)sys_cap_delete(file);
     if (err != E_OK)
@@ -375,19 +377,7 @@ static void op_space_new(struct request *q)
 
 static void op_space_mmap(struct request *q)
 {
-    struct ipc_msg *m = q->m;
-    handle_t file = 0;
-    if (IPC_TAG_NCAPS(m->tag) == 1 && !(m->tag & IPC_TAG_TRUNCATED))
-        file = ipc_buffer()->caps[0];
-    struct mm_space *s = mm_space_get(m->w[5]);
-    err_t err = s ? do_mmap(s, m, &file) : E_NOENT;
-    if (file)
-        (void)sys_cap_delete(file);
-    if (err != E_OK)
-        { reply_err(m, err); return; }
-    uint64_t addr = m->w[0];
-    reply_ok(m);
-    m->w[0] = addr;
+    op_mmap(q, mm_space_get(q->m->w[5]));
 }
 
 /* Makes the page at va present and writable in s, as a write by the

@@ -179,12 +179,14 @@ static const char *absolute(const char *path, char *buf, size_t cap)
     return posix_path(path, buf, cap);
 }
 
-static int64_t resolve(const char *path, handle_t *fs, const char **rest, char *buf, size_t cap)
+/* The file server and its path for path; -1 with errno set on failure. */
+static int resolve(const char *path, handle_t *fs, const char **rest, char *buf, size_t cap)
 {
     const char *abs = absolute(path, buf, cap);
     if (!abs)
-        return E_RANGE; /* the caller says ENAMETOOLONG */
-    return fs_resolve(abs, fs, rest);
+        return -1; /* errno: ENAMETOOLONG */
+    int64_t r = fs_resolve(abs, fs, rest);
+    return r < 0 ? posix_fail(r) : 0;
 }
 
 int _open(const char *path, int flags, int mode)
@@ -193,13 +195,8 @@ int _open(const char *path, int flags, int mode)
     char buf[FS_PATH_MAX + 1];
     handle_t fs;
     const char *rest;
-    int64_t r = resolve(path, &fs, &rest, buf, sizeof buf);
-    if (r == E_RANGE) {
-        errno = ENAMETOOLONG;
+    if (resolve(path, &fs, &rest, buf, sizeof buf) < 0)
         return -1;
-    }
-    if (r < 0)
-        return posix_fail(r);
     int fd = 0;
     while (fd < POSIX_MAX_FDS && posix_fds[fd].kind != FD_FREE)
         fd++;
@@ -543,13 +540,9 @@ int _unlink(const char *path)
     char buf[FS_PATH_MAX + 1];
     handle_t fs;
     const char *rest;
-    int64_t r = resolve(path, &fs, &rest, buf, sizeof buf);
-    if (r == E_RANGE) {
-        errno = ENAMETOOLONG;
+    if (resolve(path, &fs, &rest, buf, sizeof buf) < 0)
         return -1;
-    }
-    if (r >= 0)
-        r = fs_unlink(fs, rest);
+    int64_t r = fs_unlink(fs, rest);
     if (r == E_INVAL) {
         errno = EISDIR; /* the file server refuses to unlink directories */
         return -1;
