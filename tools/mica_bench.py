@@ -35,7 +35,7 @@ DESCRIPTIONS = {
     "null_syscall": "unknown syscall number: kernel entry, dispatch, E_NOSYS, exit",
     "ipc_call_reply_same_space": "call + reply_recv round trip, server thread in the same task, libsys C stubs",
     "ipc_call_reply_cross_space": "call + reply_recv round trip, server in another task, libsys C stubs",
-    "ipc_call_reply_cross_space_256B_buffer": "as above with 256 bytes of IPC-buffer data each way (slow path)",
+    "ipc_call_reply_cross_space_256B_buffer": "as above with 256 bytes of IPC-buffer data in the call; the reply carries none (the call takes the slow path)",
     "ipc_call_reply_cross_space_raw": "register-only round trip, other task, message kept in registers (kernel fastpath + 8 user instructions)",
     "fault_map_resume_4k": "page fault -> user pager maps a 4 KiB frame -> resume, timed by the faulting thread",
     "fault_loop_no_map": "page-fault loop: fault -> pager replies resume without mapping -> same fault, timed at the pager (C stubs)",
