@@ -85,15 +85,17 @@ static uint64_t parse_size(const char *v)
     return *v ? 0 : n;
 }
 
-/* "server NAME register=SERVICE [ram=SIZE] [prio=N]": a boot server of
- * one's own from the boot image. */
+/* "server NAME register=SERVICE [ram=SIZE] [device=NAME:N] [prio=N]": a
+ * boot server of one's own from the boot image. */
 static int64_t start_generic(const struct bootinfo *info, char **words, int n)
 {
-    const char *service = NULL;
+    const char *service = NULL, *device = NULL;
     uint64_t ram = 0, prio = 40;
     for (int i = 2; i < n; i++) {
         if (strncmp(words[i], "register=", 9) == 0)
             service = words[i] + 9;
+        else if (strncmp(words[i], "device=", 7) == 0)
+            device = words[i] + 7;
         else if (strncmp(words[i], "ram=", 4) == 0 && (ram = parse_size(words[i] + 4)) != 0)
             ram = (ram + 4095) & ~4095ull;
         else if (strncmp(words[i], "prio=", 5) == 0 && (prio = parse_size(words[i] + 5)) > 0 &&
@@ -104,7 +106,7 @@ static int64_t start_generic(const struct bootinfo *info, char **words, int n)
     }
     if (!service)
         return E_INVAL;
-    return start_boot_server(info, words[1], (unsigned)prio, ram, service);
+    return start_boot_server(info, words[1], (unsigned)prio, ram, service, device);
 }
 
 int run_manifest(const struct bootinfo *info, const char *init_args)

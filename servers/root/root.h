@@ -30,6 +30,7 @@ struct root_state {
     handle_t mm_task;        /* mm's task (root grants it file-server caps) */
     handle_t mm_ntfn;        /* bound to mm's thread: file servers signal it */
     handle_t blk[ROOT_MAX_DISKS]; /* blk endpoints, unbadged; 0 when no disk */
+    handle_t blk_device[ROOT_MAX_DISKS]; /* the device capability each blk drives */
     handle_t fs[ROOT_MAX_DISKS];  /* fat32 endpoints: [0] mounted at /, [1] at /mnt */
     handle_t proc;           /* proc's endpoint, unbadged (control) */
     handle_t placeholder;    /* a notification granted into slots left empty */
@@ -57,7 +58,7 @@ uint64_t clock_start_arg(void);
  * service endpoint, registered with names as service_name, a names
  * endpoint, and ram_len bytes of RAM (0: none). */
 int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigned prio,
-                          uint64_t ram_len, const char *service_name);
+                          uint64_t ram_len, const char *service_name, const char *device);
 
 /* Starts the name service (before proc, which hands it to programs). */
 int64_t start_names(const struct bootinfo *info);

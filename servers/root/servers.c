@@ -118,6 +118,7 @@ static int64_t start_blk(const struct bootinfo *info, const struct bootinfo_cap 
         (r = spawn_start(&s, 0)) < 0)
         return r;
     root.blk[disk] = (handle_t)service;
+    root.blk_device[disk] = dev->handle;
     return 0;
 }
 
@@ -235,9 +236,45 @@ static int64_t start_plain_server(const struct bootinfo *info, const char *name,
     return 0;
 }
 
-int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigned prio,
-                          uint64_t ram_len, const char *service_name)
+/* The n-th boot-info device called name, unless a driver of root's has it. */
+static const struct bootinfo_cap *find_device(const struct bootinfo *info, const char *name,
+                                              int n, err_t *why)
 {
+    *why = E_NOENT;
+    for (uint32_t i = 0; i < info->ncaps; i++) {
+        const struct bootinfo_cap *c = &info->caps[i];
+        if (c->kind != BI_CAP_DEVICE || strcmp(c->name, name) != 0 || n-- != 0)
+            continue;
+        for (int d = 0; d < ROOT_MAX_DISKS; d++)
+            if (root.blk_device[d] == c->handle) {
+                *why = E_BUSY;
+                return NULL;
+            }
+        return c;
+    }
+    return NULL;
+}
+
+int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigned prio,
+                          uint64_t ram_len, const char *service_name, const char *device)
+{
+    const struct bootinfo_cap *dev = NULL;
+    if (device) {
+        char dev_name[16];
+        size_t k = 0;
+        while (device[k] && device[k] != ':' && k + 1 < sizeof dev_name) {
+            dev_name[k] = device[k];
+            k++;
+        }
+        dev_name[k] = '\0';
+        int index = 0;
+        if (device[k] == ':')
+            for (const char *c = device + k + 1; *c >= '0' && *c <= '9'; c++)
+                index = index * 10 + (*c - '0');
+        err_t why;
+        if (!(dev = find_device(info, dev_name, index, &why)))
+            return why;
+    }
     if (!root.names)
         return E_NOENT; /* its clients find it by name */
     struct spawned s;
@@ -255,6 +292,20 @@ int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigne
         if (ram < 0 || (r = sys_cap_grant(s.task, (handle_t)ram, RIGHTS_ALL, 0,
                                           BOOT_SRV_SLOT_RAM)) < 0)
             return ram < 0 ? ram : r;
+    }
+    if (dev) {
+        if ((r = sys_cap_grant(s.task, dev->handle, RIGHT_READ | RIGHT_WRITE, 0,
+                               BOOT_SRV_SLOT_DEVICE)) < 0 ||
+            (r = sys_cap_grant(s.task, s.thread, RIGHTS_ALL, 0, BOOT_SRV_SLOT_THREAD)) < 0)
+            return r;
+        if (dev->irq) {
+            int64_t irq = sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, dev->irq);
+            int64_t ntfn = irq < 0 ? irq : sys_notification_create();
+            if (ntfn < 0 ||
+                (r = sys_cap_grant(s.task, (handle_t)irq, RIGHTS_ALL, 0, BOOT_SRV_SLOT_IRQ)) < 0 ||
+                (r = sys_cap_grant(s.task, (handle_t)ntfn, RIGHTS_ALL, 0, BOOT_SRV_SLOT_NTFN)) < 0)
+                return ntfn < 0 ? ntfn : r;
+        }
     }
     /* Registered before it runs: its clients may look it up at once. The
      * name is root's (a boot server's name lives as long as the system). */
