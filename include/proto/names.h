@@ -17,8 +17,8 @@
 
 enum names_op {
     /* req: names_register_req; caps[0] = the server's endpoint (unbadged,
-     * with GRANT). Errors: E_EXIST (taken), E_INVAL (bad name, no
-     * capability), E_NOSPACE. Not idempotent. */
+     * with GRANT). Errors: E_EXIST (taken), E_PERM (reserved for another),
+     * E_INVAL (bad name, no capability), E_NOSPACE. Not idempotent. */
     NAMES_OP_REGISTER = 1,
     /* req: names_lookup_req. Reply: caps[0] = the endpoint, badged for the
      * caller. E_NOENT (not registered; with NAMES_WAIT the call waits until
@@ -32,7 +32,21 @@ enum names_op {
     /* proc only (badge NAMES_PROC_BADGE): req names_drop_req: the process
      * with that badge ended; its names go, their capabilities are revoked. */
     NAMES_OP_DROP_CLIENT = 5,
+    /* Root only (badge 0): req names_register_req: the name is reserved:
+     * only root, or the process allowed it (ALLOW), may register it.
+     * Idempotent. */
+    NAMES_OP_RESERVE = 6,
+    /* Root or proc (badge 0 or NAMES_PROC_BADGE): req names_allow_req: the
+     * process with that badge may register the reserved name. E_NOENT
+     * (not reserved), E_NOSPACE. */
+    NAMES_OP_ALLOW = 7,
 };
+
+struct names_allow_req {
+    char name[NAMES_NAME_MAX + 1];
+    uint64_t badge;
+};
+_Static_assert(sizeof(struct names_allow_req) == 40, "names_allow_req is ABI");
 
 #define NAMES_WAIT 1u
 

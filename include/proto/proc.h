@@ -14,7 +14,10 @@ enum proc_op {
      * (label 1, w0 = status, on slot 2) ends a program root runs itself. */
     PROC_OP_EXIT = 1,
     /* data = the program's path, NUL, then argc arguments and envc
-     * environment strings, each NUL-terminated; w0 = argc, w1 = envc.
+     * environment strings, each NUL-terminated; w0 = argc, w1 = envc;
+     * w2 = how many names follow the environment that the process may
+     * register although the boot manifest reserved them (root only,
+     * at most PROC_MAX_NAMES; E_PERM from anyone else).
      * Starts a new process running it, a child of the caller. Reply:
      * w0 = its pid. Errors: E_NOENT (no such file), E_NOEXEC (not a
      * program Mica runs: not ELF, wrong machine, truncated, segments
@@ -71,6 +74,7 @@ enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 #define PROC_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)
 
 #define PROC_ARGS_MAX 1024u /* bytes of path + arguments + environment */
+#define PROC_MAX_NAMES 4
 #define PROC_MAX 64         /* processes, zombies included */
 
 /* A program proc starts finds in its capability table: */

@@ -35,6 +35,22 @@ int64_t names_unregister(handle_t names, const char *name)
     return srv_call(names, NAMES_OP_UNREGISTER, &req, sizeof req, 0, NULL, 0, NULL, NULL);
 }
 
+int64_t names_reserve(handle_t names, const char *name)
+{
+    struct names_register_req req;
+    if (copy_name(req.name, name) != E_OK)
+        return E_INVAL;
+    return srv_call(names, NAMES_OP_RESERVE, &req, sizeof req, 0, NULL, 0, NULL, NULL);
+}
+
+int64_t names_allow(handle_t names, const char *name, uint64_t badge)
+{
+    struct names_allow_req req = {.badge = badge};
+    if (copy_name(req.name, name) != E_OK)
+        return E_INVAL;
+    return srv_call(names, NAMES_OP_ALLOW, &req, sizeof req, 0, NULL, 0, NULL, NULL);
+}
+
 static uint64_t now_ms(void)
 {
     uint64_t t;

@@ -3,21 +3,21 @@
 #include <sys/mica.h>
 #include <sys/proc.h>
 
-/* Packs path, argv and envp into the IPC buffer; returns the length. */
-static int64_t pack(const char *path, char *const argv[], char *const envp[], uint64_t *argc,
-                    uint64_t *envc)
+/* Packs path, argv, envp and names into the IPC buffer; returns the length. */
+static int64_t pack(const char *path, char *const argv[], char *const envp[],
+                    const char *const names[], uint64_t counts_out[3])
 {
     uint8_t *d = ipc_buffer()->data;
     uint64_t len = 0;
-    *argc = *envc = 0;
-    const char *const *lists[2] = {(const char *const *)argv, (const char *const *)envp};
-    uint64_t *counts[2] = {argc, envc};
+    counts_out[0] = counts_out[1] = counts_out[2] = 0;
+    const char *const *lists[3] = {(const char *const *)argv, (const char *const *)envp, names};
+    uint64_t *counts[3] = {&counts_out[0], &counts_out[1], &counts_out[2]};
     uint64_t n = strlen(path) + 1;
     if (n > PROC_ARGS_MAX)
         return E_RANGE;
     memcpy(d, path, n);
     len = n;
-    for (int l = 0; l < 2; l++) {
+    for (int l = 0; l < 3; l++) {
         for (uint64_t i = 0; lists[l] && lists[l][i]; i++) {
             n = strlen(lists[l][i]) + 1;
             if (len + n > PROC_ARGS_MAX)
@@ -31,25 +31,31 @@ static int64_t pack(const char *path, char *const argv[], char *const envp[], ui
 }
 
 static int64_t run(handle_t proc, uint64_t op, const char *path, char *const argv[],
-                   char *const envp[])
+                   char *const envp[], const char *const names[])
 {
-    uint64_t argc, envc;
-    int64_t len = pack(path, argv, envp, &argc, &envc);
+    uint64_t counts[3];
+    int64_t len = pack(path, argv, envp, names, counts);
     if (len < 0)
         return len;
-    struct ipc_msg m = {.w = {argc, envc}};
+    struct ipc_msg m = {.w = {counts[0], counts[1], counts[2]}};
     int64_t r = ipc_request(proc, op, &m, (uint64_t)len);
     return r < 0 ? r : (int64_t)m.w[0];
 }
 
 int64_t proc_spawn(handle_t proc, const char *path, char *const argv[], char *const envp[])
 {
-    return run(proc, PROC_OP_SPAWN, path, argv, envp);
+    return run(proc, PROC_OP_SPAWN, path, argv, envp, NULL);
+}
+
+int64_t proc_spawn_server(handle_t proc, const char *path, char *const argv[],
+                          const char *const names[])
+{
+    return run(proc, PROC_OP_SPAWN, path, argv, NULL, names);
 }
 
 int64_t proc_exec(handle_t proc, const char *path, char *const argv[], char *const envp[])
 {
-    return run(proc, PROC_OP_EXEC, path, argv, envp);
+    return run(proc, PROC_OP_EXEC, path, argv, envp, NULL);
 }
 
 int64_t proc_wait(handle_t proc, uint64_t pid, unsigned flags, uint64_t *status)

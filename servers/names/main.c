@@ -21,6 +21,23 @@ static struct entry {
     uint64_t owner;  /* badge of the registering process */
 } table[NAMES_MAX];
 
+/* Names the boot manifest reserved: only root or the allowed owner may
+ * register them. */
+#define MAX_RESERVED 16
+static struct reservation {
+    bool used, has_owner;
+    char name[NAMES_NAME_MAX + 1];
+    uint64_t owner;
+} reserved[MAX_RESERVED];
+
+static struct reservation *reservation_of(const char *name)
+{
+    for (int i = 0; i < MAX_RESERVED; i++)
+        if (reserved[i].used && strcmp(reserved[i].name, name) == 0)
+            return &reserved[i];
+    return NULL;
+}
+
 static struct waiter {
     handle_t reply;
     uint64_t badge;
@@ -75,7 +92,9 @@ static err_t op_register(void *ctx, uint64_t badge, const void *req, uint32_t le
         return E_INVAL; /* an unbadged endpoint, so we can badge copies */
     }
     handle_t ep = caps->received[0];
-    err_t err = !name_ok(r->name) ? E_INVAL : find(r->name) ? E_EXIST : E_NOSPACE;
+    const struct reservation *res = name_ok(r->name) ? reservation_of(r->name) : NULL;
+    bool allowed = !res || badge == 0 || (res->has_owner && res->owner == badge);
+    err_t err = !name_ok(r->name) ? E_INVAL : !allowed ? E_PERM : find(r->name) ? E_EXIST : E_NOSPACE;
     struct entry *e = NULL;
     for (int i = 0; err == E_NOSPACE && i < NAMES_MAX && !e; i++)
         if (!table[i].used)
@@ -197,7 +216,44 @@ static err_t op_drop(void *ctx, uint64_t badge, const void *req, uint32_t len, v
     return E_OK;
 }
 
+static err_t op_reserve(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
+                        uint32_t *rep_len, struct srv_caps *caps)
+{
+    (void)ctx, (void)len, (void)rep, (void)rep_len, (void)caps;
+    const struct names_register_req *r = req;
+    if (badge != 0)
+        return E_PERM;
+    if (!name_ok(r->name))
+        return E_INVAL;
+    if (reservation_of(r->name))
+        return E_OK;
+    for (int i = 0; i < MAX_RESERVED; i++)
+        if (!reserved[i].used) {
+            reserved[i] = (struct reservation){.used = true};
+            memcpy(reserved[i].name, r->name, sizeof reserved[i].name);
+            return E_OK;
+        }
+    return E_NOSPACE;
+}
+
+static err_t op_allow(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
+                      uint32_t *rep_len, struct srv_caps *caps)
+{
+    (void)ctx, (void)len, (void)rep, (void)rep_len, (void)caps;
+    const struct names_allow_req *r = req;
+    if (badge != 0 && badge != NAMES_PROC_BADGE)
+        return E_PERM;
+    struct reservation *res = name_ok(r->name) ? reservation_of(r->name) : NULL;
+    if (!res)
+        return E_NOENT;
+    res->has_owner = true;
+    res->owner = r->badge;
+    return E_OK;
+}
+
 static const struct srv_op ops[] = {
+    {NAMES_OP_RESERVE, sizeof(struct names_register_req), op_reserve, "reserve"},
+    {NAMES_OP_ALLOW, sizeof(struct names_allow_req), op_allow, "allow"},
     {NAMES_OP_REGISTER, sizeof(struct names_register_req), op_register, "register"},
     {NAMES_OP_LOOKUP, sizeof(struct names_lookup_req), op_lookup, "lookup"},
     {NAMES_OP_UNREGISTER, sizeof(struct names_register_req), op_unregister, "unregister"},

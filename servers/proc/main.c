@@ -10,6 +10,7 @@
  * that end are reaped by root's wait.
  */
 #include <sys/fs.h>
+#include <sys/names.h>
 #include <sys/pipe.h>
 #include <sys/server.h>
 #include <sys/ipc.h>
@@ -90,21 +91,24 @@ static err_t parse_args(const struct ipc_msg *m, struct program_args *a)
     if (len <= PROC_ARGS_MAX)
         memcpy(data, ipc_buffer()->data, len);
     if ((m->tag & IPC_TAG_TRUNCATED) || len == 0 || len > PROC_ARGS_MAX || m->w[0] > 256 ||
-        m->w[1] > 256)
+        m->w[1] > 256 || m->w[2] > PROC_MAX_NAMES)
         return E_INVAL;
-    uint64_t want = 1 + m->w[0] + m->w[1], seen = 0, first_end = 0;
+    uint64_t want = 1 + m->w[0] + m->w[1] + m->w[2], seen = 0, first_end = 0, strings_end = 0;
     for (uint64_t i = 0; i < len; i++) {
         if (data[i] != '\0')
             continue;
         if (seen == 0)
             first_end = i + 1;
         seen++;
+        if (seen == 1 + m->w[0] + m->w[1])
+            strings_end = i + 1;
     }
     if (seen != want || data[len - 1] != '\0' || data[0] != '/')
         return E_INVAL;
     *a = (struct program_args){.path = data, .strings = data + first_end,
-                               .strings_len = len - first_end,
-                               .argc = (uint32_t)m->w[0], .envc = (uint32_t)m->w[1]};
+                               .strings_len = strings_end - first_end,
+                               .argc = (uint32_t)m->w[0], .envc = (uint32_t)m->w[1],
+                               .names = data + strings_end, .nnames = (uint32_t)m->w[2]};
     return E_OK;
 }
 
@@ -221,7 +225,16 @@ static int64_t spawn(uint32_t ppid, const struct program_args *a)
     p->thread = 0;
     p->waiting_reply = 0;
     set_name(p, a->path);
-    err = start(p);
+    /* Reserved names it may register: before its first instruction, so it
+     * can never try too early. */
+    const char *name = a->names;
+    for (uint32_t i = 0; err == E_OK && i < a->nnames; i++) {
+        err = has_names ? (err_t)names_allow(PROC_SLOT_NAMES_CTL, name, PROC_FS_BADGE_BASE + p->pid)
+                        : E_NOENT;
+        name += strlen(name) + 1;
+    }
+    if (err == E_OK)
+        err = start(p);
     if (err != E_OK) {
         release(p);
         p->pid = 0;
@@ -438,7 +451,7 @@ static bool dispatch(struct ipc_msg *m, uint64_t badge)
         terminate(self, PROC_WAIT_EXITED(m->w[0]));
         return false;
     case PROC_OP_SPAWN: {
-        err_t err = parse_args(m, &a);
+        err_t err = self && m->w[2] ? E_PERM : parse_args(m, &a);
         int64_t pid = err == E_OK ? spawn(caller, &a) : err;
         if (pid < 0)
             { reply_err(m, (err_t)pid); return true; }
@@ -449,7 +462,7 @@ static bool dispatch(struct ipc_msg *m, uint64_t badge)
     case PROC_OP_EXEC: {
         if (!self)
             { reply_err(m, E_INVAL); return true; }
-        err_t err = parse_args(m, &a);
+        err_t err = m->w[2] ? E_INVAL : parse_args(m, &a);
         struct image img;
         if (err == E_OK)
             err = load_for(self, &a, &img);

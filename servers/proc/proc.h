@@ -27,7 +27,9 @@ struct program_args {
     const char *path;
     const char *strings; /* argc arguments then envc environment strings */
     uint32_t argc, envc;
-    uint64_t strings_len;
+    uint64_t strings_len;  /* of the argument and environment strings */
+    const char *names;     /* nnames reserved names it may register (root's spawns) */
+    uint32_t nnames;
 };
 
 /*

@@ -6,6 +6,7 @@
  */
 #include <sys/fs.h>
 #include <sys/mica.h>
+#include <sys/names.h>
 #include <sys/proc.h>
 #include <sys/spawn.h>
 
@@ -172,8 +173,28 @@ int run_manifest(const struct bootinfo *info, const char *init_args)
             if (r < 0)
                 sys_printf("root: manifest line %d: server %s: %s; going on without it\n", lineno,
                            words[1], err_name((err_t)r));
+        } else if (strcmp(words[0], "reserve") == 0 && n == 2) {
+            r = root.names ? names_reserve(root.names, words[1]) : E_NOENT;
+            if (r < 0)
+                sys_printf("root: manifest line %d: reserve %s: %s\n", lineno, words[1],
+                           err_name((err_t)r));
         } else if (strcmp(words[0], "start") == 0 && n >= 2) {
-            r = root.proc ? proc_spawn(root.proc, words[1], words + 1, NULL) : E_NOENT;
+            /* "names=a,b" (last): reserved names this program may register. */
+            const char *names[PROC_MAX_NAMES + 1] = {NULL};
+            if (strncmp(words[n - 1], "names=", 6) == 0) {
+                int k = 0;
+                for (char *c = words[n - 1] + 6; *c && k < PROC_MAX_NAMES;) {
+                    names[k++] = c;
+                    while (*c && *c != ',')
+                        c++;
+                    if (*c)
+                        *c++ = '\0';
+                }
+                words[--n] = NULL;
+                for (int i = 0; i < k && root.names; i++)
+                    (void)names_reserve(root.names, names[i]);
+            }
+            r = root.proc ? proc_spawn_server(root.proc, words[1], words + 1, names) : E_NOENT;
             if (r < 0)
                 sys_printf("root: manifest line %d: start %s: %s\n", lineno, words[1],
                            err_name((err_t)r));

@@ -308,8 +308,10 @@ int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigne
         }
     }
     /* Registered before it runs: its clients may look it up at once. The
-     * name is root's (a boot server's name lives as long as the system). */
-    if ((r = names_register(root.names, service_name, (handle_t)ep)) < 0)
+     * name is root's (a boot server's name lives as long as the system) and
+     * reserved, so no program can take it if the server ends. */
+    if ((r = names_reserve(root.names, service_name)) < 0 ||
+        (r = names_register(root.names, service_name, (handle_t)ep)) < 0)
         return r;
     return spawn_start(&s, clock_start_arg());
 }

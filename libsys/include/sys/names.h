@@ -14,6 +14,10 @@
 /* Registers name for the unbadged endpoint ep (a copy goes to names). */
 int64_t names_register(handle_t names, const char *name, handle_t ep);
 int64_t names_unregister(handle_t names, const char *name);
+/* Root: only root or an allowed process may register name. Root or proc:
+ * the process with names badge `badge` may. */
+int64_t names_reserve(handle_t names, const char *name);
+int64_t names_allow(handle_t names, const char *name, uint64_t badge);
 /* An endpoint for name, badged for us: returns its handle. E_NOENT when
  * nobody registered it: at once, or after waiting timeout_ms (0: do not
  * wait; NAMES_FOREVER: until someone does). */

@@ -14,6 +14,10 @@
 /* Starts the program at path with argv (NULL-terminated; argv[0] is the
  * program's name) and envp (NULL-terminated, may be NULL); returns its pid. */
 int64_t proc_spawn(handle_t proc, const char *path, char *const argv[], char *const envp[]);
+/* Root: as proc_spawn, and the process may register the reserved names
+ * (NULL-terminated list) with the name service. */
+int64_t proc_spawn_server(handle_t proc, const char *path, char *const argv[],
+                          const char *const names[]);
 /* Replaces the caller's program; returns only on error. */
 int64_t proc_exec(handle_t proc, const char *path, char *const argv[], char *const envp[]);
 /* Waits for child pid (PROC_ANY: any); flags PROC_WNOHANG. Returns its pid
