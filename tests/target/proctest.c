@@ -20,7 +20,9 @@
 #include <proto/console.h>
 #include <proto/fs.h>
 #include <proto/pipe.h>
+#include <sys/fs.h>
 #include <sys/ipc.h>
+#include <sys/mica.h>
 #include <sys/mm.h>
 #include <sys/proc.h>
 
@@ -379,6 +381,56 @@ static void test_hostile_messages(void)
     end("PROC_HOSTILE_0001_MALFORMED_MESSAGES");
 }
 
+/* A process reaches only what it was given: another process's open file
+ * is not its own, badges cannot be forged, it holds no task, thread, frame
+ * or IRQ capability to map or steal with, and mm refuses it control. */
+static void test_isolation(void)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/hello.txt", O_RDONLY);
+        uint64_t h = fd >= 0 ? posix_handle(fd) : UINT64_MAX;
+        if (write(fds[1], &h, sizeof h) != sizeof h)
+            _exit(1);
+        for (;;)
+            ;
+    }
+    uint64_t theirs = UINT64_MAX;
+    CHECK(read(fds[0], &theirs, sizeof theirs) == sizeof theirs && theirs != UINT64_MAX);
+    char buf[8];
+    CHECK(fs_read(FS_CLIENT_SLOT, theirs, 0, buf, 5) == E_BADH); /* the number is theirs alone */
+    CHECK(kill(pid, SIGKILL) == 0);
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid);
+    close(fds[0]);
+    close(fds[1]);
+    /* A copy with another badge keeps ours: no posing as another process. */
+    struct cap_info mine, forged;
+    CHECK(sys_cap_info(FS_CLIENT_SLOT, &mine) == 0 && mine.badge != 0);
+    int64_t copy = sys_cap_copy(FS_CLIENT_SLOT, RIGHT_WRITE, mine.badge + 1);
+    CHECK(copy > 0 && sys_cap_info((handle_t)copy, &forged) == 0 && forged.badge == mine.badge);
+    if (copy > 0)
+        (void)sys_cap_delete((handle_t)copy);
+    /* What we hold: endpoints and notifications only. */
+    int held = 0, dangerous = 0;
+    for (handle_t h = 1; h < 256; h++) {
+        struct cap_info ci;
+        if (sys_cap_info(h, &ci) < 0)
+            continue;
+        held++;
+        dangerous += ci.type != CAP_ENDPOINT && ci.type != CAP_NOTIFICATION;
+    }
+    CHECK(held >= 7 && dangerous == 0);
+    CHECK(sys_map(MM_CLIENT_SLOT, 0x5000000000ull, MM_CLIENT_SLOT, 0, MAP_R) < 0);
+    /* mm: control is not ours, and neither is another space. */
+    struct mm_space_caps sc;
+    CHECK(mm_space_new(MM_CLIENT_SLOT, 0, &sc) == E_PERM);
+    CHECK(mm_space_destroy(MM_CLIENT_SLOT, 1) == E_NOENT);
+    end("PROC_ISOLATION_0001_HANDLES_BADGES_CAPABILITIES");
+}
+
 static void test_storm(void)
 {
     struct mm_stats_reply before, after;
@@ -422,6 +474,7 @@ int main(int argc, char **argv)
     test_orphans();
     test_bad_executables();
     test_hostile_messages();
+    test_isolation();
     test_storm();
     printf("proctest: %d passed, %d failed\n", passed, failures);
     return failures;
