@@ -49,8 +49,7 @@ int64_t fs_read(handle_t fs, uint64_t h, uint64_t off, void *buf, uint64_t len)
         int64_t r = ipc_request(fs, FS_OP_READ, &m, 0);
         if (r < 0)
             return done ? (int64_t)done : r;
-        uint64_t got = IPC_TAG_LEN(m.tag);
-        memcpy(out + done, ipc_buffer()->data, got);
+        uint64_t got = ipc_reply_copy(&m, out + done, n);
         done += got;
         if (got < n)
             break; /* end of file */

@@ -20,11 +20,7 @@ int64_t pipe_read(handle_t srv, uint64_t end, void *buf, uint64_t len)
     int64_t r = ipc_request(srv, PIPE_OP_READ, &m, 0);
     if (r < 0)
         return r;
-    uint64_t n = IPC_TAG_LEN(m.tag);
-    if (n > len)
-        n = len;
-    memcpy(buf, ipc_buffer()->data, n);
-    return (int64_t)n;
+    return (int64_t)ipc_reply_copy(&m, buf, len);
 }
 
 int64_t pipe_write(handle_t srv, uint64_t end, const void *buf, uint64_t len)

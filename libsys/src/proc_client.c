@@ -110,10 +110,7 @@ int64_t proc_list(handle_t proc, uint64_t *cursor, struct proc_info *out)
     out->ppid = m.w[1];
     out->state = m.w[2];
     *cursor = m.w[3];
-    uint64_t n = IPC_TAG_LEN(m.tag);
-    if (n > sizeof out->name)
-        n = sizeof out->name;
-    memcpy(out->name, ipc_buffer()->data, n);
+    ipc_reply_copy(&m, out->name, sizeof out->name);
     out->name[sizeof out->name - 1] = '\0';
     return 0;
 }

@@ -199,6 +199,17 @@ void ipc_set_buffer(struct ipc_buffer *b)
     __asm__ volatile("mv tp, %0" ::"r"(b));
 }
 
+uint64_t ipc_reply_copy(const struct ipc_msg *m, void *buf, uint64_t cap)
+{
+    uint64_t n = IPC_TAG_LEN(m->tag);
+    if (n > cap)
+        n = cap;
+    if (n > IPC_BUF_DATA_MAX)
+        n = IPC_BUF_DATA_MAX;
+    memcpy(buf, ipc_buffer()->data, n);
+    return n;
+}
+
 int main(uintptr_t arg);
 void sys_start_main(uintptr_t arg);
 

@@ -135,3 +135,8 @@ static inline int64_t ntfn_poll(handle_t n)
  * task, by the creator for others). */
 struct ipc_buffer *ipc_buffer(void);
 void ipc_set_buffer(struct ipc_buffer *b);
+
+/* Copies the data of reply *m from the IPC buffer into buf, at most cap
+ * bytes: a client never trusts a server's length. Returns the bytes
+ * copied. */
+uint64_t ipc_reply_copy(const struct ipc_msg *m, void *buf, uint64_t cap);
