@@ -41,12 +41,18 @@ static bool kill_why(struct mm_space *s, uint64_t addr, unsigned access, uint64_
 }
 
 /* An illegal access or a failure to serve one: what the process server
- * reports as SIGSEGV, or SIGKILL when memory ran out. */
+ * reports as SIGSEGV. */
 static bool kill(struct mm_space *s, uint64_t addr, unsigned access, uint64_t pc,
                  const char *reason)
 {
-    bool oom = strncmp(reason, "out of ", 7) == 0;
-    return kill_why(s, addr, access, pc, reason, oom ? MM_DEATH_OOM : MM_DEATH_ILLEGAL);
+    return kill_why(s, addr, access, pc, reason, MM_DEATH_ILLEGAL);
+}
+
+/* Memory (frames or kernel memory) ran out: SIGKILL. */
+static bool kill_oom(struct mm_space *s, uint64_t addr, unsigned access, uint64_t pc,
+                     const char *reason)
+{
+    return kill_why(s, addr, access, pc, reason, MM_DEATH_OOM);
 }
 
 /* A 2 MiB leaf for the aligned 2 MiB around addr when the VMA covers it,
@@ -82,11 +88,11 @@ static bool zero_fill(struct mm_space *s, const struct vma *v, uint64_t addr, un
         return true;
     uint64_t pa;
     if (frames_alloc(&mm.frames, &pa) != E_OK)
-        return kill(s, addr, access, pc, "out of memory");
+        return kill_oom(s, addr, access, pc, "out of memory");
     mm_zero_page(pa);
     if (mm_map(s, addr & ~(PAGE - 1), pa, mm_pte_flags_for(v)) < 0) {
         (void)frames_unref(&mm.frames, pa);
-        return kill(s, addr, access, pc, "out of kernel memory for page tables");
+        return kill_oom(s, addr, access, pc, "out of kernel memory for page tables");
     }
     mm.stats.zero_fill++;
     return true;
@@ -121,7 +127,7 @@ static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned
             return true;
         }
         if (mm_split_superpage(s, base, base_pa, (uint64_t)f) != E_OK)
-            return kill(s, addr, access, pc, "out of kernel memory splitting a superpage");
+            return kill_oom(s, addr, access, pc, "out of kernel memory splitting a superpage");
         copy = frames_count(&mm.frames, old & ~(PAGE - 1)) > 1;
     }
     old &= ~(PAGE - 1);
@@ -134,7 +140,7 @@ static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned
     }
     uint64_t fresh;
     if (frames_alloc(&mm.frames, &fresh) != E_OK)
-        return kill(s, addr, access, pc, "out of memory");
+        return kill_oom(s, addr, access, pc, "out of memory");
     bool file_page = !frames_contains(&mm.frames, old);
     if (file_page) {
         if (mm_file_copy(v, page, fresh) != E_OK) {
@@ -177,11 +183,9 @@ bool mm_handle_fault(struct mm_space *s, uint64_t addr, unsigned access, uint64_
             return kill_why(s, addr, access, pc, "access beyond the end of the file",
                             MM_DEATH_BEYOND_EOF);
         if (err == E_NOMEM)
-            return kill_why(s, addr, access, pc, "out of memory (page cache full)",
-                            MM_DEATH_OOM);
+            return kill_oom(s, addr, access, pc, "out of memory (page cache full)");
         sys_printf("mm: file page at 0x%lx of space %u: %s\n", addr, s->id, err_name(err));
-        return kill_why(s, addr, access, pc, "the file page could not be had",
-                        MM_DEATH_ILLEGAL);
+        return kill(s, addr, access, pc, "the file page could not be had");
     }
     switch (a) {
     case FAULT_ZERO_FILL: return zero_fill(s, v, addr, access, pc);

@@ -397,6 +397,31 @@ static err_t make_writable(struct mm_space *s, uint64_t va)
     return E_NOMEM;
 }
 
+/* Whether every byte of [va, end) lies in writable, unwired VMAs of s: a
+ * loader may not scribble on text, the IPC buffer or outside the program. */
+static bool range_writable(const struct mm_space *s, uint64_t va, uint64_t end)
+{
+    for (uint64_t pos = va; pos < end;) {
+        const struct vma *v = vma_find(&s->vmas, pos);
+        if (!v || !(v->prot & VMA_PROT_W) || (v->flags & VMA_F_WIRED))
+            return false;
+        pos = v->end;
+    }
+    return true;
+}
+
+/* The physical address of the page at va of s, made present, writable and
+ * private (a frame of mm's own, not a shared file page). */
+static err_t writable_frame(struct mm_space *s, uint64_t page, uint64_t *pa)
+{
+    err_t err = make_writable(s, page);
+    if (err == E_OK && sys_query(s->task, page, pa) < 0)
+        err = E_NOENT;
+    if (err == E_OK && !frames_contains(&mm.frames, *pa))
+        err = E_PERM; /* a shared file page: not mm's to write */
+    return err;
+}
+
 static void op_space_write(struct request *q)
 {
     struct ipc_msg *m = q->m;
@@ -406,24 +431,14 @@ static void op_space_write(struct request *q)
         { reply_err(m, E_NOENT); return; }
     if ((m->tag & IPC_TAG_TRUNCATED) || len > IPC_BUF_DATA_MAX || va + len < va)
         { reply_err(m, E_INVAL); return; }
-    /* Every byte must lie in writable VMAs: the loader cannot scribble on
-     * text or outside the program. */
-    for (uint64_t pos = va; pos < va + len;) {
-        const struct vma *v = vma_find(&s->vmas, pos);
-        if (!v || !(v->prot & VMA_PROT_W) || (v->flags & VMA_F_WIRED))
-            { reply_err(m, E_PERM); return; }
-        pos = v->end;
-    }
+    if (!range_writable(s, va, va + len))
+        { reply_err(m, E_PERM); return; }
     const uint8_t *src = ipc_buffer()->data;
     for (uint64_t pos = va; pos < va + len;) {
         uint64_t page = pos & ~(PAGE - 1), in = pos - page;
         uint64_t chunk = PAGE - in < va + len - pos ? PAGE - in : va + len - pos;
-        err_t err = make_writable(s, page);
         uint64_t pa = 0;
-        if (err == E_OK && sys_query(s->task, page, &pa) < 0)
-            err = E_NOENT;
-        if (err == E_OK && !frames_contains(&mm.frames, pa))
-            err = E_PERM; /* a shared file page: not mm's to write */
+        err_t err = writable_frame(s, page, &pa);
         if (err != E_OK)
             { reply_err(m, err); return; }
         memcpy((uint8_t *)mm_page_ptr(pa) + in, src + (pos - va), chunk); /* pa: of page */
@@ -465,11 +480,8 @@ static void op_space_copy(struct request *q)
     if (from == to || !page_aligned(va) || !page_aligned(len) || len == 0 ||
         len > MM_SPACE_COPY_MAX || va + len < va || va + len > MM_STACK_TOP)
         { reply_err(m, E_INVAL); return; }
-    for (uint64_t page = va; page < va + len; page += PAGE) {
-        const struct vma *v = vma_find(&to->vmas, page);
-        if (!v || !(v->prot & VMA_PROT_W) || (v->flags & VMA_F_WIRED))
-            { reply_err(m, E_PERM); return; }
-    }
+    if (!range_writable(to, va, va + len))
+        { reply_err(m, E_PERM); return; }
     for (uint64_t page = va; page < va + len; page += PAGE) {
         uint64_t src_pa = 0, dst_pa = 0;
         int64_t f = sys_query(from->task, page, &src_pa);
@@ -477,10 +489,7 @@ static void op_space_copy(struct request *q)
             continue; /* never touched: nothing to copy */
         if (!frames_contains(&mm.frames, src_pa))
             { reply_err(m, E_PERM); return; } /* a file page: not ours to read */
-        err_t err = make_writable(to, page);
-        if (err == E_OK && (sys_query(to->task, page, &dst_pa) < 0 ||
-                            !frames_contains(&mm.frames, dst_pa)))
-            err = E_PERM;
+        err_t err = writable_frame(to, page, &dst_pa);
         if (err != E_OK)
             { reply_err(m, err); return; }
         memcpy(mm_page_ptr(dst_pa), mm_page_ptr(src_pa), PAGE);
