@@ -62,7 +62,9 @@ enum fs_op {
      * in it (the rest reads as zeros). E_RANGE past the last page of the
      * file, E_PERM writable when not allowed, E_NOMEM the cache is full. */
     FS_OP_GET_PAGE = 14,
-    /* Writes the file's dirty cached pages back (msync, munmap). */
+    /* Writes the file's directory entry (when a write through an open
+     * handle made its size newer), then its dirty cached pages back, and
+     * flushes the device (msync, munmap). */
     FS_OP_SYNC_FILE = 15,
     /* mm no longer maps the file: the capability is about to be dropped. */
     FS_OP_RELEASE_FILE = 16,
@@ -81,8 +83,9 @@ enum fs_op {
     FS_OP_TRIM_BEGIN = 18,
     FS_OP_TRIM_DONE = 19,
 
-    /* w0 = handle. Writes the file's dirty cached pages back and flushes
-     * the device (fsync). Idempotent. */
+    /* w0 = handle. Writes the file's directory entry (whichever of its
+     * handles wrote last) and dirty cached pages back and flushes the
+     * device (fsync). Idempotent. */
     FS_OP_FSYNC = 20,
     /* Page-cache statistics, for tests and tools. Reply: w0 = pages, w1 =
      * in use, w2 = pinned (mapped by mm), w3 = dirty, w4 = hits, w5 =

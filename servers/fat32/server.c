@@ -152,6 +152,18 @@ static err_t store_entry_of(struct open_file *f)
     return E_OK;
 }
 
+/* The directory entry of the file n names, stored from whichever open
+ * handle holds a size newer than the disk's (every handle of a file holds
+ * the same node: refresh_others), the FAT first. For FSYNC and SYNC_FILE:
+ * synced pages past a stale size would be lost at a crash. */
+static err_t store_entry_of_node(const struct fat_node *n)
+{
+    for (int i = 0; i < FS_MAX_OPEN; i++)
+        if (files[i].used && files[i].entry_dirty && same_entry(&files[i].node, n))
+            return store_entry_of(&files[i]); /* clears every handle's flag */
+    return E_OK;
+}
+
 static err_t store_entries(void)
 {
     err_t first_err = E_OK;
@@ -431,7 +443,12 @@ static void dispatch_file(struct ipc_msg *m, uint64_t badge)
     switch (IPC_TAG_LABEL(m->tag)) {
     case FS_OP_GET_PAGE: op_get_page(m, mf, (badge & FS_FILE_WRITE_BADGE) != 0); return;
     case FS_OP_SYNC_FILE: {
-        err_t err = cache_sync(&fs, mf->node.first_cluster);
+        /* As FSYNC: the entry (FAT first) too, when write() grew the file
+         * through a handle still open: pages past the stored size would
+         * be lost at a crash. */
+        err_t err = store_entry_of_node(&mf->node);
+        if (err == E_OK)
+            err = cache_sync(&fs, mf->node.first_cluster);
         reply_status(m, err == E_OK ? fs_dev_flush() : err);
         return;
     }
@@ -601,7 +618,10 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
     case FS_OP_READDIR: { op_readdir(m, f); return; }
     case FS_OP_MAP_FILE: op_map_file(m, f); return;
     case FS_OP_FSYNC: {
-        err_t err = store_entry_of(f);
+        /* The file's entry, whichever of its handles wrote last: fsync
+         * syncs the file, not the handle (writes through another handle
+         * mark only that one's entry dirty). */
+        err_t err = store_entry_of_node(&f->node);
         if (err == E_OK && f->node.first_cluster)
             err = cache_sync(&fs, f->node.first_cluster);
         reply_status(m, err == E_OK ? fs_dev_flush() : err);
