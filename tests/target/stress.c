@@ -128,24 +128,59 @@ static uint64_t word(uint64_t tag, uint64_t page, uint64_t k)
     return mix(tag ^ (page << 12) ^ k);
 }
 
-/* Fills `words` words spread over page `p` of region r with tag's values
- * (the whole page when words = 512). */
-static void fill_page(uint64_t *r, uint64_t p, uint64_t tag, unsigned words)
+/* Stores tag's values in the words k of page p of region r with
+ * k % stride == first. */
+static void fill_words(uint64_t *r, uint64_t p, uint64_t tag, unsigned stride, unsigned first)
 {
     uint64_t *w = r + p * (PAGE / 8);
-    unsigned stride = 512 / words;
-    for (unsigned k = 0; k < 512; k += stride)
+    for (unsigned k = first; k < 512; k += stride)
         w[k] = word(tag, p, k);
 }
 
-static int page_is(const uint64_t *r, uint64_t p, uint64_t tag, unsigned words)
+/* Page p was filled with `was` in every base-th word, then the words with
+ * k % stride == first were rewritten with `now`: the others must still be
+ * `was`'s (what a copy-on-write copy must have carried over). */
+static int page_after(const uint64_t *r, uint64_t p, uint64_t was, unsigned base, uint64_t now,
+                      unsigned stride, unsigned first)
 {
     const uint64_t *w = r + p * (PAGE / 8);
-    unsigned stride = 512 / words;
-    for (unsigned k = 0; k < 512; k += stride)
-        if (w[k] != word(tag, p, k))
+    for (unsigned k = 0; k < 512; k += base)
+        if (w[k] != word(k % stride == first ? now : was, p, k))
             return 0;
     return 1;
+}
+
+static int page_is(const uint64_t *r, uint64_t p, uint64_t tag, unsigned base)
+{
+    return page_after(r, p, tag, base, 0, 1024, 1024); /* no word rewritten */
+}
+
+/* Words checked: every word of the small region, every 64th of the big one
+ * (a 4 MiB region filled whole would cost more than it teaches). The child
+ * rewrites half of them in some pages, the parent the other half in other
+ * pages. */
+#define BIG_BASE 64u
+
+/* In the small region, the child rewrites the even words of odd pages, the
+ * parent the odd words of even pages. */
+static int small_child_ok(const uint64_t *r, uint64_t p, uint64_t t0, uint64_t t1)
+{
+    return p % 2 ? page_after(r, p, t0, 1, t1, 2, 0) : page_is(r, p, t0, 1);
+}
+static int small_parent_ok(const uint64_t *r, uint64_t p, uint64_t t0, uint64_t t2)
+{
+    return p % 2 ? page_is(r, p, t0, 1) : page_after(r, p, t0, 1, t2, 2, 1);
+}
+/* In the big one, pages 1 mod 8 (the child) and 2 mod 8 (the parent). */
+static int big_child_ok(const uint64_t *r, uint64_t p, uint64_t t0, uint64_t t1)
+{
+    return p % 8 == 1 ? page_after(r, p, t0, BIG_BASE, t1, 2 * BIG_BASE, 0)
+                      : page_is(r, p, t0, BIG_BASE);
+}
+static int big_parent_ok(const uint64_t *r, uint64_t p, uint64_t t0, uint64_t t2)
+{
+    return p % 8 == 2 ? page_after(r, p, t0, BIG_BASE, t2, 2 * BIG_BASE, BIG_BASE)
+                      : page_is(r, p, t0, BIG_BASE);
 }
 
 static int read_all(int fd, uint8_t *buf, size_t cap)
@@ -167,10 +202,10 @@ static void fork_phase(int iter, uint64_t *small, uint64_t npages, uint64_t *big
     uint64_t t0 = rnd(), t1 = rnd(), t2 = rnd(), tb0 = rnd(), tb1 = rnd(), tb2 = rnd();
     uint64_t stream_seed = rnd();
     for (uint64_t p = 0; p < npages; p++)
-        fill_page(small, p, t0, 512);
+        fill_words(small, p, t0, 1, 0);
     uint64_t bigpages = big ? SUPER_LEN / PAGE : 0;
     for (uint64_t p = 0; p < bigpages; p++)
-        fill_page(big, p, tb0, 8);
+        fill_words(big, p, tb0, BIG_BASE, 0);
     int fds[2];
     MUST(pipe(fds) == 0, E_PIPE);
     int do_exec = iter % 3 == 2;
@@ -179,18 +214,19 @@ static void fork_phase(int iter, uint64_t *small, uint64_t npages, uint64_t *big
     if (pid == 0) {
         close(fds[0]);
         for (uint64_t p = 0; p < npages; p++)
-            MUST(page_is(small, p, t0, 512), E_CHILD); /* inherited as it was */
+            MUST(page_is(small, p, t0, 1), E_CHILD); /* inherited as it was */
         for (uint64_t p = 1; p < npages; p += 2)
-            fill_page(small, p, t1, 512);
+            fill_words(small, p, t1, 2, 0);
         for (uint64_t p = 0; p < bigpages; p++)
-            MUST(page_is(big, p, tb0, 8), E_CHILD);
+            MUST(page_is(big, p, tb0, BIG_BASE), E_CHILD);
         for (uint64_t p = 1; p < bigpages; p += 8)
-            fill_page(big, p, tb1, 8);
-        /* Our stores stayed ours, the parent's did not reach us. */
+            fill_words(big, p, tb1, 2 * BIG_BASE, 0);
+        /* Our stores stayed ours, the copies kept the rest, and the
+         * parent's stores did not reach us. */
         for (uint64_t p = 0; p < npages; p++)
-            MUST(page_is(small, p, p % 2 ? t1 : t0, 512), E_CHILD);
+            MUST(small_child_ok(small, p, t0, t1), E_CHILD);
         for (uint64_t p = 0; p < bigpages; p++)
-            MUST(page_is(big, p, p % 8 == 1 ? tb1 : tb0, 8), E_CHILD);
+            MUST(big_child_ok(big, p, tb0, tb1), E_CHILD);
         uint8_t chunk[1500];
         for (uint32_t sent = 0; sent < STREAM_LEN;) {
             uint32_t n = 1 + (uint32_t)(rnd() % sizeof chunk);
@@ -212,9 +248,9 @@ static void fork_phase(int iter, uint64_t *small, uint64_t npages, uint64_t *big
     close(fds[1]);
     /* At the same time as the child: our own stores to other pages. */
     for (uint64_t p = 0; p < npages; p += 2)
-        fill_page(small, p, t2, 512);
+        fill_words(small, p, t2, 2, 1);
     for (uint64_t p = 2; p < bigpages; p += 8)
-        fill_page(big, p, tb2, 8);
+        fill_words(big, p, tb2, 2 * BIG_BASE, BIG_BASE);
     static uint8_t got[STREAM_LEN + 1];
     int n = read_all(fds[0], got, sizeof got);
     MUST(n == (int)STREAM_LEN, E_PIPE); /* all of it, then end of file */
@@ -225,15 +261,15 @@ static void fork_phase(int iter, uint64_t *small, uint64_t npages, uint64_t *big
     MUST(waitpid(pid, &st, 0) == pid, E_FORK);
     MUST(WIFEXITED(st) && WEXITSTATUS(st) == 0, E_FORK);
     for (uint64_t p = 0; p < npages; p++)
-        MUST(page_is(small, p, p % 2 ? t0 : t2, 512), E_MEM);
+        MUST(small_parent_ok(small, p, t0, t2), E_MEM);
     for (uint64_t p = 0; p < bigpages; p++)
-        MUST(page_is(big, p, p % 8 == 2 ? tb2 : tb0, 8), E_MEM);
+        MUST(big_parent_ok(big, p, tb0, tb2), E_MEM);
     if (big) {
         /* Give part of a superpage back (munmap splits it): the rest stays. */
         MUST(munmap((uint8_t *)big + PAGE * 3, PAGE * 5) == 0, E_MEM);
         for (uint64_t p = 0; p < bigpages; p++)
             if (p < 3 || p >= 8)
-                MUST(page_is(big, p, p % 8 == 2 ? tb2 : tb0, 8), E_MEM);
+                MUST(big_parent_ok(big, p, tb0, tb2), E_MEM);
     }
 }
 
