@@ -103,7 +103,8 @@ enum mm_op {
 #define MM_MAP_SHARED (1u << 1) /* not copied on fork: parent and child share */
 #define MM_MAP_NOSUPER (1u << 2) /* never back with 2 MiB pages */
 #define MM_MAP_FILE (1u << 3)    /* file-backed: caps[0] = a file capability from the
-                                  * file server (FS_OP_MAP_FILE), w4 = file offset */
+                                  * file server (FS_OP_MAP_FILE) or a pager, its badge
+                                  * with FS_FILE_BADGE, w4 = file offset */
 
 #define MM_SPACE_COPY_MAX (64u << 10)
 

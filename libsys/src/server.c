@@ -65,6 +65,13 @@ void srv_run(handle_t ep, const struct srv_op *ops, uint32_t nops, void *ctx, ui
                     m.w[i] = caps.rw[i];
             }
         }
+        /* Capabilities the request brought and the handler did not take
+         * (it zeroes the entries it keeps) are deleted: otherwise every
+         * request carrying one, to any operation, would leave it in our
+         * table until the table is full. */
+        for (uint32_t i = 0; badge >= 0 && i < caps.nreceived && i < IPC_MAX_CAPS; i++)
+            if (caps.received[i])
+                (void)sys_cap_delete(caps.received[i]);
         b->recv_caps_max = caps_max > IPC_MAX_CAPS ? IPC_MAX_CAPS : caps_max;
         badge = answer ? ipc_reply_recv(ep, &m) : ipc_recv(ep, &m);
         /* The reply went out with copies of these: ours can go. (The next

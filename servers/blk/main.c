@@ -295,6 +295,15 @@ int main(uintptr_t arg)
             badge = ipc_recv(BLK_SLOT_SERVICE, &m);
             continue;
         }
+        /* A capability is taken by ATTACH only; any other request's goes,
+         * or each would stay in our table until it is full. */
+        if (label != BLK_OP_ATTACH && IPC_TAG_NCAPS(m.tag) >= 1)
+            (void)sys_cap_delete(ipc_buffer()->caps[0]);
+        /* The interrupt arrives with badge 0; a client sending its label
+         * is a client (E_NOSYS), not a completion: it would otherwise never
+         * get an answer. */
+        if (label == IPC_LABEL_NOTIFY && badge != 0)
+            label = 0;
         switch (label) {
         case IPC_LABEL_NOTIFY:
             complete();

@@ -293,7 +293,10 @@ static void op_read(struct ipc_msg *m, struct open_file *f)
 static void op_write(struct ipc_msg *m, struct open_file *f)
 {
     uint64_t off = m->w[1], len = IPC_TAG_LEN(m->tag);
-    if ((m->tag & IPC_TAG_TRUNCATED) || len > FS_IO_MAX)
+    /* A directory first: marking its entry dirty would have every later
+     * path operation (store_entries) fail with E_CORRUPT, for every client,
+     * until the handle closed. */
+    if ((m->tag & IPC_TAG_TRUNCATED) || len > FS_IO_MAX || f->node.is_dir)
         { reply_err(m, E_INVAL); return; }
     uint32_t put = 0;
     err_t err = cache_write(&fs, &f->node, off, ipc_buffer()->data, (uint32_t)len, &put);

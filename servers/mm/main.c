@@ -9,6 +9,7 @@
 #include <sys/mica.h>
 
 #include <mica/bootinfo.h>
+#include <proto/fs.h>
 #include <proto/mm.h>
 
 #include "mm.h"
@@ -79,6 +80,11 @@ static void start(void)
 struct request {
     int64_t badge;
     struct ipc_msg *m;
+    /* The capability that came with the request, 0 if none; an op that
+     * keeps it sets this to 0, and the loop deletes what is left, so a
+     * capability sent with any other request does not stay in our table
+     * (4096 slots, two per space) until it is full. */
+    handle_t cap;
 };
 
 static void reply_err(struct ipc_msg *m, err_t err)
@@ -107,10 +113,12 @@ static void reply_space(struct ipc_msg *m, const struct mm_space *s, uint64_t en
 
 /* The notification capability that came with a request, kept for reports
  * of the space's death. */
-static void take_death_ntfn(struct ipc_msg *m, struct mm_space *s)
+static void take_death_ntfn(struct request *q, struct mm_space *s)
 {
-    if (IPC_TAG_NCAPS(m->tag) >= 1 && !(m->tag & IPC_TAG_TRUNCATED))
-        s->death_ntfn = ipc_buffer()->caps[0];
+    if (q->cap && !(q->m->tag & IPC_TAG_TRUNCATED)) {
+        s->death_ntfn = q->cap;
+        q->cap = 0;
+    }
 }
 
 static void op_space_create(struct request *q)
@@ -124,7 +132,7 @@ static void op_space_create(struct request *q)
     err_t err = mm_space_create(name, 0, &s, &entry, &sp);
     if (err != E_OK)
         { reply_err(m, err); return; }
-    take_death_ntfn(m, s);
+    take_death_ntfn(q, s);
     reply_space(m, s, entry, sp);
 }
 
@@ -204,6 +212,14 @@ static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
         flags & ~(uint64_t)(MM_MAP_FIXED | MM_MAP_SHARED | MM_MAP_NOSUPER | MM_MAP_FILE) ||
         (is_file && (!*file || !page_aligned(m->w[4]))))
         return E_INVAL;
+    /* mm calls a file capability and waits for the answer: only one a
+     * file server or pager made (FS_FILE_BADGE in its badge) is asked.
+     * Anything else may never answer: mm's own endpoint (mm would wait
+     * for itself) or proc's (proc may be waiting for mm). */
+    struct cap_info ci;
+    if (is_file && (sys_cap_info(*file, &ci) < 0 || ci.type != CAP_ENDPOINT ||
+                    !(ci.badge & FS_FILE_BADGE)))
+        return E_INVAL;
     len = (len + PAGE - 1) & ~(PAGE - 1);
     uint64_t addr;
     err_t err = place_mapping(s, hint, len, flags, &addr);
@@ -254,8 +270,10 @@ static void op_mmap(struct request *q, struct mm_space *s)
     struct ipc_msg *m = q->m;
     /* A file capability that came with the request is ours to keep or drop. */
     handle_t file = 0;
-    if (IPC_TAG_NCAPS(m->tag) == 1 && !(m->tag & IPC_TAG_TRUNCATED))
-        file = ipc_buffer()->caps[0];
+    if (IPC_TAG_NCAPS(m->tag) == 1 && !(m->tag & IPC_TAG_TRUNCATED)) {
+        file = q->cap;
+        q->cap = 0;
+    }
     err_t err = s ? do_mmap(s, m, &file) : E_NOENT;
     if (file)
         (void)sys_cap_delete(file);
@@ -334,7 +352,7 @@ static void op_fork(struct request *q, struct mm_space *s)
     err_t err = mm_space_fork(s, &c);
     if (err != E_OK)
         { reply_err(q->m, err); return; }
-    take_death_ntfn(q->m, c);
+    take_death_ntfn(q, c);
     reply_space(q->m, c, 0, 0);
 }
 
@@ -371,7 +389,7 @@ static void op_space_new(struct request *q)
     err_t err = mm_space_create_empty(&s);
     if (err != E_OK)
         { reply_err(q->m, err); return; }
-    take_death_ntfn(q->m, s);
+    take_death_ntfn(q, s);
     reply_space(q->m, s, 0, MM_STACK_TOP);
 }
 
@@ -573,7 +591,8 @@ int main(uintptr_t arg)
     struct ipc_msg m;
     int64_t badge = ipc_recv(MM_SLOT_SERVICE, &m);
     for (;;) {
-        struct request q = {.badge = badge, .m = &m};
+        struct request q = {.badge = badge, .m = &m,
+                            .cap = IPC_TAG_NCAPS(m.tag) >= 1 ? ipc_buffer()->caps[0] : 0};
         if (badge == 0 && IPC_TAG_LABEL(m.tag) == IPC_LABEL_NOTIFY) {
             mm_files_shrank(m.w[0]); /* a signal: nobody waits for a reply */
         } else if (badge >= 0) {
@@ -581,6 +600,8 @@ int main(uintptr_t arg)
         } else {
             reply_err(&m, E_INVAL);
         }
+        if (badge >= 0 && q.cap)
+            (void)sys_cap_delete(q.cap);
         badge = ipc_reply_recv(MM_SLOT_SERVICE, &m);
     }
 }

@@ -85,12 +85,10 @@ static err_t op_register(void *ctx, uint64_t badge, const void *req, uint32_t le
     (void)ctx, (void)len, (void)rep, (void)rep_len;
     const struct names_register_req *r = req;
     struct cap_info ci;
+    /* (Capabilities left in caps->received are deleted by the framework.) */
     if (caps->nreceived != 1 || sys_cap_info(caps->received[0], &ci) < 0 ||
-        ci.type != CAP_ENDPOINT || ci.badge != 0) {
-        for (uint32_t i = 0; i < caps->nreceived; i++)
-            (void)sys_cap_delete(caps->received[i]);
+        ci.type != CAP_ENDPOINT || ci.badge != 0)
         return E_INVAL; /* an unbadged endpoint, so we can badge copies */
-    }
     handle_t ep = caps->received[0];
     const struct reservation *res = name_ok(r->name) ? reservation_of(r->name) : NULL;
     bool allowed = !res || badge == 0 || (res->has_owner && res->owner == badge);
@@ -99,10 +97,9 @@ static err_t op_register(void *ctx, uint64_t badge, const void *req, uint32_t le
     for (int i = 0; err == E_NOSPACE && i < NAMES_MAX && !e; i++)
         if (!table[i].used)
             e = &table[i];
-    if (!e) {
-        (void)sys_cap_delete(ep);
+    if (!e)
         return err;
-    }
+    caps->received[0] = 0; /* ours now */
     *e = (struct entry){.used = true, .ep = ep, .owner = badge};
     memcpy(e->name, r->name, sizeof e->name);
     sys_printf("names: '%s' registered\n", e->name);

@@ -28,7 +28,9 @@
 #define SRV_DEFER 1 /* a handler's "I answer later" */
 #define SRV_ANY_LEN UINT32_MAX
 
-/* A request's capabilities (already in our table) and room to send some,
+/* A request's capabilities (already in our table; the framework deletes
+ * those the handler leaves in received[] after it returns: a handler keeps
+ * one by setting its entry to 0) and room to send some,
  * and its register words (for protocols that use them, like the memory-
  * object operations mm sends): w in, rw out (zero unless the handler sets
  * them). */
