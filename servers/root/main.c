@@ -11,6 +11,7 @@
  *                       and power off with its exit status
  *   root.test=blk       start the servers and run blktest (a native task
  *                       with its own RAM, a blk client)
+ *   root.test=blkfuzz   the same with blkfuzz (blk's message fuzzer)
  * Later issues make it start every boot server from a manifest.
  */
 #include <sys/mica.h>
@@ -107,10 +108,10 @@ int main(uintptr_t arg)
         sys_puts("root: still running after the illegal instruction?!\n");
         return 3;
     }
-    if (word_is(test, "blk")) {
+    if (word_is(test, "blk") || word_is(test, "blkfuzz")) {
         if (boot_servers(info) < 0)
             return 1;
-        int status = run_blktest(info);
+        int status = run_blktest(info, word_is(test, "blk") ? "blktest" : "blkfuzz");
         shutdown_servers();
         return status;
     }

@@ -102,4 +102,4 @@ int run_program(const struct bootinfo *info, const char *name);
 
 /* Runs blktest as a native task (not paged by mm) with a blk client
  * capability and a 1 MiB buffer frame; returns its exit status. */
-int run_blktest(const struct bootinfo *info);
+int run_blktest(const struct bootinfo *info, const char *name);

@@ -110,9 +110,10 @@ int run_program(const struct bootinfo *info, const char *name)
     return status;
 }
 
-/* blktest's table: 1 its task, 2 the exit report endpoint, 3 a blk client
- * endpoint (badge 1), 4 a 1 MiB buffer frame, 5 1 MiB of RAM for itself. */
-int run_blktest(const struct bootinfo *info)
+/* blktest's (or blkfuzz's: `name`) table: 1 its task, 2 the exit report
+ * endpoint, 3 a blk client endpoint (badge 1), 4 a 1 MiB buffer frame, 5
+ * 1 MiB of RAM for itself. */
+int run_blktest(const struct bootinfo *info, const char *name)
 {
     if (!root.blk[0]) {
         sys_puts("root: no block device: attach a disk\n");
@@ -122,7 +123,7 @@ int run_blktest(const struct bootinfo *info)
     const void *elf;
     uint64_t len;
     struct spawned s;
-    int64_t r = report < 0 ? report : bootimg_lookup(info, "blktest", &elf, &len);
+    int64_t r = report < 0 ? report : bootimg_lookup(info, name, &elf, &len);
     if (r >= 0)
         r = spawn_elf(&root.mem, elf, len, PROGRAM_PRIO, &s);
     int64_t client = r < 0 ? r : sys_cap_copy(root.blk[0], RIGHT_WRITE | RIGHT_GRANT, 1);
@@ -134,7 +135,7 @@ int run_blktest(const struct bootinfo *info)
         (r = sys_cap_grant(s.task, (handle_t)client, RIGHTS_ALL, 0, 3)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)buffer, RIGHTS_ALL, 0, 4)) < 0 ||
         (r = spawn_start(&s, 0)) < 0) {
-        sys_printf("root: cannot start blktest: %s\n", err_name((err_t)(ram < 0 ? ram : r)));
+        sys_printf("root: cannot start %s: %s\n", name, err_name((err_t)(ram < 0 ? ram : r)));
         return 1;
     }
     return wait_report();
