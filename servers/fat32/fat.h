@@ -71,6 +71,9 @@ struct fat_fs {
     uint32_t free_count;          /* FSInfo free-cluster count, kept right */
     uint32_t next_free;           /* FSInfo hint */
     uint64_t now;                 /* fat_set_time: seconds since 1980-01-01 */
+    bool mounted_unclean;         /* FAT[1]'s clean-shutdown bit was clear at mount: the
+                                     volume was not unmounted cleanly (fsck.fat it); it
+                                     stays marked so until something repairs it */
     uint8_t scratch[FAT_SECTOR_MAX];  /* one sector of work space */
 
     /* Library-private state below: caches and work space of the fat_*.c
@@ -82,6 +85,8 @@ struct fat_fs {
     uint32_t fat_cached;          /* FAT sector held in fat_buf, UINT32_MAX: none */
     bool fat_dirty;               /* fat_buf differs from disk */
     uint64_t dir_cached;          /* volume sector held in dir_buf, UINT64_MAX: none */
+    bool marked_dirty;            /* FAT[1]'s clean-shutdown bit is clear on the disk */
+    uint8_t flag_buf[FAT_SECTOR_MAX]; /* the flag's own sector: callers' buffers stay theirs */
     struct fat_seek_hint {                 /* chain positions seeks resume from */
         uint32_t first, index, cluster;    /* first == 0: unused */
         uint32_t saved, power, steps;      /* Brent's loop check since `first` */
@@ -102,7 +107,11 @@ struct fat_fs {
  * fat_sync() rewrites FSInfo. Resets the clock: call fat_set_time() after. */
 __attribute__((warn_unused_result)) err_t fat_mount(struct fat_fs *fs, const struct fat_dev *dev);
 
-/* Writes FSInfo (free count, hint). Idempotent. */
+/* Writes the FAT sector still cached and FSInfo (free count, hint), then
+ * marks the volume cleanly unmounted again (FAT[1]'s clean-shutdown bit)
+ * if a write since mount or the last fat_sync had marked it dirty, unless
+ * it was found unclean at mount. The caller has stored everything else
+ * (directory entries, cached pages) first. Idempotent. */
 __attribute__((warn_unused_result)) err_t fat_sync(struct fat_fs *fs);
 
 /* Looks up an absolute path ("/", "/dir/file.txt"; components compared

@@ -1,7 +1,8 @@
 /*
  * Mounting a FAT32 volume: validates the boot sector's BPB (fatgen103
- * section 3) and the FSInfo sector, derives the layout, and writes FSInfo
- * back on fat_sync.
+ * section 3) and the FSInfo sector, derives the layout, reads the
+ * clean-shutdown flag, and writes FSInfo back (and the flag clean) on
+ * fat_sync.
  */
 #include "fat_priv.h"
 
@@ -154,14 +155,23 @@ err_t fat_mount(struct fat_fs *fs, const struct fat_dev *dev)
     }
     fs->free_count = free_count;
     fs->next_free = fat_cluster_valid(fs, hint) ? hint : 2;
+    bool clean;
+    e = fat_read_flag(fs, &clean);
+    if (e != E_OK)
+        return e;
+    /* Found dirty, it stays dirty: our sync cannot vouch for the damage a
+     * crash left (lost clusters, a stale FSInfo count); fsck.fat clears it. */
+    fs->mounted_unclean = !clean;
     return E_OK;
 }
 
 err_t fat_sync(struct fat_fs *fs)
 {
     err_t e = fat_table_flush(fs);
-    if (e != E_OK || fs->fsinfo_sector == 0)
+    if (e != E_OK)
         return e;
+    if (fs->fsinfo_sector == 0)
+        return fat_mark_clean(fs);
     e = fat_io_read(fs, fs->fsinfo_sector, 1, fs->scratch);
     if (e != E_OK)
         return e;
@@ -173,8 +183,10 @@ err_t fat_sync(struct fat_fs *fs)
     }
     put32(fs->scratch + FSI_FREE_COUNT, fs->free_count);
     put32(fs->scratch + FSI_NXT_FREE, fs->next_free);
-    e = fat_io_write(fs, fs->fsinfo_sector, 1, fs->scratch);
+    /* The exact count: a clean volume stays clean (a sync with nothing
+     * written since the last one writes no flag). */
+    e = fat_io_write_keeps_clean(fs, fs->fsinfo_sector, 1, fs->scratch);
     if (e == E_OK)
         fs->fsinfo_ok = true;
-    return e;
+    return e == E_OK ? fat_mark_clean(fs) : e;
 }

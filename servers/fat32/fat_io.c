@@ -2,6 +2,9 @@
  * Sector I/O for the FAT32 library: every device access goes through here,
  * bounded by the device size, so a corrupt number can never reach the
  * driver, and writes keep the directory-sector cache (dir_buf) coherent.
+ * The first write after mount or fat_sync marks the volume dirty first
+ * (FAT[1]'s clean-shutdown bit, fatgen103): a crash leaves it so, and
+ * fsck.fat ("Dirty bit is set") and the next mount see it.
  */
 #include "fat_priv.h"
 
@@ -20,7 +23,8 @@ err_t fat_io_read(struct fat_fs *fs, uint64_t sector, uint32_t count, void *buf)
     return e > 0 ? E_IO : e; /* the device's own code, E_IO for nonsense */
 }
 
-err_t fat_io_write(struct fat_fs *fs, uint64_t sector, uint32_t count, const void *buf)
+static err_t device_write(struct fat_fs *fs, uint64_t sector, uint32_t count,
+                          const void *buf)
 {
     if (!in_device(fs, sector, count))
         return E_CORRUPT;
@@ -31,6 +35,80 @@ err_t fat_io_write(struct fat_fs *fs, uint64_t sector, uint32_t count, const voi
     fat_dir_invalidate(fs, sector, count);
     err_t e = fs->dev.write(fs->dev.ctx, sector, count, buf);
     return e > 0 ? E_IO : e;
+}
+
+err_t fat_io_write(struct fat_fs *fs, uint64_t sector, uint32_t count, const void *buf)
+{
+    if (!in_device(fs, sector, count))
+        return E_CORRUPT; /* before the mark: a refused write changes nothing */
+    err_t e = count == 0 ? E_OK : fat_mark_dirty(fs);
+    return e != E_OK ? e : device_write(fs, sector, count, buf);
+}
+
+err_t fat_io_write_keeps_clean(struct fat_fs *fs, uint64_t sector, uint32_t count,
+                               const void *buf)
+{
+    return device_write(fs, sector, count, buf);
+}
+
+/* ---- the clean-shutdown flag ---- */
+
+/* Sector 0 of FAT copy i holds entries 0 and 1. */
+static uint64_t flag_sector(const struct fat_fs *fs, uint32_t i)
+{
+    return (uint64_t)fs->reserved_sectors + (uint64_t)i * fs->fat_sectors;
+}
+
+err_t fat_read_flag(struct fat_fs *fs, bool *clean)
+{
+    err_t e = fat_io_read(fs, flag_sector(fs, fs->active_fat), 1, fs->flag_buf);
+    if (e == E_OK)
+        *clean = (get32(fs->flag_buf + 4) & FAT_CLEAN_SHUTDOWN) != 0;
+    return e;
+}
+
+/* Sets (clean) or clears the bit in each FAT copy written, read and
+ * written back on its own: fat_buf's pending changes must not reach the
+ * disk before a dirty mark, nor does this wait for them. */
+static err_t write_flag(struct fat_fs *fs, bool clean)
+{
+    for (uint32_t i = 0; i < fs->nfats; i++) {
+        if (!fs->fat_mirrored && i != fs->active_fat)
+            continue;
+        err_t e = fat_io_read(fs, flag_sector(fs, i), 1, fs->flag_buf);
+        if (e != E_OK)
+            return e;
+        uint32_t v = get32(fs->flag_buf + 4);
+        put32(fs->flag_buf + 4, clean ? v | FAT_CLEAN_SHUTDOWN : v & ~FAT_CLEAN_SHUTDOWN);
+        e = device_write(fs, flag_sector(fs, i), 1, fs->flag_buf);
+        if (e != E_OK)
+            return e;
+    }
+    if (fs->fat_cached == 0) { /* the cached copy says the same, for its next flush */
+        uint32_t v = get32(fs->fat_buf + 4);
+        put32(fs->fat_buf + 4, clean ? v | FAT_CLEAN_SHUTDOWN : v & ~FAT_CLEAN_SHUTDOWN);
+    }
+    return E_OK;
+}
+
+err_t fat_mark_dirty(struct fat_fs *fs)
+{
+    if (fs->marked_dirty || fs->mounted_unclean)
+        return E_OK; /* marked already: by us, or by a crash before */
+    err_t e = write_flag(fs, false);
+    if (e == E_OK)
+        fs->marked_dirty = true;
+    return e;
+}
+
+err_t fat_mark_clean(struct fat_fs *fs)
+{
+    if (!fs->marked_dirty)
+        return E_OK;
+    err_t e = write_flag(fs, true);
+    if (e == E_OK)
+        fs->marked_dirty = false;
+    return e;
 }
 
 err_t fat_zero_cluster(struct fat_fs *fs, uint32_t cl)

@@ -134,7 +134,20 @@ static inline void dirent_set_cluster(uint8_t *e, uint32_t cl)
 /* ---- fat_io.c: device access ----------------------------------------------- */
 
 err_t fat_io_read(struct fat_fs *fs, uint64_t sector, uint32_t count, void *buf);
+/* Marks the volume dirty first (fat_mark_dirty): every write but the
+ * flag's own and FSInfo's goes through here. */
 err_t fat_io_write(struct fat_fs *fs, uint64_t sector, uint32_t count, const void *buf);
+/* A write that leaves a clean volume clean (FSInfo with the exact count):
+ * no dirty mark. */
+err_t fat_io_write_keeps_clean(struct fat_fs *fs, uint64_t sector, uint32_t count,
+                               const void *buf);
+/* FAT[1]'s clean-shutdown bit (fatgen103's ClnShutBitMask), in every FAT
+ * copy written: clear ("dirty") before the first write after mount or
+ * sync, set again by fat_sync. fat_read_flag is for the mount. */
+#define FAT_CLEAN_SHUTDOWN 0x08000000u
+err_t fat_mark_dirty(struct fat_fs *fs);
+err_t fat_mark_clean(struct fat_fs *fs);
+err_t fat_read_flag(struct fat_fs *fs, bool *clean);
 /* Writes zeros over a whole cluster. */
 err_t fat_zero_cluster(struct fat_fs *fs, uint32_t cl);
 

@@ -650,6 +650,8 @@ int main(uintptr_t arg)
     }
     sys_printf("fat32: mounted a FAT32 volume: %u clusters of %u bytes, %u free\n",
                fs.nclusters, fs.cluster_bytes, fs.free_count);
+    if (fs.mounted_unclean) /* the library keeps it marked: fsck.fat will see it too */
+        sys_printf("fat32: the volume was not unmounted cleanly: repair it with fsck.fat\n");
     struct ipc_msg m;
     int64_t badge = ipc_recv(FS_SLOT_SERVICE, &m);
     for (;;) {

@@ -11,7 +11,10 @@ in its page cache is lost, as at a power cut. Then crash_verify.py on the
 copy: fsck.fat -a must repair the volume so that fsck.fat -n is clean, and
 every file crashwrite announced as synced must be byte-exact. The kill
 points are console lines, not sleeps, so each run stops at the same place
-in the program's work (how far the round in flight got varies).
+in the program's work (how far the round in flight got varies). The
+volume must carry the dirty flag; after the "hold" kill, Mica boots once
+more on the unrepaired disk first and must say that it was not unmounted
+cleanly.
 Prints PASS/FAIL lines; exits 1 on any failure.
 """
 import argparse
@@ -88,6 +91,28 @@ def check_set(synced, announced):
     return None
 
 
+UNCLEAN = "fat32: the volume was not unmounted cleanly: repair it with fsck.fat"
+
+
+def boot_unrepaired(build, disk, timeout):
+    """Boots Mica once more on the crashed disk, before any repair: fat32
+    must say that the volume was not unmounted cleanly, and the system must
+    run and power off normally. Returns a failure message or None."""
+    cmd = mica_qemu.qemu_command(mica_qemu.image_path(build), disk=disk,
+                                 append="-- /bin/true")
+    try:
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"the boot on the unrepaired disk did not power off within {timeout:.0f} s"
+    out = r.stdout.decode(errors="replace").replace("\r", "")
+    if UNCLEAN not in out or r.returncode != 0:
+        print(out)
+        return (f"the boot on the unrepaired disk (exit {r.returncode}) "
+                f"did not print {UNCLEAN!r}")
+    print("crash: PASS a boot on the unrepaired disk says: " + UNCLEAN, flush=True)
+    return None
+
+
 def one_run(build, kill_at, timeout, keep):
     """One boot, kill and check; returns the failure messages. kill_at: a
     round number, or "hold" (crashwrite stops after the synced set and
@@ -109,7 +134,15 @@ def one_run(build, kill_at, timeout, keep):
         print(f"crash: killed QEMU after {stop_line!r}; {len(synced)} synced files: "
               + ", ".join(f"{p} ({s}{' prefix' if pre else ''})"
                           for p, (s, pre) in sorted(synced.items())), flush=True)
-        failures += crash_verify.verify(disk, synced, log=lambda s: print(s, flush=True))
+        if hold:
+            # Mica mounting the crashed volume notices, keeps it marked
+            # dirty, and does not make what was synced any worse.
+            problem = boot_unrepaired(build, disk, timeout)
+            failures += [problem] if problem else []
+        # Every kill point comes after writes that followed the last full
+        # sync(): the volume must carry the dirty flag.
+        failures += crash_verify.verify(disk, synced, expect_dirty=True,
+                                        log=lambda s: print(s, flush=True))
     if keep:
         print(f"crash: disk kept at {disk}")
     else:

@@ -4,9 +4,10 @@
 The host half of tests/target/crashwrite.c's promise check, used by
 crash_during_writes.py and runnable by hand on a kept disk:
 
-  crash_verify.py DISK 'SIZE PATH' ['prefix SIZE PATH' ...]
+  crash_verify.py [--dirty] DISK 'SIZE PATH' ['prefix SIZE PATH' ...]
 
-Steps: fsck.fat -n (reports the damage the crash left; any is allowed),
+Steps: fsck.fat -n (reports the damage the crash left; any is allowed,
+but with --dirty the dirty flag must be among it),
 fsck.fat -a (the non-interactive repair), fsck.fat -n again (must be
 clean), then every synced file read back with mtools: exactly SIZE bytes
 of crash_byte(path) content, or, for a "prefix" file that kept growing
@@ -71,13 +72,19 @@ def check_file(disk, path, size, prefix):
     return None
 
 
-def verify(disk, synced, log=print):
-    """synced: {path: (size, prefix)}. Logs PASS/FAIL lines; returns failures."""
+def verify(disk, synced, expect_dirty=False, log=print):
+    """synced: {path: (size, prefix)}. expect_dirty: the volume must carry
+    the dirty flag (it was written after its last full sync and not
+    unmounted). Logs PASS/FAIL lines; returns failures."""
     failures = []
     status, out = fsck(disk, "-n")
     damage = [l for l in out.splitlines()[1:] if l.strip() and not l.startswith(disk)]
     log(f"crash_verify: fsck.fat -n before repair: exit {status}"
         + ("" if status == 0 else ": " + " | ".join(damage[:12])))
+    if expect_dirty and "Dirty bit is set" not in out:
+        failures.append("fsck.fat -n before the repair does not say 'Dirty bit is set'")
+    elif expect_dirty:
+        log("crash_verify: PASS the volume is marked dirty")
     status, out = fsck(disk, "-a")
     if status not in (0, 1):  # 0: nothing to repair, 1: repaired
         failures.append(f"fsck.fat -a failed (exit {status}):\n{out}")
@@ -106,6 +113,9 @@ def parse_spec(spec):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    dirty = bool(args) and args[0] == "--dirty"
+    args = args[1:] if dirty else args
+    if len(args) < 2:
         sys.exit(__doc__)
-    sys.exit(1 if verify(sys.argv[1], dict(parse_spec(s) for s in sys.argv[2:])) else 0)
+    sys.exit(1 if verify(args[0], dict(parse_spec(s) for s in args[1:]), dirty) else 0)
