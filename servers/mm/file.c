@@ -69,6 +69,12 @@ static int64_t file_call(struct mm_backing *b, uint64_t op, struct ipc_msg *m)
     return fs_call(b->file, op, m);
 }
 
+void mm_file_release(handle_t file)
+{
+    struct ipc_msg m = {0};
+    (void)fs_call(file, FS_OP_RELEASE_FILE, &m);
+}
+
 void mm_backing_put(uint64_t id)
 {
     struct mm_backing *b = backing(id);

@@ -202,6 +202,17 @@ static err_t place_mapping(struct mm_space *s, uint64_t hint, uint64_t len, uint
     return E_OK;
 }
 
+/* mm calls a file capability and waits for the answer: only one a file
+ * server or pager made (FS_FILE_BADGE in its badge) is asked. Anything
+ * else may never answer: mm's own endpoint (mm would wait for itself) or
+ * proc's (proc may be waiting for mm). */
+static bool file_server_cap(handle_t file)
+{
+    struct cap_info ci;
+    return sys_cap_info(file, &ci) == 0 && ci.type == CAP_ENDPOINT &&
+           (ci.badge & FS_FILE_BADGE);
+}
+
 /* *file is the capability that came with the request; set to 0 once a
  * backing owns it. */
 static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
@@ -212,13 +223,7 @@ static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
         flags & ~(uint64_t)(MM_MAP_FIXED | MM_MAP_SHARED | MM_MAP_NOSUPER | MM_MAP_FILE) ||
         (is_file && (!*file || !page_aligned(m->w[4]))))
         return E_INVAL;
-    /* mm calls a file capability and waits for the answer: only one a
-     * file server or pager made (FS_FILE_BADGE in its badge) is asked.
-     * Anything else may never answer: mm's own endpoint (mm would wait
-     * for itself) or proc's (proc may be waiting for mm). */
-    struct cap_info ci;
-    if (is_file && (sys_cap_info(*file, &ci) < 0 || ci.type != CAP_ENDPOINT ||
-                    !(ci.badge & FS_FILE_BADGE)))
+    if (is_file && !file_server_cap(*file))
         return E_INVAL;
     len = (len + PAGE - 1) & ~(PAGE - 1);
     uint64_t addr;
@@ -275,8 +280,14 @@ static void op_mmap(struct request *q, struct mm_space *s)
         q->cap = 0;
     }
     err_t err = s ? do_mmap(s, m, &file) : E_NOENT;
-    if (file)
+    if (file) {
+        /* Refused: the reference the server counted for this capability
+         * (one per FS_OP_MAP_FILE, or per pager object capability) goes
+         * back, or the server would keep the mapping for ever. */
+        if (file_server_cap(file))
+            mm_file_release(file);
         (void)sys_cap_delete(file);
+    }
     if (err != E_OK)
         { reply_err(m, err); return; }
     uint64_t addr = m->w[0];

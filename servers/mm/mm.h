@@ -83,6 +83,9 @@ bool mm_backing_writable(uint64_t id);
 /* A VMA stops using the backing: the last one tells the file server and
  * drops the capability. */
 void mm_backing_put(uint64_t id);
+/* Gives back the file server's reference for a file capability mm was
+ * sent and refused (each FS_OP_MAP_FILE counts one). */
+void mm_file_release(handle_t file);
 /* Writes back the file's shared dirty pages (MSYNC, munmap). */
 err_t mm_backing_sync(uint64_t id);
 /* Fills a missing page of a file-backed VMA at va (page aligned). */

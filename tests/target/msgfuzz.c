@@ -32,6 +32,7 @@
 #include <proto/fs.h>
 #include <proto/mm.h>
 #include <proto/names.h>
+#include <proto/pager.h>
 #include <proto/pipe.h>
 #include <proto/proc.h>
 #include <sys/console.h>
@@ -42,6 +43,7 @@
 #include <sys/names.h>
 #include <sys/pipe.h>
 #include <sys/proc.h>
+#include <sys/server.h>
 
 #define CHECK_PRINTF printf
 #include "check.h"
@@ -1338,6 +1340,58 @@ static int forged_faults(int k, uint64_t n)
     return 0;
 }
 
+/* The example pager's count of object capabilities mm holds for object id
+ * (-1 if it cannot be had). */
+static int64_t pager_caps(handle_t pager, uint64_t id)
+{
+    struct pager_id_req req = {.id = id};
+    struct pager_stats_rep rep;
+    uint32_t n = 0;
+    if (srv_call(pager, PAGER_OP_STATS, &req, sizeof req, 0, &rep, sizeof rep, &n, NULL) != 0 ||
+        n != sizeof rep)
+        return -1;
+    return (int64_t)rep.caps;
+}
+
+/* Another object capability for object id (PAGER_OP_OPEN), 0 on failure. */
+static handle_t pager_open(handle_t pager, uint64_t id)
+{
+    struct pager_id_req req = {.id = id};
+    handle_t cap = 0;
+    return srv_call(pager, PAGER_OP_OPEN, &req, sizeof req, 0, NULL, 0, NULL, &cap) == 0 ? cap
+                                                                                         : 0;
+}
+
+/* A file mapping mm refuses gives the server's reference back: each
+ * object capability the pager hands out counts one until RELEASE_FILE
+ * (fat32 counts its MAP_FILE capabilities the same way, unseen from here). */
+static void refused_mappings(void)
+{
+    int64_t pager = names_lookup(NAMES_SLOT, "pager", 0);
+    struct pager_create_req req = {.npages = 4, .flags = PAGER_QUIET};
+    struct pager_id_rep rep = {0};
+    handle_t cap = 0;
+    CHECK(pager > 0 && srv_call((handle_t)pager, PAGER_OP_CREATE, &req, sizeof req, 0, &rep,
+                                sizeof rep, NULL, &cap) == 0 && cap);
+    CHECK_EQ(pager_caps((handle_t)pager, rep.id), 1);
+    /* A fixed range in use (our own text), then a bad protection. */
+    CHECK_EQ(mm_mmap_file(0x10000, PAGE, MM_PROT_R, MM_MAP_FIXED | MM_MAP_SHARED, cap, 0),
+             E_EXIST);
+    CHECK_EQ(pager_caps((handle_t)pager, rep.id), 0);
+    cap = pager_open((handle_t)pager, rep.id);
+    CHECK(cap && mm_mmap_file(0, PAGE, 64, MM_MAP_SHARED, cap, 0) == E_INVAL);
+    CHECK_EQ(pager_caps((handle_t)pager, rep.id), 0);
+    /* One that works holds its reference until it is unmapped. */
+    cap = pager_open((handle_t)pager, rep.id);
+    int64_t a = cap ? mm_mmap_file(0, PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_SHARED, cap, 0) : -1;
+    CHECK(a > 0);
+    CHECK_EQ(pager_caps((handle_t)pager, rep.id), 1);
+    CHECK(a > 0 && mm_munmap((uint64_t)a, PAGE) == 0);
+    CHECK_EQ(pager_caps((handle_t)pager, rep.id), 0);
+    if (pager > 0)
+        (void)sys_cap_delete((handle_t)pager);
+}
+
 static void fuzz_mm(void)
 {
     const uint64_t n = 10000;
@@ -1367,6 +1421,7 @@ static void fuzz_mm(void)
         (void)ipc_request(files[i], FS_OP_RELEASE_FILE, &m, 0);
         (void)sys_cap_delete(files[i]);
     }
+    refused_mappings();
     /* Forged faults, in processes that may be killed for them. */
     int killed = 0, survived = 0;
     for (int k = 0; k < 12; k++) {
