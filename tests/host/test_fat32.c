@@ -2,7 +2,8 @@
  * Host tests for the FAT32 library (servers/fat32): images made by mkfs.fat
  * and filled by mtools (tests/fixtures/make_fat32.sh) are read back exactly;
  * what the library writes is checked by fat_check, fsck.fat -n and mtools
- * reading it back; ENOSPC on an almost full volume; hand-made corruptions
+ * reading it back; ENOSPC on an almost full volume; the clean-shutdown
+ * flag; hand-made corruptions
  * and 2000 random mutations of the metadata give errors, never a crash or
  * a hang. Usage: test_fat32 FIXTURE_DIR
  */
@@ -1641,6 +1642,60 @@ static void test_corrupt(void)
     close_image(&im);
 }
 
+/* ---- the clean-shutdown flag ---- */
+
+#define CLEAN_BIT 0x08000000u /* FAT[1]'s ClnShutBitMask */
+
+/* Every FAT copy's FAT[1] says clean (or, clean false, dirty). */
+static bool flag_is(struct image *im, bool clean)
+{
+    for (uint32_t i = 0; i < fs.nfats; i++)
+        if (((peek32(im, fat_off(i, 1)) & CLEAN_BIT) != 0) != clean)
+            return false;
+    return true;
+}
+
+static bool fsck_says_dirty(struct image *im)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "fsck.fat -n '%s' 2>&1 | grep -q 'Dirty bit is set'", im->path);
+    return system(cmd) == 0;
+}
+
+/* A write marks the volume dirty before it reaches the disk, fat_sync
+ * marks it clean; a sync with nothing written leaves the flag alone; a
+ * volume found dirty (a crash) stays dirty through fat_sync, for fsck. */
+static void test_clean_flag(void)
+{
+    struct image im;
+    open_copy(&im, "main.img", "flag.img");
+    mount_ok(&im);
+    CHECK(!fs.mounted_unclean);
+    CHECK(flag_is(&im, true));
+    im.journal = true; /* records which sectors get written */
+    CHECK_EQ_U64(fat_sync(&fs), E_OK);
+    CHECK(!in_undo(&im, fs.reserved_sectors)); /* FSInfo only */
+    struct fat_node n;
+    uint32_t put;
+    CHECK_EQ_U64(fat_create(&fs, "/flag.txt", false, &n), E_OK);
+    CHECK(flag_is(&im, false));
+    CHECK(fsck_says_dirty(&im));
+    CHECK_EQ_U64(fat_write(&fs, &n, 0, "flag", 4, &put), E_OK);
+    CHECK_EQ_U64(fat_sync(&fs), E_OK);
+    CHECK(flag_is(&im, true));
+    CHECK_EQ_U64(fsck(&im), 0);
+
+    for (uint32_t i = 0; i < fs.nfats; i++) /* a crash left it dirty */
+        poke32(&im, fat_off(i, 1), peek32(&im, fat_off(i, 1)) & ~CLEAN_BIT);
+    mount_ok(&im);
+    CHECK(fs.mounted_unclean);
+    CHECK_EQ_U64(fat_create(&fs, "/after.txt", false, &n), E_OK);
+    CHECK_EQ_U64(fat_sync(&fs), E_OK);
+    CHECK(flag_is(&im, false));
+    CHECK(fsck_says_dirty(&im));
+    close_image(&im);
+}
+
 /* 2000 rounds of random bytes over the boot sector, FSInfo and the FAT's
  * start: mount, lookups, listings, reads and some writes must not crash
  * or hang. Writes are undone from a journal after each round. */
@@ -1750,6 +1805,7 @@ int main(int argc, char **argv)
     test_write_4k();
     test_nospace();
     test_corrupt();
+    test_clean_flag();
     test_fuzz();
     test_fuzz_dirs();
     char log[300];
