@@ -1,17 +1,17 @@
 /*
  * msgfuzz: a message fuzzer for the servers an ordinary program can reach
- * (console, names, pipe, proc, fat32, mm), run as init: ./mica run --
- * /bin/msgfuzz. For each server a fixed-seed PRNG (fuzzrng.h) makes
- * thousands of messages: random labels (valid and not), valid operations
- * with wrong fields (huge offsets, foreign handles, unaligned addresses,
- * unterminated paths, lengths past the buffer), random register words and
- * random capabilities attached (ours, badged, without GRANT, bogus
- * handles). Every call must come back with a reply or an error the
- * protocol allows; a reply no error list allows, or E_DEAD (the server
- * died), counts as unexpected. After each server its state is checked: the
- * frames, processes, names, pipes and files the system had before are
- * there and work. blk, which no program can reach, is fuzzed by blkfuzz
- * (root.test=blkfuzz).
+ * (console, names, pipe, proc, the example pager, fat32, mm), run as
+ * init: ./mica run -- /bin/msgfuzz [PHASE...]. For each server a
+ * fixed-seed PRNG (fuzzrng.h) makes thousands of messages: random labels
+ * (valid and not), valid operations with wrong fields (huge offsets,
+ * foreign handles, unaligned addresses, unterminated paths, lengths past
+ * the buffer), random register words and random capabilities attached
+ * (ours, badged, without GRANT, bogus handles). Every call must come back
+ * with a reply or an error the protocol allows; a reply no error list
+ * allows, or E_DEAD (the server died), counts as unexpected. After each
+ * server its state is checked: the frames, processes, names, pipes and
+ * files the system had before are there and work. blk, which no program
+ * can reach, is fuzzed by blkfuzz (root.test=blkfuzz).
  *
  * A hang cannot be detected from inside (IPC calls have no timeout): the
  * fuzzer never sends a request that legitimately blocks for ever (a
@@ -1461,6 +1461,104 @@ static void fuzz_mm(void)
     end("MSGFUZZ_MM_0001_RANDOM_MESSAGES");
 }
 
+/* ---- pager (the example memory-object server, found by name) ---- */
+
+static void fuzz_pager(void)
+{
+    const uint64_t n = 3000;
+    int64_t pager = names_lookup(NAMES_SLOT, "pager", 0);
+    CHECK(pager > 0);
+    if (pager <= 0)
+        return;
+    /* A known object, mapped and written through mm: its bytes must stay. */
+    struct pager_create_req creq = {.npages = 4, .flags = PAGER_QUIET};
+    struct pager_id_rep idrep = {0};
+    handle_t kcap = 0;
+    CHECK(srv_call((handle_t)pager, PAGER_OP_CREATE, &creq, sizeof creq, 0, &idrep,
+                   sizeof idrep, NULL, &kcap) == 0 && kcap);
+    uint64_t kid = idrep.id;
+    handle_t objcap = (handle_t)sys_cap_copy(kcap, RIGHTS_ALL, 0); /* keeps the badge */
+    int64_t a = mm_mmap_file(0, 4 * PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_SHARED, kcap, 0);
+    CHECK(a > 0);
+    volatile uint64_t *obj = (volatile uint64_t *)(uintptr_t)a;
+    for (int i = 0; a > 0 && i < 4; i++)
+        obj[i * PAGE / 8 + 1] = 0x5a5a0000u + (uint64_t)i;
+    handle_t targets[] = {(handle_t)pager, objcap};
+    int creates = 0;
+    begin("pager", n);
+    for (uint64_t i = 0; i < n; i++) {
+        progress(i, n);
+        struct fz f = {0};
+        random_words(&f);
+        bool on_object = chance(40);
+        f.label = on_object ? (chance(85) ? FS_OP_GET_PAGE + below(4) : random_label(20))
+                            : chance(85) ? random_label(4) : FS_OP_GET_PAGE + below(4);
+        if (on_object && f.label == FS_OP_RELEASE_FILE)
+            f.label = FS_OP_FILE_INFO; /* its reference count trusts us: not fuzzed */
+        uint8_t *d = ipc_buffer()->data;
+        uint32_t want = f.label == PAGER_OP_CREATE || f.label == PAGER_OP_PEEK ? 16
+                        : f.label == PAGER_OP_OPEN || f.label == PAGER_OP_STATS ? 8 : 0;
+        memset(d, 0, 16);
+        uint64_t id = chance(40) ? kid : chance(50) ? below(PAGER_MAX_OBJECTS + 2) : any_word();
+        uint64_t second = chance(80) ? below(PAGER_MAX_PAGES * 2) : any_word();
+        if (f.label == PAGER_OP_CREATE) {
+            uint32_t flags = chance(80) ? PAGER_QUIET : (uint32_t)any_word(), pad = chance(90) ? 0 : 1;
+            if (creates >= 3)
+                second = 0; /* the table of objects is small and never shrinks */
+            memcpy(d, &second, 8);
+            memcpy(d + 8, &flags, 4);
+            memcpy(d + 12, &pad, 4);
+        } else {
+            memcpy(d, &id, 8);
+            if (f.label == PAGER_OP_PEEK && chance(70))
+                second = 8 * below(4 * PAGE / 8 + 8);
+            memcpy(d + 8, &second, 8);
+        }
+        f.len = chance(85) ? want : (uint32_t)below(64);
+        if (on_object && f.label == FS_OP_GET_PAGE)
+            f.w[0] = chance(80) ? below(6) : any_word();
+        add_caps(&f, pool, npool);
+        if (!fz_call(targets[on_object], &f))
+            continue;
+        int64_t r = server_r;
+        bool ok;
+        bool service_op = f.label >= PAGER_OP_CREATE && f.label <= PAGER_OP_PEEK;
+        bool object_op = f.label >= FS_OP_GET_PAGE && f.label <= FS_OP_FILE_INFO;
+        if (!service_op && !object_op)
+            ok = r == E_NOSYS;
+        else if (f.ncaps > 0 || f.len != want) /* it takes no capabilities: truncated */
+            ok = r == E_INVAL;
+        else if (object_op && !on_object)
+            ok = r == E_NOSYS;
+        else if (object_op)
+            ok = f.label == FS_OP_GET_PAGE ? ALLOWED(r, 0, E_RANGE, E_NOMEM) : r == 0;
+        else if (f.label == PAGER_OP_CREATE)
+            ok = ALLOWED(r, 0, E_INVAL, E_NOSPACE);
+        else
+            ok = ALLOWED(r, 0, E_NOENT, E_INVAL);
+        if (f.label == PAGER_OP_CREATE && r == 0)
+            creates++;
+        if (on_object && f.label == FS_OP_FILE_INFO && r == 0 && reply.w[0] != 4 * PAGE)
+            note_unexpected("object size", (int64_t)reply.w[0]);
+        expect_in(true, ok);
+    }
+    finish_fuzz();
+    /* The known object still holds our bytes, seen by the pager and by us. */
+    int same = 0;
+    for (int i = 0; a > 0 && i < 4; i++) {
+        struct pager_peek_req pr = {.id = kid, .offset = (uint64_t)i * PAGE + 8};
+        struct pager_peek_rep pv = {0};
+        same += srv_call((handle_t)pager, PAGER_OP_PEEK, &pr, sizeof pr, 0, &pv, sizeof pv, NULL,
+                         NULL) == 0 && pv.value == 0x5a5a0000u + (uint64_t)i &&
+                obj[i * PAGE / 8 + 1] == 0x5a5a0000u + (uint64_t)i;
+    }
+    CHECK_EQ(same, 4);
+    CHECK(a > 0 && mm_munmap((uint64_t)a, 4 * PAGE) == 0);
+    (void)sys_cap_delete(objcap);
+    (void)sys_cap_delete((handle_t)pager);
+    end("MSGFUZZ_PAGER_0001_RANDOM_MESSAGES");
+}
+
 /* Removes what the fat32 phase left in /fz, deepest first. */
 static void remove_tree(const char *path, int depth)
 {
@@ -1519,6 +1617,8 @@ int main(int argc, char **argv)
         fuzz_pipe();
     if (wanted(argc, argv, "proc"))
         fuzz_proc();
+    if (wanted(argc, argv, "pager"))
+        fuzz_pager();
     bool fs = wanted(argc, argv, "fat32"), mm = wanted(argc, argv, "mm");
     if (fs || mm)
         fuzz_fat32_setup();
