@@ -4,6 +4,7 @@
 #include <kernel/ipc.h>
 #include <kernel/klib.h>
 #include <kernel/kmem.h>
+#include <kernel/task.h>
 
 err_t cspace_init(struct cspace *cs, uint32_t nslots)
 {
@@ -95,6 +96,11 @@ void cap_install(struct cap *dst, unsigned type, unsigned rights, struct object 
     if (obj) {
         obj_get(obj);
         obj->ncaps++;
+        if (obj->type == CAP_TASK) {
+            struct task *t = container_of(obj, struct task, hdr);
+            if (task_owns_slot(t, dst))
+                t->self_caps++;
+        }
     }
 }
 
@@ -119,10 +125,22 @@ void cap_delete(struct cap *c)
     c->first_child = NULL;
     unlink_from_parent(c);
     struct object *obj = c->obj;
+    bool outside = true;
+    if (obj && obj->type == CAP_TASK) {
+        struct task *t = container_of(obj, struct task, hdr);
+        outside = !task_owns_slot(t, c);
+        if (!outside)
+            t->self_caps--;
+    }
     memset(c, 0, sizeof(*c));
     if (obj) {
         if (--obj->ncaps == 0)
             obj_last_cap_gone(obj);
+        if (obj->type == CAP_TASK && outside) {
+            struct task *t = container_of(obj, struct task, hdr);
+            if (obj->ncaps == t->self_caps)
+                task_take_down_later(t); /* the last one from outside */
+        }
         obj_put(obj);
     }
 }

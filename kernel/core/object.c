@@ -24,29 +24,39 @@ void obj_last_cap_gone(struct object *o)
         thread_kill(container_of(o, struct thread, hdr), NULL);
 }
 
+static void destroy(struct object *o)
+{
+    switch (o->type) {
+    case CAP_TASK:
+        task_destroy(container_of(o, struct task, hdr));
+        break;
+    case CAP_THREAD:
+        thread_destroy(container_of(o, struct thread, hdr));
+        break;
+    case CAP_ENDPOINT:
+        endpoint_destroy(container_of(o, struct endpoint, hdr));
+        break;
+    case CAP_NOTIFICATION:
+        notification_destroy(container_of(o, struct notification, hdr));
+        break;
+    case CAP_IRQ_HANDLER:
+        irq_handler_release(container_of(o, struct irq_handler, hdr));
+        break;
+    default:
+        panic("reaping an object of unknown type %u", o->type);
+    }
+}
+
 void obj_reap(void)
 {
-    while (reap_list) {
-        struct object *o = reap_list;
-        reap_list = o->reap_next;
-        switch (o->type) {
-        case CAP_TASK:
-            task_destroy(container_of(o, struct task, hdr));
-            break;
-        case CAP_THREAD:
-            thread_destroy(container_of(o, struct thread, hdr));
-            break;
-        case CAP_ENDPOINT:
-            endpoint_destroy(container_of(o, struct endpoint, hdr));
-            break;
-        case CAP_NOTIFICATION:
-            notification_destroy(container_of(o, struct notification, hdr));
-            break;
-        case CAP_IRQ_HANDLER:
-            irq_handler_release(container_of(o, struct irq_handler, hdr));
-            break;
-        default:
-            panic("reaping an object of unknown type %u", o->type);
+    /* A take-down deletes capabilities (queueing objects here), and
+     * destroying a task's table can leave other tasks with no capability
+     * from outside (queueing take-downs): until neither has work left. */
+    while (task_take_down_queued() || reap_list) {
+        while (reap_list) {
+            struct object *o = reap_list;
+            reap_list = o->reap_next;
+            destroy(o);
         }
     }
 }

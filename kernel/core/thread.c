@@ -29,6 +29,10 @@ err_t thread_create(struct task *task, unsigned prio, const char *name,
     t->task = task;
     obj_get(&task->hdr);
     task->nthreads++;
+    t->task_next = task->threads;
+    if (task->threads)
+        task->threads->task_prev = t;
+    task->threads = t;
     t->prio = (uint8_t)prio;
     t->state = THREAD_INACTIVE;
     t->tid = next_tid++;
@@ -132,6 +136,12 @@ void thread_destroy(struct thread *t)
     if (t->exc_ep)
         obj_put(&t->exc_ep->hdr);
     ipc_unbind_notification(t);
+    if (t->task_prev)
+        t->task_prev->task_next = t->task_next;
+    else
+        t->task->threads = t->task_next;
+    if (t->task_next)
+        t->task_next->task_prev = t->task_prev;
     t->task->nthreads--;
     obj_put(&t->task->hdr);
     kobj_free(t, sizeof(*t));

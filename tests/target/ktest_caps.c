@@ -55,8 +55,83 @@ static void test_grant(void)
     kt_end("KAPI_CAP_0002_GRANT");
 }
 
+/* A thread made in `in`, with n bound to it, whose only capability ends up
+ * in `in`'s own table. Returns 0 or -1. */
+static int thread_held_inside(handle_t in, handle_t n)
+{
+    int64_t th = sys_thread_create(in, 10);
+    if (th < 0 || sys_thread_bind_notification((handle_t)th, n) != 0 ||
+        sys_cap_grant(in, (handle_t)th, RIGHTS_ALL, 0, 0) < 0)
+        return -1;
+    return sys_cap_delete((handle_t)th) == 0 ? 0 : -1;
+}
+
+/* Whether n can be bound (to a fresh thread of our own): its last thread
+ * is gone. */
+static int bindable(handle_t n)
+{
+    int64_t th = sys_thread_create(ROOT_HANDLE_TASK, 10);
+    int64_t r = th < 0 ? th : sys_thread_bind_notification((handle_t)th, n);
+    if (th > 0)
+        sys_cap_delete((handle_t)th);
+    return r == 0;
+}
+
+/* Take-down: a task that holds the only capabilities to itself and to its
+ * thread is taken down when the last capability from outside goes (its
+ * thread is killed and destroyed, which unbinds its notification); a chain
+ * of tasks, each holding the next's only capability, goes the same way
+ * from its head, without recursion in the kernel. */
+static void test_take_down(void)
+{
+    kt_begin("KAPI_CAP_0003_TAKE_DOWN_SELF_HELD_TASKS");
+    int64_t n = sys_notification_create();
+    int64_t task = sys_task_create(16);
+    KT_CHECK(n > 0 && task > 0);
+    KT_CHECK(sys_cap_grant((handle_t)task, (handle_t)task, RIGHTS_ALL, 0, 0) > 0); /* itself */
+    KT_EQ(thread_held_inside((handle_t)task, (handle_t)n), 0);
+    KT_CHECK(!bindable((handle_t)n)); /* its thread holds it */
+    int64_t ep = sys_endpoint_create();
+    KT_CHECK(ep > 0 && sys_cap_grant((handle_t)task, (handle_t)ep, RIGHTS_ALL, 0, 0) > 0);
+    KT_EQ(sys_cap_delete((handle_t)task), 0);
+    KT_CHECK(bindable((handle_t)n));          /* the thread is gone */
+    KT_EQ(sys_cap_revoke((handle_t)ep), 0);   /* and the copy its table held */
+    /* A task holding a capability to itself survives while we hold one. */
+    task = sys_task_create(16);
+    KT_CHECK(task > 0 && sys_cap_grant((handle_t)task, (handle_t)ep, RIGHTS_ALL, 0, 0) > 0);
+    int64_t again = sys_cap_copy((handle_t)task, RIGHTS_ALL, 0);
+    KT_EQ(sys_cap_delete((handle_t)task), 0);
+    KT_EQ(sys_cap_revoke((handle_t)ep), 1);   /* still there: `again` names it */
+    sys_cap_delete((handle_t)again);
+    /* The chain. */
+    enum { CHAIN = 200 };
+    static handle_t chain[CHAIN];
+    int made = 0;
+    for (int i = 0; i < CHAIN; i++) {
+        int64_t t = sys_task_create(4);
+        if (t < 0)
+            break;
+        chain[made++] = (handle_t)t;
+    }
+    KT_EQ(made, CHAIN);
+    int granted = 0;
+    for (int i = 0; i + 1 < made; i++)
+        granted += sys_cap_grant(chain[i], chain[i + 1], RIGHTS_ALL, 0, 0) > 0;
+    KT_EQ(granted, CHAIN - 1);
+    KT_EQ(thread_held_inside(chain[made - 1], (handle_t)n), 0);
+    for (int i = made - 1; i >= 1; i--)
+        KT_EQ(sys_cap_delete(chain[i]), 0); /* each still named by the one before */
+    KT_CHECK(!bindable((handle_t)n));
+    KT_EQ(sys_cap_delete(chain[0]), 0);
+    KT_CHECK(bindable((handle_t)n));
+    sys_cap_delete((handle_t)ep);
+    sys_cap_delete((handle_t)n);
+    kt_end("KAPI_CAP_0003_TAKE_DOWN_SELF_HELD_TASKS");
+}
+
 void kt_test_caps(void)
 {
     test_derivation();
     test_grant();
+    test_take_down();
 }

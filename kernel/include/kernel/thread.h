@@ -45,6 +45,7 @@ struct thread {
     struct arch_fpu fpu;   /* lazily saved floating-point state */
     struct object hdr;
     struct task *task;
+    struct thread *task_next, *task_prev; /* the task's list of threads */
     enum thread_state state;
     uint8_t prio;
     uint8_t ipc_kind;      /* enum ipc_kind while sending/awaiting reply */
