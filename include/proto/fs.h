@@ -130,14 +130,20 @@ enum fs_op {
     (((uint64_t)(timebase_hz) << 32) | ((uint64_t)(secs_1980_at_time0) & 0xffffffffull))
 
 /* Badges of file capabilities: FS_FILE_BADGE | [FS_FILE_WRITE_BADGE] |
- * generation << 8 | slot. The generation makes a capability outliving its
- * slot (released, then reused for another file) name nothing. */
+ * token << FS_FILE_TOKEN_SHIFT | generation << 8 | slot. The generation
+ * makes a capability outliving its slot (released, then reused for
+ * another file) name nothing; the token names the capability itself (one
+ * reference, given back by one RELEASE_FILE, after which it names
+ * nothing). */
 #define FS_FILE_BADGE (1ull << 40)
 #define FS_MM_BADGE (1ull << 41)       /* mm's own capability (TRIM_*) */
 #define FS_PROC_BADGE (1ull << 42)     /* proc's own capability (CLONE/DROP_CLIENT) */
 #define FS_FILE_WRITE_BADGE (1ull << 39) /* may map pages writable */
 #define FS_FILE_SLOT(badge) ((badge) & 0xffu)
 #define FS_FILE_GEN(badge) (((badge) >> 8) & 0x7fffffffu)
+#define FS_FILE_TOKEN_SHIFT 48
+#define FS_FILE_TOKEN_MAX 0x3ffu
+#define FS_FILE_TOKEN(badge) (((badge) >> FS_FILE_TOKEN_SHIFT) & FS_FILE_TOKEN_MAX)
 
 /* Where a program served by mm finds its file-server endpoints: the
  * system disk (mounted at /) and, when the user attached one, their own

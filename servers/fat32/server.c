@@ -48,6 +48,19 @@ static void clock_update(void)
 }
 static struct open_file files[FS_MAX_OPEN];
 static struct mapped_file mapped[MAX_MAPPED];
+
+/* Each file capability handed out is one reference to its mapping, named
+ * by a token in its badge (FS_FILE_TOKEN): RELEASE_FILE gives back that
+ * capability's reference once. A count alone would let any holder release
+ * as often as it likes, and so unpin the pages of a file other processes
+ * map (their text, say) while they still use them. */
+#define MAX_TOKENS 1024
+_Static_assert(MAX_TOKENS <= FS_FILE_TOKEN_MAX + 1, "token must fit its badge field");
+static struct token {
+    bool used;
+    uint8_t slot; /* of mapped[] */
+    uint32_t gen; /* the slot's generation when it was handed out */
+} tokens[MAX_TOKENS];
 /* Capabilities copied into a reply: deleted once the reply went out (the
  * receiver's copy is their child and lives on). */
 static handle_t after_reply[2];
@@ -398,14 +411,20 @@ static void op_map_file(struct ipc_msg *m, struct open_file *f)
      * writability from another mapper of the same file. */
     struct mapped_file *mf = &mapped[slot];
     uint32_t gen = mf->used ? mf->gen : (mf->gen + 1) & 0x7fffffffu;
-    uint64_t badge = FS_FILE_BADGE | (uint64_t)gen << 8 | (uint64_t)slot |
-                     (m->w[1] ? FS_FILE_WRITE_BADGE : 0);
+    uint32_t t = 0;
+    while (t < MAX_TOKENS && tokens[t].used)
+        t++;
+    if (t == MAX_TOKENS)
+        { reply_err(m, E_NOSPACE); return; }
+    uint64_t badge = FS_FILE_BADGE | (uint64_t)t << FS_FILE_TOKEN_SHIFT | (uint64_t)gen << 8 |
+                     (uint64_t)slot | (m->w[1] ? FS_FILE_WRITE_BADGE : 0);
     int64_t cap = sys_cap_copy(FS_SLOT_SERVICE, RIGHT_WRITE | RIGHT_GRANT, badge);
     if (cap < 0)
         { reply_err(m, (err_t)cap); return; }
     if (!mf->used)
         *mf = (struct mapped_file){.used = true, .gen = gen, .node = f->node};
     mf->refs++;
+    tokens[t] = (struct token){.used = true, .slot = (uint8_t)slot, .gen = gen};
     ipc_buffer()->caps[0] = (handle_t)cap;
     after_reply[0] = (handle_t)cap;
     m->tag = IPC_TAG(0, 0, 1);
@@ -438,10 +457,12 @@ static void op_get_page(struct ipc_msg *m, struct mapped_file *mf, bool may_writ
 
 static void dispatch_file(struct ipc_msg *m, uint64_t badge)
 {
-    uint64_t index = FS_FILE_SLOT(badge);
+    uint64_t index = FS_FILE_SLOT(badge), t = FS_FILE_TOKEN(badge);
     struct mapped_file *mf = index < MAX_MAPPED && mapped[index].used &&
                              mapped[index].gen == FS_FILE_GEN(badge) ? &mapped[index] : NULL;
-    if (!mf)
+    /* A released capability names nothing, like one whose slot moved on. */
+    if (!mf || t >= MAX_TOKENS || !tokens[t].used || tokens[t].slot != index ||
+        tokens[t].gen != mf->gen)
         { reply_err(m, E_BADH); return; }
     switch (IPC_TAG_LABEL(m->tag)) {
     case FS_OP_GET_PAGE: op_get_page(m, mf, (badge & FS_FILE_WRITE_BADGE) != 0); return;
@@ -461,6 +482,7 @@ static void dispatch_file(struct ipc_msg *m, uint64_t badge)
         m->w[1] = (badge & FS_FILE_WRITE_BADGE) != 0;
         return;
     case FS_OP_RELEASE_FILE:
+        tokens[t].used = false;
         if (mf->refs > 0 && --mf->refs == 0) {
             /* Last mapper gone: written back; its pages stay cached. */
             err_t err = cache_unpin_file(&fs, mf->node.first_cluster);

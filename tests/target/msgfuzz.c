@@ -1097,6 +1097,28 @@ static void fuzz_fat32(void)
     nfh = 0;
     CHECK_EQ(fs_cache_stats(FS_CLIENT_SLOT, &cs1), 0);
     CHECK_EQ(cs1.pinned, cs0.pinned);
+    /* A capability's reference goes back once: releasing it again must not
+     * free the mapping another holder (mm, for our mapping) still uses. */
+    h = fs_open(FS_CLIENT_SLOT, KNOWN, 0, NULL, NULL);
+    int64_t c1 = h >= 0 ? fs_map_file(FS_CLIENT_SLOT, (uint64_t)h, false) : -1;
+    int64_t a = c1 > 0 ? mm_mmap_file(0, PAGE, MM_PROT_R, 0, (handle_t)c1, 0) : -1;
+    CHECK(a > 0 && *(volatile uint8_t *)(uintptr_t)a == known[0]); /* page pinned for mm */
+    struct fs_cache_stats mapped_cs, after_cs;
+    CHECK_EQ(fs_cache_stats(FS_CLIENT_SLOT, &mapped_cs), 0);
+    int64_t c2 = h >= 0 ? fs_map_file(FS_CLIENT_SLOT, (uint64_t)h, false) : -1;
+    struct ipc_msg rm = {0};
+    CHECK(c2 > 0 && ipc_request((handle_t)c2, FS_OP_RELEASE_FILE, &rm, 0) == 0);
+    for (int i = 0; c2 > 0 && i < 3; i++)
+        CHECK_EQ(ipc_request((handle_t)c2, FS_OP_RELEASE_FILE, &rm, 0), E_BADH);
+    CHECK_EQ(fs_cache_stats(FS_CLIENT_SLOT, &after_cs), 0);
+    CHECK_EQ(after_cs.pinned, mapped_cs.pinned);
+    if (c2 > 0)
+        (void)sys_cap_delete((handle_t)c2);
+    CHECK(a > 0 && mm_munmap((uint64_t)a, PAGE) == 0); /* mm's release: the last */
+    CHECK_EQ(fs_cache_stats(FS_CLIENT_SLOT, &after_cs), 0);
+    CHECK_EQ(after_cs.pinned, mapped_cs.pinned - 1);
+    if (h >= 0)
+        (void)fs_close(FS_CLIENT_SLOT, (uint64_t)h);
     /* The known file is intact; a new file is written and read back. */
     uint64_t size = 0;
     h = fs_open(FS_CLIENT_SLOT, KNOWN, 0, &size, NULL);
