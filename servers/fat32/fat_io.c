@@ -1,7 +1,7 @@
 /*
  * Sector I/O for the FAT32 library: every device access goes through here,
  * bounded by the device size, so a corrupt number can never reach the
- * driver, and writes keep the directory-sector cache (dir_buf) coherent.
+ * driver, and writes keep the cached directory sectors (dir_slots) coherent.
  */
 #include "fat_priv.h"
 
