@@ -1,11 +1,22 @@
 #!/usr/bin/env python3
-"""Runs Mica's benchmark suite and reports it.
+"""Runs Mica's benchmark suite and writes its report.
 
-Boots the image once per suite (kbench, mmbench, fsbench) under QEMU `-icount shift=0`, where
-the guest's instret counter advances by exactly one per executed
-instruction, so every figure is a count of guest instructions, the same on
-any host. Prints a table and writes build/bench/kbench.json and
-build/bench/kbench.md.
+Each suite (kbench, mmbench, fsbench, procbench) is one boot under QEMU
+`-icount shift=0`, where the guest's instret counter advances by exactly one
+per executed instruction: every figure is a count of guest instructions,
+the same on any host (rows that wait for the host's disk aside; see
+docs/performance.md). Writes, in build/bench/:
+  report.md   every figure (median, min, max, iterations), the plots, the
+              scaling summary, the wall-clock table and any comparison
+  bench.json  the same data for scripts (--compare takes such a file)
+  *.png       gnuplot plots (their .dat and .gp files beside them)
+Options:
+  --only NAME   run only the suite holding benchmark NAME (or suite NAME)
+                and report only the rows NAME matches
+  --compare F   print new/old median ratios against a saved bench.json;
+                exit 1 when a ratio exceeds --threshold (regressions)
+  --wall        also boot each suite without icount and report wall-clock
+                nanoseconds (noisy: host time) and the ratio between them
 """
 import argparse
 import atexit
@@ -13,56 +24,23 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_plots  # noqa: E402
+import bench_rows  # noqa: E402
 import mica_qemu  # noqa: E402
 
 LINE = re.compile(r"^BENCH (\S+) median=(\d+) min=(\d+) max=(\d+) iters=(\d+)"
                   r"(?: faults=(\d+))?")
-
-# Each suite is a boot: the kernel benchmarks run as the root task, the
-# memory-server ones as a program mm serves.
-# The file-server ones get a copy of the system disk with an 8 MiB file.
-SUITES = [("kbench", "mica.root=kbench", False), ("mmbench", "root.run=mmbench", False),
-          ("fsbench", "root.run=fsbench", True), ("procbench", "-- /bin/procbench", True)]
+PCT = re.compile(r"^BENCHPCT (\S+) (\d+)((?: \d+)+)$")
+CLOCK = re.compile(r"^BENCHCLOCK instret=(\d+) time=(\d+)$")
 BENCH_FILE_LEN = 8 << 20
-
-DESCRIPTIONS = {
-    "null_syscall": "unknown syscall number: kernel entry, dispatch, E_NOSYS, exit",
-    "ipc_call_reply_same_space": "call + reply_recv round trip, server thread in the same task, libsys C stubs",
-    "ipc_call_reply_cross_space": "call + reply_recv round trip, server in another task, libsys C stubs",
-    "ipc_call_reply_cross_space_256B_buffer": "as above with 256 bytes of IPC-buffer data in the call; the reply carries none (the call takes the slow path)",
-    "ipc_call_reply_cross_space_raw": "register-only round trip, other task, message kept in registers (kernel fastpath + 8 user instructions)",
-    "fault_map_resume_4k": "page fault -> user pager maps a 4 KiB frame -> resume, timed by the faulting thread",
-    "fault_loop_no_map": "page-fault loop: fault -> pager replies resume without mapping -> same fault, timed at the pager (C stubs)",
-    "fault_loop_no_map_raw": "the same loop with the pager's reply_recv kept in registers (kernel cost + a few user instructions)",
-    "mm_fault_zero_fill_4k": "first touch of anonymous memory: trap, kernel, mm allocates, zeroes and maps a 4 KiB frame, resume (timed around the store)",
-    "mm_fault_cow_copy_4k": "write to a copy-on-write page another space still maps: mm copies 4 KiB and remaps",
-    "mm_fault_cow_reenable_4k": "write to a copy-on-write page nobody else maps any more: mm makes it writable, no copy",
-    "mm_fault_superpage_2m": "first touch of a 2 MiB-aligned anonymous region: one 2 MiB leaf, 2 MiB zeroed",
-    "mm_touch_64MiB_4k_pages": "touch every 4 KiB page of 64 MiB with small pages only (total, one run)",
-    "mm_touch_64MiB_superpages": "the same with 2 MiB superpages (total, one run)",
-    "mm_fork_exit_wait_16MiB_heap_4k_pages": "fork (copy-on-write) a space with 16 MiB of touched heap in 4 KiB pages, child exits, parent waits and destroys it",
-    "mm_fork_exit_wait_16MiB_heap_superpages": "the same with the heap in 2 MiB superpages",
-    "fs_read_4k_of_8MiB_cold": "read() of an 8 MiB file in 4 KiB steps just after boot (4 requests of 1 KiB; the first loads the page from disk into fat32's page cache)",
-    "fs_read_4k_cached": "read() of 4 KiB already in fat32's page cache (the file's last 2 MiB again): 4 requests of 1 KiB, no disk I/O",
-    "fs_file_fault_4k_cold": "first read of a page of a private file mapping: mm asks fat32, which loads it from disk into its page cache and hands over a frame capability",
-    "fs_file_fault_4k_warm": "the same page mapped again: served from the page cache (no disk I/O)",
-    "proc_fork_exit_wait": "fork() of a small newlib process (through proc and mm), the child's _exit, the parent's waitpid",
-    "proc_fork_exec_wait_true": "fork, execv(\"/bin/true\") (ELF from the page cache, lazily mapped), its exit, waitpid",
-    "proc_spawn_wait_true": "proc_spawn(\"/bin/true\") (no fork) and waitpid",
-    "proc_exec_to_main": "from execv in a forked child to the first instruction of the new program's main",
-    "proc_spawn_to_main": "from proc_spawn in the parent to the first instruction of the child's main (procbench itself)",
-    "srv_call_round_trip_16B": "16-byte request and reply through srv_call/srv_run (libsys server framework) to another process",
-    "ipc_raw_round_trip_16B": "the same 16 bytes each way through the raw IPC stubs and a bare reply_recv loop",
-    "pager_fault_first_touch_4k": "first touch of a page of a memory object of the example custom pager: fault -> mm -> GET_PAGE to the pager, which zero-fills a frame of its RAM -> mm maps it -> resume",
-    "pager_fault_mapped_again_4k": "the same page after a fresh mapping of the object: the pager's frame exists (GET_PAGE + map)",
-    "proc_pipe_round_trip_1B": "1 byte to a child through one pipe and back through another (pipe server, both blocking)",
-}
+TIMEBASE_HZ = 10_000_000  # QEMU virt's timer (the FDT's timebase-frequency)
 
 
 def bench_disk(build_dir, tmp):
@@ -77,71 +55,245 @@ def bench_disk(build_dir, tmp):
     return disk
 
 
+def run_suite(build_dir, tmp, suite, append, needs_disk, icount, timeout, start, mode):
+    """Boots one suite; returns (rows, clock lines [(instret, time)])."""
+    disk = bench_disk(build_dir, tmp) if needs_disk else None
+    cmd = mica_qemu.qemu_command(mica_qemu.image_path(build_dir), append=append,
+                                 icount=icount, disk=disk)
+    print(f"bench: {suite} ({mode}): " + " ".join(cmd), file=sys.stderr, flush=True)
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
+    rows, pct, clock = [], {}, []
+    deadline = time.time() + timeout
+    try:
+        for raw in proc.stdout:
+            line = raw.replace("\r", "").rstrip("\n")
+            m = LINE.match(line)
+            if m:
+                name = m.group(1)
+                known_suite, what = bench_rows.lookup(name)
+                r = {"name": name, "suite": suite, "median": int(m.group(2)),
+                     "min": int(m.group(3)), "max": int(m.group(4)),
+                     "iterations": int(m.group(5)), "what": what}
+                if known_suite is None:
+                    print(f"bench: warning: {name} has no description in tools/bench_rows.py",
+                          file=sys.stderr)
+                if m.group(6) is not None:
+                    r["faults"] = int(m.group(6))
+                rows.append(r)
+                print(f"bench: [{time.time() - start:6.1f} s] {suite}/{name}: median "
+                      f"{r['median']}", file=sys.stderr, flush=True)
+                continue
+            m = PCT.match(line)
+            if m:
+                pct.setdefault(m.group(1), {})
+                for k, v in enumerate(m.group(3).split()):
+                    pct[m.group(1)][int(m.group(2)) + k] = int(v)
+                continue
+            m = CLOCK.match(line)
+            if m:
+                clock.append((int(m.group(1)), int(m.group(2))))
+            elif "PANIC" in line or "killed" in line or "wrong byte" in line:
+                print("bench: " + line, file=sys.stderr)
+            if time.time() > deadline:
+                proc.kill()
+                sys.exit(f"bench: {suite} timed out after {timeout:.0f} s")
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if proc.returncode != 0 or not rows:
+        sys.exit(f"bench: {suite} failed (QEMU exit {proc.returncode}, {len(rows)} results)")
+    for r in rows:
+        p = pct.get(r["name"])
+        if p and len(p) == 101:
+            r["percentiles"] = [p[k] for k in range(101)]
+    return rows, clock
+
+
+def counts_per_ns(clock):
+    """instret counts per nanosecond of the platform timer between a suite's
+    first and last BENCHCLOCK line."""
+    if len(clock) < 2 or clock[-1][1] <= clock[0][1]:
+        return None
+    ns = (clock[-1][1] - clock[0][1]) * 1e9 / TIMEBASE_HZ
+    return (clock[-1][0] - clock[0][0]) / ns
+
+
+def md_table(header, rows):
+    out = ["| " + " | ".join(header) + " |",
+           "|" + "|".join("---:" if i else "---" for i in range(len(header))) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def scaling_summary(results):
+    """Lines saying how each swept figure grows: the last point over the
+    first, against the growth of the parameter."""
+    lines = []
+    sweeps = [("first-touch fault vs VMAs", r"mm_fault_zero_fill_4k_with_(\d+)_vmas"),
+              ("mmap of one page vs VMAs", r"mm_mmap_4k_with_(\d+)_vmas"),
+              ("fork, 4 KiB pages, vs MiB touched", r"mm_fork_exit_wait_(\d+)MiB_heap_4k_pages"),
+              ("fork, superpages, vs MiB touched", r"mm_fork_exit_wait_(\d+)MiB_heap_superpages"),
+              ("touch, 4 KiB pages, vs MiB", r"mm_touch_(\d+)MiB_4k_pages"),
+              ("touch, superpages, vs MiB", r"mm_touch_(\d+)MiB_superpages"),
+              ("server per request vs clients", r"ipc_server_per_request_(\d+)_clients"),
+              ("echo round trip vs bytes", r"ipc_echo_round_trip_(\d+)B_buffer")]
+    for label, pattern in sweeps:
+        pts = bench_plots._sweep(results, pattern)
+        if len(pts) < 2:
+            continue
+        cells = ", ".join(f"{x}: {r['median']}" for x, r in pts)
+        (x0, r0), (x1, r1) = pts[0], pts[-1]
+        growth = f"x{r1['median'] / r0['median']:.2f}" if r0["median"] else "n/a"
+        lines.append(f"- **{label}** (medians): {cells}; {growth} from {x0} to {x1}")
+    return lines
+
+
+def compare(results, old_path, threshold):
+    """Rows of (name, old, new, ratio, flag) and the regression count."""
+    with open(old_path) as f:
+        old = {r["name"]: r for r in json.load(f)["results"]}
+    rows, regressions = [], 0
+    for r in results:
+        o = old.get(r["name"])
+        if not o or not o["median"]:
+            continue
+        ratio = r["median"] / o["median"]
+        flag = ""
+        if ratio > threshold:
+            flag = "REGRESSION" + (" (disk-bound: noisy)" if r["name"] in bench_rows.DISK_BOUND
+                                   else "")
+            regressions += 1
+        elif ratio < 1 / threshold:
+            flag = "faster"
+        rows.append((r["name"], o["median"], r["median"], f"{ratio:.3f}", flag))
+    return rows, regressions
+
+
 def main():
     ap = argparse.ArgumentParser(prog="mica bench")
     ap.add_argument("--build", required=True)
-    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--timeout", type=float, default=900, help="seconds per boot")
+    ap.add_argument("--only", metavar="NAME")
+    ap.add_argument("--compare", metavar="JSON")
+    ap.add_argument("--threshold", type=float, default=1.10,
+                    help="--compare: ratio above which a row is a regression (1.10)")
+    ap.add_argument("--wall", action="store_true")
+    ap.add_argument("--out", help="output directory (default BUILD/bench)")
     args = ap.parse_args()
 
-    image = mica_qemu.image_path(args.build)
-    results = []
+    suites = bench_rows.SUITES
+    if args.only:
+        wanted = bench_rows.suites_for(args.only)
+        if not wanted:
+            sys.exit(f"bench: no benchmark or suite is called {args.only!r} "
+                     "(names: tools/bench_rows.py)")
+        suites = [s for s in suites if s[0] in wanted]
+
     start = time.time()
     tmp = tempfile.mkdtemp(prefix="mica-bench-")
     atexit.register(shutil.rmtree, tmp, True)
-    for suite, append, needs_disk in SUITES:
-        disk = bench_disk(args.build, tmp) if needs_disk else None
-        cmd = mica_qemu.qemu_command(image, append=append, icount=True, disk=disk)
-        print(f"bench: {suite}: " + " ".join(cmd), file=sys.stderr)
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, errors="replace")
-        got = 0
-        try:
-            for raw in proc.stdout:
-                line = raw.replace("\r", "").rstrip("\n")
-                m = LINE.match(line)
-                if m:
-                    name = m.group(1)
-                    r = {"name": name, "suite": suite,
-                         "median": int(m.group(2)), "min": int(m.group(3)),
-                         "max": int(m.group(4)), "iterations": int(m.group(5)),
-                         "unit": "guest instructions",
-                         "what": DESCRIPTIONS.get(name, "")}
-                    if m.group(6) is not None:
-                        r["faults"] = int(m.group(6))
-                    results.append(r)
-                    got += 1
-                    print(f"bench: [{time.time() - start:5.1f} s] {name}: median {m.group(2)}",
-                          file=sys.stderr, flush=True)
-                elif "PANIC" in line or "killed" in line or "wrong byte" in line:
-                    print("bench: " + line, file=sys.stderr)
-                if time.time() - start > args.timeout:
-                    proc.kill()
-                    sys.exit(f"bench: timed out after {args.timeout:.0f} s")
-            proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        if proc.returncode != 0 or got == 0:
-            sys.exit(f"bench: {suite} failed (QEMU exit {proc.returncode}, {got} results)")
+    results, wall, ratios = [], {}, {}
+    modes = [("icount", True)] + ([("wall", False)] if args.wall else [])
+    total = len(suites) * len(modes)
+    n = 0
+    for mode, icount in modes:
+        for suite, append, needs_disk in suites:
+            n += 1
+            print(f"bench: boot {n} of {total}", file=sys.stderr)
+            rows, clock = run_suite(args.build, tmp, suite, append, needs_disk, icount,
+                                    args.timeout, start, mode)
+            if args.only and args.only != suite:
+                rows = [r for r in rows if r["name"] == args.only]
+            if icount:
+                results += rows
+                ratios[suite] = counts_per_ns(clock)
+                continue
+            per_ns = counts_per_ns(clock)
+            for r in rows:
+                # Without icount QEMU's instret reads the host's cycle
+                # counter; the clock lines say how many there are per ns.
+                wall[r["name"]] = {"median_ns": r["median"] / per_ns if per_ns else None,
+                                   "min_ns": r["min"] / per_ns if per_ns else None,
+                                   "max_ns": r["max"] / per_ns if per_ns else None,
+                                   "counts_per_ns": per_ns}
+    if not results:
+        sys.exit(f"bench: no row is called {args.only!r}")
 
-    out_dir = os.path.join(args.build, "bench")
+    out_dir = args.out or os.path.join(args.build, "bench")
     os.makedirs(out_dir, exist_ok=True)
-    doc = {"machine": "qemu-system-riscv64 -machine virt -icount shift=0",
-           "unit": "guest instructions per operation (median, min, max)",
-           "results": results}
-    with open(os.path.join(out_dir, "kbench.json"), "w") as f:
-        json.dump(doc, f, indent=2)
-    rows = ["| benchmark | median | min | max | iterations | faults | what it measures |",
-            "|---|---:|---:|---:|---:|---:|---|"]
     for r in results:
-        rows.append(f"| {r['name']} | {r['median']} | {r['min']} | {r['max']} | "
-                    f"{r['iterations']} | {r.get('faults', '')} | {r['what']} |")
-    table = "\n".join(rows)
-    with open(os.path.join(out_dir, "kbench.md"), "w") as f:
-        f.write("# Mica kernel benchmarks\n\nGuest instructions under QEMU "
-                "`-icount shift=0`.\n\n" + table + "\n")
-    print(table)
-    print(f"\nbench: wrote {out_dir}/kbench.json and kbench.md", file=sys.stderr)
+        r["unit"] = "guest instructions"
+        if r["name"] in wall:
+            r["wall"] = wall[r["name"]]
+    plots = bench_plots.plot(results, out_dir)
+
+    qemu_version = subprocess.run(["qemu-system-riscv64", "--version"], capture_output=True,
+                                  text=True).stdout.splitlines()[0]
+    doc = {"machine": "qemu-system-riscv64 -machine virt -icount shift=0",
+           "qemu": qemu_version,
+           "unit": "guest instructions per operation (median, min, max)",
+           "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "results": results}
+    with open(os.path.join(out_dir, "bench.json"), "w") as f:
+        json.dump(doc, f, indent=2)
+
+    table = md_table(["benchmark", "median", "min", "max", "iterations", "faults",
+                      "what it measures"],
+                     [(r["name"] + (" (disk-bound)" if r["name"] in bench_rows.DISK_BOUND else ""),
+                       r["median"], r["min"], r["max"], r["iterations"], r.get("faults", ""),
+                       r["what"]) for r in results])
+    md = ["# Mica benchmark report", "",
+          f"{doc['date']}, {qemu_version}. Every figure is a count of **guest "
+          "instructions** under QEMU `-icount shift=0` (deterministic: one per executed "
+          "instruction), user code included. Rows marked disk-bound include the hart's idle "
+          "wait for the host's disk, which varies with host load. Reproduce with "
+          "`./mica bench`; docs/performance.md says what each figure includes.", "",
+          "## All figures", "", table, ""]
+    summary = scaling_summary(results)
+    if summary:
+        md += ["## Scaling", ""] + summary + [""]
+    if plots:
+        md += ["## Plots", ""]
+        for png, caption in plots:
+            md += [f"### {caption}", "", f"![{caption}]({os.path.basename(png)})", ""]
+    if wall:
+        wrows = []
+        for r in results:
+            w = wall.get(r["name"])
+            if not w or not w["median_ns"]:
+                continue
+            wrows.append((r["name"], f"{w['median_ns']:.0f}", f"{w['min_ns']:.0f}",
+                          f"{w['max_ns']:.0f}", r["median"],
+                          f"{r['median'] / w['median_ns']:.3f}"))
+        md += ["## Wall clock (noisy)", "",
+               "The same boots without `-icount`: nanoseconds of host time on this machine "
+               "under TCG emulation, with whatever else the host was doing. QEMU's instret "
+               "then counts host cycles; each suite's BENCHCLOCK lines convert them to "
+               "nanoseconds. Not comparable between machines; the last column is guest "
+               "instructions (icount run) per wall nanosecond.", "",
+               md_table(["benchmark", "median ns", "min ns", "max ns", "icount median",
+                         "instructions per ns"], wrows), ""]
+        if wrows:
+            per = [float(w[5]) for w in wrows]
+            md += [f"Instructions per ns over all rows: median {statistics.median(per):.3f}, "
+                   f"min {min(per):.3f}, max {max(per):.3f}.", ""]
+    regressions = 0
+    if args.compare:
+        crow, regressions = compare(results, args.compare, args.threshold)
+        ctable = md_table(["benchmark", "old median", "new median", "new/old", ""], crow)
+        md += [f"## Compared with {args.compare}", "",
+               f"Ratios of medians; above {args.threshold} is flagged.", "", ctable, ""]
+        print(ctable)
+        print(f"bench: {regressions} row(s) above {args.threshold}", file=sys.stderr)
+    with open(os.path.join(out_dir, "report.md"), "w") as f:
+        f.write("\n".join(md))
+    if not args.compare:
+        print(table)
+    print(f"\nbench: wrote {out_dir}/report.md, bench.json and {len(plots)} plots "
+          f"in {time.time() - start:.0f} s", file=sys.stderr)
+    sys.exit(1 if regressions else 0)
 
 
 if __name__ == "__main__":

@@ -66,9 +66,15 @@ int64_t fs_write(handle_t fs, uint64_t h, uint64_t off, const void *buf, uint64_
         memcpy(ipc_buffer()->data, in + done, n);
         struct ipc_msg m = {.w = {h, off + done}};
         int64_t r = ipc_request(fs, FS_OP_WRITE, &m, n);
-        done += m.w[0] <= n ? m.w[0] : 0;
-        if (r < 0)
-            return done ? (int64_t)done : r;
+        /* A failed write may still report what it wrote (a disk that
+         * filled up part-way). */
+        int64_t wrote = ipc_reply_count(&m, n);
+        if (wrote > 0)
+            done += (uint64_t)wrote;
+        if (r < 0 || wrote < 0)
+            return done ? (int64_t)done : (r < 0 ? r : wrote);
+        if ((uint64_t)wrote < n)
+            break;
     }
     return (int64_t)done;
 }

@@ -34,7 +34,15 @@ int64_t pipe_write(handle_t srv, uint64_t end, const void *buf, uint64_t len)
         int64_t r = ipc_request(srv, PIPE_OP_WRITE, &m, n);
         if (r < 0)
             return done ? (int64_t)done : r;
-        done += m.w[0];
+        int64_t wrote = ipc_reply_count(&m, n);
+        if (wrote < 0)
+            return done ? (int64_t)done : wrote;
+        /* The pipe server takes what fits and blocks while nothing does,
+         * so a short count is normal: send the rest. A count of 0 never
+         * comes from it; stop rather than ask for ever. */
+        if (wrote == 0)
+            break;
+        done += (uint64_t)wrote;
     }
     return (int64_t)done;
 }

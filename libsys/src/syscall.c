@@ -210,6 +210,11 @@ uint64_t ipc_reply_copy(const struct ipc_msg *m, void *buf, uint64_t cap)
     return n;
 }
 
+int64_t ipc_reply_count(const struct ipc_msg *m, uint64_t sent)
+{
+    return m->w[0] <= sent ? (int64_t)m->w[0] : E_RANGE;
+}
+
 int main(uintptr_t arg);
 void sys_start_main(uintptr_t arg);
 

@@ -18,6 +18,17 @@
 #include <mica/err.h>
 
 #define FAT_SECTOR_MAX 4096
+/* Directory sectors kept in memory: a path lookup reads the root's and
+ * each parent's sectors in turn, and an exec or open repeats the same
+ * walk, so with one sector every lookup went to the disk. Sixteen hold a
+ * path nine directories deep, least recently used out (64 KiB with 4 KiB
+ * sectors; docs/fat32.md, "Directory sectors"). */
+#define FAT_DIR_SLOTS 16
+/* FAT sectors kept in memory: one path lookup touches the FAT entries of
+ * every directory on the path (is the cluster in use, where does it go
+ * on), and those lie in different FAT sectors when the directories were
+ * made at different times. */
+#define FAT_TABLE_SLOTS 8
 #define FAT_NAME_MAX 255   /* UTF-8 bytes of one name component (ASCII in practice) */
 #define FAT_PATH_MAX 1024
 /* Remembered chain positions: a reader, a writer and the page cache's
@@ -82,9 +93,19 @@ struct fat_fs {
     bool fsinfo_ok;               /* FSInfo had valid signatures at mount */
     uint32_t active_fat;          /* FAT copy read from (BPB_ExtFlags) */
     bool fat_mirrored;            /* write every copy (else only active_fat) */
-    uint32_t fat_cached;          /* FAT sector held in fat_buf, UINT32_MAX: none */
-    bool fat_dirty;               /* fat_buf differs from disk */
-    uint64_t dir_cached;          /* volume sector held in dir_buf, UINT64_MAX: none */
+    struct fat_table_slot {                /* FAT sectors, write-back, least recently used out */
+        uint32_t sec;                      /* relative to the FAT's start; UINT32_MAX: empty */
+        bool dirty;                        /* differs from the disk */
+        uint64_t last_use;                 /* fat_clock at the last use */
+        uint8_t data[FAT_SECTOR_MAX];
+    } fat_slots[FAT_TABLE_SLOTS];
+    uint64_t fat_clock;
+    struct fat_dir_slot {                  /* directory sectors, least recently used out */
+        uint64_t sector;                   /* UINT64_MAX: empty */
+        uint64_t last_use;                 /* dir_clock at the last hit */
+        uint8_t data[FAT_SECTOR_MAX];
+    } dir_slots[FAT_DIR_SLOTS];
+    uint64_t dir_clock;
     bool marked_dirty;            /* FAT[1]'s clean-shutdown bit is clear on the disk */
     uint8_t flag_buf[FAT_SECTOR_MAX]; /* the flag's own sector: callers' buffers stay theirs */
     struct fat_seek_hint {                 /* chain positions seeks resume from */
@@ -92,8 +113,6 @@ struct fat_fs {
         uint32_t saved, power, steps;      /* Brent's loop check since `first` */
     } seek_hints[FAT_SEEK_HINTS];
     uint32_t seek_next_victim;             /* round robin over seek_hints */
-    uint8_t fat_buf[FAT_SECTOR_MAX];
-    uint8_t dir_buf[FAT_SECTOR_MAX];
     uint8_t check_map[FAT_SECTOR_MAX];     /* fat_check: clusters seen, one window */
     struct fat_walk {                      /* a position inside a directory */
         uint32_t first, cluster, index;    /* its first cluster, current one, entry */

@@ -124,8 +124,10 @@ err_t fat_mount(struct fat_fs *fs, const struct fat_dev *dev)
         return E_INVAL;
     bytes_zero(fs, sizeof *fs);
     bytes_copy(&fs->dev, dev, sizeof *dev);
-    fs->fat_cached = UINT32_MAX;
-    fs->dir_cached = UINT64_MAX;
+    for (int i = 0; i < FAT_TABLE_SLOTS; i++)
+        fs->fat_slots[i].sec = UINT32_MAX;
+    for (int i = 0; i < FAT_DIR_SLOTS; i++)
+        fs->dir_slots[i].sector = UINT64_MAX;
     fs->bytes_per_sector = dev->sector_size; /* for fat_io before the BPB is read */
 
     err_t e = fat_io_read(fs, 0, 1, fs->scratch);

@@ -1,6 +1,6 @@
 /*
  * Directory contents: reading entries along a directory's cluster chain
- * (one cached sector), assembling long names from LFN entries, finding a
+ * (through a few cached sectors), assembling long names from LFN entries, finding a
  * name, and writing, deleting and allocating entry slots.
  */
 #include "fat_priv.h"
@@ -12,19 +12,45 @@ static uint32_t entries_per_cluster(const struct fat_fs *fs)
 
 void fat_dir_invalidate(struct fat_fs *fs, uint64_t sector, uint64_t count)
 {
-    if (fs->dir_cached >= sector && fs->dir_cached - sector < count)
-        fs->dir_cached = UINT64_MAX;
+    for (int i = 0; i < FAT_DIR_SLOTS; i++) {
+        struct fat_dir_slot *d = &fs->dir_slots[i];
+        if (d->sector != UINT64_MAX && d->sector >= sector && d->sector - sector < count)
+            d->sector = UINT64_MAX;
+    }
 }
 
-static err_t load_dir_sector(struct fat_fs *fs, uint64_t sector)
+/* The slot holding a directory sector, read from the disk on a miss into
+ * the empty or least recently used slot. *out stays valid until the next
+ * load of another sector. */
+static err_t load_dir_sector(struct fat_fs *fs, uint64_t sector, struct fat_dir_slot **out)
 {
-    if (fs->dir_cached == sector)
-        return E_OK;
-    fs->dir_cached = UINT64_MAX;
-    err_t e = fat_io_read(fs, sector, 1, fs->dir_buf);
-    if (e == E_OK)
-        fs->dir_cached = sector;
-    return e;
+    struct fat_dir_slot *victim = &fs->dir_slots[0];
+    fs->dir_clock++;
+    for (int i = 0; i < FAT_DIR_SLOTS; i++) {
+        struct fat_dir_slot *d = &fs->dir_slots[i];
+        if (d->sector == sector) {
+            d->last_use = fs->dir_clock;
+            *out = d;
+            return E_OK;
+        }
+        if (victim->sector != UINT64_MAX &&
+            (d->sector == UINT64_MAX || d->last_use < victim->last_use))
+            victim = d;
+    }
+    victim->sector = UINT64_MAX;
+    err_t e = fat_io_read(fs, sector, 1, victim->data);
+    if (e != E_OK)
+        return e;
+    victim->sector = sector;
+    victim->last_use = fs->dir_clock;
+    *out = victim;
+    return E_OK;
+}
+
+/* Marks a sector's slot empty: its edits did not reach the disk. */
+static void drop_dir_sector(struct fat_fs *fs, uint64_t sector)
+{
+    fat_dir_invalidate(fs, sector, 1);
 }
 
 /* Sector and byte offset of entry `index` inside cluster cl. */
@@ -67,10 +93,11 @@ err_t fat_dir_read(struct fat_fs *fs, struct fat_walk *pos, uint8_t ent[DIRENT_S
     uint64_t sector;
     uint32_t off;
     entry_place(fs, pos->cluster, pos->index, &sector, &off);
-    e = load_dir_sector(fs, sector);
+    struct fat_dir_slot *d;
+    e = load_dir_sector(fs, sector, &d);
     if (e != E_OK)
         return e;
-    bytes_copy(ent, fs->dir_buf + off, DIRENT_SIZE);
+    bytes_copy(ent, d->data + off, DIRENT_SIZE);
     pos->index++;
     return E_OK;
 }
@@ -217,11 +244,12 @@ err_t fat_dir_get(struct fat_fs *fs, uint32_t dir, uint32_t index,
 {
     uint64_t sector;
     uint32_t off;
+    struct fat_dir_slot *d;
     err_t e = locate(fs, dir, index, &sector, &off);
     if (e == E_OK)
-        e = load_dir_sector(fs, sector);
+        e = load_dir_sector(fs, sector, &d);
     if (e == E_OK)
-        bytes_copy(ent, fs->dir_buf + off, DIRENT_SIZE);
+        bytes_copy(ent, d->data + off, DIRENT_SIZE);
     return e;
 }
 
@@ -232,26 +260,32 @@ static err_t modify(struct fat_fs *fs, uint32_t dir, uint32_t index, const uint8
 {
     /* Whatever the FAT gained for these entries reaches the disk first. */
     err_t e = fat_table_flush(fs);
+    uint64_t sector = UINT64_MAX;
     for (uint32_t i = 0; e == E_OK && i < count; i++) {
-        uint64_t sector;
         uint32_t off;
+        struct fat_dir_slot *d;
         e = locate(fs, dir, index + i, &sector, &off);
         if (e == E_OK)
-            e = load_dir_sector(fs, sector);
+            e = load_dir_sector(fs, sector, &d);
         if (e != E_OK)
             break;
         if (ents)
-            bytes_copy(fs->dir_buf + off, ents + i * DIRENT_SIZE, DIRENT_SIZE);
+            bytes_copy(d->data + off, ents + i * DIRENT_SIZE, DIRENT_SIZE);
         else
-            fs->dir_buf[off] = DIRENT_FREE;
+            d->data[off] = DIRENT_FREE;
         bool sector_done = i + 1 == count || off + DIRENT_SIZE == fs->bytes_per_sector;
         if (sector_done) {
-            e = fat_io_write(fs, sector, 1, fs->dir_buf);
-            fs->dir_cached = e == E_OK ? sector : UINT64_MAX;
+            /* fat_io_write empties the slot (it keeps every cached copy
+             * coherent); the slot's bytes are the disk's once it succeeds. */
+            e = fat_io_write(fs, sector, 1, d->data);
+            if (e == E_OK) {
+                d->sector = sector;
+                d->last_use = fs->dir_clock;
+            }
         }
     }
-    if (e != E_OK)
-        fs->dir_cached = UINT64_MAX; /* never keep edits that did not reach the disk */
+    if (e != E_OK && sector != UINT64_MAX)
+        drop_dir_sector(fs, sector); /* never keep edits that did not reach the disk */
     return e;
 }
 

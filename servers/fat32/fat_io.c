@@ -1,7 +1,7 @@
 /*
  * Sector I/O for the FAT32 library: every device access goes through here,
  * bounded by the device size, so a corrupt number can never reach the
- * driver, and writes keep the directory-sector cache (dir_buf) coherent.
+ * driver, and writes keep the cached directory sectors (dir_slots) coherent.
  * The first write after mount or fat_sync marks the volume dirty first
  * (FAT[1]'s clean-shutdown bit, fatgen103): a crash leaves it so, and
  * fsck.fat ("Dirty bit is set") and the next mount see it.
@@ -68,8 +68,8 @@ err_t fat_read_flag(struct fat_fs *fs, bool *clean)
 }
 
 /* Sets (clean) or clears the bit in each FAT copy written, read and
- * written back on its own: fat_buf's pending changes must not reach the
- * disk before a dirty mark, nor does this wait for them. */
+ * written back on its own: the cached FAT sectors' pending changes must
+ * not reach the disk before a dirty mark, nor does this wait for them. */
 static err_t write_flag(struct fat_fs *fs, bool clean)
 {
     for (uint32_t i = 0; i < fs->nfats; i++) {
@@ -84,9 +84,12 @@ static err_t write_flag(struct fat_fs *fs, bool clean)
         if (e != E_OK)
             return e;
     }
-    if (fs->fat_cached == 0) { /* the cached copy says the same, for its next flush */
-        uint32_t v = get32(fs->fat_buf + 4);
-        put32(fs->fat_buf + 4, clean ? v | FAT_CLEAN_SHUTDOWN : v & ~FAT_CLEAN_SHUTDOWN);
+    for (int i = 0; i < FAT_TABLE_SLOTS; i++) {
+        struct fat_table_slot *t = &fs->fat_slots[i];
+        if (t->sec != 0)
+            continue; /* the cached copy of sector 0 says the same, for its next flush */
+        uint32_t v = get32(t->data + 4);
+        put32(t->data + 4, clean ? v | FAT_CLEAN_SHUTDOWN : v & ~FAT_CLEAN_SHUTDOWN);
     }
     return E_OK;
 }

@@ -1,6 +1,6 @@
 /*
- * The file allocation table: entry access through a one-sector write-back
- * cache (flushed to every FAT copy), chain walking bounded by the cluster
+ * The file allocation table: entry access through a few sectors of
+ * write-back cache (flushed to every FAT copy), chain walking bounded by the cluster
  * count, allocation and freeing with the free count kept right.
  */
 #include "fat_priv.h"
@@ -21,76 +21,102 @@ void fat_seek_forget(struct fat_fs *fs)
         fs->seek_hints[i].first = 0;
 }
 
-err_t fat_table_flush(struct fat_fs *fs)
+/* Writes one cached FAT sector to every copy that is kept. */
+static err_t flush_slot(struct fat_fs *fs, struct fat_table_slot *t)
 {
-    if (!fs->fat_dirty)
+    if (!t->dirty)
         return E_OK;
     for (uint32_t i = 0; i < fs->nfats; i++) {
         if (!fs->fat_mirrored && i != fs->active_fat)
             continue;
-        uint64_t s = (uint64_t)fs->reserved_sectors + (uint64_t)i * fs->fat_sectors +
-                     fs->fat_cached;
-        err_t e = fat_io_write(fs, s, 1, fs->fat_buf);
+        uint64_t s = (uint64_t)fs->reserved_sectors + (uint64_t)i * fs->fat_sectors + t->sec;
+        err_t e = fat_io_write(fs, s, 1, t->data);
         if (e != E_OK)
             return e;
     }
-    fs->fat_dirty = false;
+    t->dirty = false;
     return E_OK;
 }
 
-/* Makes fat_buf hold FAT sector `sec` (relative to the FAT's start). */
-static err_t load_fat_sector(struct fat_fs *fs, uint32_t sec)
+err_t fat_table_flush(struct fat_fs *fs)
 {
-    if (fs->fat_cached == sec)
-        return E_OK;
-    err_t e = fat_table_flush(fs);
+    for (int i = 0; i < FAT_TABLE_SLOTS; i++) {
+        err_t e = flush_slot(fs, &fs->fat_slots[i]);
+        if (e != E_OK)
+            return e;
+    }
+    return E_OK;
+}
+
+/* The slot holding FAT sector `sec` (relative to the FAT's start), read
+ * on a miss into the empty or least recently used slot, which is written
+ * back first when dirty. */
+static err_t load_fat_sector(struct fat_fs *fs, uint32_t sec, struct fat_table_slot **out)
+{
+    struct fat_table_slot *victim = &fs->fat_slots[0];
+    fs->fat_clock++;
+    for (int i = 0; i < FAT_TABLE_SLOTS; i++) {
+        struct fat_table_slot *t = &fs->fat_slots[i];
+        if (t->sec == sec) {
+            t->last_use = fs->fat_clock;
+            *out = t;
+            return E_OK;
+        }
+        if (victim->sec != UINT32_MAX &&
+            (t->sec == UINT32_MAX || t->last_use < victim->last_use))
+            victim = t;
+    }
+    err_t e = flush_slot(fs, victim);
     if (e != E_OK)
         return e;
+    victim->sec = UINT32_MAX;
     uint64_t s =
         (uint64_t)fs->reserved_sectors + (uint64_t)fs->active_fat * fs->fat_sectors + sec;
-    e = fat_io_read(fs, s, 1, fs->fat_buf);
-    if (e != E_OK) {
-        fs->fat_cached = UINT32_MAX;
+    e = fat_io_read(fs, s, 1, victim->data);
+    if (e != E_OK)
         return e;
-    }
-    fs->fat_cached = sec;
+    victim->sec = sec;
+    victim->last_use = fs->fat_clock;
+    *out = victim;
     return E_OK;
 }
 
 /* Entries 0 and 1 are reserved but addressable (fat_check reads them). */
-static err_t entry_place(struct fat_fs *fs, uint32_t cl, uint32_t *off)
+static err_t entry_place(struct fat_fs *fs, uint32_t cl, struct fat_table_slot **t,
+                         uint32_t *off)
 {
     if (cl > fs->nclusters + 1)
         return E_CORRUPT;
     uint64_t byte = (uint64_t)cl * 4;
-    err_t e = load_fat_sector(fs, (uint32_t)(byte / fs->bytes_per_sector));
     *off = (uint32_t)(byte % fs->bytes_per_sector);
-    return e;
+    return load_fat_sector(fs, (uint32_t)(byte / fs->bytes_per_sector), t);
 }
 
 err_t fat_entry_get(struct fat_fs *fs, uint32_t cl, uint32_t *val)
 {
     uint32_t off;
-    err_t e = entry_place(fs, cl, &off);
+    struct fat_table_slot *t;
+    err_t e = entry_place(fs, cl, &t, &off);
     if (e != E_OK)
         return e;
-    *val = get32(fs->fat_buf + off) & FAT_ENTRY_MASK;
+    *val = get32(t->data + off) & FAT_ENTRY_MASK;
     return E_OK;
 }
 
 err_t fat_entry_set(struct fat_fs *fs, uint32_t cl, uint32_t val)
 {
     uint32_t off;
-    err_t e = entry_place(fs, cl, &off);
+    struct fat_table_slot *t;
+    err_t e = entry_place(fs, cl, &t, &off);
     if (e != E_OK)
         return e;
-    uint32_t old = get32(fs->fat_buf + off);
+    uint32_t old = get32(t->data + off);
     /* A link that disappears (cut or freed) invalidates the remembered
      * chain position; appending to a chain does not. */
     if (fat_cluster_valid(fs, old & FAT_ENTRY_MASK) || val == 0)
         fat_seek_forget(fs);
-    put32(fs->fat_buf + off, (old & ~FAT_ENTRY_MASK) | (val & FAT_ENTRY_MASK));
-    fs->fat_dirty = true;
+    put32(t->data + off, (old & ~FAT_ENTRY_MASK) | (val & FAT_ENTRY_MASK));
+    t->dirty = true;
     return E_OK;
 }
 

@@ -28,9 +28,34 @@ static int max_int(int a, int b)
     return a > b ? a : b;
 }
 
+static uint64_t max_gap_of(const struct vma *n)
+{
+    return n ? n->max_gap : 0;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Recomputes what n knows of its subtree: height and largest gap. */
 static void update_height(struct vma *n)
 {
     n->height = 1 + max_int(height_of(n->left), height_of(n->right));
+    n->max_gap = max_u64(n->gap, max_u64(max_gap_of(n->left), max_gap_of(n->right)));
+}
+
+/* After n's own gap changed in an otherwise consistent tree: ancestors'
+ * max_gap may change too, up to the first one whose values stay. */
+static void update_path(struct vma *n)
+{
+    for (; n; n = n->parent) {
+        uint64_t old_max = n->max_gap;
+        int old_height = n->height;
+        update_height(n);
+        if (n->max_gap == old_max && n->height == old_height)
+            break;
+    }
 }
 
 static struct vma *leftmost(struct vma *n)
@@ -124,20 +149,35 @@ static void rebalance_up(struct vma_tree *t, struct vma *n)
     }
 }
 
+static void set_gap(struct vma *n, const struct vma *pred);
+
 /* Links v as a leaf at its place by start address and rebalances. The
- * caller has ruled out overlaps (so no equal starts exist). */
+ * caller has ruled out overlaps (so no equal starts exist). A new leaf's
+ * in-order neighbours are its ancestors where the descent last went right
+ * (pred) and last went left (succ): their gaps are set before rebalancing,
+ * whose walk to the root then brings every max_gap up to date. */
 static void link_node(struct vma_tree *t, struct vma *v)
 {
-    struct vma *parent = NULL;
+    struct vma *parent = NULL, *pred = NULL, *succ = NULL;
     struct vma **link = &t->root;
     while (*link) {
         parent = *link;
-        link = v->start < parent->start ? &parent->left : &parent->right;
+        if (v->start < parent->start) {
+            succ = parent;
+            link = &parent->left;
+        } else {
+            pred = parent;
+            link = &parent->right;
+        }
     }
     v->left = NULL;
     v->right = NULL;
     v->parent = parent;
     v->height = 1;
+    v->gap = v->start - (pred ? pred->end : 0);
+    v->max_gap = v->gap;
+    if (succ)
+        succ->gap = succ->start - v->end;
     *link = v;
     t->count++;
     rebalance_up(t, parent);
@@ -201,6 +241,7 @@ void vma_remove(struct vma_tree *t, struct vma *v)
 {
     struct vma *parent = v->parent;
     struct vma *rebalance_from;
+    struct vma *pred = vma_prev(v), *succ = vma_next(v);
 
     if (!v->left || !v->right) {
         struct vma *child = v->left ? v->left : v->right;
@@ -234,6 +275,8 @@ void vma_remove(struct vma_tree *t, struct vma *v)
     v->left = v->right = v->parent = NULL;
     v->height = 0;
     rebalance_up(t, rebalance_from);
+    if (succ)
+        set_gap(succ, pred); /* the gap below v now belongs to succ */
 }
 
 struct vma *vma_first(const struct vma_tree *t)
@@ -268,6 +311,21 @@ struct vma *vma_prev(const struct vma *v)
     return p;
 }
 
+/* Sets n's gap from its predecessor (NULL: n is the first VMA). */
+static void set_gap(struct vma *n, const struct vma *pred)
+{
+    n->gap = n->start - (pred ? pred->end : 0);
+    update_path(n);
+}
+
+/* n's end moved (or n was linked): its successor's gap follows. */
+static void end_changed(struct vma *n)
+{
+    struct vma *s = vma_next(n);
+    if (s)
+        set_gap(s, n);
+}
+
 /* Rounds x up to a multiple of align (a power of two); false if the result
  * would pass 2^64. */
 static bool align_up(uint64_t x, uint64_t align, uint64_t *out)
@@ -278,6 +336,49 @@ static bool align_up(uint64_t x, uint64_t align, uint64_t *out)
     return true;
 }
 
+/* What vma_find_gap looks for, so the descent below takes one pointer. */
+struct gap_query {
+    uint64_t len, align, lo, last; /* last: highest start that still fits */
+    uint64_t found;
+};
+
+/* Tries the free range [from, to): true (q->found set) when an aligned
+ * start a with lo <= a <= last and a + len <= to exists in it. */
+static bool fits(struct gap_query *q, uint64_t from, uint64_t to)
+{
+    uint64_t a;
+    if (from < q->lo)
+        from = q->lo;
+    if (!align_up(from, q->align, &a) || a > q->last || a >= to || to - a < q->len)
+        return false;
+    q->found = a;
+    return true;
+}
+
+/*
+ * In address order, the lowest gap below some node of n's subtree that
+ * fits. A subtree whose largest gap is under len has none, and one whose
+ * nodes all start at or below lo has none above lo: both are skipped, so
+ * a search visits O(log n) subtrees unless alignment or the bounds make
+ * many large gaps fail. Recursion depth is the tree height (AVL: < 93).
+ */
+static bool search_gaps(const struct vma *n, struct gap_query *q)
+{
+    if (!n || n->max_gap < q->len)
+        return false;
+    if (n->start > q->lo) {
+        if (search_gaps(n->left, q))
+            return true;
+        /* n's own gap: from its predecessor's end up to its start. */
+        uint64_t from = n->start - n->gap;
+        if (from > q->last)
+            return false; /* this gap and every later one start too high */
+        if (n->gap >= q->len && fits(q, from, n->start))
+            return true;
+    }
+    return search_gaps(n->right, q);
+}
+
 err_t vma_find_gap(const struct vma_tree *t, uint64_t len, uint64_t align, uint64_t lo,
                    uint64_t hi, uint64_t *out)
 {
@@ -286,28 +387,19 @@ err_t vma_find_gap(const struct vma_tree *t, uint64_t len, uint64_t align, uint6
     /* a + len <= hi  <=>  a <= hi - len, which cannot overflow. */
     if (len > hi - lo)
         return E_NOSPACE;
-    uint64_t last = hi - len;
-
-    uint64_t a;
-    if (!align_up(lo, align, &a))
-        return E_NOSPACE;
-    struct vma *v = vma_first_ending_after(t, a);
-    for (;;) {
-        if (a > last)
-            return E_NOSPACE;
-        /* v is the lowest VMA ending after a; if it starts at or above
-         * a + len (no overflow: a + len <= hi), the gap fits. */
-        if (!v || v->start >= a + len) {
-            *out = a;
-            return E_OK;
-        }
-        if (!align_up(v->end, align, &a))
-            return E_NOSPACE;
-        /* A large alignment may jump over several VMAs: skip those ending
-         * at or below the new candidate. Each VMA is visited once. */
-        while (v && v->end <= a)
-            v = vma_next(v);
+    struct gap_query q = {.len = len, .align = align, .lo = lo, .last = hi - len};
+    /* Gaps below VMAs first (they are lower), then the space above the
+     * last VMA, up to hi. */
+    if (search_gaps(t->root, &q)) {
+        *out = q.found;
+        return E_OK;
     }
+    const struct vma *top = t->root ? rightmost(t->root) : NULL;
+    if (fits(&q, top ? top->end : 0, hi)) {
+        *out = q.found;
+        return E_OK;
+    }
+    return E_NOSPACE;
 }
 
 bool vma_split_at(struct vma_tree *t, uint64_t addr, struct vma *upper)
@@ -329,7 +421,7 @@ bool vma_split_at(struct vma_tree *t, uint64_t addr, struct vma *upper)
     /* Shrinking v first leaves [addr, old end) free for upper, and v's start
      * (its key) does not change. */
     v->end = addr;
-    link_node(t, upper);
+    link_node(t, upper); /* sets upper's gap (0) and its successor's */
     return true;
 }
 
@@ -348,6 +440,7 @@ struct vma *vma_merge_around(struct vma_tree *t, struct vma *v,
         /* prev keeps the lowest start, so its key and place stay valid. */
         vma_remove(t, v);
         prev->end = v->end;
+        end_changed(prev);
         if (release)
             release(ctx, v);
         v = prev;
@@ -356,6 +449,7 @@ struct vma *vma_merge_around(struct vma_tree *t, struct vma *v,
     if (next && vma_mergeable(v, next)) {
         vma_remove(t, next);
         v->end = next->end;
+        end_changed(v);
         if (release)
             release(ctx, next);
     }
@@ -387,6 +481,8 @@ static bool check_node(const struct vma *n, const struct vma *parent, struct che
      * previous node is itself non-empty. */
     if (st->have_prev && st->prev_end > n->start)
         return false;
+    if (n->gap != n->start - (st->have_prev ? st->prev_end : 0))
+        return false;
     st->prev_end = n->end;
     st->have_prev = true;
     if (++st->nodes > st->limit)
@@ -398,6 +494,8 @@ static bool check_node(const struct vma *n, const struct vma *parent, struct che
     /* The children's heights were verified by their own visits. */
     int hl = height_of(n->left), hr = height_of(n->right);
     if (n->height != 1 + max_int(hl, hr))
+        return false;
+    if (n->max_gap != max_u64(n->gap, max_u64(max_gap_of(n->left), max_gap_of(n->right))))
         return false;
     return hl - hr <= 1 && hr - hl <= 1;
 }

@@ -1,13 +1,18 @@
 /*
  * Virtual memory areas of one address space, kept in an AVL tree ordered by
- * start address: lookup, insertion and removal are O(log n). Pure code (no
+ * start address: lookup, insertion and removal are O(log n). Each node also
+ * knows the free gap below it and the largest such gap in its subtree, so
+ * a gap search skips subtrees with no room (mmap stays O(log n) however
+ * many VMAs a space holds; docs/performance.md, "Scaling"). Pure code (no
  * IPC, no syscalls), built natively for host tests. The caller owns the
  * memory of every struct vma; the tree only links them.
  *
  * Invariants (checked by vma_check): VMAs are page aligned, non-empty, never
  * overlap, are ordered by start; every node's height is 1 + the larger of
  * its children's, and the heights of its children differ by at most one;
- * parent links match; count is the number of nodes.
+ * parent links match; count is the number of nodes; every node's gap is
+ * its start minus its predecessor's end (minus 0 for the first) and its
+ * max_gap the largest gap in its subtree.
  */
 #pragma once
 
@@ -37,6 +42,8 @@ struct vma {
     /* tree links, owned by the tree */
     struct vma *left, *right, *parent;
     int height;
+    uint64_t gap;          /* start - the previous VMA's end (or - 0) */
+    uint64_t max_gap;      /* the largest gap in this subtree */
 };
 
 struct vma_tree {

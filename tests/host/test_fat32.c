@@ -51,6 +51,8 @@ struct image {
     int fd;
     uint64_t nsectors;
     uint64_t fail_from; /* sectors from here fail with E_IO */
+    bool fail_writes;   /* every write fails with E_IO (reads work) */
+    uint64_t reads;     /* device read requests so far */
     bool journal;       /* keep each sector's first contents for undo */
     struct saved_sector *undo;
     size_t nundo, capundo;
@@ -68,6 +70,7 @@ static bool in_undo(const struct image *im, uint64_t s)
 static err_t img_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
 {
     struct image *im = ctx;
+    im->reads++;
     if (sector + count > im->nsectors)
         return E_IO;
     if (sector + count > im->fail_from)
@@ -79,7 +82,7 @@ static err_t img_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
 static err_t img_write(void *ctx, uint64_t sector, uint32_t count, const void *buf)
 {
     struct image *im = ctx;
-    if (sector + count > im->nsectors || sector + count > im->fail_from)
+    if (sector + count > im->nsectors || sector + count > im->fail_from || im->fail_writes)
         return E_IO;
     for (uint32_t i = 0; im->journal && i < count; i++) {
         if (in_undo(im, sector + i))
@@ -142,6 +145,8 @@ static void open_copy(struct image *im, const char *fixture, const char *name)
     im->fd = out;
     im->nsectors = (uint64_t)st.st_size / SECTOR;
     im->fail_from = UINT64_MAX;
+    im->fail_writes = false;
+    im->reads = 0;
     im->journal = false;
     im->undo = NULL;
     im->nundo = im->capundo = 0;
@@ -1696,6 +1701,56 @@ static void test_clean_flag(void)
     close_image(&im);
 }
 
+/* The directory sectors a lookup walks stay in memory (FAT_DIR_SLOTS of
+ * them): a repeated lookup of a path nine directories deep reads nothing;
+ * a walk through more sectors than fit still finds the right entries; and
+ * edits that fail to reach the disk are not kept in the cache. */
+static void test_dir_cache(void)
+{
+    static const char deep[] =
+        "/Level 1 directory/Level 2 directory/Level 3 directory/Level 4 directory"
+        "/Level 5 directory/Level 6 directory/Level 7 directory/Level 8 directory/leaf.txt";
+    struct image im;
+    struct fat_node n, again;
+    open_copy(&im, "main.img", "dircache.img");
+    mount_ok(&im);
+    CHECK_EQ_U64(fat_lookup(&fs, deep, &n), E_OK);
+    uint64_t before = im.reads;
+    CHECK_EQ_U64(fat_lookup(&fs, deep, &again), E_OK);
+    CHECK_EQ_U64(im.reads - before, 0);
+    CHECK_EQ_U64(again.first_cluster, n.first_cluster);
+    CHECK_EQ_U64(again.size, 14);
+
+    /* /many is 47 sectors of entries: far more than the slots. */
+    struct fat_node f1, f250;
+    CHECK_EQ_U64(fat_lookup(&fs, "/many/file number 250.txt", &f250), E_OK);
+    CHECK_EQ_U64(fat_lookup(&fs, "/many/file number 001.txt", &f1), E_OK);
+    before = im.reads;
+    CHECK_EQ_U64(fat_lookup(&fs, "/many/file number 250.txt", &again), E_OK);
+    CHECK(im.reads > before); /* its sectors were evicted: read again */
+    CHECK_EQ_U64(again.first_cluster, f250.first_cluster);
+    CHECK(f1.first_cluster != f250.first_cluster);
+    CHECK_EQ_U64(fat_lookup(&fs, deep, &again), E_OK);
+    CHECK_EQ_U64(again.first_cluster, n.first_cluster);
+
+    /* Coherence: entries created, renamed and removed are seen at once. */
+    CHECK_EQ_U64(fat_create(&fs, "/Level 1 directory/new file.txt", false, &again), E_OK);
+    CHECK_EQ_U64(fat_lookup(&fs, "/Level 1 directory/new file.txt", &again), E_OK);
+    CHECK_EQ_U64(fat_rename(&fs, "/Level 1 directory/new file.txt", "/moved.txt"), E_OK);
+    CHECK_EQ_U64(fat_lookup(&fs, "/Level 1 directory/new file.txt", &again), E_NOENT);
+    CHECK_EQ_U64(fat_lookup(&fs, "/moved.txt", &again), E_OK);
+    CHECK_EQ_U64(fat_unlink(&fs, "/moved.txt"), E_OK);
+    CHECK_EQ_U64(fat_lookup(&fs, "/moved.txt", &again), E_NOENT);
+
+    /* A create whose directory write fails leaves no trace in the cache. */
+    im.fail_writes = true;
+    CHECK_EQ_U64(fat_create(&fs, "/Level 1 directory/lost.txt", false, &again), E_IO);
+    im.fail_writes = false;
+    CHECK_EQ_U64(fat_lookup(&fs, "/Level 1 directory/lost.txt", &again), E_NOENT);
+    check_clean("after the directory cache test");
+    close_image(&im);
+}
+
 /* 2000 rounds of random bytes over the boot sector, FSInfo and the FAT's
  * start: mount, lookups, listings, reads and some writes must not crash
  * or hang. Writes are undone from a journal after each round. */
@@ -1806,6 +1861,7 @@ int main(int argc, char **argv)
     test_nospace();
     test_corrupt();
     test_clean_flag();
+    test_dir_cache();
     test_fuzz();
     test_fuzz_dirs();
     char log[300];

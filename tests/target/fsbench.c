@@ -98,6 +98,7 @@ int main(uintptr_t arg)
     }
     sys_puts("fsbench: guest instructions; read() per 4 KiB of an 8 MiB file, "
              "file-mapping first touch per page\n");
+    bench_clock_line();
     /* fat32's page cache (4 MiB) holds the last half of the file after the
      * first pass, so the last 2 MiB read again come from the cache, and
      * the first 2 MiB the mapping benchmarks touch are cold again. */
@@ -106,6 +107,7 @@ int main(uintptr_t arg)
     bench_fault((uint64_t)h, "fs_file_fault_4k_cold");
     bench_fault((uint64_t)h, "fs_file_fault_4k_warm");
     (void)fs_close(FS_CLIENT_SLOT, (uint64_t)h);
+    bench_clock_line();
     sys_printf("fsbench: done, %d errors\n", errors);
     struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {0}};
     (void)ipc_call(REPORT_SLOT, &m);

@@ -19,7 +19,7 @@
 #define WARMUP 100
 #define ITERS 2000
 
-enum { ROLE_SERVER = 1, ROLE_FAULTER = 2, ROLE_RAW_SERVER = 3 };
+enum { ROLE_SERVER = 1, ROLE_FAULTER = 2, ROLE_RAW_SERVER = 3, ROLE_ECHO_SERVER = 4, ROLE_CLIENT = 5 };
 #define CHILD_EP 1
 
 static struct rootmem mem;
@@ -39,6 +39,26 @@ static void serve(handle_t ep)
     for (;;) {
         m.tag &= ~0xfffull; /* reply without buffer data */
         ipc_reply_recv(ep, &m);
+    }
+}
+
+/* A server that replies with the message it got, buffer data included:
+ * the same number of bytes each way. */
+static void serve_echo(handle_t ep)
+{
+    struct ipc_msg m;
+    ipc_recv(ep, &m);
+    for (;;)
+        ipc_reply_recv(ep, &m);
+}
+
+/* A client that calls as fast as it can until it is destroyed. */
+static void call_forever(handle_t ep)
+{
+    struct ipc_msg m = {0};
+    for (;;) {
+        m.tag = IPC_TAG(1, 0, 0);
+        ipc_call(ep, &m);
     }
 }
 
@@ -174,6 +194,57 @@ static void bench_ipc_cross_space(void)
     bench_raw_call("ipc_call_reply_cross_space_raw", raw_ep);
 }
 
+/* Round trips by message size: 64 bytes of registers always, plus 0 to
+ * IPC_BUF_DATA_MAX bytes of IPC-buffer data, echoed back. */
+static void bench_ipc_sizes(void)
+{
+    handle_t ep = (handle_t)sys_endpoint_create();
+    struct spawned s;
+    if (spawn_child(ROLE_ECHO_SERVER, ep, 0, &s) < 0) {
+        sys_puts("kbench: cannot spawn the echo server\n");
+        return;
+    }
+    sys_yield();
+    static const unsigned sizes[] = {0, 16, 64, 256, 512, IPC_BUF_DATA_MAX};
+    char name[64];
+    for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        bench_call(bench_name(name, sizeof name, "ipc_echo_round_trip_", sizes[i], "B_buffer"),
+                   ep, sizes[i]);
+    sys_cap_delete(s.thread);
+}
+
+/* One server (us), n clients in tasks of their own calling it at once:
+ * the instructions between two consecutive requests the server takes,
+ * which is one round trip's share of everything the system does. */
+static void bench_ipc_clients(unsigned n)
+{
+    handle_t ep = (handle_t)sys_endpoint_create();
+    struct spawned clients[16];
+    unsigned started = 0;
+    for (; started < n; started++)
+        if (spawn_child(ROLE_CLIENT, ep, 0, &clients[started]) < 0)
+            break;
+    if (started < n) {
+        sys_printf("kbench: only %u of %u clients started\n", started, n);
+    } else {
+        struct ipc_msg m;
+        ipc_recv(ep, &m);
+        uint64_t last = instret();
+        for (int i = 0; i < WARMUP + ITERS; i++) {
+            m.tag = IPC_TAG(0, 0, 0);
+            ipc_reply_recv(ep, &m);
+            uint64_t now = instret();
+            if (i >= WARMUP)
+                samples[i - WARMUP] = now - last;
+            last = now;
+        }
+        char name[64];
+        report(bench_name(name, sizeof name, "ipc_server_per_request_", n, "_clients"));
+    }
+    for (unsigned i = 0; i < started; i++)
+        sys_cap_delete(clients[i].thread);
+}
+
 /* Faults: a child touches pages; we are its pager. */
 #define FAULT_BASE 0x100000000ull
 
@@ -261,6 +332,14 @@ int main(uintptr_t arg)
         serve_raw(CHILD_EP);
         return 0;
     }
+    if (arg == ROLE_ECHO_SERVER) {
+        serve_echo(CHILD_EP);
+        return 0;
+    }
+    if (arg == ROLE_CLIENT) {
+        call_forever(CHILD_EP);
+        return 0;
+    }
     if (arg == ROLE_FAULTER) {
         faulter();
         return 0;
@@ -272,10 +351,16 @@ int main(uintptr_t arg)
     }
     sys_printf("kbench: %d iterations after %d warm-up; guest instructions per operation\n",
                ITERS, WARMUP);
+    bench_clock_line();
     bench_null_syscall();
     bench_ipc_same_space();
     bench_ipc_cross_space();
     bench_faults();
+    bench_ipc_sizes();
+    static const unsigned clients[] = {1, 2, 4, 8, 16};
+    for (unsigned i = 0; i < sizeof clients / sizeof clients[0]; i++)
+        bench_ipc_clients(clients[i]);
+    bench_clock_line();
     sys_puts("kbench: done\n");
     return 0;
 }

@@ -106,10 +106,17 @@ static void bench_superpage(void)
     report("mm_fault_superpage_2m", n);
 }
 
-static void bench_touch_64m(const char *name, unsigned flags)
+/* Touches every 4 KiB page of `mib` MiB once: a total for one run, with
+ * the number of faults mm took for it. */
+static void bench_touch(unsigned mib, unsigned flags)
 {
-    uint64_t len = 64ul << 20;
+    char name[48];
+    uint64_t len = (uint64_t)mib << 20;
     int64_t a = mm_mmap(0, len, MM_PROT_R | MM_PROT_W, flags);
+    if (a < 0) {
+        sys_printf("mmbench: cannot map %u MiB\n", mib);
+        return;
+    }
     volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
     struct mm_stats_reply s0 = stats();
     uint64_t t0 = instret();
@@ -118,19 +125,27 @@ static void bench_touch_64m(const char *name, unsigned flags)
     uint64_t t1 = instret();
     struct mm_stats_reply s1 = stats();
     uint64_t faults = (s1.zero_fill - s0.zero_fill) + (s1.super_faults - s0.super_faults);
+    bench_name(name, sizeof name, "mm_touch_", mib,
+               (flags & MM_MAP_NOSUPER) ? "MiB_4k_pages" : "MiB_superpages");
     sys_printf("BENCH %s median=%lu min=%lu max=%lu iters=1 faults=%lu\n", name, t1 - t0,
                t1 - t0, t1 - t0, faults);
     (void)mm_munmap((uint64_t)a, len);
 }
 
-static void bench_fork_heap(const char *name, unsigned flags)
+/* fork + the child's exit + wait + destroy, with `mib` MiB of heap touched
+ * (so mapped) in the parent: what copy-on-write set-up costs per page. */
+static void bench_fork_heap(unsigned mib, unsigned flags, int n)
 {
-    uint64_t len = 16ul << 20;
+    char name[64];
+    uint64_t len = (uint64_t)mib << 20;
     int64_t a = mm_mmap(0, len, MM_PROT_R | MM_PROT_W, flags);
+    if (a < 0) {
+        sys_printf("mmbench: cannot map %u MiB\n", mib);
+        return;
+    }
     volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
     for (uint64_t off = 0; off < len; off += PAGE)
         p[off] = 1;
-    const int n = 21;
     for (int i = 0; i < n + 2; i++) {
         uint64_t d = fork_and_wait(child_exit);
         if (i >= 2)
@@ -139,8 +154,66 @@ static void bench_fork_heap(const char *name, unsigned flags)
         for (uint64_t off = 0; off < len; off += PAGE)
             p[off] = 2;
     }
+    bench_name(name, sizeof name, "mm_fork_exit_wait_", mib,
+               (flags & MM_MAP_NOSUPER) ? "MiB_heap_4k_pages" : "MiB_heap_superpages");
     report(name, n);
     (void)mm_munmap((uint64_t)a, len);
+}
+
+/* VMA scaling: with `nvmas` extra VMAs in the space (one page each, with
+ * alternating protections so mm cannot merge them), the cost of mapping
+ * one more page (mmap finds a gap) and of a first-touch fault in a region
+ * mapped after them (the fault looks its VMA up). */
+#define VMA_FAULTS 500
+static uint64_t vma_addrs[10000];
+
+static void bench_vmas(int nvmas)
+{
+    char name[64];
+    int made = 0;
+    for (; made < nvmas; made++) {
+        unsigned prot = (made & 1) ? MM_PROT_R : (MM_PROT_R | MM_PROT_W);
+        int64_t a = mm_mmap(0, PAGE, prot, MM_MAP_NOSUPER);
+        if (a < 0)
+            break;
+        vma_addrs[made] = (uint64_t)a;
+    }
+    if (made < nvmas) {
+        sys_printf("mmbench: only %d of %d VMAs could be made\n", made, nvmas);
+        goto out;
+    }
+    /* mmap of one page, then its munmap, with the VMAs in place. */
+    for (int i = 0; i < 110; i++) {
+        uint64_t t0 = instret();
+        int64_t a = mm_mmap(0, PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_NOSUPER);
+        uint64_t t1 = instret();
+        if (a < 0)
+            goto out;
+        (void)mm_munmap((uint64_t)a, PAGE);
+        if (i >= 10)
+            samples[i - 10] = t1 - t0;
+    }
+    bench_name(name, sizeof name, "mm_mmap_4k_with_", (unsigned long)nvmas, "_vmas");
+    report(name, 100);
+
+    uint64_t len = (uint64_t)(VMA_FAULTS + 10) * PAGE;
+    int64_t r = mm_mmap(0, len, MM_PROT_R | MM_PROT_W, MM_MAP_NOSUPER);
+    if (r < 0)
+        goto out;
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)r;
+    for (int i = 0; i < VMA_FAULTS + 10; i++) {
+        uint64_t t0 = instret();
+        p[(uint64_t)i * PAGE] = 1;
+        uint64_t t1 = instret();
+        if (i >= 10)
+            samples[i - 10] = t1 - t0;
+    }
+    bench_name(name, sizeof name, "mm_fault_zero_fill_4k_with_", (unsigned long)nvmas, "_vmas");
+    report(name, VMA_FAULTS);
+    (void)mm_munmap((uint64_t)r, len);
+out:
+    for (int i = 0; i < made; i++)
+        (void)mm_munmap(vma_addrs[i], PAGE);
 }
 
 int main(uintptr_t arg)
@@ -158,12 +231,25 @@ int main(uintptr_t arg)
     wait_ntfn = (handle_t)n;
     done_cap = (handle_t)sys_cap_copy((handle_t)n, RIGHTS_ALL, 1);
     sys_printf("mmbench: guest instructions; %d iterations after %d warm-up\n", ITERS, WARMUP);
+    bench_clock_line();
     bench_anon_and_cow();
     bench_superpage();
-    bench_touch_64m("mm_touch_64MiB_4k_pages", MM_MAP_NOSUPER);
-    bench_touch_64m("mm_touch_64MiB_superpages", 0);
-    bench_fork_heap("mm_fork_exit_wait_16MiB_heap_4k_pages", MM_MAP_NOSUPER);
-    bench_fork_heap("mm_fork_exit_wait_16MiB_heap_superpages", 0);
+    static const unsigned touch_mib[] = {1, 2, 4, 8, 16, 32, 64};
+    for (unsigned i = 0; i < sizeof touch_mib / sizeof touch_mib[0]; i++) {
+        bench_touch(touch_mib[i], MM_MAP_NOSUPER);
+        bench_touch(touch_mib[i], 0);
+    }
+    /* Fewer runs for the big ones: each 64 MiB fork maps 16384 pages. */
+    bench_fork_heap(1, MM_MAP_NOSUPER, 21);
+    bench_fork_heap(1, 0, 21);
+    bench_fork_heap(16, MM_MAP_NOSUPER, 21);
+    bench_fork_heap(16, 0, 21);
+    bench_fork_heap(64, MM_MAP_NOSUPER, 5);
+    bench_fork_heap(64, 0, 5);
+    bench_vmas(10);
+    bench_vmas(1000);
+    bench_vmas(10000);
+    bench_clock_line();
     sys_puts("mmbench: done\n");
     struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {0}};
     (void)ipc_call(REPORT_SLOT, &m);

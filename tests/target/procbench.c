@@ -309,6 +309,7 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "spawn-child") == 0)
         return spawn_child(argv[2]);
     printf("procbench: guest instructions per operation\n");
+    bench_clock_line();
     bench_fork_exit_wait();
     bench_fork_exec_wait();
     bench_spawn_wait();
@@ -317,6 +318,7 @@ int main(int argc, char **argv)
     bench_pipe_round_trip();
     bench_server_framework();
     bench_custom_pager();
+    bench_clock_line();
     printf("procbench: done, %d errors\n", errors);
     return errors ? 1 : 0;
 }

@@ -140,3 +140,9 @@ void ipc_set_buffer(struct ipc_buffer *b);
  * bytes: a client never trusts a server's length. Returns the bytes
  * copied. */
 uint64_t ipc_reply_copy(const struct ipc_msg *m, void *buf, uint64_t cap);
+
+/* The byte count a server's reply to a write of `sent` bytes gives in
+ * w[0], or E_RANGE when it claims more than was sent: write loops add
+ * only counts they can believe (and stop at a count of 0, which repeated
+ * would spin for ever). */
+int64_t ipc_reply_count(const struct ipc_msg *m, uint64_t sent);

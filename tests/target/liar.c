@@ -1,0 +1,36 @@
+/*
+ * liar: a server that lies in every reply, for liartest. Registered as
+ * "liar", it answers any request with success, the most IPC-buffer data
+ * a reply can carry (IPC_BUF_DATA_MAX bytes of 0xAA, whatever the
+ * client asked for) and every word set to all ones (byte counts, handles,
+ * cursors far beyond anything sent). The client stubs in libsys must copy
+ * no more than their callers' buffers hold and believe no count larger
+ * than what they sent.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sys/ipc.h>
+#include <sys/mica.h>
+#include <sys/names.h>
+
+int main(void)
+{
+    int64_t ep = sys_endpoint_create();
+    int64_t r = ep < 0 ? ep : names_register(NAMES_SLOT, "liar", (handle_t)ep);
+    if (r < 0) {
+        printf("liar: cannot register: %s\n", err_name((err_t)r));
+        return 1;
+    }
+    printf("liar: serving as 'liar'\n");
+    fflush(stdout);
+    struct ipc_msg m;
+    ipc_recv((handle_t)ep, &m);
+    for (;;) {
+        memset(ipc_buffer()->data, 0xAA, IPC_BUF_DATA_MAX);
+        m.tag = IPC_TAG(0, IPC_BUF_DATA_MAX, 0);
+        for (int i = 0; i < IPC_WORDS; i++)
+            m.w[i] = ~0ull;
+        ipc_reply_recv((handle_t)ep, &m);
+    }
+}
