@@ -6,9 +6,10 @@
  * iterations of
  *   - anonymous memory: a region of 4 KiB pages filled and checked, and
  *     every other iteration a 4 MiB region (two 2 MiB superpages);
- *   - fork: the child checks what it inherited and overwrites some pages,
- *     the parent overwrites others at the same time (copy-on-write on both
- *     sides, superpages split), the child streams data back through a
+ *   - fork: the child checks what it inherited and rewrites half the words
+ *     of some pages, the parent half of others at the same time
+ *     (copy-on-write on both sides, superpages split; the other half must
+ *     have survived the copy), the child streams data back through a
  *     pipe larger than the pipe's ring, and every third child execs
  *     /bin/true;
  *   - file I/O on a file of its own against a model in memory: writes at
@@ -52,7 +53,7 @@
 uint64_t posix_handle(int fd); /* the file server's handle behind fd (libsys) */
 
 #define SELF "/bin/stress"
-#define TOTAL 48
+#define TOTAL 48   /* tests/qemu/check_stress_disk.py has the same number */
 #define CONCURRENT 16
 #define ITERS 3
 #define PAGE 4096ul
