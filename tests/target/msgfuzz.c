@@ -1,6 +1,6 @@
 /*
  * msgfuzz: a message fuzzer for the servers an ordinary program can reach
- * (console, names, pipe, proc, the example pager, fat32, mm), run as
+ * (console, names, pipe, proc, the example pager and kv, fat32, mm), run as
  * init: ./mica run -- /bin/msgfuzz [PHASE...]. For each server a
  * fixed-seed PRNG (fuzzrng.h) makes thousands of messages: random labels
  * (valid and not), valid operations with wrong fields (huge offsets,
@@ -30,6 +30,7 @@
 #include <mica/ipc.h>
 #include <proto/console.h>
 #include <proto/fs.h>
+#include <proto/kv.h>
 #include <proto/mm.h>
 #include <proto/names.h>
 #include <proto/pager.h>
@@ -1581,6 +1582,183 @@ static void fuzz_pager(void)
     end("MSGFUZZ_PAGER_0001_RANDOM_MESSAGES");
 }
 
+/* ---- kv (the example key-value server: started here, found by name) ---- */
+
+/* Our model of kv's store: every answer is checked against it. */
+#define MK 24
+static struct {
+    bool used;
+    char key[KV_KEY_MAX + 1];
+    uint32_t len;
+    char value[KV_VALUE_MAX + 1];
+} mk[MK];
+
+static int mk_find(const char *key)
+{
+    for (int i = 0; i < MK; i++)
+        if (mk[i].used && memcmp(mk[i].key, key, KV_KEY_MAX + 1) == 0)
+            return i;
+    return -1;
+}
+
+static bool kv_key_ok(const char *k)
+{
+    size_t n = strnlen(k, KV_KEY_MAX + 1);
+    if (n == 0 || n > KV_KEY_MAX)
+        return false;
+    for (size_t i = n; i <= KV_KEY_MAX; i++)
+        if (k[i])
+            return false;
+    return true;
+}
+
+static void fuzz_kv(void)
+{
+    const uint64_t n = 3000;
+    char *argv[] = {"kv", NULL};
+    int64_t pid = proc_spawn(PROC_SLOT, "/bin/kv", argv, NULL);
+    CHECK(pid > 0);
+    /* Waits in names until kv registered (a kv that never does is a hang
+     * the case's timeout reports, after "msgfuzz: kv: starting"). */
+    printf("msgfuzz: kv: starting /bin/kv\n");
+    int64_t kv = pid > 0 ? names_lookup(NAMES_SLOT, "kv", NAMES_FOREVER) : -1;
+    CHECK(kv > 0);
+    if (kv <= 0)
+        return;
+    uint64_t my_ops = 0;
+    begin("kv", n);
+    for (uint64_t i = 0; i < n; i++) {
+        progress(i, n);
+        struct fz f = {0};
+        random_words(&f);
+        f.label = random_label(4);
+        uint8_t *d = ipc_buffer()->data;
+        memset(d, 0, sizeof(struct kv_put_req));
+        /* Keys from a small set (so they collide), or malformed. */
+        char key[KV_KEY_MAX + 1] = {0};
+        switch (below(8)) {
+        case 0: break;                                   /* empty */
+        case 1: memset(key, 'k', sizeof key); break;     /* no NUL */
+        case 2: strcpy(key, "junk"); key[20] = 'x'; break; /* bytes after the NUL */
+        default: snprintf(key, sizeof key, "k%u", (unsigned)below(MK));
+        }
+        memcpy(d, key, sizeof key);
+        uint32_t vlen = chance(90) ? (uint32_t)below(KV_VALUE_MAX + 1) : (uint32_t)any_word();
+        uint32_t pad = chance(90) ? 0 : 1 + (uint32_t)below(9);
+        uint32_t want = f.label == KV_OP_PUT ? sizeof(struct kv_put_req)
+                        : f.label == KV_OP_STATS ? sizeof(struct kv_stats_req)
+                                                 : sizeof(struct kv_key_req);
+        if (f.label == KV_OP_PUT) {
+            memcpy(d + 32, &vlen, 4);
+            memcpy(d + 36, &pad, 4);
+            for (uint32_t k = 0; k < KV_VALUE_MAX + 1; k++)
+                d[40 + k] = (uint8_t)rnd();
+        } else if (f.label == KV_OP_STATS) {
+            uint64_t p8 = pad;
+            memcpy(d, &p8, 8);
+        }
+        f.len = chance(85) ? want : (uint32_t)below(400);
+        add_caps(&f, pool, npool);
+        struct kv_put_req sent_req;
+        memcpy(&sent_req, d, sizeof sent_req);
+        if (!fz_call((handle_t)kv, &f))
+            continue;
+        int64_t r = server_r;
+        bool known = f.label >= KV_OP_PUT && f.label <= KV_OP_STATS;
+        if (!known) {
+            expect_in(true, r == E_NOSYS);
+            continue;
+        }
+        if (f.ncaps > 0 || f.len != want) { /* the framework refuses it: not counted */
+            expect_in(true, r == E_INVAL);
+            continue;
+        }
+        bool ok_key = kv_key_ok(sent_req.key);
+        int at = ok_key ? mk_find(sent_req.key) : -1;
+        switch (f.label) {
+        case KV_OP_PUT:
+            my_ops++;
+            if (!ok_key || sent_req.value_len > KV_VALUE_MAX || sent_req._pad0) {
+                expect_in(true, r == E_INVAL);
+                break;
+            }
+            expect_in(true, r == 0);
+            if (at < 0)
+                for (int k = 0; k < MK && at < 0; k++)
+                    if (!mk[k].used)
+                        at = k;
+            if (at < 0) {
+                note_unexpected("more keys than the model holds", 0);
+                break;
+            }
+            mk[at].used = true;
+            memcpy(mk[at].key, sent_req.key, sizeof mk[at].key);
+            mk[at].len = sent_req.value_len;
+            memcpy(mk[at].value, sent_req.value, sent_req.value_len);
+            break;
+        case KV_OP_GET:
+        case KV_OP_DEL:
+            my_ops++;
+            if (!ok_key) {
+                expect_in(true, r == E_INVAL);
+                break;
+            }
+            if (at < 0) {
+                expect_in(true, r == E_NOENT);
+                break;
+            }
+            if (f.label == KV_OP_DEL) {
+                expect_in(true, r == 0);
+                mk[at].used = false;
+                break;
+            }
+            struct kv_value_rep *v = (struct kv_value_rep *)ipc_buffer()->data;
+            expect_in(true, r == 0 && IPC_TAG_LEN(reply.tag) == sizeof *v &&
+                                v->value_len == mk[at].len &&
+                                memcmp(v->value, mk[at].value, mk[at].len) == 0);
+            break;
+        default: { /* STATS */
+            if (pad) {
+                expect_in(true, r == E_INVAL);
+                break;
+            }
+            my_ops++;
+            struct kv_stats_rep *s = (struct kv_stats_rep *)ipc_buffer()->data;
+            uint64_t keys = 0;
+            for (int k = 0; k < MK; k++)
+                keys += mk[k].used;
+            expect_in(true, r == 0 && s->keys == keys && s->my_ops == my_ops);
+        }
+        }
+    }
+    finish_fuzz();
+    /* Every key we hold reads back; the store holds nothing else. */
+    int bad = 0, keys = 0;
+    for (int k = 0; k < MK; k++) {
+        if (!mk[k].used)
+            continue;
+        keys++;
+        struct kv_key_req req;
+        memcpy(req.key, mk[k].key, sizeof req.key);
+        struct kv_value_rep v;
+        uint32_t got_len = 0;
+        bad += srv_call((handle_t)kv, KV_OP_GET, &req, sizeof req, 0, &v, sizeof v, &got_len,
+                        NULL) != 0 || v.value_len != mk[k].len ||
+               memcmp(v.value, mk[k].value, mk[k].len) != 0;
+    }
+    CHECK_EQ(bad, 0);
+    struct kv_stats_req sreq = {0};
+    struct kv_stats_rep srep = {0};
+    CHECK_EQ(srv_call((handle_t)kv, KV_OP_STATS, &sreq, sizeof sreq, 0, &srep, sizeof srep, NULL,
+                      NULL), 0);
+    CHECK_EQ(srep.keys, keys);
+    (void)sys_cap_delete((handle_t)kv);
+    uint64_t status = 0;
+    CHECK(proc_kill(PROC_SLOT, (uint64_t)pid, PROC_SIGTERM) == 0 &&
+          proc_wait(PROC_SLOT, (uint64_t)pid, 0, &status) == pid);
+    end("MSGFUZZ_KV_0001_RANDOM_MESSAGES_MODEL");
+}
+
 /* Removes what the fat32 phase left in /fz, deepest first. */
 static void remove_tree(const char *path, int depth)
 {
@@ -1651,6 +1829,8 @@ int main(int argc, char **argv)
         fuzz_proc();
     if (wanted(argc, argv, "pager"))
         fuzz_pager();
+    if (wanted(argc, argv, "kv"))
+        fuzz_kv();
     bool fs = wanted(argc, argv, "fat32"), mm = wanted(argc, argv, "mm");
     if (fs || mm)
         fuzz_fat32_setup();
