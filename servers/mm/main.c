@@ -581,8 +581,11 @@ static void dispatch(struct request *q)
         default: op_space_info(q); return;
         }
     }
+    /* Control asking for a space's own op: E_PERM; for an op nobody has:
+     * E_NOSYS, as for anyone (it was E_PERM); a space that is gone: E_DEAD. */
+    bool space_op = label >= MM_OP_MMAP && label <= MM_OP_MSYNC;
     if (!s)
-        { reply_err(m, q->badge == 0 ? E_PERM : E_DEAD); return; }
+        { reply_err(m, q->badge != 0 ? E_DEAD : space_op ? E_PERM : E_NOSYS); return; }
     switch (label) {
     case MM_OP_MMAP: { op_mmap(q, s); return; }
     case MM_OP_MUNMAP: { op_munmap(q, s); return; }

@@ -112,7 +112,8 @@ int run_program(const struct bootinfo *info, const char *name)
 
 /* blktest's (or blkfuzz's: `name`) table: 1 its task, 2 the exit report
  * endpoint, 3 a blk client endpoint (badge 1), 4 a 1 MiB buffer frame, 5
- * 1 MiB of RAM for itself. */
+ * 1 MiB of RAM for itself, 6 mm's control endpoint (blkfuzz fuzzes mm's
+ * control operations: only root and proc hold one). */
 int run_blktest(const struct bootinfo *info, const char *name)
 {
     if (!root.blk[0]) {
@@ -134,6 +135,7 @@ int run_blktest(const struct bootinfo *info, const char *name)
         (r = sys_cap_grant(s.task, (handle_t)report, RIGHTS_ALL, 0, 2)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)client, RIGHTS_ALL, 0, 3)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)buffer, RIGHTS_ALL, 0, 4)) < 0 ||
+        (r = sys_cap_grant(s.task, root.mm_control, RIGHT_WRITE | RIGHT_GRANT, 0, 6)) < 0 ||
         (r = spawn_start(&s, 0)) < 0) {
         sys_printf("root: cannot start %s: %s\n", name, err_name((err_t)(ram < 0 ? ram : r)));
         return 1;

@@ -1,5 +1,7 @@
 /*
- * blkfuzz: the message fuzzer for blk, the block driver (root.test=blkfuzz).
+ * blkfuzz: the message fuzzer for blk, the block driver, and for mm's
+ * control operations (root.test=blkfuzz): the servers only root and the
+ * file and process servers can reach.
  * No program can reach blk: only the file servers and root hold its
  * endpoint, so this runs where blktest does, as a native task root gives
  * a blk client endpoint (badge 1), a 1 MiB buffer frame and RAM. A
@@ -15,8 +17,10 @@
 #include <sys/blk.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/mm.h>
 
 #include <proto/blk.h>
+#include <proto/mm.h>
 
 #include "check.h"
 #include "fuzzrng.h"
@@ -26,6 +30,7 @@
 #define SLOT_REPORT 2
 #define SLOT_BLK 3
 #define SLOT_BUFFER 4
+#define SLOT_MM 6 /* mm's control endpoint (badge 0) */
 #define BUF_VA 0x2800000000ul
 #define BUF_LEN (1ul << 20)
 #define SECTOR 512ul
@@ -58,6 +63,140 @@ static int64_t kernel_verdict(uint32_t ncaps, const handle_t *caps)
             return E_PERM;
     }
     return 0;
+}
+
+/* mm's control operations (SPACE_*: what proc uses to build programs'
+ * spaces), from a fixed seed: random labels and words, spaces of ours
+ * and made-up ids, writes and copies at random addresses, random
+ * capabilities as death notifications. Every answer as docs/mm.md lists;
+ * afterwards, with our spaces destroyed, mm's frames and spaces are as
+ * before and a new space still takes a write. */
+static void fuzz_mm_control(void)
+{
+    const uint64_t n = 4000;
+    struct mm_stats_reply before, after;
+    CHECK_EQ(mm_stats(SLOT_MM, &before), 0);
+    sys_printf("blkfuzz: mm control: %lu messages, seed 0x%lx\n", n, fuzz_state);
+    handle_t ntfn = (handle_t)sys_notification_create();
+    handle_t ep = (handle_t)sys_endpoint_create();
+    const handle_t pool[] = {ntfn, ep, SLOT_TASK, SLOT_BLK, SLOT_MM, 0, 300};
+    uint64_t spaces[24];
+    int nspaces = 0;
+    uint64_t bad = 0, count = 0;
+    struct ipc_buffer *b = ipc_buffer();
+    for (uint64_t i = 0; i < n; i++) {
+        if (i % 1000 == 0)
+            sys_printf("blkfuzz: mm control: message %lu of %lu\n", i, n);
+        struct ipc_msg m = {0};
+        for (int k = 0; k < IPC_WORDS; k++)
+            m.w[k] = any_word();
+        uint64_t label = below(10) < 7 ? MM_OP_SPACE_NEW + below(7)
+                         : below(2) ? 1 + below(3) : rnd() & 0xffffffffffffull;
+        uint64_t mine = nspaces ? spaces[below(nspaces)] : 0;
+        if (below(100) < 75)
+            m.w[label == MM_OP_SPACE_MMAP ? 5 : 0] = mine;
+        if (label == MM_OP_SPACE_COPY && below(100) < 75)
+            m.w[1] = nspaces ? spaces[below(nspaces)] : 0;
+        if ((label == MM_OP_SPACE_WRITE || label == MM_OP_SPACE_COPY) && below(100) < 60)
+            m.w[label == MM_OP_SPACE_WRITE ? 1 : 2] =
+                (below(2) ? MM_STACK_TOP - MM_STACK_LEN : 0x1000000000ull) +
+                (below(100) < 70 ? 4096 * below(256) : below(1u << 20));
+        if (label == MM_OP_SPACE_COPY && below(100) < 60)
+            m.w[3] = 4096 * below(20);
+        if (label == MM_OP_SPACE_CREATE) {
+            static const char *const names[] = {"blktest", "nosuch", "mm", ""};
+            memset(&m.w[0], 0, 16);
+            const char *name = names[below(4)];
+            if (below(100) < 80) /* else 16 NULs, or the random words below */
+                memcpy(&m.w[0], name, strlen(name) + 1);
+            else if (below(2))
+                m.w[0] = any_word(), m.w[1] = any_word();
+        }
+        if (label == MM_OP_SPACE_MMAP) {
+            m.w[1] = below(100) < 80 ? 4096 * (1 + below(64)) : any_word();
+            m.w[2] = below(8);
+            m.w[3] = below(100) < 80 ? below(8) : any_word(); /* no MM_MAP_FILE: mm would call it */
+            m.w[3] &= ~(uint64_t)MM_MAP_FILE;
+        }
+        uint32_t len = label == MM_OP_SPACE_WRITE ? (uint32_t)below(1200) : 0;
+        for (uint32_t k = 0; k < len && k < IPC_BUF_DATA_MAX; k++)
+            b->data[k] = (uint8_t)rnd();
+        uint32_t ncaps = below(100) < 70 ? 0 : 1;
+        handle_t cap = pool[below(sizeof pool / sizeof pool[0])];
+        b->caps[0] = cap;
+        b->recv_caps_max = IPC_MAX_CAPS;
+        m.tag = IPC_TAG(label, len, ncaps);
+        count++;
+        int64_t kr = ipc_call(SLOT_MM, &m);
+        b->recv_caps_max = 0;
+        struct cap_info ci;
+        bool refused = len > IPC_BUF_DATA_MAX || (ncaps && sys_cap_info(cap, &ci) < 0);
+        if (kr < 0) {
+            if (!refused) {
+                bad++;
+                sys_printf("blkfuzz: mm control: message %lu: kernel %s\n", i, err_name((err_t)kr));
+            }
+            continue;
+        }
+        /* Capabilities in the reply (a new space's task, pager, client) are ours to drop. */
+        for (uint32_t k = 0; k < IPC_TAG_NCAPS(m.tag); k++)
+            (void)sys_cap_delete(b->caps[k]);
+        int64_t r = MM_REPLY_ERR(IPC_TAG_LABEL(m.tag));
+        bool ok;
+        switch (label) {
+        case MM_OP_SPACE_CREATE: ok = r == 0 || r == E_NOENT || r == E_INVAL || r == E_NOSPACE; break;
+        case MM_OP_SPACE_DESTROY:
+        case MM_OP_SPACE_INFO: ok = r == 0 || r == E_NOENT; break;
+        case MM_OP_STATS: ok = r == 0; break;
+        case MM_OP_SPACE_NEW:
+        case MM_OP_SPACE_FORK: ok = r == 0 || r == E_NOENT || r == E_NOMEM || r == E_NOSPACE; break;
+        case MM_OP_SPACE_MMAP:
+            ok = r == 0 || r == E_NOENT || r == E_INVAL || r == E_EXIST || r == E_NOSPACE ||
+                 r == E_NOMEM;
+            break;
+        case MM_OP_SPACE_WRITE:
+        case MM_OP_SPACE_COPY:
+            ok = r == 0 || r == E_NOENT || r == E_INVAL || r == E_PERM || r == E_NOMEM;
+            break;
+        case MM_OP_SPACE_SET_BRK: ok = r == 0 || r == E_NOENT || r == E_INVAL || r == E_BUSY; break;
+        default: ok = label >= MM_OP_MMAP && label <= MM_OP_MSYNC ? r == E_PERM : r == E_NOSYS;
+        }
+        if (!ok) {
+            bad++;
+            if (bad <= 12)
+                sys_printf("blkfuzz: mm control: message %lu: label %lu: unexpected reply %ld (%s)\n",
+                           i, label, r, err_name((err_t)r));
+        }
+        bool made = r == 0 && (label == MM_OP_SPACE_CREATE || label == MM_OP_SPACE_NEW ||
+                               label == MM_OP_SPACE_FORK);
+        if (made && nspaces < 24)
+            spaces[nspaces++] = m.w[0];
+        else if (made)
+            (void)mm_space_destroy(SLOT_MM, m.w[0]);
+        if (label == MM_OP_SPACE_DESTROY && r == 0)
+            for (int k = 0; k < nspaces; k++)
+                if (spaces[k] == m.w[0])
+                    spaces[k--] = spaces[--nspaces];
+    }
+    sys_printf("blkfuzz: mm control: %lu messages sent, %lu unexpected answers\n", count, bad);
+    CHECK_EQ(bad, 0);
+    for (int k = 0; k < nspaces; k++)
+        CHECK_EQ(mm_space_destroy(SLOT_MM, spaces[k]), 0);
+    CHECK_EQ(mm_stats(SLOT_MM, &after), 0);
+    CHECK_EQ(after.used_frames, before.used_frames);
+    CHECK_EQ(after.spaces, before.spaces);
+    /* A new space still takes a write, then goes. */
+    struct mm_space_caps sc;
+    static const char hello[] = "still here";
+    CHECK_EQ(mm_space_new(SLOT_MM, 0, &sc), 0);
+    CHECK_EQ(mm_space_write(SLOT_MM, sc.id, MM_STACK_TOP - 4096, hello, sizeof hello), 0);
+    CHECK_EQ(mm_space_destroy(SLOT_MM, sc.id), 0);
+    (void)sys_cap_delete(sc.task);
+    (void)sys_cap_delete(sc.pager);
+    (void)sys_cap_delete(sc.client);
+    CHECK_EQ(mm_stats(SLOT_MM, &after), 0);
+    CHECK_EQ(after.used_frames, before.used_frames);
+    end("BLKFUZZ_0002_MM_CONTROL_MESSAGES");
 }
 
 int main(uintptr_t arg)
@@ -201,6 +340,7 @@ int main(uintptr_t arg)
     CHECK_EQ(blk_read(SLOT_BLK, at, 16, 16 * SECTOR), 0);
     CHECK_EQ(memcmp(buf, buf + 16 * SECTOR, 16 * SECTOR), 0);
     end("BLKFUZZ_0001_RANDOM_MESSAGES");
+    fuzz_mm_control();
 report:
     sys_printf("blkfuzz: %d passed, %d failed\n", passed, failures);
     struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)failures}};
