@@ -8,6 +8,8 @@
  * blocked, or are still calling), then removes them and starts the next
  * child. The kernel must never panic and must keep scheduling; the test
  * passes when every round ends and the root task is still answering calls.
+ * qemu.sysfuzz runs ROUNDS children; "sysfuzz.rounds=N" on the kernel
+ * command line runs N (1000 children make about 12 million calls).
  *
  * Each child runs THREADS threads in its one task, preempted among each
  * other by the timer, calling at the same time on the same objects: its
@@ -26,7 +28,8 @@
 #include <mica/bootinfo.h>
 
 #define ROLE_FUZZER 1
-#define ROUNDS 150
+#define ROUNDS 150               /* the test's bound; sysfuzz.rounds=N on the command line */
+#define ROUNDS_MAX 1000000       /* children's start arguments stay below BOOTINFO_VA */
 #define THREADS 4               /* per child, in one task */
 #define CALLS_PER_CHILD 4000    /* per thread */
 #define PRIO 50
@@ -171,11 +174,29 @@ static void supervise(const handle_t *th, const volatile uint64_t *progress, uin
     }
 }
 
+/* "sysfuzz.rounds=N" in the kernel command line (longer runs by hand:
+ * each round is THREADS x CALLS_PER_CHILD calls); ROUNDS without it, -1
+ * for a bad value. */
+static int rounds_from(const char *cmdline)
+{
+    static const char key[] = "sysfuzz.rounds=";
+    for (const char *p = cmdline; *p; p++) {
+        if ((p != cmdline && p[-1] != ' ') || strncmp(p, key, sizeof key - 1) != 0)
+            continue;
+        long n = 0;
+        const char *d = p + sizeof key - 1;
+        for (; *d >= '0' && *d <= '9' && n <= ROUNDS_MAX; d++)
+            n = n * 10 + (*d - '0');
+        return (n >= 1 && n <= ROUNDS_MAX && (*d == ' ' || *d == '\0')) ? (int)n : -1;
+    }
+    return ROUNDS;
+}
+
 int main(uintptr_t arg)
 {
-    /* Thread k of round r starts with ROLE_FUZZER + r + k * ROUNDS. */
-    if (arg >= ROLE_FUZZER && arg < ROLE_FUZZER + ROUNDS * THREADS) {
-        uint64_t round = (arg - ROLE_FUZZER) % ROUNDS, k = (arg - ROLE_FUZZER) / ROUNDS;
+    /* Thread k of round r starts with ROLE_FUZZER + r + k * ROUNDS_MAX. */
+    if (arg >= ROLE_FUZZER && arg < ROLE_FUZZER + (uint64_t)ROUNDS_MAX * THREADS) {
+        uint64_t round = (arg - ROLE_FUZZER) % ROUNDS_MAX, k = (arg - ROLE_FUZZER) / ROUNDS_MAX;
         /* Thread 0 keeps the seed single-threaded children had. */
         fuzz(0x9e3779b97f4a7c15ull * (ROLE_FUZZER + round) ^ (k * 0xd1b54a32d192ed03ull), k);
         /* Done: stop where the root task can see it (a thread that exits is
@@ -200,12 +221,17 @@ int main(uintptr_t arg)
         sys_puts("sysfuzz: cannot set our priority\n");
         return 1;
     }
-    sys_printf("sysfuzz: %d children x %d threads x %d random system calls\n", ROUNDS,
+    int rounds = rounds_from(info->bootargs);
+    if (rounds < 0) {
+        sys_printf("sysfuzz: sysfuzz.rounds must be 1 to %d\n", ROUNDS_MAX);
+        return 1;
+    }
+    sys_printf("sysfuzz: %d children x %d threads x %d random system calls\n", rounds,
                THREADS, CALLS_PER_CHILD);
     int pool_before = probe_kernel_pool();
     int started = 0, completed = 0;
     uint64_t calls[THREADS] = {0};
-    for (int round = 0; round < ROUNDS; round++) {
+    for (int round = 0; round < rounds; round++) {
         struct spawned s;
         int64_t ep = sys_endpoint_create(), n = sys_notification_create();
         int64_t r = ep < 0 ? ep : n < 0 ? n : spawn_elf(&mem, elf, len, PRIO, &s);
@@ -247,7 +273,7 @@ int main(uintptr_t arg)
             /* It may already have suspended, re-pointed or killed its
              * siblings through their capabilities: E_BUSY is allowed. */
             int64_t r = sys_thread_start(th[k], s.entry, ROOT_STACK_TOP - k * THREAD_STACK,
-                                         (uint64_t)(ROLE_FUZZER + round + k * ROUNDS));
+                                         (uint64_t)ROLE_FUZZER + (uint64_t)round + (uint64_t)k * ROUNDS_MAX);
             if (r < 0 && r != E_BUSY) {
                 sys_printf("sysfuzz: round %d: cannot run thread %d (%s)\n", round, k,
                            err_name((err_t)r));
