@@ -4,9 +4,10 @@ Each plot is a data file and a gnuplot script in the output directory, so
 a reader can redraw or restyle it; plot() returns the PNGs it wrote.
 """
 import os
-import re
 import shutil
 import subprocess
+
+from bench_rows import sweep
 
 FAULT_KINDS = [
     ("fault_map_resume_4k", "kernel only: fault, own pager maps, resume"),
@@ -20,17 +21,6 @@ FAULT_KINDS = [
 ]
 
 TERMINAL = "set terminal pngcairo size 900,560 noenhanced font 'sans,10'\n"
-
-
-def _sweep(results, pattern):
-    """[(parameter, row)] of the rows whose names match pattern (one int
-    group), sorted by the parameter."""
-    out = []
-    for r in results:
-        m = re.fullmatch(pattern, r["name"])
-        if m:
-            out.append((int(m.group(1)), r))
-    return sorted(out, key=lambda x: x[0])
 
 
 def _write(path, text):
@@ -107,32 +97,32 @@ def plot(results, out_dir):
     add(_fault_cdf(results, out_dir),
         "Distribution of fault latency by kind (0th..100th percentile of each run)")
     add(_errorbars(out_dir, "ipc_by_size",
-                   [("round trip, data each way", _sweep(results, r"ipc_echo_round_trip_(\d+)B_buffer"))],
+                   [("round trip, data each way", sweep(results, "echo_bytes"))],
                    "IPC round trip to another task by message size",
                    "bytes of IPC-buffer data each way (plus 64 bytes in registers)",
                    "guest instructions (median, min..max)"),
         "IPC round trip by message size")
     add(_errorbars(out_dir, "touch_superpages",
-                   [("4 KiB pages", _sweep(results, r"mm_touch_(\d+)MiB_4k_pages")),
-                    ("2 MiB superpages", _sweep(results, r"mm_touch_(\d+)MiB_superpages"))],
+                   [("4 KiB pages", sweep(results, "touch_4k")),
+                    ("2 MiB superpages", sweep(results, "touch_super"))],
                    "Touching N MiB of fresh anonymous memory", "MiB touched (log scale)",
                    "guest instructions, total (log scale)", logx=True, logy=True),
         "Cost of touching N MiB with and without superpages")
     add(_errorbars(out_dir, "vma_scaling",
-                   [("first-touch fault", _sweep(results, r"mm_fault_zero_fill_4k_with_(\d+)_vmas")),
-                    ("mmap of one page", _sweep(results, r"mm_mmap_4k_with_(\d+)_vmas"))],
+                   [("first-touch fault", sweep(results, "vma_fault")),
+                    ("mmap of one page", sweep(results, "vma_mmap"))],
                    "Cost as the address space holds more VMAs", "VMAs in the space (log scale)",
                    "guest instructions (median, min..max)", logx=True,
                    extra="set yrange [0:*]\n"),
         "Fault and mmap cost with 10, 1,000 and 10,000 VMAs")
     add(_errorbars(out_dir, "fork_scaling",
-                   [("heap in 4 KiB pages", _sweep(results, r"mm_fork_exit_wait_(\d+)MiB_heap_4k_pages")),
-                    ("heap in 2 MiB superpages", _sweep(results, r"mm_fork_exit_wait_(\d+)MiB_heap_superpages"))],
+                   [("heap in 4 KiB pages", sweep(results, "fork_4k")),
+                    ("heap in 2 MiB superpages", sweep(results, "fork_super"))],
                    "fork + exit + wait as touched memory grows", "MiB of touched heap",
                    "guest instructions (median, min..max)"),
         "fork cost with 1, 16 and 64 MiB of touched memory")
     add(_errorbars(out_dir, "ipc_clients",
-                   [("per request at the server", _sweep(results, r"ipc_server_per_request_(\d+)_clients"))],
+                   [("per request at the server", sweep(results, "clients"))],
                    "One server, N clients calling at once", "clients (log scale)",
                    "guest instructions per request (median, min..max)", logx=True,
                    extra="set yrange [0:*]\n"),

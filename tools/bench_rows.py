@@ -106,6 +106,32 @@ ROWS = [
 DISK_BOUND = {"fs_read_4k_of_8MiB_cold", "fs_file_fault_4k_cold"}
 
 
+# The rows that sweep a parameter (the one regex group), with what they
+# are called in the report's scaling summary; tools/bench_plots.py draws
+# them by these keys.
+SWEEPS = {
+    "vma_fault": ("first-touch fault vs VMAs", r"mm_fault_zero_fill_4k_with_(\d+)_vmas"),
+    "vma_mmap": ("mmap of one page vs VMAs", r"mm_mmap_4k_with_(\d+)_vmas"),
+    "fork_4k": ("fork, 4 KiB pages, vs MiB touched", r"mm_fork_exit_wait_(\d+)MiB_heap_4k_pages"),
+    "fork_super": ("fork, superpages, vs MiB touched",
+                   r"mm_fork_exit_wait_(\d+)MiB_heap_superpages"),
+    "touch_4k": ("touch, 4 KiB pages, vs MiB", r"mm_touch_(\d+)MiB_4k_pages"),
+    "touch_super": ("touch, superpages, vs MiB", r"mm_touch_(\d+)MiB_superpages"),
+    "clients": ("server per request vs clients", r"ipc_server_per_request_(\d+)_clients"),
+    "echo_bytes": ("echo round trip vs bytes", r"ipc_echo_round_trip_(\d+)B_buffer"),
+}
+
+
+def sweep(results, key):
+    """[(parameter, row)] of SWEEPS[key]'s rows in results, by parameter."""
+    out = []
+    for r in results:
+        m = re.fullmatch(SWEEPS[key][1], r["name"])
+        if m:
+            out.append((int(m.group(1)), r))
+    return sorted(out, key=lambda x: x[0])
+
+
 def lookup(name):
     """(suite, description) of a row name, or (None, "") when unknown."""
     for pattern, suite, what in ROWS:

@@ -131,16 +131,8 @@ def scaling_summary(results):
     """Lines saying how each swept figure grows: the last point over the
     first, against the growth of the parameter."""
     lines = []
-    sweeps = [("first-touch fault vs VMAs", r"mm_fault_zero_fill_4k_with_(\d+)_vmas"),
-              ("mmap of one page vs VMAs", r"mm_mmap_4k_with_(\d+)_vmas"),
-              ("fork, 4 KiB pages, vs MiB touched", r"mm_fork_exit_wait_(\d+)MiB_heap_4k_pages"),
-              ("fork, superpages, vs MiB touched", r"mm_fork_exit_wait_(\d+)MiB_heap_superpages"),
-              ("touch, 4 KiB pages, vs MiB", r"mm_touch_(\d+)MiB_4k_pages"),
-              ("touch, superpages, vs MiB", r"mm_touch_(\d+)MiB_superpages"),
-              ("server per request vs clients", r"ipc_server_per_request_(\d+)_clients"),
-              ("echo round trip vs bytes", r"ipc_echo_round_trip_(\d+)B_buffer")]
-    for label, pattern in sweeps:
-        pts = bench_plots._sweep(results, pattern)
+    for key, (label, _) in bench_rows.SWEEPS.items():
+        pts = bench_rows.sweep(results, key)
         if len(pts) < 2:
             continue
         cells = ", ".join(f"{x}: {r['median']}" for x, r in pts)
@@ -194,7 +186,7 @@ def main():
     start = time.time()
     tmp = tempfile.mkdtemp(prefix="mica-bench-")
     atexit.register(shutil.rmtree, tmp, True)
-    results, wall, ratios = [], {}, {}
+    results, wall = [], {}
     modes = [("icount", True)] + ([("wall", False)] if args.wall else [])
     total = len(suites) * len(modes)
     n = 0
@@ -208,7 +200,6 @@ def main():
                 rows = [r for r in rows if r["name"] == args.only]
             if icount:
                 results += rows
-                ratios[suite] = counts_per_ns(clock)
                 continue
             per_ns = counts_per_ns(clock)
             for r in rows:

@@ -10,10 +10,33 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define NAMES_NAME_MAX 31 /* bytes of a name, NUL excluded: [a-z0-9._-] */
 #define NAMES_MAX 32
+
+/* What the name field of every request must hold: 1..NAMES_NAME_MAX
+ * bytes of [a-z0-9._-], NUL-terminated inside the field and zero after
+ * it. Anything else is E_INVAL. */
+static inline bool names_name_valid(const char n[NAMES_NAME_MAX + 1])
+{
+    unsigned len = 0;
+    while (len <= NAMES_NAME_MAX && n[len])
+        len++;
+    if (len == 0 || len > NAMES_NAME_MAX)
+        return false;
+    for (unsigned i = 0; i < len; i++) {
+        char c = n[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return false;
+    }
+    for (unsigned i = len; i <= NAMES_NAME_MAX; i++)
+        if (n[i])
+            return false;
+    return true;
+}
 
 enum names_op {
     /* req: names_register_req; caps[0] = the server's endpoint (unbadged,

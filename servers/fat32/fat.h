@@ -93,19 +93,16 @@ struct fat_fs {
     bool fsinfo_ok;               /* FSInfo had valid signatures at mount */
     uint32_t active_fat;          /* FAT copy read from (BPB_ExtFlags) */
     bool fat_mirrored;            /* write every copy (else only active_fat) */
-    struct fat_table_slot {                /* FAT sectors, write-back, least recently used out */
-        uint32_t sec;                      /* relative to the FAT's start; UINT32_MAX: empty */
-        bool dirty;                        /* differs from the disk */
-        uint64_t last_use;                 /* fat_clock at the last use */
-        uint8_t data[FAT_SECTOR_MAX];
-    } fat_slots[FAT_TABLE_SLOTS];
-    uint64_t fat_clock;
-    struct fat_dir_slot {                  /* directory sectors, least recently used out */
+    /* Cached sectors, least recently used out (fat_slot_find): FAT
+     * sectors (numbered from the FAT's start; write-back) and directory
+     * sectors (volume numbers; written through). */
+    struct fat_sector_slot {
         uint64_t sector;                   /* UINT64_MAX: empty */
-        uint64_t last_use;                 /* dir_clock at the last hit */
+        uint64_t last_use;                 /* slot_clock at the last use */
+        bool dirty;                        /* FAT slots: differs from the disk */
         uint8_t data[FAT_SECTOR_MAX];
-    } dir_slots[FAT_DIR_SLOTS];
-    uint64_t dir_clock;
+    } fat_slots[FAT_TABLE_SLOTS], dir_slots[FAT_DIR_SLOTS];
+    uint64_t slot_clock;
     bool marked_dirty;            /* FAT[1]'s clean-shutdown bit is clear on the disk */
     uint8_t flag_buf[FAT_SECTOR_MAX]; /* the flag's own sector: callers' buffers stay theirs */
     struct fat_seek_hint {                 /* chain positions seeks resume from */

@@ -125,7 +125,7 @@ err_t fat_mount(struct fat_fs *fs, const struct fat_dev *dev)
     bytes_zero(fs, sizeof *fs);
     bytes_copy(&fs->dev, dev, sizeof *dev);
     for (int i = 0; i < FAT_TABLE_SLOTS; i++)
-        fs->fat_slots[i].sec = UINT32_MAX;
+        fs->fat_slots[i].sector = UINT64_MAX;
     for (int i = 0; i < FAT_DIR_SLOTS; i++)
         fs->dir_slots[i].sector = UINT64_MAX;
     fs->bytes_per_sector = dev->sector_size; /* for fat_io before the BPB is read */

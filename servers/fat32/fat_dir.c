@@ -13,7 +13,7 @@ static uint32_t entries_per_cluster(const struct fat_fs *fs)
 void fat_dir_invalidate(struct fat_fs *fs, uint64_t sector, uint64_t count)
 {
     for (int i = 0; i < FAT_DIR_SLOTS; i++) {
-        struct fat_dir_slot *d = &fs->dir_slots[i];
+        struct fat_sector_slot *d = &fs->dir_slots[i];
         if (d->sector != UINT64_MAX && d->sector >= sector && d->sector - sector < count)
             d->sector = UINT64_MAX;
     }
@@ -22,28 +22,18 @@ void fat_dir_invalidate(struct fat_fs *fs, uint64_t sector, uint64_t count)
 /* The slot holding a directory sector, read from the disk on a miss into
  * the empty or least recently used slot. *out stays valid until the next
  * load of another sector. */
-static err_t load_dir_sector(struct fat_fs *fs, uint64_t sector, struct fat_dir_slot **out)
+static err_t load_dir_sector(struct fat_fs *fs, uint64_t sector, struct fat_sector_slot **out)
 {
-    struct fat_dir_slot *victim = &fs->dir_slots[0];
-    fs->dir_clock++;
-    for (int i = 0; i < FAT_DIR_SLOTS; i++) {
-        struct fat_dir_slot *d = &fs->dir_slots[i];
-        if (d->sector == sector) {
-            d->last_use = fs->dir_clock;
-            *out = d;
-            return E_OK;
-        }
-        if (victim->sector != UINT64_MAX &&
-            (d->sector == UINT64_MAX || d->last_use < victim->last_use))
-            victim = d;
+    bool hit;
+    struct fat_sector_slot *d = fat_slot_find(fs, fs->dir_slots, FAT_DIR_SLOTS, sector, &hit);
+    if (!hit) {
+        d->sector = UINT64_MAX;
+        err_t e = fat_io_read(fs, sector, 1, d->data);
+        if (e != E_OK)
+            return e;
+        d->sector = sector;
     }
-    victim->sector = UINT64_MAX;
-    err_t e = fat_io_read(fs, sector, 1, victim->data);
-    if (e != E_OK)
-        return e;
-    victim->sector = sector;
-    victim->last_use = fs->dir_clock;
-    *out = victim;
+    *out = d;
     return E_OK;
 }
 
@@ -93,7 +83,7 @@ err_t fat_dir_read(struct fat_fs *fs, struct fat_walk *pos, uint8_t ent[DIRENT_S
     uint64_t sector;
     uint32_t off;
     entry_place(fs, pos->cluster, pos->index, &sector, &off);
-    struct fat_dir_slot *d;
+    struct fat_sector_slot *d;
     e = load_dir_sector(fs, sector, &d);
     if (e != E_OK)
         return e;
@@ -244,7 +234,7 @@ err_t fat_dir_get(struct fat_fs *fs, uint32_t dir, uint32_t index,
 {
     uint64_t sector;
     uint32_t off;
-    struct fat_dir_slot *d;
+    struct fat_sector_slot *d;
     err_t e = locate(fs, dir, index, &sector, &off);
     if (e == E_OK)
         e = load_dir_sector(fs, sector, &d);
@@ -263,7 +253,7 @@ static err_t modify(struct fat_fs *fs, uint32_t dir, uint32_t index, const uint8
     uint64_t sector = UINT64_MAX;
     for (uint32_t i = 0; e == E_OK && i < count; i++) {
         uint32_t off;
-        struct fat_dir_slot *d;
+        struct fat_sector_slot *d;
         e = locate(fs, dir, index + i, &sector, &off);
         if (e == E_OK)
             e = load_dir_sector(fs, sector, &d);
@@ -278,10 +268,8 @@ static err_t modify(struct fat_fs *fs, uint32_t dir, uint32_t index, const uint8
             /* fat_io_write empties the slot (it keeps every cached copy
              * coherent); the slot's bytes are the disk's once it succeeds. */
             e = fat_io_write(fs, sector, 1, d->data);
-            if (e == E_OK) {
-                d->sector = sector;
-                d->last_use = fs->dir_clock;
-            }
+            if (e == E_OK)
+                d->sector = sector; /* its use was recorded at the load */
         }
     }
     if (e != E_OK && sector != UINT64_MAX)

@@ -13,6 +13,27 @@ static bool in_device(const struct fat_fs *fs, uint64_t sector, uint32_t count)
     return count <= fs->dev.nsectors && sector <= fs->dev.nsectors - count;
 }
 
+struct fat_sector_slot *fat_slot_find(struct fat_fs *fs, struct fat_sector_slot *slots, int n,
+                                      uint64_t sector, bool *hit)
+{
+    struct fat_sector_slot *victim = &slots[0];
+    fs->slot_clock++;
+    for (int i = 0; i < n; i++) {
+        struct fat_sector_slot *d = &slots[i];
+        if (d->sector == sector) {
+            d->last_use = fs->slot_clock;
+            *hit = true;
+            return d;
+        }
+        if (victim->sector != UINT64_MAX &&
+            (d->sector == UINT64_MAX || d->last_use < victim->last_use))
+            victim = d;
+    }
+    victim->last_use = fs->slot_clock;
+    *hit = false;
+    return victim;
+}
+
 err_t fat_io_read(struct fat_fs *fs, uint64_t sector, uint32_t count, void *buf)
 {
     if (!in_device(fs, sector, count))
@@ -85,8 +106,8 @@ static err_t write_flag(struct fat_fs *fs, bool clean)
             return e;
     }
     for (int i = 0; i < FAT_TABLE_SLOTS; i++) {
-        struct fat_table_slot *t = &fs->fat_slots[i];
-        if (t->sec != 0)
+        struct fat_sector_slot *t = &fs->fat_slots[i];
+        if (t->sector != 0)
             continue; /* the cached copy of sector 0 says the same, for its next flush */
         uint32_t v = get32(t->data + 4);
         put32(t->data + 4, clean ? v | FAT_CLEAN_SHUTDOWN : v & ~FAT_CLEAN_SHUTDOWN);

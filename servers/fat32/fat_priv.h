@@ -134,6 +134,12 @@ static inline void dirent_set_cluster(uint8_t *e, uint32_t cl)
 /* ---- fat_io.c: device access ----------------------------------------------- */
 
 err_t fat_io_read(struct fat_fs *fs, uint64_t sector, uint32_t count, void *buf);
+/* The slot of slots[0, n) holding `sector` (*hit true), or the one to
+ * reuse for it (*hit false): an empty one, else the least recently used,
+ * which the caller fills (or leaves empty). Either way its use is
+ * recorded. */
+struct fat_sector_slot *fat_slot_find(struct fat_fs *fs, struct fat_sector_slot *slots, int n,
+                                      uint64_t sector, bool *hit);
 /* Marks the volume dirty first (fat_mark_dirty): every write but the
  * flag's own and FSInfo's goes through here. */
 err_t fat_io_write(struct fat_fs *fs, uint64_t sector, uint32_t count, const void *buf);

@@ -22,14 +22,14 @@ void fat_seek_forget(struct fat_fs *fs)
 }
 
 /* Writes one cached FAT sector to every copy that is kept. */
-static err_t flush_slot(struct fat_fs *fs, struct fat_table_slot *t)
+static err_t flush_slot(struct fat_fs *fs, struct fat_sector_slot *t)
 {
     if (!t->dirty)
         return E_OK;
     for (uint32_t i = 0; i < fs->nfats; i++) {
         if (!fs->fat_mirrored && i != fs->active_fat)
             continue;
-        uint64_t s = (uint64_t)fs->reserved_sectors + (uint64_t)i * fs->fat_sectors + t->sec;
+        uint64_t s = (uint64_t)fs->reserved_sectors + (uint64_t)i * fs->fat_sectors + t->sector;
         err_t e = fat_io_write(fs, s, 1, t->data);
         if (e != E_OK)
             return e;
@@ -51,38 +51,28 @@ err_t fat_table_flush(struct fat_fs *fs)
 /* The slot holding FAT sector `sec` (relative to the FAT's start), read
  * on a miss into the empty or least recently used slot, which is written
  * back first when dirty. */
-static err_t load_fat_sector(struct fat_fs *fs, uint32_t sec, struct fat_table_slot **out)
+static err_t load_fat_sector(struct fat_fs *fs, uint32_t sec, struct fat_sector_slot **out)
 {
-    struct fat_table_slot *victim = &fs->fat_slots[0];
-    fs->fat_clock++;
-    for (int i = 0; i < FAT_TABLE_SLOTS; i++) {
-        struct fat_table_slot *t = &fs->fat_slots[i];
-        if (t->sec == sec) {
-            t->last_use = fs->fat_clock;
-            *out = t;
-            return E_OK;
-        }
-        if (victim->sec != UINT32_MAX &&
-            (t->sec == UINT32_MAX || t->last_use < victim->last_use))
-            victim = t;
+    bool hit;
+    struct fat_sector_slot *t = fat_slot_find(fs, fs->fat_slots, FAT_TABLE_SLOTS, sec, &hit);
+    if (!hit) {
+        err_t e = flush_slot(fs, t);
+        if (e != E_OK)
+            return e;
+        t->sector = UINT64_MAX;
+        uint64_t s =
+            (uint64_t)fs->reserved_sectors + (uint64_t)fs->active_fat * fs->fat_sectors + sec;
+        e = fat_io_read(fs, s, 1, t->data);
+        if (e != E_OK)
+            return e;
+        t->sector = sec;
     }
-    err_t e = flush_slot(fs, victim);
-    if (e != E_OK)
-        return e;
-    victim->sec = UINT32_MAX;
-    uint64_t s =
-        (uint64_t)fs->reserved_sectors + (uint64_t)fs->active_fat * fs->fat_sectors + sec;
-    e = fat_io_read(fs, s, 1, victim->data);
-    if (e != E_OK)
-        return e;
-    victim->sec = sec;
-    victim->last_use = fs->fat_clock;
-    *out = victim;
+    *out = t;
     return E_OK;
 }
 
 /* Entries 0 and 1 are reserved but addressable (fat_check reads them). */
-static err_t entry_place(struct fat_fs *fs, uint32_t cl, struct fat_table_slot **t,
+static err_t entry_place(struct fat_fs *fs, uint32_t cl, struct fat_sector_slot **t,
                          uint32_t *off)
 {
     if (cl > fs->nclusters + 1)
@@ -95,7 +85,7 @@ static err_t entry_place(struct fat_fs *fs, uint32_t cl, struct fat_table_slot *
 err_t fat_entry_get(struct fat_fs *fs, uint32_t cl, uint32_t *val)
 {
     uint32_t off;
-    struct fat_table_slot *t;
+    struct fat_sector_slot *t;
     err_t e = entry_place(fs, cl, &t, &off);
     if (e != E_OK)
         return e;
@@ -106,7 +96,7 @@ err_t fat_entry_get(struct fat_fs *fs, uint32_t cl, uint32_t *val)
 err_t fat_entry_set(struct fat_fs *fs, uint32_t cl, uint32_t val)
 {
     uint32_t off;
-    struct fat_table_slot *t;
+    struct fat_sector_slot *t;
     err_t e = entry_place(fs, cl, &t, &off);
     if (e != E_OK)
         return e;

@@ -44,27 +44,6 @@ static struct waiter {
     char name[NAMES_NAME_MAX + 1];
 } waiters[MAX_WAITERS];
 
-/* A name of [a-z0-9._-], 1..NAMES_NAME_MAX bytes, NUL-terminated inside
- * the field and zero after it. */
-static bool name_ok(const char *n)
-{
-    size_t len = 0;
-    while (len <= NAMES_NAME_MAX && n[len])
-        len++;
-    if (len == 0 || len > NAMES_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = n[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
-            return false;
-    }
-    for (size_t i = len; i <= NAMES_NAME_MAX; i++)
-        if (n[i])
-            return false;
-    return true;
-}
-
 static struct entry *find(const char *name)
 {
     for (int i = 0; i < NAMES_MAX; i++)
@@ -90,9 +69,9 @@ static err_t op_register(void *ctx, uint64_t badge, const void *req, uint32_t le
         ci.type != CAP_ENDPOINT || ci.badge != 0)
         return E_INVAL; /* an unbadged endpoint, so we can badge copies */
     handle_t ep = caps->received[0];
-    const struct reservation *res = name_ok(r->name) ? reservation_of(r->name) : NULL;
+    const struct reservation *res = names_name_valid(r->name) ? reservation_of(r->name) : NULL;
     bool allowed = !res || badge == 0 || (res->has_owner && res->owner == badge);
-    err_t err = !name_ok(r->name) ? E_INVAL : !allowed ? E_PERM : find(r->name) ? E_EXIST : E_NOSPACE;
+    err_t err = !names_name_valid(r->name) ? E_INVAL : !allowed ? E_PERM : find(r->name) ? E_EXIST : E_NOSPACE;
     struct entry *e = NULL;
     for (int i = 0; err == E_NOSPACE && i < NAMES_MAX && !e; i++)
         if (!table[i].used)
@@ -127,7 +106,7 @@ static err_t op_lookup(void *ctx, uint64_t badge, const void *req, uint32_t len,
 {
     (void)ctx, (void)len, (void)rep, (void)rep_len;
     const struct names_lookup_req *r = req;
-    if (!name_ok(r->name) || (r->flags & ~NAMES_WAIT) || r->_pad0)
+    if (!names_name_valid(r->name) || (r->flags & ~NAMES_WAIT) || r->_pad0)
         return E_INVAL;
     struct entry *e = find(r->name);
     if (!e) {
@@ -167,7 +146,7 @@ static err_t op_unregister(void *ctx, uint64_t badge, const void *req, uint32_t 
 {
     (void)ctx, (void)len, (void)rep, (void)rep_len, (void)caps;
     const struct names_register_req *r = req;
-    struct entry *e = name_ok(r->name) ? find(r->name) : NULL;
+    struct entry *e = names_name_valid(r->name) ? find(r->name) : NULL;
     if (!e)
         return E_NOENT;
     if (e->owner != badge)
@@ -220,7 +199,7 @@ static err_t op_reserve(void *ctx, uint64_t badge, const void *req, uint32_t len
     const struct names_register_req *r = req;
     if (badge != 0)
         return E_PERM;
-    if (!name_ok(r->name))
+    if (!names_name_valid(r->name))
         return E_INVAL;
     if (reservation_of(r->name))
         return E_OK;
@@ -240,7 +219,7 @@ static err_t op_allow(void *ctx, uint64_t badge, const void *req, uint32_t len, 
     const struct names_allow_req *r = req;
     if (badge != 0 && badge != NAMES_PROC_BADGE)
         return E_PERM;
-    struct reservation *res = name_ok(r->name) ? reservation_of(r->name) : NULL;
+    struct reservation *res = names_name_valid(r->name) ? reservation_of(r->name) : NULL;
     if (!res)
         return E_NOENT;
     res->has_owner = true;

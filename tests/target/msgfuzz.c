@@ -368,23 +368,6 @@ static void random_name(char out[NAMES_NAME_MAX + 1])
         out[i] = ok[below(sizeof ok - 1)];
 }
 
-static bool name_valid(const char *n)
-{
-    size_t len = strnlen(n, NAMES_NAME_MAX + 1);
-    if (len == 0 || len > NAMES_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = n[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
-            return false;
-    }
-    for (size_t i = len; i <= NAMES_NAME_MAX; i++)
-        if (n[i])
-            return false;
-    return true;
-}
-
 static void fuzz_names(void)
 {
     const uint64_t n = 5000;
@@ -410,7 +393,7 @@ static void fuzz_names(void)
         if (f.label == NAMES_OP_LOOKUP) {
             /* Waiting for a name nobody registers would wait for ever: wait
              * only for names that are there, or in requests refused anyway. */
-            bool refused = !name_valid(name) || (flags & ~NAMES_WAIT) || pad || f.len != 40;
+            bool refused = !names_name_valid(name) || (flags & ~NAMES_WAIT) || pad || f.len != 40;
             bool there = strcmp(name, "pager") == 0 || is_mine(name);
             if ((flags & NAMES_WAIT) && !refused && !there)
                 flags = 0;
