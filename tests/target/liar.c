@@ -5,7 +5,10 @@
  * client asked for) and every word set to all ones (byte counts, handles,
  * cursors far beyond anything sent). The client stubs in libsys must copy
  * no more than their callers' buffers hold and believe no count larger
- * than what they sent.
+ * than what they sent. Requests whose first word (the handle or pipe end
+ * of fs and pipe requests) is LIAR_ZERO get a count of 0 and no data
+ * instead, and LIAR_HALF half of what was sent: a write loop must stop,
+ * not ask again for ever.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +16,9 @@
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/names.h>
+
+#define LIAR_ZERO 2
+#define LIAR_HALF 3
 
 int main(void)
 {
@@ -27,10 +33,15 @@ int main(void)
     struct ipc_msg m;
     ipc_recv((handle_t)ep, &m);
     for (;;) {
+        uint64_t first = m.w[0], sent = IPC_TAG_LEN(m.tag);
         memset(ipc_buffer()->data, 0xAA, IPC_BUF_DATA_MAX);
         m.tag = IPC_TAG(0, IPC_BUF_DATA_MAX, 0);
         for (int i = 0; i < IPC_WORDS; i++)
             m.w[i] = ~0ull;
+        if (first == LIAR_ZERO || first == LIAR_HALF) {
+            m.tag = IPC_TAG(0, 0, 0);
+            m.w[0] = first == LIAR_ZERO ? 0 : (sent + 1) / 2; /* never 0 */
+        }
         ipc_reply_recv((handle_t)ep, &m);
     }
 }

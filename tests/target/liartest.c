@@ -83,6 +83,13 @@ static void test_writes(handle_t liar)
     CHECK_EQ(fs_write(liar, 1, 0, buf, 100), E_RANGE);
     CHECK_EQ(fs_write(liar, 1, 0, buf, 3000), E_RANGE);
     CHECK_EQ(pipe_write(liar, 1, buf, 100), E_RANGE);
+    /* "Wrote 0 bytes", every time: the loops stop instead of asking for
+     * ever. "Wrote half": fs_write reports the short count; pipe_write
+     * sends the rest, as the pipe server takes what fits. */
+    CHECK_EQ(fs_write(liar, 2, 0, buf, 100), 0);
+    CHECK_EQ(pipe_write(liar, 2, buf, 100), 0);
+    CHECK_EQ(fs_write(liar, 3, 0, buf, 3000), 512);
+    CHECK_EQ(pipe_write(liar, 3, buf, 100), 100);
 }
 
 int main(void)
