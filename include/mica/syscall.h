@@ -16,6 +16,8 @@ enum sys_nr {
     SYS_DEBUG_WRITE = 1, /* (buf, len) -> len */
     SYS_EXIT = 2,        /* (status): ends the calling thread */
     SYS_YIELD = 3,       /* (): give up the rest of the time slice */
+    SYS_KMEM_INFO = 4,   /* (task or 0 = own) -> kernel pool bytes free; a1 = the task's
+                          * kernel-memory budget, a2 = bytes charged to it */
 
     /* IPC on endpoints and notifications. */
     SYS_SEND = 10,       /* (ep, tag, w0..w5) -> 0 */
@@ -43,6 +45,8 @@ enum sys_nr {
     SYS_NOTIFICATION_CREATE = 41, /* () -> handle */
     SYS_TASK_CREATE = 42,         /* (nslots) -> handle: empty address space + cap table */
     SYS_THREAD_CREATE = 43,       /* (task, priority) -> handle, inactive */
+    SYS_TIMER_SIGNAL = 44,        /* (ntfn, deadline) -> 0: signal ntfn once the `time`
+                                   * counter reaches deadline; 0 disarms */
 
     /* Threads. */
     SYS_THREAD_START = 50,        /* (thread, pc, sp, arg) -> 0 */
