@@ -34,6 +34,8 @@ enum err {
     /* resources -30.. */
     E_NOMEM = -30,   /* a bounded pool (frames, kernel objects) is exhausted */
     E_NOSPACE = -31, /* a table (capability slots, VA space) is full */
+    E_LIMIT = -32,   /* the caller's own limit is used up (open files, children, VMAs);
+                      * the shared table still has room for others */
 
     /* I/O -40.. */
     E_IO = -40,      /* a device reported an error */
@@ -63,6 +65,7 @@ static inline const char *err_name(err_t e)
     case E_DEAD: return "E_DEAD";
     case E_NOMEM: return "E_NOMEM";
     case E_NOSPACE: return "E_NOSPACE";
+    case E_LIMIT: return "E_LIMIT";
     case E_IO: return "E_IO";
     case E_CORRUPT: return "E_CORRUPT";
     }

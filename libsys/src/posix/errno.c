@@ -23,6 +23,7 @@ int err_to_errno(err_t err)
     case E_DEAD: return EIO;
     case E_NOMEM: return ENOMEM;
     case E_NOSPACE: return ENOSPC;
+    case E_LIMIT: return EAGAIN; /* open() and pipe() say EMFILE themselves */
     case E_IO: return EIO;
     case E_CORRUPT: return EIO;
     case E_NOEXEC: return ENOEXEC;
