@@ -1,8 +1,15 @@
 /*
  * Protocol of console, the serial console server (docs/processes.md,
- * "Console"). It drives QEMU virt's ns16550 UART: output, and line-edited
- * input (echo, backspace, ^C = SIGINT to the foreground process, ^D = end
- * of file at the start of a line). Replies: label 0 or an err_t.
+ * "The console"). It drives QEMU virt's ns16550 UART: output, and
+ * line-edited input (echo, backspace, ^C = SIGINT to every process of the
+ * foreground jobs, ^D = end of file at the start of a line). Replies:
+ * label 0 or an err_t. Unknown ops get E_NOSYS.
+ *
+ * Clients are told apart by their badge: proc gives each program's
+ * CONSOLE_SLOT the badge PROC_FS_BADGE_BASE + pid (CONS_BADGE_PID). A
+ * badge outside that range is a "shared" client (the whole system before
+ * proc minted per-process badges): the console cannot name its pid, so
+ * the job checks below that need one are skipped for it (transitional).
  */
 #pragma once
 
@@ -13,17 +20,59 @@ enum console_op {
      * "\r\n"). Idempotent: no (output twice). */
     CONS_OP_WRITE = 1,
     /* w0 = most bytes wanted (<= 1024). Reply: data = input up to and
-     * including the next newline (or what ^D ended); 0 bytes at end of
-     * file. Blocks until a line is there. E_BUSY: CONS_MAX_READERS readers
-     * wait already. */
+     * including the next newline (or what ^D ended, or a piece of a line
+     * longer than CONS_LINE_MAX); 0 bytes at end of file. Blocks until
+     * there is input; readers are answered in the order they asked. Input
+     * is taken off the queue only once the reply reached a living reader:
+     * a reader that died while it waited consumes nothing.
+     * E_LIMIT: the caller already has CONS_READERS_PER_CLIENT reads
+     * waiting; E_NOSPACE: CONS_MAX_READERS readers wait already.
+     * Idempotent: no (consumes input). */
     CONS_OP_READ = 2,
-    /* w0 = pid of the foreground process (0: none): ^C sends it SIGINT. */
+    /* The one-pid form of SET_JOB / END_JOB: w0 = pid makes the job {pid}
+     * the foreground (as SET_JOB), w0 = 0 gives the caller's job back (as
+     * END_JOB). Errors as those. */
     CONS_OP_SET_FOREGROUND = 3,
+    /* w0 = n (1..CONS_JOB_MAX), data = n pids (uint64_t each): that job
+     * becomes the foreground; ^C sends SIGINT to each of its processes
+     * (and to those of the jobs under it, see below). Foreground jobs form
+     * a stack: a job set by a process of the current foreground (a shell
+     * run in the foreground running its own pipelines) goes on top; one set
+     * by a process that set a job already replaces that job and every job
+     * above it. Who may: the console's owner (the first process that sets
+     * a job; again whoever comes first once the owner has ended), a
+     * process of the current top job, or one that set a job still on the
+     * stack (it was allowed then; it replaces that job). Every pid must be the caller or one
+     * of its descendants (proc's table says), so ^C never reaches a process
+     * the caller could not reach itself.
+     * E_PERM: not allowed, or a pid that is not the caller's (errno
+     * EPERM); E_INVAL: n out of range, data too short; E_LIMIT: jobs
+     * nested CONS_JOB_DEPTH deep already. Idempotent: yes. */
+    CONS_OP_SET_JOB = 4,
+    /* The caller's job (the topmost it set) and every job above it stop
+     * being foreground; the job under them is foreground again. 0, also
+     * when the caller has no job set (nothing to do). Idempotent: yes. */
+    CONS_OP_END_JOB = 5,
 };
 
 #define CONS_IO_MAX 1024u
-#define CONS_MAX_READERS 4
+#define CONS_LINE_MAX 1024u      /* line editor: longer lines go on in pieces */
+#define CONS_INPUT_MAX 8192u     /* typed ahead, not read yet; beyond: the UART waits */
+#define CONS_MAX_READERS 16      /* reads waiting, all clients */
+#define CONS_READERS_PER_CLIENT 2
+#define CONS_JOB_MAX 64u         /* processes in one foreground job (PROC_MAX) */
+#define CONS_JOB_DEPTH 8         /* foreground jobs nested (shells in shells) */
 #define CONS_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)
+
+/* A client's pid from its badge (proc's per-process badges,
+ * PROC_FS_BADGE_BASE + pid); 0: a shared or unknown badge. */
+#define CONS_BADGE_BASE (1ull << 32) /* = PROC_FS_BADGE_BASE */
+static inline uint64_t cons_badge_pid(uint64_t badge)
+{
+    return badge > CONS_BADGE_BASE && badge - CONS_BADGE_BASE < (1ull << 31)
+               ? badge - CONS_BADGE_BASE
+               : 0;
+}
 
 /* Starting console (done by root): its capability table. */
 #define CONS_SLOT_SELF_TASK 1
@@ -32,7 +81,7 @@ enum console_op {
 #define CONS_SLOT_IRQ 4     /* its interrupt line */
 #define CONS_SLOT_NTFN 5    /* bound to console's thread; the IRQ signals it */
 #define CONS_SLOT_THREAD 6
-#define CONS_SLOT_PROC 7    /* proc (control), for ^C; may be empty */
+#define CONS_SLOT_PROC 7    /* proc, badge 0 (control: kills any process, lists all); may be empty */
 
 /* Where a program proc starts finds the console (descriptors 0, 1, 2). */
 #define CONSOLE_SLOT 5

@@ -32,3 +32,18 @@ int64_t console_set_foreground(handle_t cons, uint64_t pid)
     struct ipc_msg m = {.w = {pid}};
     return ipc_request(cons, CONS_OP_SET_FOREGROUND, &m, 0);
 }
+
+int64_t console_set_job(handle_t cons, const uint64_t *pids, uint64_t npids)
+{
+    if (npids == 0 || npids > CONS_JOB_MAX)
+        return E_INVAL;
+    memcpy(ipc_buffer()->data, pids, npids * sizeof(uint64_t));
+    struct ipc_msg m = {.w = {npids}};
+    return ipc_request(cons, CONS_OP_SET_JOB, &m, npids * sizeof(uint64_t));
+}
+
+int64_t console_end_job(handle_t cons)
+{
+    struct ipc_msg m = {0};
+    return ipc_request(cons, CONS_OP_END_JOB, &m, 0);
+}

@@ -1,9 +1,10 @@
 /*
  * console: the serial console as a user-mode server. Output goes to the
  * ns16550's transmit register (polled: the FIFO drains at line speed in
- * QEMU, which is instant); input arrives by interrupt into a line editor.
- * Readers block (saved replies) until a line is complete. ^C sends SIGINT
- * to the foreground process through proc.
+ * QEMU, which is instant); input arrives by interrupt into the line
+ * discipline (input.c). Readers block (saved replies) until there is
+ * input; input leaves the queue only once a living reader got it. ^C sends
+ * SIGINT to every process of the foreground jobs (job.c) through proc.
  * Register layout: the 16550 data sheet (THR/RBR 0, IER 1, LSR 5).
  */
 #include <sys/ipc.h>
@@ -12,28 +13,29 @@
 
 #include <proto/console.h>
 
+#include "input.h"
+#include "job.h"
+#include "readers.h"
+
 #define UART_VA 0x2000000000ull
 #define UART_RBR 0 /* receive buffer (read) / transmit holding (write) */
 #define UART_IER 1
+#define UART_FCR 2 /* FIFO control (write) */
 #define UART_LSR 5
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 #define IER_RX_AVAILABLE 0x01
-
-#define LINE_MAX 1024
+#define FCR_FIFO_ON_CLEAR 0x07 /* 16-byte FIFOs on and empty; interrupt at 1 byte */
 
 static volatile uint8_t *uart;
-/* Input: the line being edited, and finished input not yet read. */
-static char line[LINE_MAX];
-static uint32_t line_len;
-static char ready[LINE_MAX * 2];
-static uint32_t ready_len;
-static bool eof_pending; /* ^D on an empty line: the next read gets 0 bytes */
-static struct reader {
-    handle_t reply;
-    uint32_t want;
-} readers[CONS_MAX_READERS];
-static uint64_t foreground;
+static struct cons_input in;
+/* A byte read from the UART that did not fit: offered again first. While
+ * it waits the receive interrupt is off, so the UART (and QEMU behind it)
+ * holds the rest: typed input waits, it is never dropped. */
+static int held = -1;
+static struct cons_jobs jobs;
+
+static struct cons_readers readers;
 
 static void put_raw(char c)
 {
@@ -49,124 +51,198 @@ static void put(char c)
     put_raw(c);
 }
 
-static void puts_raw(const char *s)
+static bool has_proc(void)
 {
-    while (*s)
-        put(*s++);
+    struct cap_info ci;
+    return sys_cap_info(CONS_SLOT_PROC, &ci) == 0 && ci.type == CAP_ENDPOINT;
 }
 
-/* Answers waiting readers while there is input (or an end of file). */
+/* ^C: SIGINT to every process of every foreground job. A pid that has
+ * ended already is E_NOENT from proc: nothing to do. */
+static void interrupt_foreground(void)
+{
+    if (!has_proc())
+        return;
+    for (int d = 0; d < jobs.depth; d++)
+        for (uint32_t i = 0; i < jobs.stack[d].npids; i++)
+            (void)proc_kill(CONS_SLOT_PROC, jobs.stack[d].pids[i], PROC_SIGINT);
+}
+
+/* Takes bytes from the UART while the line discipline has room. */
+static void drain_uart(void)
+{
+    for (;;) {
+        int c = held;
+        if (c < 0) {
+            if (!(uart[UART_LSR] & LSR_DATA_READY))
+                break;
+            c = uart[UART_RBR];
+        }
+        held = -1;
+        char echo[INPUT_ECHO_MAX];
+        uint32_t echo_len;
+        enum input_result r = input_take(&in, (char)c, echo, &echo_len);
+        if (r == INPUT_FULL) {
+            held = c;
+            break;
+        }
+        for (uint32_t i = 0; i < echo_len; i++)
+            put(echo[i]);
+        if (r == INPUT_INTERRUPT)
+            interrupt_foreground();
+    }
+    uart[UART_IER] = held >= 0 ? 0 : IER_RX_AVAILABLE;
+}
+
+/* Answers waiting readers, oldest first, while there is input. A reader
+ * that died while it waited (E_DEAD) takes nothing: the input stays for
+ * the next one. Room made here lets held UART input in. */
 static void serve_readers(void)
 {
-    for (int i = 0; i < CONS_MAX_READERS; i++) {
-        struct reader *r = &readers[i];
-        if (!r->reply || (ready_len == 0 && !eof_pending))
-            continue;
-        uint32_t n = ready_len < r->want ? ready_len : r->want;
-        if (ready_len == 0)
-            eof_pending = false;
-        memcpy(ipc_buffer()->data, ready, n);
-        for (uint32_t k = n; k < ready_len; k++)
-            ready[k - n] = ready[k];
-        ready_len -= n;
-        struct ipc_msg m = {.tag = IPC_TAG(0, n, 0)};
-        (void)ipc_reply_to(r->reply, &m); /* a reader that died: dropped */
+    for (;;) {
+        struct cons_reader *r = readers_oldest(&readers);
+        bool eof;
+        int64_t n = r ? input_peek(&in, r->want, &eof) : -1;
+        if (n < 0)
+            break;
+        memcpy(ipc_buffer()->data, in.ready, (size_t)n);
+        struct ipc_msg m = {.tag = IPC_TAG(0, (uint64_t)n, 0)};
+        int64_t sent = ipc_reply_to(r->reply, &m); /* deletes the reply either way */
         r->reply = 0;
+        if (sent < 0)
+            continue;
+        input_consume(&in, (uint32_t)n);
+        if (held >= 0)
+            drain_uart();
     }
 }
 
-static void finish_line(bool newline)
+static void uart_interrupt(void)
 {
-    if (newline && line_len < LINE_MAX)
-        line[line_len++] = '\n';
-    if (ready_len + line_len <= sizeof ready) {
-        memcpy(ready + ready_len, line, line_len);
-        ready_len += line_len;
-    }
-    line_len = 0;
-}
-
-static void input(char c)
-{
-    switch (c) {
-    case '\r':
-    case '\n':
-        put('\n');
-        finish_line(true);
-        break;
-    case 0x7f: /* DEL, what terminals send for backspace */
-    case '\b':
-        if (line_len > 0) {
-            line_len--;
-            puts_raw("\b \b");
-        }
-        break;
-    case 0x03: /* ^C */
-        puts_raw("^C\n");
-        line_len = 0;
-        if (foreground)
-            (void)proc_kill(CONS_SLOT_PROC, foreground, PROC_SIGINT);
-        break;
-    case 0x04: /* ^D */
-        if (line_len == 0)
-            eof_pending = true;
-        else
-            finish_line(false);
-        break;
-    default:
-        if ((unsigned char)c >= 0x20 && line_len < LINE_MAX - 1) {
-            line[line_len++] = c;
-            put(c);
-        }
-    }
-}
-
-static void interrupt(void)
-{
-    while (uart[UART_LSR] & LSR_DATA_READY)
-        input((char)uart[UART_RBR]);
+    drain_uart();
     (void)sys_irq_ack(CONS_SLOT_IRQ);
     serve_readers();
 }
 
-/* Returns false when the reply was saved for later. */
-static bool dispatch(struct ipc_msg *m)
+/* Frees the slots of readers whose process has ended (proc says so): a
+ * process that died while it read leaves its saved reply behind, and only
+ * input would otherwise clear it. Nothing is sent to a living reader. */
+static void forget_dead_readers(void)
 {
+    if (!has_proc())
+        return;
+    for (int i = 0; i < CONS_MAX_READERS; i++) {
+        struct cons_reader *r = &readers.slot[i];
+        uint64_t pid = cons_badge_pid(r->badge);
+        if (!r->reply || !pid || proc_kill(CONS_SLOT_PROC, pid, 0) != E_NOENT)
+            continue;
+        struct ipc_msg m = {.tag = IPC_TAG((uint64_t)E_DEAD & 0xffffffffffffull, 0, 0)};
+        (void)ipc_reply_to(r->reply, &m);
+        r->reply = 0;
+    }
+}
+
+static void reply_err(struct ipc_msg *m, err_t e)
+{
+    m->tag = IPC_TAG((uint64_t)e & 0xffffffffffffull, 0, 0);
+}
+
+/* Returns false when the reply was saved for later. */
+static bool op_read(struct ipc_msg *m, uint64_t badge)
+{
+    uint64_t want = m->w[0];
+    if (want == 0 || want > CONS_IO_MAX)
+        { reply_err(m, E_INVAL); return true; }
+    int slot;
+    err_t room = readers_room(&readers, badge, &slot);
+    if (room != E_OK) {
+        forget_dead_readers();
+        room = readers_room(&readers, badge, &slot);
+    }
+    if (room != E_OK)
+        { reply_err(m, room); return true; }
+    int64_t saved = ipc_reply_save();
+    if (saved < 0)
+        { reply_err(m, (err_t)saved); return true; }
+    readers_add(&readers, slot, badge, (handle_t)saved, (uint32_t)want);
+    serve_readers();
+    return false;
+}
+
+/* proc's table, for the job rules; false when proc cannot be asked. */
+static bool snapshot_processes(struct cons_ptable *t)
+{
+    t->n = 0;
+    if (!has_proc())
+        return false;
+    uint64_t cursor = 0;
+    struct proc_info info;
+    while (t->n < CONS_JOB_MAX && proc_list(CONS_SLOT_PROC, &cursor, &info) >= 0) {
+        t->pid[t->n] = info.pid;
+        t->ppid[t->n] = info.ppid;
+        t->running[t->n] = info.state == PROC_STATE_RUNNING;
+        t->n++;
+    }
+    return true;
+}
+
+static void op_set_job(struct ipc_msg *m, uint64_t badge, const uint64_t *pids, uint64_t npids)
+{
+    static struct cons_ptable table;
+    if (npids == 0 || npids > CONS_JOB_MAX)
+        { reply_err(m, E_INVAL); return; }
+    const struct cons_ptable *t = NULL;
+    if (job_needs_table(&jobs, badge, pids, (uint32_t)npids)) {
+        if (!snapshot_processes(&table))
+            { reply_err(m, E_PERM); return; } /* nothing to check against */
+        t = &table;
+    }
+    err_t e = job_set(&jobs, badge, pids, (uint32_t)npids, t);
+    reply_err(m, e);
+}
+
+/* Returns false when the reply was saved for later. */
+static bool dispatch(struct ipc_msg *m, uint64_t badge)
+{
+    uint64_t len = IPC_TAG_LEN(m->tag);
+    bool truncated = (m->tag & IPC_TAG_TRUNCATED) != 0;
     switch (IPC_TAG_LABEL(m->tag)) {
     case CONS_OP_WRITE: {
-        uint64_t n = IPC_TAG_LEN(m->tag);
-        if ((m->tag & IPC_TAG_TRUNCATED) || n > CONS_IO_MAX)
-            { m->tag = IPC_TAG((uint64_t)E_INVAL & 0xffffffffffffull, 0, 0); return true; }
+        if (truncated || len > CONS_IO_MAX)
+            { reply_err(m, E_INVAL); return true; }
         const char *data = (const char *)ipc_buffer()->data;
-        for (uint64_t i = 0; i < n; i++)
+        for (uint64_t i = 0; i < len; i++)
             put(data[i]);
         m->tag = IPC_TAG(0, 0, 0);
-        m->w[0] = n;
+        m->w[0] = len;
         return true;
     }
-    case CONS_OP_READ: {
-        uint64_t want = m->w[0];
-        if (want == 0 || want > CONS_IO_MAX)
-            { m->tag = IPC_TAG((uint64_t)E_INVAL & 0xffffffffffffull, 0, 0); return true; }
-        for (int i = 0; i < CONS_MAX_READERS; i++) {
-            if (readers[i].reply)
-                continue;
-            int64_t saved = ipc_reply_save();
-            if (saved < 0)
-                break;
-            readers[i] = (struct reader){.reply = (handle_t)saved, .want = (uint32_t)want};
-            serve_readers();
-            return false;
+    case CONS_OP_READ: return op_read(m, badge);
+    case CONS_OP_SET_FOREGROUND: {
+        uint64_t pid = m->w[0];
+        if (pid == 0) {
+            job_end(&jobs, badge);
+            reply_err(m, E_OK);
+        } else {
+            op_set_job(m, badge, &pid, 1);
         }
-        m->tag = IPC_TAG((uint64_t)E_BUSY & 0xffffffffffffull, 0, 0);
         return true;
     }
-    case CONS_OP_SET_FOREGROUND:
-        foreground = m->w[0];
-        m->tag = IPC_TAG(0, 0, 0);
+    case CONS_OP_SET_JOB: {
+        uint64_t n = m->w[0];
+        if (truncated || n == 0 || n > CONS_JOB_MAX || len < n * sizeof(uint64_t))
+            { reply_err(m, E_INVAL); return true; }
+        static uint64_t pids[CONS_JOB_MAX];
+        memcpy(pids, ipc_buffer()->data, n * sizeof(uint64_t));
+        op_set_job(m, badge, pids, n);
+        return true;
+    }
+    case CONS_OP_END_JOB:
+        job_end(&jobs, badge);
+        reply_err(m, E_OK);
         return true;
     default:
-        m->tag = IPC_TAG((uint64_t)E_NOSYS & 0xffffffffffffull, 0, 0);
+        reply_err(m, E_NOSYS);
         return true;
     }
 }
@@ -181,6 +257,7 @@ int main(uintptr_t arg)
         return 1;
     }
     uart = (volatile uint8_t *)(uintptr_t)UART_VA;
+    uart[UART_FCR] = FCR_FIFO_ON_CLEAR;
     uart[UART_IER] = IER_RX_AVAILABLE;
     sys_puts("console: serving the serial console\n");
     struct ipc_msg m;
@@ -188,10 +265,10 @@ int main(uintptr_t arg)
     for (;;) {
         bool answer = true;
         if (badge == 0 && IPC_TAG_LABEL(m.tag) == IPC_LABEL_NOTIFY) {
-            interrupt();
+            uart_interrupt();
             answer = false;
         } else {
-            answer = dispatch(&m);
+            answer = dispatch(&m, (uint64_t)badge);
         }
         badge = answer ? ipc_reply_recv(CONS_SLOT_SERVICE, &m) : ipc_recv(CONS_SLOT_SERVICE, &m);
     }
