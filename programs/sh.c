@@ -3,8 +3,18 @@
  * the name has no slash), with "<", ">" and ">>" redirections, "|"
  * pipelines, "&&", "||" and ";" lists, "&" for the background, "$?" for the last status, quotes
  * ('...' and "..."), and the built-ins cd, pwd and exit. Programs are
- * started with fork + exec; the console's ^C goes to the program in the
- * foreground, never to the shell.
+ * started with fork + exec; each pipeline in the foreground is the
+ * console's foreground job, so ^C goes to every one of its programs, never
+ * to the shell.
+ *
+ * Limits (docs/processes.md, "The shell"): a line (script or typed) is at
+ * most SH_LINE_MAX bytes, its newline not counted: a longer one is refused
+ * whole ("argument list too long", status 2), never split into two
+ * commands. A program's arguments and environment must fit what proc's
+ * spawn carries (PROC_ARGS_MAX) or the command is refused the same way
+ * (status 126) before anything starts. A pipeline has at most
+ * SH_PIPELINE_MAX stages (pipes and proc's table may allow fewer: then a
+ * clean error, and the stages started are ended).
  *
  * Usage: sh (interactive on the console, or a script on stdin),
  *        sh -c "command line".
@@ -20,10 +30,13 @@
 #include <unistd.h>
 
 #include <sys/console.h>
+#include <sys/proc.h>
 
-#define LINE_MAX 1024
-#define MAX_WORDS 64
-#define MAX_CMDS 8
+#define SH_LINE_MAX 65536     /* ARG_MAX: bytes of one line, newline not counted */
+#define SH_TOKENS_MAX 4096    /* words and operators in one pipeline */
+#define SH_PIPELINE_MAX 64    /* stages of one pipeline (proc's table: PROC_MAX) */
+#define SH_STATUS_SYNTAX 2
+#define SH_STATUS_CANNOT_RUN 126
 
 static int last_status;
 
@@ -37,17 +50,24 @@ struct token {
     char *word; /* T_WORD */
 };
 
-/* Splits line into tokens in place (words are copied into `store`). */
+/* Splits line into tokens (words are copied into `store`); -1 after a
+ * message when the line is malformed or too big. Nothing is dropped: a
+ * line with more tokens than `max` is refused whole. */
 static int tokenize(const char *line, struct token *toks, int max, char *store, size_t cap)
 {
     int n = 0;
     size_t used = 0;
     const char *c = line;
-    while (n < max - 1) {
+    for (;;) {
         while (*c == ' ' || *c == '\t' || *c == '\n')
             c++;
         if (!*c || *c == '#')
             break;
+        if (n >= max - 1) {
+            fprintf(stderr, "sh: too many words (more than %d): argument list too long\n",
+                    max - 1);
+            return -1;
+        }
         struct token *t = &toks[n++];
         t->word = NULL;
         if (c[0] == '|' && c[1] == '|') { t->kind = T_OR; c += 2; continue; }
@@ -75,14 +95,14 @@ static int tokenize(const char *line, struct token *toks, int max, char *store, 
                 char num[12];
                 int len = snprintf(num, sizeof num, "%d", last_status);
                 if (used + (size_t)len + 1 >= cap)
-                    return -1;
+                    goto too_long;
                 memcpy(store + used, num, (size_t)len);
                 used += (size_t)len;
                 c += 2;
                 continue;
             }
             if (used + 2 >= cap)
-                return -1;
+                goto too_long;
             store[used++] = *c++;
         }
         if (quote) {
@@ -93,12 +113,15 @@ static int tokenize(const char *line, struct token *toks, int max, char *store, 
     }
     toks[n].kind = T_END;
     return n;
+too_long:
+    fprintf(stderr, "sh: line too long: argument list too long\n");
+    return -1;
 }
 
 /* ---- commands ---- */
 
 struct command {
-    char *argv[MAX_WORDS + 1];
+    char **argv; /* NULL-terminated, in the shared `words` array */
     int argc;
     const char *in, *out;
     bool append;
@@ -145,8 +168,11 @@ static void exec_command(const struct command *c)
         close(fd);
     }
     execvp(c->argv[0], c->argv);
-    fprintf(stderr, "sh: %s: %s\n", c->argv[0], errno == ENOENT ? "not found" : strerror(errno));
-    _exit(errno == ENOENT ? 127 : 126);
+    fprintf(stderr, "sh: %s: %s\n", c->argv[0],
+            errno == ENOENT ? "not found"
+            : errno == E2BIG ? "argument list too long"
+                             : strerror(errno));
+    _exit(errno == ENOENT ? 127 : SH_STATUS_CANNOT_RUN);
 }
 
 static bool builtin(const struct command *c, int *status)
@@ -171,26 +197,71 @@ static bool builtin(const struct command *c, int *status)
     return false;
 }
 
+static bool is_builtin(const struct command *c)
+{
+    return strcmp(c->argv[0], "cd") == 0 || strcmp(c->argv[0], "pwd") == 0 ||
+           strcmp(c->argv[0], "exit") == 0;
+}
+
+/* Would proc's spawn carry this program's path, arguments and environment
+ * (PROC_ARGS_MAX)? The path counted is the name as typed, which the
+ * search only lengthens: a command refused here would be refused by exec
+ * too; one that passes here but not there is refused by exec
+ * (exec_command says so the same way). */
+static bool args_fit(const struct command *c)
+{
+    extern char **environ;
+    size_t len = strlen(c->argv[0]) + 1;
+    for (int i = 0; i < c->argc; i++)
+        len += strlen(c->argv[i]) + 1;
+    for (char **e = environ; e && *e; e++)
+        len += strlen(*e) + 1;
+    return len <= PROC_ARGS_MAX;
+}
+
+/* Ends the stages of a pipeline that could not be built whole, and reaps
+ * them: nothing of it is left running. */
+static void end_stages(const pid_t *pids, int n)
+{
+    for (int i = 0; i < n; i++)
+        (void)kill(pids[i], SIGKILL);
+    for (int i = 0; i < n; i++)
+        (void)waitpid(pids[i], NULL, 0);
+}
+
 /* Runs a pipeline of n commands; returns its status (the last one's), or
- * 0 at once when it runs in the background. */
+ * 0 at once when it runs in the background. In the foreground its
+ * processes are the console's foreground job while the shell waits: ^C
+ * sends SIGINT to each of them. (A shell that may not set the job, one in
+ * the background, runs its pipelines without.) */
 static int run_pipeline(struct command *cmds, int n, bool background)
 {
     int status = 0;
     if (n == 1 && !background && !cmds[0].in && !cmds[0].out && builtin(&cmds[0], &status))
         return status;
+    for (int i = 0; i < n; i++) {
+        if (!is_builtin(&cmds[i]) && !args_fit(&cmds[i])) {
+            fprintf(stderr, "sh: %s: argument list too long\n", cmds[i].argv[0]);
+            return SH_STATUS_CANNOT_RUN;
+        }
+    }
     fflush(stdout);
-    pid_t pids[MAX_CMDS];
+    static pid_t pids[SH_PIPELINE_MAX];
     int prev_read = -1;
     for (int i = 0; i < n; i++) {
         int fds[2] = {-1, -1};
         if (i + 1 < n && pipe(fds) < 0) {
             fprintf(stderr, "sh: pipe: %s\n", strerror(errno));
-            return 1;
+            goto undo;
         }
         pid_t pid = fork();
         if (pid < 0) {
             fprintf(stderr, "sh: fork: %s\n", strerror(errno));
-            return 1;
+            if (fds[0] >= 0) {
+                close(fds[0]);
+                close(fds[1]);
+            }
+            goto undo;
         }
         if (pid == 0) {
             if (prev_read >= 0) {
@@ -213,51 +284,62 @@ static int run_pipeline(struct command *cmds, int n, bool background)
         if (fds[1] >= 0)
             close(fds[1]);
         prev_read = fds[0];
+        continue;
+    undo:
+        if (prev_read >= 0)
+            close(prev_read);
+        end_stages(pids, i);
+        return 1;
     }
     if (background) {
         printf("[%d]\n", (int)pids[n - 1]);
         return 0;
     }
-    (void)console_set_foreground(CONSOLE_SLOT, (uint64_t)pids[n - 1]);
+    uint64_t job[SH_PIPELINE_MAX];
+    for (int i = 0; i < n; i++)
+        job[i] = (uint64_t)pids[i];
+    bool foreground = console_set_job(CONSOLE_SLOT, job, (uint64_t)n) == 0;
     for (int i = 0; i < n; i++) {
         int st = 0;
         if (waitpid(pids[i], &st, 0) == pids[i] && i == n - 1)
             status = status_of(st);
     }
-    (void)console_set_foreground(CONSOLE_SLOT, 0);
+    if (foreground)
+        (void)console_end_job(CONSOLE_SLOT);
     return status;
 }
 
 /* Parses and runs one pipeline (no &&, || or ; in it). */
 static int run_segment(const char *segment, bool background)
 {
-    static char store[LINE_MAX * 2];
-    struct token toks[MAX_WORDS * 2];
-    int ntok = tokenize(segment, toks, MAX_WORDS * 2, store, sizeof store);
+    /* Static: a line may be SH_LINE_MAX bytes; "$?" can grow a word by a
+     * third and every word gains a NUL, so twice the line always fits. */
+    static char store[SH_LINE_MAX * 2 + 16];
+    static struct token toks[SH_TOKENS_MAX];
+    static char *words[SH_TOKENS_MAX + SH_PIPELINE_MAX];
+    static struct command cmds[SH_PIPELINE_MAX];
+    int ntok = tokenize(segment, toks, SH_TOKENS_MAX, store, sizeof store);
     if (ntok < 0)
-        return 2;
+        return SH_STATUS_SYNTAX;
     if (ntok == 0)
         return last_status;
-    struct command cmds[MAX_CMDS];
-    int ncmd = 0;
+    int ncmd = 0, nwords = 0;
     memset(&cmds[0], 0, sizeof cmds[0]);
+    cmds[0].argv = &words[0];
     for (int i = 0; i < ntok; i++) {
         struct token *t = &toks[i];
         struct command *c = &cmds[ncmd];
         switch (t->kind) {
         case T_WORD:
-            if (c->argc >= MAX_WORDS) {
-                fprintf(stderr, "sh: too many words\n");
-                return 2;
-            }
             c->argv[c->argc++] = t->word;
+            nwords++;
             break;
         case T_IN:
         case T_OUT:
         case T_APPEND:
             if (toks[i + 1].kind != T_WORD) {
                 fprintf(stderr, "sh: a file name must follow the redirection\n");
-                return 2;
+                return SH_STATUS_SYNTAX;
             }
             if (t->kind == T_IN)
                 c->in = toks[i + 1].word;
@@ -267,32 +349,48 @@ static int run_segment(const char *segment, bool background)
             i++;
             break;
         case T_PIPE:
-            if (c->argc == 0 || ncmd + 1 >= MAX_CMDS) {
+            if (c->argc == 0) {
                 fprintf(stderr, "sh: syntax error near '|'\n");
-                return 2;
+                return SH_STATUS_SYNTAX;
             }
+            if (ncmd + 1 >= SH_PIPELINE_MAX) {
+                fprintf(stderr, "sh: more than %d commands in a pipeline\n", SH_PIPELINE_MAX);
+                return SH_STATUS_SYNTAX;
+            }
+            c->argv[c->argc] = NULL;
+            nwords++; /* the NULL */
             ncmd++;
             memset(&cmds[ncmd], 0, sizeof cmds[ncmd]);
+            cmds[ncmd].argv = &words[nwords];
             break;
         default:
             fprintf(stderr, "sh: syntax error\n");
-            return 2;
+            return SH_STATUS_SYNTAX;
         }
     }
     if (cmds[ncmd].argc == 0) {
         fprintf(stderr, "sh: syntax error: a command is missing\n");
-        return 2;
+        return SH_STATUS_SYNTAX;
     }
-    for (int k = 0; k <= ncmd; k++)
-        cmds[k].argv[cmds[k].argc] = NULL;
+    cmds[ncmd].argv[cmds[ncmd].argc] = NULL;
     return run_pipeline(cmds, ncmd + 1, background);
+}
+
+static void line_too_long(void)
+{
+    fprintf(stderr, "sh: line longer than %d bytes: argument list too long\n", SH_LINE_MAX);
+    last_status = SH_STATUS_SYNTAX;
 }
 
 /* Runs one line: pipelines joined by &&, || and ; (split outside quotes
  * first, so each pipeline's $? is the status of the one before). */
 static void run_line(const char *line)
 {
-    char segment[LINE_MAX];
+    static char segment[SH_LINE_MAX + 2]; /* the line, its newline, NUL */
+    if (strlen(line) > SH_LINE_MAX + 1) { /* (+1: its newline) */
+        line_too_long();
+        return;
+    }
     enum tok joiner = T_SEMI;
     const char *c = line;
     while (*c) {
@@ -312,8 +410,7 @@ static void run_line(const char *line)
                 { next = T_SEMI; c++; break; }
             else if (!quote && *c == '&')
                 { next = T_BG; c++; break; }
-            if (n + 1 < sizeof segment)
-                segment[n++] = *c;
+            segment[n++] = *c; /* fits: the line does */
         }
         segment[n] = '\0';
         bool run = joiner == T_SEMI || (joiner == T_AND && last_status == 0) ||
@@ -324,6 +421,26 @@ static void run_line(const char *line)
     }
 }
 
+/* Reads the next line into line (SH_LINE_MAX + 2 bytes). A longer line is
+ * read to its end and refused whole: false with *too_long. False alone
+ * at the end of the input. */
+static bool read_line(char *line, size_t cap, bool *too_long)
+{
+    *too_long = false;
+    if (!fgets(line, (int)cap, stdin))
+        return false;
+    size_t len = strlen(line);
+    if (len < cap - 1 || line[len - 1] == '\n')
+        return true;
+    /* cap - 1 bytes and no newline: more than SH_LINE_MAX before it. The
+     * rest of the line goes too, unread by anyone: none of it runs. */
+    int ch;
+    while ((ch = getchar()) != EOF && ch != '\n')
+        ;
+    *too_long = true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
@@ -331,7 +448,8 @@ int main(int argc, char **argv)
         return last_status;
     }
     bool interactive = isatty(0);
-    char line[LINE_MAX];
+    /* A line, its newline and the NUL. */
+    static char line[SH_LINE_MAX + 2];
     for (;;) {
         /* Background jobs that ended since the last prompt. */
         int st;
@@ -342,9 +460,13 @@ int main(int argc, char **argv)
             printf("mica$ ");
             fflush(stdout);
         }
-        if (!fgets(line, sizeof line, stdin))
+        bool too_long;
+        if (read_line(line, sizeof line, &too_long))
+            run_line(line);
+        else if (too_long)
+            line_too_long();
+        else
             break;
-        run_line(line);
     }
     if (interactive)
         printf("\n");

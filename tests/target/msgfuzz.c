@@ -274,21 +274,49 @@ static void make_pool(void)
 
 /* ---- console ---- */
 
+/* What the console answers a job of n pids (docs/processes.md): every pid
+ * must be ours (we have no children in this phase) unless our badge is the
+ * shared one of a system without per-process console badges, which the
+ * console cannot check. */
+static uint64_t my_pid;
+static int64_t console_job_verdict(uint64_t n, const uint64_t *pids, uint64_t len, bool truncated)
+{
+    if (truncated || n == 0 || n > CONS_JOB_MAX || len < n * 8)
+        return E_INVAL;
+    struct cap_info ci;
+    bool shared = sys_cap_info(CONSOLE_SLOT, &ci) < 0 || cons_badge_pid(ci.badge) == 0;
+    for (uint64_t i = 0; !shared && i < n; i++) {
+        uint64_t pid;
+        memcpy(&pid, (const uint8_t *)pids + i * 8, 8);
+        if (pid != my_pid)
+            return E_PERM;
+    }
+    return 0;
+}
+
 static void fuzz_console(void)
 {
+    my_pid = (uint64_t)getpid();
     const uint64_t n = 1500;
     begin("console", n);
     for (uint64_t i = 0; i < n; i++) {
         progress(i, n);
         struct fz f = {0};
-        f.label = random_label(3);
+        f.label = random_label(5);
         random_words(&f);
         /* A valid read waits for a line nobody types: only bad sizes. */
         if (f.label == CONS_OP_READ && f.w[0] >= 1 && f.w[0] <= CONS_IO_MAX)
             f.w[0] = chance(50) ? 0 : CONS_IO_MAX + 1 + below(1u << 20);
+        if (f.label == CONS_OP_SET_FOREGROUND && chance(30))
+            f.w[0] = chance(50) ? 0 : my_pid;
+        if (f.label == CONS_OP_SET_JOB && chance(70))
+            f.w[0] = below(CONS_JOB_MAX + 2);
         add_data(&f, f.label == CONS_OP_WRITE ? 8 : 64);
         if (f.label == CONS_OP_WRITE && f.len > 16 && f.len <= IPC_BUF_DATA_MAX)
             memset(ipc_buffer()->data, 0, f.len); /* long writes: NULs, not screenfuls */
+        if (f.label == CONS_OP_SET_JOB && chance(50) && f.len <= IPC_BUF_DATA_MAX)
+            for (uint32_t k = 0; k + 8 <= f.len; k += 8) /* a job of ourselves */
+                memcpy(ipc_buffer()->data + k, &my_pid, 8);
         add_caps(&f, pool, npool);
         if (!fz_call(CONSOLE_SLOT, &f))
             continue;
@@ -299,7 +327,14 @@ static void fuzz_console(void)
                                          : ALLOWED(server_r, 0, E_INVAL));
             break;
         case CONS_OP_READ: expect_in(true, server_r == E_INVAL); break;
-        case CONS_OP_SET_FOREGROUND: expect_in(true, server_r == 0); break;
+        case CONS_OP_SET_FOREGROUND:
+            expect_in(true, server_r == (f.w[0] ? console_job_verdict(1, &f.w[0], 8, false) : 0));
+            break;
+        case CONS_OP_SET_JOB:
+            expect_in(true, server_r == console_job_verdict(f.w[0], (const uint64_t *)last_data,
+                                                            f.len, f.ncaps > 0));
+            break;
+        case CONS_OP_END_JOB: expect_in(true, server_r == 0); break;
         default: expect_in(true, server_r == E_NOSYS);
         }
     }
