@@ -115,8 +115,10 @@ void sys_map(struct thread *t)
     struct task *task = (struct task *)tc->obj;
     /* Page tables are charged to the task whose space they are in: a space
      * whose budget is used up cannot make its pager hurt anyone else. */
-    uint64_t tables = arch_mmu_tables_missing(task->vs.root, va, level);
-    if (task->used + tables * PAGE_SIZE > task->budget)
+    /* A map needs at most two new tables: walk only when that is too many. */
+    if (task->used + 2 * PAGE_SIZE > task->budget &&
+        task->used + arch_mmu_tables_missing(task->vs.root, va, level) * PAGE_SIZE >
+            task->budget)
         SC_RETURN(t, E_NOMEM);
     uint64_t free_before = kernel_pmm.nfree;
     unsigned mflags = mmu_flags_from_map(flags);
@@ -130,11 +132,9 @@ void sys_map(struct thread *t)
     }
     if (err == E_OK)
         arch_tlb_flush_page(va, task->vs.asid); /* the old entry may be cached */
-    /* What the map really took (an empty table it reclaimed gives back). */
-    if (kernel_pmm.nfree <= free_before)
-        task->used += (free_before - kernel_pmm.nfree) * PAGE_SIZE;
-    else
-        budget_uncharge(task, (kernel_pmm.nfree - free_before) * PAGE_SIZE);
+    /* What the map really took: tables it made, less an empty one it
+     * reclaimed (unsigned arithmetic wraps round to a subtraction then). */
+    task->used += (free_before - kernel_pmm.nfree) * PAGE_SIZE;
     sc_ret(t, err);
 }
 
