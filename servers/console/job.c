@@ -10,9 +10,13 @@ static int table_find(const struct cons_ptable *t, uint64_t pid)
 }
 
 /* Is pid the ancestor itself or below it in proc's tree? The walk is
- * bounded by the table's size, so a (corrupt) cycle cannot loop. */
+ * bounded by the table's size, so a (corrupt) cycle cannot loop. Without a
+ * table (proc does not let the console list processes) only the first
+ * answer is known: the rest is not checked (see job.h). */
 static bool is_descendant(const struct cons_ptable *t, uint64_t pid, uint64_t ancestor)
 {
+    if (!t)
+        return true;
     for (uint32_t steps = 0; steps <= CONS_JOB_MAX && pid; steps++) {
         if (pid == ancestor)
             return true;

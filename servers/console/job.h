@@ -41,8 +41,10 @@ bool job_needs_table(const struct cons_jobs *j, uint64_t badge, const uint64_t *
                      uint32_t npids);
 
 /* SET_JOB by the client with this badge: checks who may and that every pid
- * is the caller's or its descendant's (table may be NULL when
- * job_needs_table said no), then makes the job the foreground. Returns
+ * is the caller's or its descendant's, then makes the job the foreground.
+ * table NULL: proc's table is not known (job_needs_table said none is
+ * needed, or proc refused to list): then the owner counts as alive and
+ * descendants go unchecked -- the owner/foreground rule alone. Returns
  * E_OK, E_PERM, E_INVAL (npids out of range) or E_LIMIT (stack full);
  * nothing changes on an error. */
 err_t job_set(struct cons_jobs *j, uint64_t badge, const uint64_t *pids, uint32_t npids,

@@ -169,7 +169,8 @@ static bool op_read(struct ipc_msg *m, uint64_t badge)
     return false;
 }
 
-/* proc's table, for the job rules; false when proc cannot be asked. */
+/* proc's table, for the job rules; false when proc cannot be asked (no
+ * proc, or a proc capability that may not list processes). */
 static bool snapshot_processes(struct cons_ptable *t)
 {
     t->n = 0;
@@ -177,13 +178,14 @@ static bool snapshot_processes(struct cons_ptable *t)
         return false;
     uint64_t cursor = 0;
     struct proc_info info;
-    while (t->n < CONS_JOB_MAX && proc_list(CONS_SLOT_PROC, &cursor, &info) >= 0) {
+    int64_t r;
+    while (t->n < CONS_JOB_MAX && (r = proc_list(CONS_SLOT_PROC, &cursor, &info)) >= 0) {
         t->pid[t->n] = info.pid;
         t->ppid[t->n] = info.ppid;
         t->running[t->n] = info.state == PROC_STATE_RUNNING;
         t->n++;
     }
-    return true;
+    return t->n > 0 || r == E_NOENT;
 }
 
 static void op_set_job(struct ipc_msg *m, uint64_t badge, const uint64_t *pids, uint64_t npids)
@@ -191,12 +193,11 @@ static void op_set_job(struct ipc_msg *m, uint64_t badge, const uint64_t *pids, 
     static struct cons_ptable table;
     if (npids == 0 || npids > CONS_JOB_MAX)
         { reply_err(m, E_INVAL); return; }
+    /* Without proc's list (it refused) the owner/foreground rule alone
+     * applies; proc still keeps ^C off init and root's other children. */
     const struct cons_ptable *t = NULL;
-    if (job_needs_table(&jobs, badge, pids, (uint32_t)npids)) {
-        if (!snapshot_processes(&table))
-            { reply_err(m, E_PERM); return; } /* nothing to check against */
+    if (job_needs_table(&jobs, badge, pids, (uint32_t)npids) && snapshot_processes(&table))
         t = &table;
-    }
     err_t e = job_set(&jobs, badge, pids, (uint32_t)npids, t);
     reply_err(m, e);
 }

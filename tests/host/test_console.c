@@ -211,6 +211,20 @@ static void test_owner_gone(void)
     CHECK(job_set(&j, B(3), job3, 1, &t) == E_PERM);
 }
 
+/* proc refused the console its list (no table): the owner/foreground rule
+ * still holds; which pids the job names goes unchecked. */
+static void test_no_table(void)
+{
+    static struct cons_jobs j;
+    memset(&j, 0, sizeof j);
+    uint64_t job23[] = {2, 3};
+    uint64_t job9[] = {9};
+    CHECK(job_set(&j, B(1), job23, 2, NULL) == E_OK && j.owner == B(1));
+    CHECK(job_set(&j, B(5), job9, 1, NULL) == E_PERM); /* neither owner nor foreground */
+    CHECK(job_set(&j, B(2), job9, 1, NULL) == E_OK);   /* foreground: allowed */
+    CHECK(j.depth == 2);
+}
+
 /* Before proc's per-process badges every program shares one badge: the
  * console cannot name its pid and checks nothing about it. */
 static void test_shared_badge(void)
@@ -266,5 +280,6 @@ int main(void)
     test_depth();
     test_owner_gone();
     test_shared_badge();
+    test_no_table();
     return check_finish("test_console");
 }
