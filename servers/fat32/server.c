@@ -438,7 +438,9 @@ static void op_path(struct ipc_msg *m, uint64_t op)
         { reply_err(m, E_INVAL); return; }
     err_t err;
     struct fat_node n, old;
-    bool had_old = (op == FS_OP_UNLINK || op == FS_OP_RENAME) &&
+    /* RMDIR too: a handle left on a removed directory would read its
+     * freed clusters, reused by the next file, as entries (E_CORRUPT). */
+    bool had_old = (op == FS_OP_UNLINK || op == FS_OP_RENAME || op == FS_OP_RMDIR) &&
                    fat_lookup(&fs, path, &old) == E_OK;
     switch (op) {
     case FS_OP_UNLINK: err = fat_unlink(&fs, path); break;
