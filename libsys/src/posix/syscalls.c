@@ -102,6 +102,12 @@ int pipe(int fds[2])
     }
     uint64_t r_end, w_end;
     int64_t r = pipe_create(PIPE_SLOT, &r_end, &w_end);
+    if (r == E_LIMIT || r == E_NOSPACE) {
+        /* Our own limit of pipes (EMFILE) or the server's table, full for
+         * everyone (ENFILE). */
+        errno = r == E_LIMIT ? EMFILE : ENFILE;
+        return -1;
+    }
     if (r < 0)
         return posix_fail(r);
     posix_fds[rd] = (struct posix_fd){.kind = FD_PIPE, .fs = PIPE_SLOT, .handle = r_end,
@@ -206,9 +212,15 @@ int _open(const char *path, int flags, int mode)
     }
     unsigned fs_flags = (flags & O_CREAT ? FS_O_CREAT : 0) |
                         (flags & O_TRUNC ? FS_O_TRUNC : 0) | (flags & O_EXCL ? FS_O_EXCL : 0);
-    bool is_dir = false;
+    bool is_dir = false, table_full = false;
     uint64_t size = 0;
-    int64_t h = fs_open(fs, rest, fs_flags, &size, &is_dir);
+    int64_t h = fs_open_ex(fs, rest, fs_flags, &size, &is_dir, &table_full);
+    if (h == E_LIMIT || (h == E_NOSPACE && table_full)) {
+        /* The process's own limit (EMFILE) or the server's table, full for
+         * everyone (ENFILE); E_NOSPACE otherwise is a full volume. */
+        errno = h == E_LIMIT ? EMFILE : ENFILE;
+        return -1;
+    }
     if (h < 0)
         return posix_fail(h);
     if (is_dir && (flags & O_ACCMODE) != O_RDONLY) {
