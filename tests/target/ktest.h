@@ -51,6 +51,8 @@ enum kt_role {
     KT_ROLE_FAULTER = 2, /* touches memory as told over KT_CHILD_EP */
 };
 
+/* Kernel memory for the small tasks the tests make (docs/kernel-api.md). */
+#define KT_TASK_BUDGET (64ull << 10)
 #define KT_CHILD_EP 1    /* endpoint handle granted to children */
 #define KT_CHILD_NTFN 2  /* notification handle granted to children */
 
