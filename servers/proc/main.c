@@ -85,6 +85,15 @@ static uint32_t slot_of(const struct process *p)
     return (uint32_t)(p - procs);
 }
 
+/* The bit mm signals proc's death notification with when it kills a
+ * thread of p's space. A badge has 63 bits (bit 63 must be 0), so slot 63
+ * shares bit 0 with slot 0: deaths() asks mm about every process whose bit
+ * is set, and mm says which one it killed. */
+static uint64_t death_bit(const struct process *p)
+{
+    return 1ull << (slot_of(p) % 63);
+}
+
 /* A slot for a new child of ppid: E_LIMIT when ppid has PROC_CHILDREN_MAX
  * children already (zombies hold slots too; root has no such limit),
  * E_NOSPACE when the table is full. */
@@ -255,8 +264,7 @@ static void release(struct process *p)
 static err_t load_for(const struct process *p, const struct program_args *a,
                       struct image *img)
 {
-    int64_t ntfn = sys_cap_copy(PROC_SLOT_DEATHS, RIGHT_WRITE | RIGHT_GRANT,
-                                1ull << slot_of(p));
+    int64_t ntfn = sys_cap_copy(PROC_SLOT_DEATHS, RIGHT_WRITE | RIGHT_GRANT, death_bit(p));
     if (ntfn < 0)
         return (err_t)ntfn;
     err_t err = exec_load(a, (handle_t)ntfn, img);
@@ -454,10 +462,11 @@ static void deaths(uint64_t bits)
         [MM_DEATH_BEYOND_EOF] = PROC_SIGBUS};
     for (int i = 0; i < PROC_MAX; i++) {
         struct process *p = &procs[i];
-        if (!(bits >> i & 1) || p->pid == 0 || p->state != PROC_STATE_RUNNING)
+        if (!(bits & death_bit(p)) || p->pid == 0 || p->state != PROC_STATE_RUNNING)
             continue;
         uint64_t why = 0, addr = 0, pc = 0;
-        (void)mm_space_info(PROC_SLOT_MM, p->img.space, &why, &addr, &pc);
+        if (mm_space_info(PROC_SLOT_MM, p->img.space, &why, &addr, &pc) == 0 && why == 0)
+            continue; /* the other process on this bit */
         uint64_t sig = why < sizeof signal_of / sizeof signal_of[0] && signal_of[why]
                            ? signal_of[why] : PROC_SIGKILL;
         sys_printf("proc: pid %u (%s) died: signal %lu (address 0x%lx, pc 0x%lx)\n", p->pid,
@@ -474,8 +483,7 @@ static int64_t fork_process(struct process *parent, uint64_t pc, uint64_t sp)
     err_t err = alloc_child_slot(parent->pid, &c);
     if (err != E_OK)
         return err;
-    int64_t ntfn = sys_cap_copy(PROC_SLOT_DEATHS, RIGHT_WRITE | RIGHT_GRANT,
-                                1ull << slot_of(c));
+    int64_t ntfn = sys_cap_copy(PROC_SLOT_DEATHS, RIGHT_WRITE | RIGHT_GRANT, death_bit(c));
     if (ntfn < 0)
         return ntfn;
     struct mm_space_caps sc;

@@ -508,17 +508,33 @@ static int count_processes(void)
     return n;
 }
 
-/* What "the system is whole" means after a hostile round: only us in
- * proc's table, mm's frames and spaces as before, and a fork still works. */
-static int system_whole(const struct mm_stats_reply *before)
+/* The baseline a hostile round must leave as it found: mm's frames and
+ * spaces, and the kernel pool's free bytes. */
+struct baseline {
+    struct mm_stats_reply mm;
+    struct kmem_info kmem;
+};
+
+static int baseline_take(struct baseline *b)
 {
-    struct mm_stats_reply now;
-    int ok = mm_stats(MM_CLIENT_SLOT, &now) == 0 && now.used_frames == before->used_frames &&
-             now.spaces == before->spaces;
+    return mm_stats(MM_CLIENT_SLOT, &b->mm) == 0 && sys_kmem_info(0, &b->kmem) == 0;
+}
+
+/* What "the system is whole" means after a hostile round: only us in
+ * proc's table, mm's frames and spaces and the kernel pool as before, and
+ * a fork still works. */
+static int system_whole(const struct baseline *before)
+{
+    struct baseline now;
+    int ok = baseline_take(&now) && now.mm.used_frames == before->mm.used_frames &&
+             now.mm.spaces == before->mm.spaces &&
+             now.kmem.pool_free == before->kmem.pool_free;
     if (!ok)
-        printf("proctest: frames in use %lu -> %lu, spaces %lu -> %lu\n",
-               (unsigned long)before->used_frames, (unsigned long)now.used_frames,
-               (unsigned long)before->spaces, (unsigned long)now.spaces);
+        printf("proctest: frames in use %lu -> %lu, spaces %lu -> %lu, kernel pool free %lu -> "
+               "%lu\n",
+               (unsigned long)before->mm.used_frames, (unsigned long)now.mm.used_frames,
+               (unsigned long)before->mm.spaces, (unsigned long)now.mm.spaces,
+               (unsigned long)before->kmem.pool_free, (unsigned long)now.kmem.pool_free);
     int n = count_processes();
     if (n != 1)
         printf("proctest: %d processes in proc's table, 1 expected\n", n);
@@ -543,8 +559,8 @@ static void test_exceptions(void)
         {"misaligned", PROCTEST_MISALIGNED_SIG, 0},     {"badsys", SIGSYS, 0},
         {"rawexit", 0, 5},
     };
-    struct mm_stats_reply before;
-    CHECK(mm_stats(MM_CLIENT_SLOT, &before) == 0);
+    struct baseline before;
+    CHECK(baseline_take(&before));
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int64_t pid = child(cases[i].mode, "");
         int st = wait_for(pid);
@@ -562,8 +578,8 @@ static void test_exceptions(void)
  * EAGAIN for fork and E_LIMIT for spawn, while others still fork. */
 static void test_child_limit(void)
 {
-    struct mm_stats_reply before;
-    CHECK(mm_stats(MM_CLIENT_SLOT, &before) == 0);
+    struct baseline before;
+    CHECK(baseline_take(&before));
     int go[2];
     CHECK(pipe(go) == 0);
     int made = 0, err = 0;
@@ -643,8 +659,8 @@ static int bomb_fork_all(int *err)
  * round nothing is left behind. */
 static void test_fork_bomb(void)
 {
-    struct mm_stats_reply before;
-    CHECK(mm_stats(MM_CLIENT_SLOT, &before) == 0);
+    struct baseline before;
+    CHECK(baseline_take(&before));
     for (int round = 0; round < 5; round++) {
         CHECK(pipe(bomb_done) == 0 && pipe(bomb_release) == 0);
         int err = 0;
