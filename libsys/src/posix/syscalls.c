@@ -462,8 +462,8 @@ int _kill(int pid, int sig)
         return -1;
     }
     int64_t r = proc_kill(PROC_SLOT, (uint64_t)pid, (unsigned)sig);
-    if (r == E_NOENT) {
-        errno = ESRCH;
+    if (r == E_NOENT || r == E_PERM) {
+        errno = r == E_NOENT ? ESRCH : EPERM; /* EPERM: not our descendant */
         return -1;
     }
     return r < 0 ? posix_fail(r) : 0;
@@ -495,7 +495,12 @@ int _fork(void)
     __asm__ volatile("mv %0, sp" : "=r"(sp));
     int64_t pid = proc_fork(PROC_SLOT, (uint64_t)(uintptr_t)posix_fork_entry,
                             (sp - 4096) & ~15ull);
-    return pid < 0 ? posix_fail(pid) : (int)pid;
+    if (pid < 0) {
+        /* POSIX: ENOMEM for memory, EAGAIN for every table or limit. */
+        errno = pid == E_NOMEM ? ENOMEM : EAGAIN;
+        return -1;
+    }
+    return (int)pid;
 }
 
 int _execve(const char *path, char *const argv[], char *const envp[])
