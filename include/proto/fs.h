@@ -17,8 +17,10 @@
 enum fs_op {
     /* data = path; w0 = FS_O_* flags. Reply: w0 = handle, w1 = size,
      * w2 = 1 if a directory. Errors: E_NOENT, E_EXIST (FS_O_EXCL),
-     * E_INVAL, E_NOSPACE (volume or handle table full), E_CORRUPT, E_IO.
-     * Not idempotent with FS_O_CREAT | FS_O_EXCL. */
+     * E_INVAL, E_LIMIT (the caller holds FS_CLIENT_FILES handles: EMFILE),
+     * E_NOSPACE (w0 = FS_NOSPACE_HANDLES: the handle table is full for
+     * everyone, ENFILE; w0 = 0: the volume is full, ENOSPC), E_CORRUPT,
+     * E_IO. Not idempotent with FS_O_CREAT | FS_O_EXCL. */
     FS_OP_OPEN = 1,
     /* w0 = handle. Idempotent: a second close gets E_BADH. */
     FS_OP_CLOSE = 2,
@@ -53,7 +55,9 @@ enum fs_op {
      * caps[0] = a file capability (an endpoint whose badge names the file)
      * to give to mm with MM_OP_MMAP; w0 = file size. Not idempotent (each
      * call makes a capability). Errors: E_BADH, E_INVAL (a directory or an
-     * empty file), E_NOSPACE (mapped-file table full). */
+     * empty file), E_LIMIT (the caller holds FS_CLIENT_MAPS file
+     * capabilities not yet released), E_NOSPACE (mapped-file or capability
+     * table full). */
     FS_OP_MAP_FILE = 13,
 
     /* Sent by mm on a file capability (badge = the file). */
@@ -100,6 +104,12 @@ enum fs_op {
     /* w0 = badge: closes every handle of that client (its process ended).
      * Idempotent. */
     FS_OP_DROP_CLIENT = 23,
+    /* The server's tables, for tests checking they are back at their
+     * baseline. Reply: w0 = open handles (all clients), w1 = files mapped,
+     * w2 = file capabilities not released, w3 = processes with something
+     * charged, w4 = handles and w5 = file capabilities charged to the
+     * caller. Idempotent. */
+    FS_OP_TABLES = 24,
 };
 
 #define FS_O_CREAT (1u << 0)
@@ -108,7 +118,17 @@ enum fs_op {
 
 #define FS_IO_MAX 1024u    /* bytes of data per request (IPC_BUF_DATA_MAX) */
 #define FS_PATH_MAX 1023u  /* bytes of a path, NUL excluded */
-#define FS_MAX_OPEN 256    /* open handles, all clients together; numbers are per client */
+#define FS_MAX_OPEN 1024   /* open handles, all clients together; numbers are per client */
+_Static_assert(FS_MAX_OPEN % 64 == 0, "the server keeps a bitmap of handle numbers");
+/* Per-process limits (docs/limits.md): a process (a badge proc minted)
+ * holds at most FS_CLIENT_FILES open handles (as many as a descriptor
+ * table has) and FS_CLIENT_MAPS file capabilities from FS_OP_MAP_FILE not
+ * yet released; E_LIMIT beyond. FS_MAX_CLIENTS processes at once hold
+ * anything. */
+#define FS_CLIENT_FILES 64
+#define FS_CLIENT_MAPS 32
+#define FS_MAX_CLIENTS 128
+#define FS_NOSPACE_HANDLES 1 /* w0 of OPEN's E_NOSPACE: the handle table is full */
 
 #define FS_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)
 

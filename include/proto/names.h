@@ -14,7 +14,14 @@
 #include <stdint.h>
 
 #define NAMES_NAME_MAX 31 /* bytes of a name, NUL excluded: [a-z0-9._-] */
-#define NAMES_MAX 32
+#define NAMES_MAX 64         /* names registered or held, all processes together */
+#define NAMES_MAX_WAITERS 64 /* lookups waiting (NAMES_WAIT), all together */
+/* Per-process limits (docs/limits.md): names a process registered or
+ * holds as an heir, and its lookups waiting; E_LIMIT beyond. Root and
+ * proc are not limited. NAMES_MAX_CLIENTS processes at once hold any. */
+#define NAMES_CLIENT_NAMES 8
+#define NAMES_CLIENT_WAITS 4
+#define NAMES_MAX_CLIENTS 64
 
 /* What the name field of every request must hold: 1..NAMES_NAME_MAX
  * bytes of [a-z0-9._-], NUL-terminated inside the field and zero after
@@ -40,15 +47,23 @@ static inline bool names_name_valid(const char n[NAMES_NAME_MAX + 1])
 
 enum names_op {
     /* req: names_register_req; caps[0] = the server's endpoint (unbadged,
-     * with GRANT). Errors: E_EXIST (taken), E_PERM (reserved for another),
-     * E_INVAL (bad name, no capability), E_NOSPACE. Not idempotent. */
+     * with GRANT). Who may (docs/writing-a-server.md, "Who may register a
+     * name"): a reserved name only root or the process proc allowed; a
+     * name held for an heir only that heir; any other name whoever comes
+     * first, who becomes its owner. Errors: E_EXIST (registered), E_PERM
+     * (reserved for another, or held for another), E_INVAL (bad name, no
+     * capability), E_LIMIT (the caller has NAMES_CLIENT_NAMES), E_NOSPACE
+     * (the table is full). Not idempotent. */
     NAMES_OP_REGISTER = 1,
     /* req: names_lookup_req. Reply: caps[0] = the endpoint, badged for the
-     * caller. E_NOENT (not registered; with NAMES_WAIT the call waits until
-     * it is), E_INVAL. Idempotent. */
+     * caller. E_NOENT (not registered, or only held; with NAMES_WAIT the
+     * call waits until it is), E_INVAL, E_LIMIT (NAMES_CLIENT_WAITS of the
+     * caller's lookups wait already), E_BUSY (NAMES_MAX_WAITERS wait).
+     * Idempotent. */
     NAMES_OP_LOOKUP = 2,
-    /* req: names_register_req (no capability): the caller's own name goes.
-     * E_NOENT, E_PERM (another process's). */
+    /* req: names_register_req (no capability): the caller's own name goes
+     * (a name held for the caller too: its claim ends), and with it the
+     * heir's claim. E_NOENT, E_PERM (another process's). */
     NAMES_OP_UNREGISTER = 3,
     /* req: names_list_req. Reply: names_list_rep. E_NOENT after the last. */
     NAMES_OP_LIST = 4,
@@ -61,9 +76,28 @@ enum names_op {
     NAMES_OP_RESERVE = 6,
     /* Root or proc (badge 0 or NAMES_PROC_BADGE): req names_allow_req: the
      * process with that badge may register the reserved name. E_NOENT
-     * (not reserved), E_NOSPACE. */
+     * (not reserved), E_NOSPACE.
+     * A process, for a name it registered: the process with that badge is
+     * its heir: once the owner ends, the name is held for the heir, who
+     * alone may register it (and becomes its owner); badge 0: no heir (the
+     * name is free once the owner ends). A later ALLOW replaces the heir.
+     * E_NOENT (no such name), E_PERM (another's name, or reserved),
+     * E_INVAL (the name is only held: register it first). */
     NAMES_OP_ALLOW = 7,
+    /* req: none. Reply: names_stats_rep (the tables, for tests checking
+     * they are back at their baseline). Idempotent. */
+    NAMES_OP_STATS = 8,
 };
+
+struct names_stats_rep {
+    uint32_t live;     /* names registered */
+    uint32_t held;     /* names held for an heir */
+    uint32_t waiting;  /* lookups waiting */
+    uint32_t clients;  /* processes with something charged */
+    uint32_t my_names; /* charged to the caller: registered or held */
+    uint32_t my_waits; /* charged to the caller: lookups waiting */
+};
+_Static_assert(sizeof(struct names_stats_rep) == 24, "names_stats_rep is ABI");
 
 struct names_allow_req {
     char name[NAMES_NAME_MAX + 1];

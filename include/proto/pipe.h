@@ -12,7 +12,10 @@
 #include <stdint.h>
 
 enum pipe_op {
-    /* Reply: w0 = read-end handle, w1 = write-end handle. E_NOSPACE. */
+    /* Reply: w0 = read-end handle, w1 = write-end handle. E_LIMIT: the
+     * caller created PIPE_CLIENT_PIPES pipes still open anywhere, or holds
+     * PIPE_CLIENT_ENDS - 1 ends (EMFILE); E_NOSPACE: the pipe or end
+     * table is full for everyone (ENFILE). */
     PIPE_OP_CREATE = 1,
     /* w0 = read-end handle, w1 = most bytes (<= PIPE_IO_MAX). Reply: data
      * (1 or more bytes), or 0 bytes at end of file (no write end left).
@@ -29,12 +32,24 @@ enum pipe_op {
     PIPE_OP_CLONE_CLIENT = 5,
     /* proc only: w0 = badge: every end the client holds is closed. */
     PIPE_OP_DROP_CLIENT = 6,
+    /* The server's tables, for tests checking they are back at their
+     * baseline. Reply: w0 = pipes in use, w1 = ends in use (all clients),
+     * w2 = clients with something charged, w3 = pipes and w4 = ends
+     * charged to the caller. Idempotent. */
+    PIPE_OP_STATS = 7,
 };
 
 #define PIPE_IO_MAX 1024u
 #define PIPE_CAPACITY 4096u
-#define PIPE_MAX_PIPES 32
-#define PIPE_MAX_HANDLES 256
+#define PIPE_MAX_PIPES 128   /* all clients together */
+#define PIPE_MAX_HANDLES 512 /* ends, all clients together */
+/* Per-process limits (docs/limits.md): pipes a process created and that
+ * are still open anywhere (a 32-stage pipeline's 31 fit), ends it holds
+ * (as many as a descriptor table has). PIPE_MAX_CLIENTS processes at once
+ * hold anything. */
+#define PIPE_CLIENT_PIPES 40
+#define PIPE_CLIENT_ENDS 64
+#define PIPE_MAX_CLIENTS 128
 #define PIPE_PROC_BADGE (1ull << 42)
 #define PIPE_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)
 

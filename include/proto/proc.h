@@ -1,9 +1,12 @@
 /*
  * Protocol of proc, the process server (docs/processes.md). proc serves
- * one endpoint; the badge says who asks: 0 = root (control: starts init,
- * waits for it), N > 0 = the process with pid N. Requests are register
- * messages plus, for SPAWN and EXEC, the IPC buffer. Replies: label 0 or
- * an err_t (PROC_REPLY_ERR). Unknown ops get E_NOSYS.
+ * one endpoint; the badge says who asks (PROC_BADGE_* below): 0 = root
+ * (control: starts init, waits for it), 1..PROC_PID_MAX = the process with
+ * that pid, PROC_BADGE_CONSOLE = the console (KILL only), and
+ * PROC_BADGE_EXC_BASE + pid = the kernel reporting an exception of that
+ * process's thread. Requests are register messages plus, for SPAWN and
+ * EXEC, the IPC buffer. Replies: label 0 or an err_t (PROC_REPLY_ERR).
+ * Unknown ops get E_NOSYS.
  */
 #pragma once
 
@@ -22,8 +25,10 @@ enum proc_op {
      * w0 = its pid. Errors: E_NOENT (no such file), E_NOEXEC (not a
      * program Mica runs: not ELF, wrong machine, truncated, segments
      * outside user space or overlapping), E_INVAL (malformed request),
-     * E_RANGE (arguments too long), E_NOSPACE (process table full),
-     * E_NOMEM. Not idempotent. */
+     * E_RANGE (arguments too long), E_NOSPACE (process table full, or a
+     * table of proc's or mm's: errno EAGAIN), E_LIMIT (the caller already
+     * has PROC_CHILDREN_MAX children, zombies included: EAGAIN), E_NOMEM
+     * (ENOMEM). A failed spawn leaves nothing behind. Not idempotent. */
     PROC_OP_SPAWN = 2,
     /* As SPAWN, but the program replaces the caller's (same pid, parent
      * and children): no reply on success; errors as SPAWN, the caller
@@ -34,10 +39,14 @@ enum proc_op {
      * wait status (PROC_WAIT_STATUS encoding); the child is reaped.
      * Blocks until a child ends. E_NOENT: no such child (ECHILD). */
     PROC_OP_WAIT = 4,
-    /* w0 = pid, w1 = signal number (PROC_SIG*; 0 only checks the pid).
-     * Every signal ends the process for now (no handlers): its parent
-     * sees it killed by that signal. E_NOENT: no such process; E_INVAL:
-     * bad signal. A process may signal itself. */
+    /* w0 = pid, w1 = signal number (PROC_SIG*; 0 only checks the pid and
+     * the right to signal it). Every signal ends the process for now (no
+     * handlers): its parent sees it killed by that signal. Who may signal
+     * whom: a process itself and its descendants; the console
+     * (PROC_BADGE_CONSOLE) every process but root's children (init and
+     * the manifest's `start` programs); root every process. E_PERM
+     * otherwise (errno EPERM); E_NOENT: no such process; E_INVAL: bad
+     * signal. */
     PROC_OP_KILL = 5,
     /* Reply: w0 = the caller's pid, w1 = its parent's pid. Idempotent. */
     PROC_OP_GETPID = 6,
@@ -49,7 +58,10 @@ enum proc_op {
      * memory is a copy-on-write copy of the caller's, with copies of its
      * file-server handles (same numbers), running one thread from pc/sp
      * (libsys's fork resumes the caller's context from there). Reply: w0 =
-     * the child's pid. Errors: E_NOSPACE, E_NOMEM. */
+     * the child's pid. Errors: E_NOSPACE, E_LIMIT (errno EAGAIN for both),
+     * E_NOMEM (ENOMEM), as SPAWN; a failed fork leaves nothing behind:
+     * no space in mm, no handle in a file or pipe server, no slot or
+     * capability in proc. */
     PROC_OP_FORK = 8,
 };
 
@@ -58,11 +70,18 @@ enum proc_op {
 
 enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 
-/* Signal numbers (newlib's <sys/signal.h> agrees). */
+/* Signal numbers (newlib's <sys/signal.h> agrees). The exceptions of a
+ * process's thread end it with (docs/processes.md, "How a process ends"):
+ * illegal or privileged instruction SIGILL, breakpoint (ebreak,
+ * __builtin_trap) SIGTRAP, misaligned access SIGBUS, access fault
+ * SIGSEGV, unknown system call SIGSYS, anything else SIGKILL. */
 #define PROC_SIGINT 2
+#define PROC_SIGILL 4
+#define PROC_SIGTRAP 5
 #define PROC_SIGKILL 9
 #define PROC_SIGBUS 10
 #define PROC_SIGSEGV 11
+#define PROC_SIGSYS 12
 #define PROC_SIGTERM 15
 #define PROC_NSIG 32
 
@@ -75,7 +94,14 @@ enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 
 #define PROC_ARGS_MAX 1024u /* bytes of path + arguments + environment */
 #define PROC_MAX_NAMES 4
-#define PROC_MAX 64         /* processes, zombies included */
+#define PROC_MAX 64         /* processes, zombies included: all of them can exist */
+#define PROC_CHILDREN_MAX 32 /* children of one process, zombies included (E_LIMIT) */
+
+/* Badges of proc's endpoint. Pids stay below PROC_BADGE_CONSOLE, so no
+ * range can be taken for another. */
+#define PROC_PID_MAX 0xffffffffull
+#define PROC_BADGE_CONSOLE (1ull << 40)  /* the console: may send KILL only */
+#define PROC_BADGE_EXC_BASE (1ull << 48) /* + pid: that process's exceptions */
 
 /* A program proc starts finds in its capability table: */
 #define PROC_SLOT 2 /* its endpoint to proc (badge = its pid) */
@@ -107,11 +133,17 @@ enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 #define PROC_SLOT_DEATHS 6   /* a notification bound to proc's thread */
 #define PROC_SLOT_FS_MINT 7  /* 7, 8: file-server service endpoints (unbadged) */
 #define PROC_SLOT_FS_CTL 9   /* 9, 10: file servers, badge FS_PROC_BADGE */
-#define PROC_SLOT_CONSOLE 11 /* the console server (may be empty) */
+#define PROC_SLOT_CONSOLE 11 /* the console server, unbadged (may be empty) */
 #define PROC_SLOT_PIPE_MINT 12 /* the pipe server, unbadged (may be empty) */
 #define PROC_SLOT_PIPE_CTL 13  /* the pipe server, badge PIPE_PROC_BADGE */
 #define PROC_SLOT_NAMES_MINT 14 /* the name service, unbadged (may be empty) */
 #define PROC_SLOT_NAMES_CTL 15  /* the name service, badge NAMES_PROC_BADGE */
-/* Badges proc gives processes' file-server and pipe-server endpoints:
- * base + pid. */
+/* proc's table: 16 slots of its own, and per process the space's task,
+ * pager and client capabilities, its thread and a saved wait reply, plus
+ * what a request holds for a moment (a death notification copy, an
+ * exception endpoint copy, file capabilities while exec maps segments). */
+#define PROC_TABLE_SLOTS 512
+_Static_assert(PROC_TABLE_SLOTS >= 16 + 5 * PROC_MAX + 64, "proc's table holds PROC_MAX processes");
+/* Badges proc gives processes' file-server, pipe-server, name-service and
+ * console endpoints: base + pid. */
 #define PROC_FS_BADGE_BASE (1ull << 32)

@@ -95,7 +95,10 @@ void sys_cap_grant(struct thread *t)
         SC_RETURN(t, E_INVAL);
     if (badge && src->type != CAP_ENDPOINT && src->type != CAP_NOTIFICATION)
         SC_RETURN(t, E_INVAL);
-    struct cspace *dst = &((struct task *)tc->obj)->cs;
+    struct task *target = (struct task *)tc->obj;
+    if (target->taken_down)
+        SC_RETURN(t, E_DEAD); /* a capability there could keep it alive for ever */
+    struct cspace *dst = &target->cs;
     uint32_t h = (uint32_t)slot;
     if (slot == 0) {
         err = cap_free_slot(dst, &h);

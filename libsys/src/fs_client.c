@@ -19,11 +19,21 @@ static int64_t put_paths(const char *a, const char *b)
 
 int64_t fs_open(handle_t fs, const char *path, unsigned flags, uint64_t *size, bool *is_dir)
 {
+    return fs_open_ex(fs, path, flags, size, is_dir, NULL);
+}
+
+int64_t fs_open_ex(handle_t fs, const char *path, unsigned flags, uint64_t *size, bool *is_dir,
+                   bool *table_full)
+{
+    if (table_full)
+        *table_full = false;
     int64_t len = put_paths(path, NULL);
     if (len < 0)
         return len;
     struct ipc_msg m = {.w = {flags}};
     int64_t r = ipc_request(fs, FS_OP_OPEN, &m, (uint64_t)len);
+    if (r == E_NOSPACE && table_full)
+        *table_full = m.w[0] == FS_NOSPACE_HANDLES;
     if (r < 0)
         return r;
     if (size)
@@ -167,6 +177,17 @@ int64_t fs_cache_stats(handle_t fs, struct fs_cache_stats *out)
     *out = (struct fs_cache_stats){.pages = m.w[0], .used = m.w[1], .pinned = m.w[2],
                                    .dirty = m.w[3], .hits = m.w[4], .misses = m.w[5],
                                    .evictions = m.w[6], .writebacks = m.w[7]};
+    return 0;
+}
+
+int64_t fs_tables(handle_t fs, struct fs_tables *out)
+{
+    struct ipc_msg m = {0};
+    int64_t r = ipc_request(fs, FS_OP_TABLES, &m, 0);
+    if (r < 0)
+        return r;
+    *out = (struct fs_tables){.open = m.w[0], .mapped = m.w[1], .file_caps = m.w[2],
+                              .clients = m.w[3], .my_files = m.w[4], .my_file_caps = m.w[5]};
     return 0;
 }
 

@@ -115,8 +115,16 @@ static int64_t space_request(handle_t ep, uint64_t op, struct ipc_msg *m, handle
     b->recv_caps_max = 0;
     if (r < 0)
         return r;
-    if (IPC_TAG_NCAPS(m->tag) != 3)
-        return E_NOSPACE; /* our table could not take the capabilities */
+    if (IPC_TAG_NCAPS(m->tag) != 3) {
+        /* Our table could not take the capabilities: the space mm made
+         * and the capabilities that did arrive go, or both leak for good. */
+        uint64_t got = IPC_TAG_NCAPS(m->tag) < 3 ? IPC_TAG_NCAPS(m->tag) : 3;
+        for (uint64_t i = 0; i < got; i++)
+            (void)sys_cap_delete(b->caps[i]);
+        struct ipc_msg d = {.w = {m->w[0]}};
+        (void)ipc_request(ep, MM_OP_SPACE_DESTROY, &d, 0);
+        return E_NOSPACE;
+    }
     out->id = m->w[0];
     out->entry = m->w[1];
     out->sp = m->w[2];

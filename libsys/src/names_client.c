@@ -51,6 +51,15 @@ int64_t names_allow(handle_t names, const char *name, uint64_t badge)
     return srv_call(names, NAMES_OP_ALLOW, &req, sizeof req, 0, NULL, 0, NULL, NULL);
 }
 
+int64_t names_stats(handle_t names, struct names_stats_rep *out)
+{
+    uint32_t len = 0;
+    int64_t r = srv_call(names, NAMES_OP_STATS, NULL, 0, 0, out, sizeof *out, &len, NULL);
+    if (r < 0)
+        return r;
+    return len == sizeof *out ? 0 : E_INVAL;
+}
+
 static uint64_t now_ms(void)
 {
     uint64_t t;

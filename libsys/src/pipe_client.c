@@ -53,6 +53,17 @@ int64_t pipe_close(handle_t srv, uint64_t end)
     return ipc_request(srv, PIPE_OP_CLOSE, &m, 0);
 }
 
+int64_t pipe_stats(handle_t srv, struct pipe_stats *out)
+{
+    struct ipc_msg m = {0};
+    int64_t r = ipc_request(srv, PIPE_OP_STATS, &m, 0);
+    if (r < 0)
+        return r;
+    *out = (struct pipe_stats){.pipes = m.w[0], .ends = m.w[1], .clients = m.w[2],
+                               .my_pipes = m.w[3], .my_ends = m.w[4]};
+    return 0;
+}
+
 int64_t pipe_clone_client(handle_t srv, uint64_t from_badge, uint64_t to_badge)
 {
     struct ipc_msg m = {.w = {from_badge, to_badge}};

@@ -5,17 +5,19 @@
  * library sees it; the library itself validates everything on disk, so a
  * corrupt volume gives errors, never a crash.
  */
+#include <sys/clients.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
 
 #include <proto/fs.h>
+#include <proto/proc.h>
 
 #include "cache.h"
 #include "server.h"
 
 #define DMA_VA 0x2000000000ul
 #define CACHE_VA 0x2100000000ul
-#define MAX_MAPPED 64
+#define MAX_MAPPED 256 /* files mapped at once, all processes together */
 _Static_assert(MAX_MAPPED <= 256, "slot must fit FS_FILE_SLOT");
 
 struct open_file {
@@ -58,9 +60,38 @@ static struct mapped_file mapped[MAX_MAPPED];
 _Static_assert(MAX_TOKENS <= FS_FILE_TOKEN_MAX + 1, "token must fit its badge field");
 static struct token {
     bool used;
+    bool touched; /* a request came on it (mm asks FILE_INFO at mmap) */
     uint8_t slot; /* of mapped[] */
     uint32_t gen; /* the slot's generation when it was handed out */
+    uint64_t owner; /* the client charged for it; 0: nobody (it ended) */
 } tokens[MAX_TOKENS];
+
+/* Per-process limits (docs/limits.md): open handles and file capabilities
+ * (FS_OP_MAP_FILE) each process holds. Only processes are charged (badges
+ * proc mints, PROC_FS_BADGE_BASE + pid): the boot servers root gives a
+ * client endpoint (proc, whose exec maps every program's file) are set up
+ * by the manifest, and the tables bound them. */
+enum { KIND_FILES, KIND_MAPS, NKINDS };
+_Static_assert(PROC_FS_BADGE_BASE < FS_FILE_WRITE_BADGE, "process badges below fat32's own");
+static struct clients_entry client_storage[FS_MAX_CLIENTS];
+static struct clients clients;
+
+static bool is_process(uint64_t badge)
+{
+    return badge >= PROC_FS_BADGE_BASE && badge < FS_FILE_WRITE_BADGE;
+}
+
+/* E_LIMIT at the process's limit of kind; E_OK for others. */
+static err_t charge(uint64_t badge, uint32_t kind, uint32_t n)
+{
+    return is_process(badge) ? clients_charge(&clients, badge, kind, n) : E_OK;
+}
+
+static void uncharge(uint64_t badge, uint32_t kind, uint32_t n)
+{
+    if (is_process(badge))
+        clients_uncharge(&clients, badge, kind, n);
+}
 /* Capabilities copied into a reply: deleted once the reply went out (the
  * receiver's copy is their child and lives on). */
 static handle_t after_reply[2];
@@ -98,38 +129,60 @@ static const char *path_arg(const struct ipc_msg *m, uint64_t from)
 }
 
 /* Handles are numbered per client (badge), so a forked process keeps its
- * parent's numbers (FS_OP_CLONE_CLIENT). A handle sits at the table index
- * of its number when that was free, which makes most lookups one probe. */
+ * parent's numbers (FS_OP_CLONE_CLIENT). A handle sits at its preferred
+ * index (its number, offset per client so clients do not all crowd the
+ * start of the table) when that was free, which makes most lookups one
+ * probe. */
+static uint32_t preferred(uint64_t badge, uint64_t h)
+{
+    return (uint32_t)((h + badge * 67) % FS_MAX_OPEN);
+}
+
 static struct open_file *file_of(uint64_t badge, uint64_t h)
 {
     if (h >= FS_MAX_OPEN)
         return NULL;
-    if (files[h].used && files[h].badge == badge && files[h].handle == h)
-        return &files[h];
+    struct open_file *f = &files[preferred(badge, h)];
+    if (f->used && f->badge == badge && f->handle == h)
+        return f;
     for (int i = 0; i < FS_MAX_OPEN; i++)
         if (files[i].used && files[i].badge == badge && files[i].handle == h)
             return &files[i];
     return NULL;
 }
 
-/* A free table entry for handle h, preferring index h; NULL when full. */
-static struct open_file *entry_for(uint32_t h)
+/* A free table entry for the client's handle h, preferring its preferred
+ * index; NULL when the table is full. */
+static struct open_file *entry_for(uint64_t badge, uint32_t h)
 {
-    if (!files[h].used)
-        return &files[h];
+    struct open_file *f = &files[preferred(badge, h)];
+    if (!f->used)
+        return f;
     for (int i = 0; i < FS_MAX_OPEN; i++)
         if (!files[i].used)
             return &files[i];
     return NULL;
 }
 
-/* The lowest handle number the client does not use. */
+/* The lowest handle number the client does not use, in one pass over the
+ * table (FS_MAX_OPEN when it uses them all). */
 static uint32_t free_handle(uint64_t badge)
 {
-    uint32_t h = 0;
-    while (h < FS_MAX_OPEN && file_of(badge, h))
-        h++;
-    return h;
+    uint64_t in_use[FS_MAX_OPEN / 64] = {0};
+    for (int i = 0; i < FS_MAX_OPEN; i++)
+        if (files[i].used && files[i].badge == badge && files[i].handle < FS_MAX_OPEN)
+            in_use[files[i].handle / 64] |= 1ull << (files[i].handle % 64);
+    for (uint32_t w = 0; w < FS_MAX_OPEN / 64; w++)
+        if (~in_use[w])
+            return w * 64 + (uint32_t)__builtin_ctzll(~in_use[w]);
+    return FS_MAX_OPEN;
+}
+
+/* The open handle goes: its client gets the charge back. */
+static void free_file(struct open_file *f)
+{
+    f->used = false;
+    uncharge(f->badge, KIND_FILES, 1);
 }
 
 static bool same_entry(const struct fat_node *a, const struct fat_node *b)
@@ -265,22 +318,39 @@ static void op_open(struct ipc_msg *m, uint64_t badge)
     uint64_t flags = m->w[0];
     if (!path || flags & ~(uint64_t)(FS_O_CREAT | FS_O_TRUNC | FS_O_EXCL))
         { reply_err(m, E_INVAL); return; }
+    /* The caller's own limit first (E_LIMIT: EMFILE), then the shared
+     * table (E_NOSPACE with FS_NOSPACE_HANDLES: ENFILE), before anything
+     * is looked up or created. */
+    m->w[0] = 0;
+    err_t err = charge(badge, KIND_FILES, 1);
+    if (err != E_OK) {
+        reply_err(m, err);
+        m->w[0] = err == E_NOSPACE ? FS_NOSPACE_HANDLES : 0; /* no room for another client */
+        return;
+    }
     uint32_t handle = free_handle(badge);
-    struct open_file *slot = handle < FS_MAX_OPEN ? entry_for(handle) : NULL;
-    if (!slot)
-        { reply_err(m, E_NOSPACE); return; }
+    struct open_file *slot = handle < FS_MAX_OPEN ? entry_for(badge, handle) : NULL;
+    if (!slot) {
+        uncharge(badge, KIND_FILES, 1);
+        reply_err(m, E_NOSPACE);
+        m->w[0] = FS_NOSPACE_HANDLES;
+        return;
+    }
     struct fat_node n;
-    err_t err = fat_lookup(&fs, path, &n);
+    err = fat_lookup(&fs, path, &n);
     if (err == E_OK && (flags & FS_O_CREAT) && (flags & FS_O_EXCL))
-        { reply_err(m, E_EXIST); return; }
-    if (err == E_NOENT && (flags & FS_O_CREAT))
+        err = E_EXIST;
+    else if (err == E_NOENT && (flags & FS_O_CREAT))
         err = fat_create(&fs, path, false, &n);
     uint32_t first = n.first_cluster;
     bool shrinks = err == E_OK && (flags & FS_O_TRUNC) && !n.is_dir && n.size > 0;
     if (shrinks)
         err = fat_truncate(&fs, &n, 0);
-    if (err != E_OK)
-        { reply_err(m, err); return; }
+    if (err != E_OK) {
+        uncharge(badge, KIND_FILES, 1);
+        reply_err(m, err);
+        return;
+    }
     *slot = (struct open_file){.used = true, .handle = handle, .badge = badge, .node = n};
     refresh_others(slot);
     reply_ok(m, 0);
@@ -353,7 +423,7 @@ static void fix_open_handles(const struct fat_node *old, const struct fat_node *
         if (moved)
             o->node = *moved;
         else
-            o->used = false;
+            free_file(o);
     }
     /* Mappings follow a rename (an unlink is file_shrank's business). */
     for (int i = 0; i < MAX_MAPPED && moved; i++)
@@ -368,7 +438,9 @@ static void op_path(struct ipc_msg *m, uint64_t op)
         { reply_err(m, E_INVAL); return; }
     err_t err;
     struct fat_node n, old;
-    bool had_old = (op == FS_OP_UNLINK || op == FS_OP_RENAME) &&
+    /* RMDIR too: a handle left on a removed directory would read its
+     * freed clusters, reused by the next file, as entries (E_CORRUPT). */
+    bool had_old = (op == FS_OP_UNLINK || op == FS_OP_RENAME || op == FS_OP_RMDIR) &&
                    fat_lookup(&fs, path, &old) == E_OK;
     switch (op) {
     case FS_OP_UNLINK: err = fat_unlink(&fs, path); break;
@@ -393,10 +465,23 @@ static void op_path(struct ipc_msg *m, uint64_t op)
 
 /* ---- file mappings (mm) ---- */
 
+static void map_file_charged(struct ipc_msg *m, struct open_file *f);
+
 static void op_map_file(struct ipc_msg *m, struct open_file *f)
 {
     if (f->node.is_dir || f->node.first_cluster == 0)
         { reply_err(m, E_INVAL); return; }
+    err_t err = charge(f->badge, KIND_MAPS, 1);
+    if (err != E_OK)
+        { reply_err(m, err); return; }
+    map_file_charged(m, f);
+    if (IPC_TAG_LABEL(m->tag) != 0)
+        uncharge(f->badge, KIND_MAPS, 1); /* refused: the charge goes back */
+}
+
+/* MAP_FILE once the caller was charged for the capability. */
+static void map_file_charged(struct ipc_msg *m, struct open_file *f)
+{
     int slot = -1;
     for (int i = 0; i < MAX_MAPPED && slot < 0; i++)
         if (mapped[i].used && same_entry(&mapped[i].node, &f->node))
@@ -424,7 +509,8 @@ static void op_map_file(struct ipc_msg *m, struct open_file *f)
     if (!mf->used)
         *mf = (struct mapped_file){.used = true, .gen = gen, .node = f->node};
     mf->refs++;
-    tokens[t] = (struct token){.used = true, .slot = (uint8_t)slot, .gen = gen};
+    tokens[t] = (struct token){.used = true, .slot = (uint8_t)slot, .gen = gen,
+                               .owner = is_process(f->badge) ? f->badge : 0};
     ipc_buffer()->caps[0] = (handle_t)cap;
     after_reply[0] = (handle_t)cap;
     m->tag = IPC_TAG(0, 0, 1);
@@ -455,6 +541,24 @@ static void op_get_page(struct ipc_msg *m, struct mapped_file *mf, bool may_writ
     m->w[0] = valid;
 }
 
+/* File capability t is given back (RELEASE_FILE, or its owner ended
+ * without ever using it): one reference less to its mapping, and the
+ * charge goes back to whoever asked for it. */
+static void release_token(uint32_t t)
+{
+    struct mapped_file *mf = &mapped[tokens[t].slot];
+    tokens[t].used = false;
+    if (tokens[t].owner)
+        uncharge(tokens[t].owner, KIND_MAPS, 1);
+    if (mf->refs > 0 && --mf->refs == 0) {
+        /* Last mapper gone: written back; its pages stay cached. */
+        err_t err = cache_unpin_file(&fs, mf->node.first_cluster);
+        if (err != E_OK) /* the pages stay dirty: sync or eviction retries */
+            sys_printf("fat32: write-back of a mapped file failed: %s\n", err_name(err));
+        mf->used = false;
+    }
+}
+
 static void dispatch_file(struct ipc_msg *m, uint64_t badge)
 {
     uint64_t index = FS_FILE_SLOT(badge), t = FS_FILE_TOKEN(badge);
@@ -464,6 +568,7 @@ static void dispatch_file(struct ipc_msg *m, uint64_t badge)
     if (!mf || t >= MAX_TOKENS || !tokens[t].used || tokens[t].slot != index ||
         tokens[t].gen != mf->gen)
         { reply_err(m, E_BADH); return; }
+    tokens[t].touched = true;
     switch (IPC_TAG_LABEL(m->tag)) {
     case FS_OP_GET_PAGE: op_get_page(m, mf, (badge & FS_FILE_WRITE_BADGE) != 0); return;
     case FS_OP_SYNC_FILE: {
@@ -482,14 +587,7 @@ static void dispatch_file(struct ipc_msg *m, uint64_t badge)
         m->w[1] = (badge & FS_FILE_WRITE_BADGE) != 0;
         return;
     case FS_OP_RELEASE_FILE:
-        tokens[t].used = false;
-        if (mf->refs > 0 && --mf->refs == 0) {
-            /* Last mapper gone: written back; its pages stay cached. */
-            err_t err = cache_unpin_file(&fs, mf->node.first_cluster);
-            if (err != E_OK) /* the pages stay dirty: sync or eviction retries */
-                sys_printf("fat32: write-back of a mapped file failed: %s\n", err_name(err));
-            mf->used = false;
-        }
+        release_token((uint32_t)t);
         reply_ok(m, 0);
         return;
     default: reply_err(m, E_NOSYS); return;
@@ -520,8 +618,24 @@ static void drop_client(uint64_t badge)
         if (!f->used || f->badge != badge)
             continue;
         (void)store_entry_of(f); /* best effort: the client is gone */
-        f->used = false;
+        free_file(f);
     }
+    /* Its file capabilities: one nobody ever used went nowhere (mm asks
+     * FILE_INFO when it takes one for a mapping), so it goes with its
+     * owner; one that was used may be mm's for a mapping that outlives
+     * the process (a forked child's): it stays, charged to nobody, until
+     * mm releases it. */
+    for (uint32_t t = 0; t < MAX_TOKENS; t++) {
+        if (!tokens[t].used || tokens[t].owner != badge)
+            continue;
+        if (tokens[t].touched) {
+            uncharge(badge, KIND_MAPS, 1);
+            tokens[t].owner = 0;
+        } else {
+            release_token(t);
+        }
+    }
+    (void)clients_drop(&clients, badge, NULL);
 }
 
 static void dispatch_proc(struct ipc_msg *m)
@@ -536,10 +650,13 @@ static void dispatch_proc(struct ipc_msg *m)
             struct open_file *f = &files[i];
             if (!f->used || f->badge != from)
                 continue;
-            struct open_file *copy = entry_for(f->handle);
+            err_t err = charge(to, KIND_FILES, 1);
+            struct open_file *copy = err == E_OK ? entry_for(to, f->handle) : NULL;
             if (!copy) {
+                if (err == E_OK)
+                    uncharge(to, KIND_FILES, 1);
                 drop_client(to);
-                reply_err(m, E_NOSPACE);
+                reply_err(m, err == E_OK ? E_NOSPACE : err);
                 return;
             }
             *copy = *f;
@@ -606,6 +723,23 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
         m->w[7] = cs.writebacks;
         return;
     }
+    case FS_OP_TABLES: {
+        uint64_t open = 0, maps = 0, caps = 0;
+        for (int i = 0; i < FS_MAX_OPEN; i++)
+            open += files[i].used;
+        for (int i = 0; i < MAX_MAPPED; i++)
+            maps += mapped[i].used;
+        for (int i = 0; i < MAX_TOKENS; i++)
+            caps += tokens[i].used;
+        reply_ok(m, 0);
+        m->w[0] = open;
+        m->w[1] = maps;
+        m->w[2] = caps;
+        m->w[3] = clients_count(&clients);
+        m->w[4] = clients_held(&clients, badge, KIND_FILES);
+        m->w[5] = clients_held(&clients, badge, KIND_MAPS);
+        return;
+    }
     }
     f = file_of(badge, m->w[0]);
     if (!f && (op == FS_OP_CLOSE || op == FS_OP_READ || op == FS_OP_WRITE ||
@@ -615,7 +749,7 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
     switch (op) {
     case FS_OP_CLOSE: {
         err_t err = store_entry_of(f);
-        f->used = false;
+        free_file(f);
         reply_status(m, err);
         return;
     }
@@ -658,6 +792,8 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
 
 int main(uintptr_t arg)
 {
+    clients_init(&clients, client_storage, FS_MAX_CLIENTS, NKINDS,
+                 (const uint32_t[NKINDS]){FS_CLIENT_FILES, FS_CLIENT_MAPS});
     clock_secs_at_time0 = arg & 0xffffffffu;
     clock_hz = arg >> 32;
     struct fat_dev dev;

@@ -6,6 +6,7 @@
  * reply, one of each per pipe.
  * Invariant: a pipe is in use while any handle names one of its ends.
  */
+#include <sys/clients.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
 
@@ -13,6 +14,7 @@
 
 struct pipe {
     bool used;
+    uint64_t creator;          /* charged for the pipe until it is free; 0: it ended */
     uint32_t readers, writers; /* handles naming each end */
     uint8_t buf[PIPE_CAPACITY];
     uint32_t head, len;
@@ -35,6 +37,13 @@ struct end {
 static struct pipe pipes[PIPE_MAX_PIPES];
 static struct end ends[PIPE_MAX_HANDLES];
 
+/* Per-process limits (docs/limits.md): pipes a process created that are
+ * still open anywhere (its children may hold the ends: the pipe stays
+ * its creator's), and ends it holds. */
+enum { KIND_PIPES, KIND_ENDS, NKINDS };
+static struct clients_entry client_storage[PIPE_MAX_CLIENTS];
+static struct clients clients;
+
 static void reply_err(struct ipc_msg *m, err_t err)
 {
     m->tag = IPC_TAG((uint64_t)(int64_t)err & 0xffffffffffffull, 0, 0);
@@ -50,6 +59,8 @@ static struct end *end_of(uint64_t badge, uint64_t h)
 
 static struct end *new_end(uint64_t badge, uint32_t pipe, bool is_write)
 {
+    if (clients_charge(&clients, badge, KIND_ENDS, 1) != E_OK)
+        return NULL;
     uint32_t h = 0;
     while (h < PIPE_MAX_HANDLES && end_of(badge, h))
         h++;
@@ -64,6 +75,7 @@ static struct end *new_end(uint64_t badge, uint32_t pipe, bool is_write)
             pipes[pipe].readers++;
         return &ends[i];
     }
+    clients_uncharge(&clients, badge, KIND_ENDS, 1);
     return NULL;
 }
 
@@ -119,9 +131,13 @@ static void close_end(struct end *e)
     else
         p->readers--;
     e->used = false;
+    clients_uncharge(&clients, e->badge, KIND_ENDS, 1);
     settle(p);
-    if (p->readers == 0 && p->writers == 0)
+    if (p->readers == 0 && p->writers == 0) {
         p->used = false;
+        if (p->creator)
+            clients_uncharge(&clients, p->creator, KIND_PIPES, 1);
+    }
 }
 
 static void drop_client(uint64_t badge)
@@ -141,25 +157,56 @@ static void drop_client(uint64_t badge)
     for (int i = 0; i < PIPE_MAX_HANDLES; i++)
         if (ends[i].used && ends[i].badge == badge)
             close_end(&ends[i]);
+    /* Its pipes that others still hold are charged to nobody now. */
+    for (int i = 0; i < PIPE_MAX_PIPES; i++)
+        if (pipes[i].used && pipes[i].creator == badge)
+            pipes[i].creator = 0;
+    (void)clients_drop(&clients, badge, NULL);
 }
 
 /* Returns false when the reply was saved for later. */
 static bool dispatch_client(struct ipc_msg *m, uint64_t badge)
 {
     uint64_t op = IPC_TAG_LABEL(m->tag);
+    if (op == PIPE_OP_STATS) {
+        uint64_t np = 0, ne = 0;
+        for (int i = 0; i < PIPE_MAX_PIPES; i++)
+            np += pipes[i].used;
+        for (int i = 0; i < PIPE_MAX_HANDLES; i++)
+            ne += ends[i].used;
+        m->tag = IPC_TAG(0, 0, 0);
+        m->w[0] = np;
+        m->w[1] = ne;
+        m->w[2] = clients_count(&clients);
+        m->w[3] = clients_held(&clients, badge, KIND_PIPES);
+        m->w[4] = clients_held(&clients, badge, KIND_ENDS);
+        return true;
+    }
     if (op == PIPE_OP_CREATE) {
+        /* The caller's own limits first (E_LIMIT: EMFILE), then the shared
+         * tables (E_NOSPACE: ENFILE). */
+        bool room_for_ends = clients_held(&clients, badge, KIND_ENDS) + 2 <=
+                             clients_limit(&clients, badge, KIND_ENDS);
+        err_t err = !room_for_ends ? E_LIMIT : clients_charge(&clients, badge, KIND_PIPES, 1);
+        if (err != E_OK)
+            { reply_err(m, err); return true; }
         int slot = -1;
         for (int i = 0; i < PIPE_MAX_PIPES && slot < 0; i++)
             if (!pipes[i].used)
                 slot = i;
-        if (slot < 0)
-            { reply_err(m, E_NOSPACE); return true; }
-        pipes[slot] = (struct pipe){.used = true};
+        if (slot < 0) {
+            clients_uncharge(&clients, badge, KIND_PIPES, 1);
+            reply_err(m, E_NOSPACE);
+            return true;
+        }
+        pipes[slot] = (struct pipe){.used = true, .creator = badge};
         struct end *r = new_end(badge, (uint32_t)slot, false);
         struct end *w = r ? new_end(badge, (uint32_t)slot, true) : NULL;
         if (!w) {
             if (r)
-                close_end(r);
+                close_end(r); /* the last end: the pipe and its charge go */
+            else
+                clients_uncharge(&clients, badge, KIND_PIPES, 1);
             pipes[slot].used = false;
             reply_err(m, E_NOSPACE);
             return true;
@@ -242,9 +289,10 @@ static void dispatch_proc(struct ipc_msg *m)
             for (int k = 0; k < PIPE_MAX_HANDLES && free_slot < 0; k++)
                 if (!ends[k].used)
                     free_slot = k;
-            if (free_slot < 0) {
+            err_t err = free_slot < 0 ? E_NOSPACE : clients_charge(&clients, to, KIND_ENDS, 1);
+            if (err != E_OK) {
                 drop_client(to);
-                reply_err(m, E_NOSPACE);
+                reply_err(m, err);
                 return;
             }
             ends[free_slot] = *e;
@@ -267,6 +315,8 @@ static void dispatch_proc(struct ipc_msg *m)
 int main(uintptr_t arg)
 {
     (void)arg;
+    clients_init(&clients, client_storage, PIPE_MAX_CLIENTS, NKINDS,
+                 (const uint32_t[NKINDS]){PIPE_CLIENT_PIPES, PIPE_CLIENT_ENDS});
     sys_puts("pipe: pipe server ready\n");
     struct ipc_msg m;
     int64_t badge = ipc_recv(PIPE_SLOT_SERVICE, &m);

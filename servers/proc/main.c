@@ -7,7 +7,10 @@
  * capabilities to its task and thread; a zombie owns nothing but its pid
  * and status until its parent reaps it; every process's parent is a live
  * process or root (0) -- orphans go to init (pid 1), and children of root
- * that end are reaped by root's wait.
+ * that end are reaped by root's wait. proc is the exception handler of
+ * every process's thread, so no thread ends without proc hearing of it.
+ * A request that fails leaves nothing behind (no space, no handle in a
+ * server, no slot or capability of proc's).
  */
 #include <sys/fs.h>
 #include <sys/names.h>
@@ -82,6 +85,61 @@ static uint32_t slot_of(const struct process *p)
     return (uint32_t)(p - procs);
 }
 
+/* The bit mm signals proc's death notification with when it kills a
+ * thread of p's space. A badge has 63 bits (bit 63 must be 0), so slot 63
+ * shares bit 0 with slot 0: deaths() asks mm about every process whose bit
+ * is set, and mm says which one it killed. */
+static uint64_t death_bit(const struct process *p)
+{
+    return 1ull << (slot_of(p) % 63);
+}
+
+/* A slot for a new child of ppid: E_LIMIT when ppid has PROC_CHILDREN_MAX
+ * children already (zombies hold slots too; root has no such limit),
+ * E_NOSPACE when the table is full. */
+static err_t alloc_child_slot(uint32_t ppid, struct process **out)
+{
+    int children = 0;
+    for (int i = 0; i < PROC_MAX; i++)
+        children += procs[i].pid != 0 && procs[i].ppid == ppid;
+    if (ppid != 0 && children >= PROC_CHILDREN_MAX)
+        return E_LIMIT;
+    *out = alloc_slot();
+    return *out ? E_OK : E_NOSPACE;
+}
+
+/* True when target is ancestor's descendant (ancestor != 0). Parents are
+ * live processes or root, so the walk ends at root within PROC_MAX steps. */
+static bool is_descendant(const struct process *target, uint32_t ancestor)
+{
+    for (int steps = 0; target && target->ppid != 0 && steps < PROC_MAX; steps++) {
+        if (target->ppid == ancestor)
+            return true;
+        target = find(target->ppid);
+    }
+    return false;
+}
+
+/* What a failed spawn or fork tells its caller: memory, or a table (ours,
+ * mm's, a server's) that is full -- POSIX's ENOMEM and EAGAIN. */
+static err_t resource_error(err_t err)
+{
+    return err == E_NOMEM || err == E_LIMIT ? err : E_NOSPACE;
+}
+
+/* A failed spawn: the program's own faults (no such file, not a program,
+ * arguments too long, no such reserved name) as they are, the rest as
+ * resource_error says. */
+static err_t spawn_error(err_t err)
+{
+    switch (err) {
+    case E_NOENT: case E_NOEXEC: case E_RANGE: case E_INVAL: case E_IO: case E_PERM:
+        return err;
+    default:
+        return resource_error(err);
+    }
+}
+
 /* Parses "path\0" + argc + envc strings from the request's data, copied
  * out of the IPC buffer first (loading the program reuses the buffer). */
 static err_t parse_args(const struct ipc_msg *m, struct program_args *a)
@@ -133,7 +191,13 @@ static err_t start(struct process *p)
     if (th < 0)
         return (err_t)th;
     p->thread = (handle_t)th;
-    int64_t r = sys_thread_set_handlers(p->thread, p->img.pager, 0);
+    /* proc hears of every exception of the thread, raw exits included,
+     * with a badge no request can carry. The kernel keeps its own
+     * reference to the endpoint: our copy goes at once. */
+    int64_t exc = sys_cap_copy(PROC_SLOT_SERVICE, RIGHT_WRITE, PROC_BADGE_EXC_BASE + p->pid);
+    int64_t r = exc < 0 ? exc : sys_thread_set_handlers(p->thread, p->img.pager, (handle_t)exc);
+    if (exc > 0)
+        (void)sys_cap_delete((handle_t)exc);
     if (r >= 0)
         r = sys_thread_set_ipc_buffer(p->thread, ROOT_IPC_BUFFER_VA);
     if (r >= 0)
@@ -155,7 +219,7 @@ static err_t start(struct process *p)
     }
     if (r >= 0)
         r = has_console ? sys_cap_grant(p->img.task, PROC_SLOT_CONSOLE, RIGHT_WRITE | RIGHT_GRANT,
-                                        0, CONSOLE_SLOT)
+                                        PROC_FS_BADGE_BASE + p->pid, CONSOLE_SLOT)
                         : sys_cap_grant(p->img.task, placeholder, RIGHT_READ, 0, CONSOLE_SLOT);
     if (r >= 0)
         r = has_pipe ? sys_cap_grant(p->img.task, PROC_SLOT_PIPE_MINT, RIGHT_WRITE | RIGHT_GRANT,
@@ -200,8 +264,7 @@ static void release(struct process *p)
 static err_t load_for(const struct process *p, const struct program_args *a,
                       struct image *img)
 {
-    int64_t ntfn = sys_cap_copy(PROC_SLOT_DEATHS, RIGHT_WRITE | RIGHT_GRANT,
-                                1ull << slot_of(p));
+    int64_t ntfn = sys_cap_copy(PROC_SLOT_DEATHS, RIGHT_WRITE | RIGHT_GRANT, death_bit(p));
     if (ntfn < 0)
         return (err_t)ntfn;
     err_t err = exec_load(a, (handle_t)ntfn, img);
@@ -211,11 +274,12 @@ static err_t load_for(const struct process *p, const struct program_args *a,
 
 static int64_t spawn(uint32_t ppid, const struct program_args *a)
 {
-    struct process *p = alloc_slot();
-    if (!p)
-        return E_NOSPACE;
+    struct process *p;
+    err_t err = alloc_child_slot(ppid, &p);
+    if (err != E_OK)
+        return err;
     struct image img;
-    err_t err = load_for(p, a, &img);
+    err = load_for(p, a, &img);
     if (err != E_OK)
         return err;
     p->pid = next_pid++;
@@ -237,7 +301,9 @@ static int64_t spawn(uint32_t ppid, const struct program_args *a)
         err = start(p);
     if (err != E_OK) {
         release(p);
+        drop_files(p); /* the names it was allowed */
         p->pid = 0;
+        p->state = 0;
         return err;
     }
     return p->pid;
@@ -338,8 +404,21 @@ static bool op_wait(struct ipc_msg *m, uint32_t caller, struct process *self)
     return false;
 }
 
+/* Who may signal target: root; a process itself and its descendants; the
+ * console every process root did not start itself (so ^C never ends init
+ * or a manifest server). Nobody else can end init. */
+static bool may_signal(uint64_t badge, const struct process *self,
+                       const struct process *target)
+{
+    if (badge == 0)
+        return true;
+    if (badge == PROC_BADGE_CONSOLE)
+        return target->ppid != 0;
+    return self && (self == target || is_descendant(target, self->pid));
+}
+
 /* Returns false when the caller killed itself (nobody to answer). */
-static bool op_kill(struct ipc_msg *m, struct process *self)
+static bool op_kill(struct ipc_msg *m, uint64_t badge, struct process *self)
 {
     struct process *p = find(m->w[0]);
     uint64_t sig = m->w[1];
@@ -347,6 +426,8 @@ static bool op_kill(struct ipc_msg *m, struct process *self)
         { reply_err(m, E_INVAL); return true; }
     if (!p || p->state != PROC_STATE_RUNNING)
         { reply_err(m, E_NOENT); return true; }
+    if (!may_signal(badge, self, p))
+        { reply_err(m, E_PERM); return true; }
     reply_ok(m, 0);
     if (sig == 0)
         return true;
@@ -381,10 +462,11 @@ static void deaths(uint64_t bits)
         [MM_DEATH_BEYOND_EOF] = PROC_SIGBUS};
     for (int i = 0; i < PROC_MAX; i++) {
         struct process *p = &procs[i];
-        if (!(bits >> i & 1) || p->pid == 0 || p->state != PROC_STATE_RUNNING)
+        if (!(bits & death_bit(p)) || p->pid == 0 || p->state != PROC_STATE_RUNNING)
             continue;
         uint64_t why = 0, addr = 0, pc = 0;
-        (void)mm_space_info(PROC_SLOT_MM, p->img.space, &why, &addr, &pc);
+        if (mm_space_info(PROC_SLOT_MM, p->img.space, &why, &addr, &pc) == 0 && why == 0)
+            continue; /* the other process on this bit */
         uint64_t sig = why < sizeof signal_of / sizeof signal_of[0] && signal_of[why]
                            ? signal_of[why] : PROC_SIGKILL;
         sys_printf("proc: pid %u (%s) died: signal %lu (address 0x%lx, pc 0x%lx)\n", p->pid,
@@ -397,11 +479,11 @@ static void deaths(uint64_t bits)
  * copies of its file handles, started at pc/sp. */
 static int64_t fork_process(struct process *parent, uint64_t pc, uint64_t sp)
 {
-    struct process *c = alloc_slot();
-    if (!c)
-        return E_NOSPACE;
-    int64_t ntfn = sys_cap_copy(PROC_SLOT_DEATHS, RIGHT_WRITE | RIGHT_GRANT,
-                                1ull << slot_of(c));
+    struct process *c;
+    err_t err = alloc_child_slot(parent->pid, &c);
+    if (err != E_OK)
+        return err;
+    int64_t ntfn = sys_cap_copy(PROC_SLOT_DEATHS, RIGHT_WRITE | RIGHT_GRANT, death_bit(c));
     if (ntfn < 0)
         return ntfn;
     struct mm_space_caps sc;
@@ -417,7 +499,6 @@ static int64_t fork_process(struct process *parent, uint64_t pc, uint64_t sp)
     c->thread = 0;
     c->waiting_reply = 0;
     memcpy(c->name, parent->name, sizeof c->name);
-    err_t err = E_OK;
     for (int d = 0; err == E_OK && d < 2; d++)
         if (has_disk[d])
             err = (err_t)fs_clone_client(PROC_SLOT_FS_CTL + d, PROC_FS_BADGE_BASE + parent->pid,
@@ -431,14 +512,47 @@ static int64_t fork_process(struct process *parent, uint64_t pc, uint64_t sp)
         release(c);
         drop_files(c);
         c->pid = 0;
+        c->state = 0;
         return err;
     }
     return c->pid;
 }
 
+/* The kernel tells of an exception of a process's thread (badge
+ * PROC_BADGE_EXC_BASE + pid), a raw SYS_EXIT included: the process ends
+ * with the matching status, reported in one line. The reply kills the
+ * thread if it still runs (it never does once terminate has gone). */
+static void exception(struct ipc_msg *m, uint64_t pid)
+{
+    struct process *p = find(pid);
+    if (p && p->state == PROC_STATE_RUNNING && IPC_TAG_LABEL(m->tag) == IPC_LABEL_FAULT_EXC) {
+        struct fault_end end;
+        fault_describe(m->w, &end);
+        if (end.sig)
+            sys_printf("proc: pid %u (%s) died: signal %lu (%s: %s at pc 0x%lx, value 0x%lx)\n",
+                       p->pid, p->name, end.sig, end.sig_name, end.what, end.pc, end.value);
+        else
+            sys_printf("proc: pid %u (%s) exited with status %lu by a %s at pc 0x%lx\n", p->pid,
+                       p->name, end.value & 0xff, end.what, end.pc);
+        terminate(p, end.wait_status);
+    }
+    m->tag = IPC_TAG(FAULT_REPLY_KILL, 0, 0);
+}
+
 /* Returns true when the caller gets a reply in m. */
 static bool dispatch(struct ipc_msg *m, uint64_t badge)
 {
+    if (badge >= PROC_BADGE_EXC_BASE) {
+        exception(m, badge - PROC_BADGE_EXC_BASE);
+        return true;
+    }
+    if (badge == PROC_BADGE_CONSOLE) {
+        /* The console signals the foreground job (^C) and asks nothing else. */
+        if (IPC_TAG_LABEL(m->tag) == PROC_OP_KILL)
+            return op_kill(m, badge, NULL);
+        reply_err(m, E_PERM);
+        return true;
+    }
     struct process *self = badge ? find(badge) : NULL;
     if (badge && (!self || self->state != PROC_STATE_RUNNING))
         return false; /* a process that already ended: drop it */
@@ -454,7 +568,7 @@ static bool dispatch(struct ipc_msg *m, uint64_t badge)
         err_t err = self && m->w[2] ? E_PERM : parse_args(m, &a);
         int64_t pid = err == E_OK ? spawn(caller, &a) : err;
         if (pid < 0)
-            { reply_err(m, (err_t)pid); return true; }
+            { reply_err(m, err == E_OK ? spawn_error((err_t)pid) : (err_t)pid); return true; }
         reply_ok(m, 0);
         m->w[0] = (uint64_t)pid;
         return true;
@@ -481,7 +595,7 @@ static bool dispatch(struct ipc_msg *m, uint64_t badge)
         return false;
     }
     case PROC_OP_WAIT: return op_wait(m, caller, self);
-    case PROC_OP_KILL: return op_kill(m, self);
+    case PROC_OP_KILL: return op_kill(m, badge, self);
     case PROC_OP_GETPID:
         reply_ok(m, 0);
         m->w[0] = caller;
@@ -493,7 +607,7 @@ static bool dispatch(struct ipc_msg *m, uint64_t badge)
             { reply_err(m, E_INVAL); return true; }
         int64_t pid = fork_process(self, m->w[0], m->w[1]);
         if (pid < 0)
-            { reply_err(m, (err_t)pid); return true; }
+            { reply_err(m, resource_error((err_t)pid)); return true; }
         reply_ok(m, 0);
         m->w[0] = (uint64_t)pid;
         return true;

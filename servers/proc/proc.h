@@ -10,6 +10,7 @@
 
 #include <mica/caps.h>
 #include <mica/err.h>
+#include <mica/ipc.h>
 #include <proto/proc.h>
 
 #define PROC_NAME_MAX 31
@@ -46,3 +47,18 @@ __attribute__((warn_unused_result)) err_t exec_load(const struct program_args *a
 /* Undoes exec_load (or ends a process): mm frees the space; our
  * capabilities to it go. */
 void exec_unload(struct image *img);
+
+/* How a process ended by an exception of its thread (fault.c). */
+struct fault_end {
+    uint64_t sig;         /* PROC_SIG*; 0: an exit (raw SYS_EXIT) */
+    uint64_t wait_status; /* what the parent's wait sees */
+    const char *sig_name; /* "SIGILL", ... ("" for an exit) */
+    const char *what;     /* "illegal instruction", ... */
+    uint64_t pc, value;   /* where; the address, instruction bits, number or status */
+};
+
+/* Reads the words of an IPC_LABEL_FAULT_EXC message (EXC_W_*): illegal
+ * instruction -> SIGILL, breakpoint -> SIGTRAP, misaligned -> SIGBUS,
+ * access fault -> SIGSEGV, unknown syscall -> SIGSYS, EXC_EXIT -> exited
+ * with EXC_W_VALUE, anything else -> SIGKILL. */
+void fault_describe(const uint64_t w[IPC_WORDS], struct fault_end *out);

@@ -86,14 +86,20 @@ static uint64_t parse_size(const char *v)
     return *v ? 0 : n;
 }
 
-/* "server NAME register=SERVICE [ram=SIZE] [device=NAME:N] [prio=N]": a
- * boot server of one's own from the boot image. */
+/* "server NAME register=SERVICE [ram=SIZE] [device=NAME:N] [prio=N]
+ * [on-crash=restart|poweroff]": a boot server of one's own from the boot
+ * image. */
 static int64_t start_generic(const struct bootinfo *info, char **words, int n)
 {
     const char *service = NULL, *device = NULL;
     uint64_t ram = 0, prio = 40;
+    enum root_on_crash on_crash = ROOT_ON_CRASH_POWEROFF;
     for (int i = 2; i < n; i++) {
-        if (strncmp(words[i], "register=", 9) == 0)
+        if (strcmp(words[i], "on-crash=restart") == 0)
+            on_crash = ROOT_ON_CRASH_RESTART;
+        else if (strcmp(words[i], "on-crash=poweroff") == 0)
+            on_crash = ROOT_ON_CRASH_POWEROFF;
+        else if (strncmp(words[i], "register=", 9) == 0)
             service = words[i] + 9;
         else if (strncmp(words[i], "device=", 7) == 0)
             device = words[i] + 7;
@@ -107,11 +113,14 @@ static int64_t start_generic(const struct bootinfo *info, char **words, int n)
     }
     if (!service)
         return E_INVAL;
-    return start_boot_server(info, words[1], (unsigned)prio, ram, service, device);
+    return start_boot_server(info, words[1], (unsigned)prio, ram, service, device, on_crash);
 }
 
 int run_manifest(const struct bootinfo *info, const char *init_args)
 {
+    /* From here on root is every boot server's exception handler. */
+    root.info = info;
+    root.supervising = true;
     const char *path = NULL;
     for (const char *c = info->bootargs; *c; c++)
         if (strncmp(c, "root.manifest=", 14) == 0 && (c == info->bootargs || c[-1] == ' ')) {
@@ -220,7 +229,5 @@ int run_manifest(const struct bootinfo *info, const char *init_args)
         shutdown_servers();
         return 1;
     }
-    int status = run_init(init_args ? init_args : init_line[0] ? init_line : "sh");
-    shutdown_servers();
-    return status;
+    return supervise_run(init_args ? init_args : init_line[0] ? init_line : "sh");
 }

@@ -10,6 +10,7 @@
 #include <mica/bootsrv.h>
 #include <mica/caps.h>
 #include <sys/rootmem.h>
+#include <sys/spawn.h>
 
 #define ROOT_OWN_RAM (32ul << 20)  /* root keeps this much; mm gets the rest */
 #define ROOT_TASK_RAM (12ul << 20) /* of which root's own allocator uses this */
@@ -22,6 +23,26 @@
 #define CONSOLE_PRIO 56
 #define PIPE_PRIO 44
 #define NAMES_PRIO 43
+#define ROOT_MAX_SERVERS 16   /* boot servers root supervises */
+#define ROOT_RESTARTS_MAX 3   /* restarts of one server before it stays down */
+/* The power-off status when a boot server ends and the manifest says
+ * on-crash=poweroff (the default): docs/boot.md. */
+#define ROOT_STATUS_SERVER_ENDED 250
+
+enum root_on_crash { ROOT_ON_CRASH_POWEROFF = 1, ROOT_ON_CRASH_RESTART = 2 };
+
+/* A boot server root is the exception handler of (supervise.c). */
+struct boot_server {
+    char name[32];
+    handle_t task, thread;   /* root's capabilities; 0: a free record */
+    enum root_on_crash on_crash;
+    unsigned restarts;
+    bool in_disk_chain;      /* blk or fat32: a sync would wait for it */
+    /* What a restart of a server of one's own grants again (root keeps
+     * them): its endpoint, its names endpoint, its RAM (0: none). */
+    unsigned prio;
+    handle_t ep, names, ram;
+};
 
 struct root_state {
     struct rootmem mem;      /* root's own memory (thread stacks, images it loads) */
@@ -38,6 +59,9 @@ struct root_state {
     handle_t pipe;           /* the pipe server's endpoint, unbadged; 0 without one */
     handle_t names;          /* the name service's endpoint, unbadged; 0 without one */
     uint64_t next_badge;     /* badges root mints for clients */
+    const struct bootinfo *info;
+    bool supervising;        /* boot servers get root as exception handler */
+    handle_t init_report;    /* the init thread tells the supervision loop */
     /* Wall clock: seconds since 1970-01-01 UTC when the `time` counter read
      * 0 (from the RTC at boot; 0 when there is none), and its rate. */
     uint64_t epoch_at_time0;
@@ -58,7 +82,8 @@ uint64_t clock_start_arg(void);
  * service endpoint, registered with names as service_name, a names
  * endpoint, and ram_len bytes of RAM (0: none). */
 int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigned prio,
-                          uint64_t ram_len, const char *service_name, const char *device);
+                          uint64_t ram_len, const char *service_name, const char *device,
+                          enum root_on_crash on_crash);
 
 /* Starts the name service (before proc, which hands it to programs). */
 int64_t start_names(const struct bootinfo *info);
@@ -86,6 +111,31 @@ int64_t start_disks(const struct bootinfo *info);
  * disk); init_args (may be NULL) replaces its init. Returns the status to
  * power off with. */
 int run_manifest(const struct bootinfo *info, const char *init_args);
+
+/* Makes root the exception handler of the server s (named name) when
+ * root.supervising; returns its record (on-crash=poweroff), NULL when it
+ * runs unsupervised. */
+struct boot_server *supervise_watch(const char *name, const struct spawned *s);
+
+/* The record of the supervised server whose task is `task`, or NULL. */
+struct boot_server *supervise_find(handle_t task);
+
+/* Starts init (init_args) on a thread of its own and supervises the boot
+ * servers until init ends or a server's end powers the machine off;
+ * returns the status to power off with (file servers synced unless one
+ * of the disk servers ended). */
+int supervise_run(const char *init_args);
+
+/* A server of one's own started again from its record `old` (its task is
+ * gone): same endpoint, names endpoint and RAM. *fresh: its new record. */
+int64_t restart_boot_server(const struct boot_server *old, struct boot_server **fresh);
+
+/* A server that stays down: its endpoint is revoked, so every caller
+ * waiting on it gets E_DEAD instead of waiting for ever. */
+void restart_give_up(const struct boot_server *old);
+
+/* "illegal instruction", ... for an EXC_* kind. */
+const char *root_exception_name(uint64_t kind);
 
 /* Starts mm, and blk and fat32 when a virtio block device exists. */
 int64_t boot_servers(const struct bootinfo *info);

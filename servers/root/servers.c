@@ -63,6 +63,7 @@ static int64_t spawn_server(const struct bootinfo *info, const char *name, unsig
     r = spawn_elf_slots(&root.mem, elf, len, prio, slots, server_budget(name), s);
     if (r < 0)
         return r;
+    (void)supervise_watch(name, s); /* root hears of its end */
     return sys_cap_grant(s->task, s->task, RIGHTS_ALL, 0, 1); /* slot 1: its own task */
 }
 
@@ -132,6 +133,9 @@ static int64_t start_blk(const struct bootinfo *info, const struct bootinfo_cap 
         (r = sys_cap_grant(s.task, s.thread, RIGHTS_ALL, 0, BLK_SLOT_THREAD)) < 0 ||
         (r = spawn_start(&s, 0)) < 0)
         return r;
+    struct boot_server *b = supervise_find(s.task);
+    if (b)
+        b->in_disk_chain = true;
     root.blk[disk] = (handle_t)service;
     root.blk_device[disk] = dev->handle;
     return 0;
@@ -171,6 +175,9 @@ static int64_t start_fs(const struct bootinfo *info, int disk)
         (r = grant_mm_link(s.task, (handle_t)service, disk)) < 0 ||
         (r = spawn_start(&s, clock_start_arg())) < 0)
         return r;
+    struct boot_server *b = supervise_find(s.task);
+    if (b)
+        b->in_disk_chain = true;
     root.fs[disk] = (handle_t)service;
     return 0;
 }
@@ -270,9 +277,53 @@ static const struct bootinfo_cap *find_device(const struct bootinfo *info, const
     return NULL;
 }
 
-int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigned prio,
-                          uint64_t ram_len, const char *service_name, const char *device)
+/* Grants a server of one's own what it finds (include/mica/bootsrv.h)
+ * but a device: at its first start and at each restart. */
+static int64_t grant_own_server(const struct spawned *s, handle_t ep, handle_t names,
+                                handle_t ram)
 {
+    int64_t r = sys_cap_grant(s->task, ep, RIGHTS_ALL, 0, BOOT_SRV_SLOT_SERVICE);
+    if (r >= 0)
+        r = sys_cap_grant(s->task, names, RIGHTS_ALL, 0, BOOT_SRV_SLOT_NAMES);
+    if (r >= 0 && ram)
+        r = sys_cap_grant(s->task, ram, RIGHTS_ALL, 0, BOOT_SRV_SLOT_RAM);
+    return r;
+}
+
+int64_t restart_boot_server(const struct boot_server *old, struct boot_server **fresh)
+{
+    struct spawned s;
+    int64_t r = spawn_server(root.info, old->name, old->prio, 0, &s);
+    if (r < 0)
+        return r;
+    struct boot_server *b = supervise_find(s.task);
+    if (!b || (r = grant_own_server(&s, old->ep, old->names, old->ram)) < 0) {
+        if (b)
+            b->task = b->thread = 0;
+        (void)sys_cap_delete(s.thread);
+        (void)sys_cap_delete(s.task);
+        return b ? r : E_NOSPACE;
+    }
+    b->on_crash = old->on_crash;
+    b->prio = old->prio;
+    b->ep = old->ep;
+    b->names = old->names;
+    b->ram = old->ram;
+    *fresh = b;
+    return spawn_start(&s, clock_start_arg());
+}
+
+void restart_give_up(const struct boot_server *old)
+{
+    (void)sys_cap_revoke(old->ep); /* names' copy and every client's */
+}
+
+int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigned prio,
+                          uint64_t ram_len, const char *service_name, const char *device,
+                          enum root_on_crash on_crash)
+{
+    if (device && on_crash == ROOT_ON_CRASH_RESTART)
+        return E_INVAL; /* its interrupt is bound to the dead server's notification */
     const struct bootinfo_cap *dev = NULL;
     if (device) {
         char dev_name[16];
@@ -299,14 +350,18 @@ int64_t start_boot_server(const struct bootinfo *info, const char *name, unsigne
                                                ++root.next_badge);
     if (names < 0)
         return names;
-    if ((r = sys_cap_grant(s.task, (handle_t)ep, RIGHTS_ALL, 0, BOOT_SRV_SLOT_SERVICE)) < 0 ||
-        (r = sys_cap_grant(s.task, (handle_t)names, RIGHTS_ALL, 0, BOOT_SRV_SLOT_NAMES)) < 0)
+    int64_t ram = ram_len ? root_take_frame(ram_len) : 0;
+    if (ram < 0)
+        return ram;
+    if ((r = grant_own_server(&s, (handle_t)ep, (handle_t)names, (handle_t)ram)) < 0)
         return r;
-    if (ram_len) {
-        int64_t ram = root_take_frame(ram_len);
-        if (ram < 0 || (r = sys_cap_grant(s.task, (handle_t)ram, RIGHTS_ALL, 0,
-                                          BOOT_SRV_SLOT_RAM)) < 0)
-            return ram < 0 ? ram : r;
+    struct boot_server *b = supervise_find(s.task);
+    if (b) {
+        b->on_crash = on_crash;
+        b->prio = prio;
+        b->ep = (handle_t)ep;
+        b->names = (handle_t)names;
+        b->ram = (handle_t)ram;
     }
     if (dev) {
         if ((r = sys_cap_grant(s.task, dev->handle, RIGHT_READ | RIGHT_WRITE, 0,
@@ -364,8 +419,10 @@ int64_t start_console(const struct bootinfo *info)
         (r = sys_cap_grant(s.task, (handle_t)ntfn, RIGHTS_ALL, 0, CONS_SLOT_NTFN)) < 0 ||
         (r = sys_cap_grant(s.task, s.thread, RIGHTS_ALL, 0, CONS_SLOT_THREAD)) < 0)
         return r;
-    if (root.proc &&
-        (r = sys_cap_grant(s.task, root.proc, RIGHT_WRITE | RIGHT_GRANT, 0, CONS_SLOT_PROC)) < 0)
+    /* The console's badge lets it signal (^C) any process but root's own
+     * children, and ask proc nothing else. */
+    if (root.proc && (r = sys_cap_grant(s.task, root.proc, RIGHT_WRITE | RIGHT_GRANT,
+                                        PROC_BADGE_CONSOLE, CONS_SLOT_PROC)) < 0)
         return r;
     return spawn_start(&s, 0);
 }
@@ -377,7 +434,7 @@ int64_t start_proc(const struct bootinfo *info)
     if (!root.fs[0])
         return E_NOENT; /* programs come from the disk */
     struct spawned s;
-    int64_t r = spawn_server(info, "proc", PROC_SERVER_PRIO, 0, &s);
+    int64_t r = spawn_server(info, "proc", PROC_SERVER_PRIO, PROC_TABLE_SLOTS, &s);
     int64_t service = r < 0 ? r : sys_endpoint_create();
     int64_t deaths = service < 0 ? service : sys_notification_create();
     int64_t mm = deaths < 0 ? deaths : sys_cap_copy(root.mm_control, RIGHT_WRITE | RIGHT_GRANT, 0);
@@ -400,8 +457,10 @@ int64_t start_proc(const struct bootinfo *info)
                                PROC_SLOT_FS_CTL + d)) < 0)
             return r;
     }
-    if (root.console && (r = sys_cap_grant(s.task, root.console, RIGHT_WRITE | RIGHT_GRANT,
-                                           ++root.next_badge, PROC_SLOT_CONSOLE)) < 0)
+    /* Unbadged: proc mints each program's console endpoint with the badge
+     * PROC_FS_BADGE_BASE + pid, so the console tells its clients apart. */
+    if (root.console && (r = sys_cap_grant(s.task, root.console, RIGHT_WRITE | RIGHT_GRANT, 0,
+                                           PROC_SLOT_CONSOLE)) < 0)
         return r;
     if (root.names &&
         ((r = sys_cap_grant(s.task, root.names, RIGHT_WRITE | RIGHT_GRANT, 0,

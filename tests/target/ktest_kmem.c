@@ -112,8 +112,15 @@ static void test_cycle_dies_with_owner(void)
         /* The cycle keeps itself alive, at P's expense... */
         KT_EQ(kmem_now((handle_t)p).used, p_used);
         KT_CHECK(kmem_now(0).pool_free < base.pool_free);
-        /* ...until P goes. */
+        /* ...until P goes. A task taken down accepts no capability (one
+         * to itself would keep it for ever). */
+        int64_t c = sys_task_create((handle_t)p, 16, 4 * PAGE);
+        KT_CHECK(c > 0);
         KT_EQ(sys_cap_delete((handle_t)p), 0);
+        KT_EQ(sys_cap_grant((handle_t)c, (handle_t)c, RIGHTS_ALL, 0, 0), E_DEAD);
+        KT_EQ(sys_task_create((handle_t)c, 16, 4 * PAGE), E_DEAD);
+        KT_EQ(sys_thread_create((handle_t)c, 30), E_DEAD);
+        KT_EQ(sys_cap_delete((handle_t)c), 0);
         check_baseline(&base);
     }
     kt_end("KAPI_KMEM_0002_OWNED_CYCLE");

@@ -411,13 +411,14 @@ static void fuzz_names(void)
     for (uint64_t i = 0; i < n; i++) {
         progress(i, n);
         struct fz f = {0};
-        f.label = random_label(7);
+        f.label = random_label(8);
         random_words(&f);
         uint8_t *d = ipc_buffer()->data;
         char name[NAMES_NAME_MAX + 1];
         random_name(name);
         uint32_t want = f.label == NAMES_OP_LOOKUP || f.label == NAMES_OP_ALLOW ? 40
-                        : f.label == NAMES_OP_LIST || f.label == NAMES_OP_DROP_CLIENT ? 8 : 32;
+                        : f.label == NAMES_OP_LIST || f.label == NAMES_OP_DROP_CLIENT ? 8
+                        : f.label == NAMES_OP_STATS ? 0 : 32;
         memset(d, 0, 64);
         memcpy(d, name, sizeof name);
         f.len = chance(85) ? want : (uint32_t)below(IPC_BUF_DATA_MAX + 200);
@@ -452,7 +453,7 @@ static void fuzz_names(void)
         bool size_ok = f.len == want;
         switch (f.label) {
         case NAMES_OP_REGISTER:
-            expect_in(true, size_ok ? ALLOWED(server_r, 0, E_INVAL, E_EXIST, E_PERM, E_NOSPACE)
+            expect_in(true, size_ok ? ALLOWED(server_r, 0, E_INVAL, E_EXIST, E_PERM, E_LIMIT)
                                     : server_r == E_INVAL);
             if (server_r == 0 && nmine < MAX_MINE)
                 memcpy(mine[nmine++], name, sizeof name);
@@ -475,7 +476,14 @@ static void fuzz_names(void)
         case NAMES_OP_LIST: expect_in(true, ALLOWED(server_r, 0, E_INVAL, E_NOENT)); break;
         case NAMES_OP_DROP_CLIENT: expect_in(true, ALLOWED(server_r, E_NOSYS, E_INVAL)); break;
         case NAMES_OP_RESERVE:
-        case NAMES_OP_ALLOW: expect_in(true, ALLOWED(server_r, E_PERM, E_INVAL)); break;
+        case NAMES_OP_ALLOW:
+            /* On a name of ours we may name its heir (the fuzzer's names
+             * are unregistered at the end, heirs and all). */
+            expect_in(true, f.label == NAMES_OP_ALLOW && size_ok && is_mine(name)
+                                ? ALLOWED(server_r, 0, E_INVAL)
+                                : ALLOWED(server_r, E_PERM, E_INVAL, E_NOENT));
+            break;
+        case NAMES_OP_STATS: expect_in(true, ALLOWED(server_r, 0, E_INVAL)); break;
         default: expect_in(true, server_r == E_NOSYS);
         }
     }
@@ -577,7 +585,7 @@ static void fuzz_pipe(void)
     for (uint64_t i = 0; i < n; i++) {
         progress(i, n);
         struct fz f = {0};
-        f.label = chance(12) ? PIPE_OP_CREATE : random_label(6);
+        f.label = chance(12) ? PIPE_OP_CREATE : random_label(7);
         random_words(&f);
         /* Mostly a handle of ours. */
         int live[MH], nlive = 0;
@@ -604,8 +612,12 @@ static void fuzz_pipe(void)
         bool truncated = f.ncaps > 0; /* the pipe server takes no capabilities */
         switch (f.label) {
         case PIPE_OP_CREATE: {
-            if (pipes_used() >= PIPE_MAX_PIPES) {
-                expect_in(true, server_r == E_NOSPACE);
+            int ends_held = 0;
+            for (int k = 0; k < MH; k++)
+                ends_held += mh[k].open;
+            if (pipes_used() >= PIPE_CLIENT_PIPES || ends_held + 2 > PIPE_CLIENT_ENDS) {
+                /* our own limits */
+                expect_in(true, server_r == E_LIMIT);
                 break;
             }
             expect_in(true, ALLOWED(server_r, 0, E_NOSPACE));
@@ -668,6 +680,7 @@ static void fuzz_pipe(void)
                 p->len += put;
             }
             break;
+        case PIPE_OP_STATS: expect_in(true, server_r == 0 && reply.w[0] >= (uint64_t)pipes_used()); break;
         default: expect_in(true, server_r == E_NOSYS);
         }
     }
@@ -989,7 +1002,7 @@ static void fuzz_fat32(void)
                   : k < 60 ? FS_OP_READDIR : k < 65 ? FS_OP_UNLINK : k < 70 ? FS_OP_MKDIR
                   : k < 74 ? FS_OP_RMDIR : k < 80 ? FS_OP_RENAME : k < 81 ? FS_OP_SYNC
                   : k < 84 ? FS_OP_MAP_FILE : k < 85 ? FS_OP_FSYNC : k < 86 ? FS_OP_STATS
-                  : k < 91 ? 100 /* on a file capability */ : random_label(23);
+                  : k < 91 ? 100 /* on a file capability */ : random_label(24);
         if (nfh && chance(75))
             f.w[0] = fh[below(nfh)];
         else if (chance(50))
@@ -1058,7 +1071,7 @@ static void fuzz_fat32(void)
         }
         switch (f.label) {
         case FS_OP_OPEN:
-            ok = ALLOWED(r, 0, E_NOENT, E_EXIST, E_INVAL, E_NOSPACE);
+            ok = ALLOWED(r, 0, E_NOENT, E_EXIST, E_INVAL, E_NOSPACE, E_LIMIT);
             if (r == 0) {
                 if (nfh < MAXH)
                     fh[nfh++] = reply.w[0];
@@ -1084,10 +1097,11 @@ static void fuzz_fat32(void)
         case FS_OP_RMDIR: ok = ALLOWED(r, 0, E_NOENT, E_INVAL, E_BUSY); break;
         case FS_OP_RENAME: ok = ALLOWED(r, 0, E_NOENT, E_EXIST, E_INVAL, E_NOSPACE, E_BUSY); break;
         case FS_OP_SYNC:
-        case FS_OP_STATS: ok = r == 0; break;
+        case FS_OP_STATS:
+        case FS_OP_TABLES: ok = r == 0; break;
         case FS_OP_FSYNC: ok = ALLOWED(r, 0, E_BADH); break;
         case FS_OP_MAP_FILE:
-            ok = ALLOWED(r, 0, E_BADH, E_INVAL, E_NOSPACE);
+            ok = ALLOWED(r, 0, E_BADH, E_INVAL, E_NOSPACE, E_LIMIT);
             if (r == 0 && ngot == 1 && nfcap < MAXF)
                 fcap[nfcap++] = keep_cap();
             else if (r == 0) { /* release what we will not use */

@@ -25,11 +25,16 @@
 #include <sys/mica.h>
 #include <sys/mm.h>
 #include <sys/proc.h>
+#include <sys/syscall_raw.h>
 
 /* The pipe-server handle behind a descriptor (libsys's POSIX layer). */
 uint64_t posix_handle(int fd);
 
 #define SELF "/bin/proctest"
+/* What __builtin_trap and a misaligned atomic end with on this toolchain
+ * and machine (checked by PROC_EXC_0001). */
+#define PROCTEST_TRAP_SIG SIGTRAP
+#define PROCTEST_MISALIGNED_SIG SIGBUS
 
 #define CHECK_PRINTF printf
 #include "check.h"
@@ -95,6 +100,35 @@ static int child_main(int argc, char **argv)
         char buf[8] = {0};
         return read(atoi(arg), buf, 5) == 5 && strcmp(buf, "hello") == 0 ? 33 : 34;
     }
+    /* Ways a thread ends that only the kernel sees: proc must hear of
+     * each (it is every process's exception handler). */
+    if (strcmp(mode, "illegal") == 0)
+        __asm__ volatile(".word 0"); /* all-zero: a defined illegal instruction */
+    if (strcmp(mode, "csrr") == 0) {
+        uint64_t v;
+        __asm__ volatile("csrr %0, sstatus" : "=r"(v)); /* privileged: S-mode only */
+        return (int)v;
+    }
+    if (strcmp(mode, "sret") == 0)
+        __asm__ volatile("sret");
+    if (strcmp(mode, "wfi") == 0)
+        __asm__ volatile("wfi"); /* U-mode wfi traps (mstatus.TW aside, S-mode exists) */
+    if (strcmp(mode, "ebreak") == 0)
+        __asm__ volatile("ebreak");
+    if (strcmp(mode, "trap") == 0)
+        __builtin_trap();
+    if (strcmp(mode, "misaligned") == 0) {
+        /* Plain loads and stores may be emulated (by the hart or the
+         * firmware); an atomic never is. */
+        static uint64_t words[2];
+        uint32_t *odd = (uint32_t *)((uintptr_t)words + 2), old;
+        __asm__ volatile("amoadd.w %0, %2, (%1)" : "=r"(old) : "r"(odd), "r"(1) : "memory");
+        return (int)old;
+    }
+    if (strcmp(mode, "badsys") == 0)
+        return (int)sys_raw6(9999, 0, 0, 0, 0, 0, 0);
+    if (strcmp(mode, "rawexit") == 0)
+        sys_exit(5); /* SYS_EXIT itself, not libsys's _exit */
     if (strcmp(mode, "late") == 0) {
         for (volatile int i = 0; i < 3000000; i++)
             ;
@@ -461,6 +495,257 @@ static void test_storm(void)
     end("PROC_STORM_0001_200_SPAWNS_AND_FORKS_NO_LEAK");
 }
 
+
+/* ---- containment: exceptions, limits, authority ---- */
+
+static int count_processes(void)
+{
+    uint64_t cursor = 0;
+    struct proc_info info;
+    int n = 0;
+    while (proc_list(PROC_SLOT, &cursor, &info) == 0)
+        n++;
+    return n;
+}
+
+/* The baseline a hostile round must leave as it found: mm's frames and
+ * spaces, and the kernel pool's free bytes. */
+struct baseline {
+    struct mm_stats_reply mm;
+    struct kmem_info kmem;
+};
+
+static int baseline_take(struct baseline *b)
+{
+    return mm_stats(MM_CLIENT_SLOT, &b->mm) == 0 && sys_kmem_info(0, &b->kmem) == 0;
+}
+
+/* What "the system is whole" means after a hostile round: only us in
+ * proc's table, mm's frames and spaces and the kernel pool as before, and
+ * a fork still works. */
+static int system_whole(const struct baseline *before)
+{
+    struct baseline now;
+    int ok = baseline_take(&now) && now.mm.used_frames == before->mm.used_frames &&
+             now.mm.spaces == before->mm.spaces &&
+             now.kmem.pool_free == before->kmem.pool_free;
+    if (!ok)
+        printf("proctest: frames in use %lu -> %lu, spaces %lu -> %lu, kernel pool free %lu -> "
+               "%lu\n",
+               (unsigned long)before->mm.used_frames, (unsigned long)now.mm.used_frames,
+               (unsigned long)before->mm.spaces, (unsigned long)now.mm.spaces,
+               (unsigned long)before->kmem.pool_free, (unsigned long)now.kmem.pool_free);
+    int n = count_processes();
+    if (n != 1)
+        printf("proctest: %d processes in proc's table, 1 expected\n", n);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(7);
+    int st = wait_for(pid);
+    return ok && n == 1 && WIFEXITED(st) && WEXITSTATUS(st) == 7;
+}
+
+/* Every way a child's thread can end reaches its parent's wait with the
+ * POSIX status (and proc prints a report, which the case file checks). */
+static void test_exceptions(void)
+{
+    static const struct {
+        const char *mode;
+        int sig;     /* 0: exits with status */
+        int status;
+    } cases[] = {
+        {"illegal", SIGILL, 0}, {"csrr", SIGILL, 0},   {"sret", SIGILL, 0},
+        {"wfi", SIGILL, 0},     {"ebreak", SIGTRAP, 0}, {"trap", PROCTEST_TRAP_SIG, 0},
+        {"misaligned", PROCTEST_MISALIGNED_SIG, 0},     {"badsys", SIGSYS, 0},
+        {"rawexit", 0, 5},
+    };
+    struct baseline before;
+    CHECK(baseline_take(&before));
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t pid = child(cases[i].mode, "");
+        int st = wait_for(pid);
+        int ok = cases[i].sig ? WIFSIGNALED(st) && WTERMSIG(st) == cases[i].sig
+                              : WIFEXITED(st) && WEXITSTATUS(st) == cases[i].status;
+        if (!ok)
+            printf("proctest: child %s: wait status 0x%x\n", cases[i].mode, st);
+        CHECK(pid > 0 && ok);
+    }
+    CHECK(system_whole(&before));
+    end("PROC_EXC_0001_EVERY_END_REPORTED");
+}
+
+/* Children per process: PROC_CHILDREN_MAX (zombies included), then
+ * EAGAIN for fork and E_LIMIT for spawn, while others still fork. */
+static void test_child_limit(void)
+{
+    struct baseline before;
+    CHECK(baseline_take(&before));
+    int go[2];
+    CHECK(pipe(go) == 0);
+    int made = 0, err = 0;
+    for (;;) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(go[1]);
+            char c = 0;
+            if (read(go[0], &c, 1) != 1)
+                _exit(0); /* released */
+            /* Our own children are not limited by our parent's. */
+            pid_t g = fork();
+            if (g == 0)
+                _exit(9);
+            int st = -1;
+            _exit(g > 0 && waitpid(g, &st, 0) == g && WEXITSTATUS(st) == 9 ? 50 : 51);
+        }
+        if (pid < 0) {
+            err = errno;
+            break;
+        }
+        if (++made > PROC_CHILDREN_MAX)
+            break;
+    }
+    CHECK(made == PROC_CHILDREN_MAX && err == EAGAIN);
+    CHECK(child("exit", "1") == E_LIMIT); /* spawn counts the same children */
+    CHECK(write(go[1], "f", 1) == 1);
+    close(go[1]);
+    close(go[0]);
+    int grandparents = 0, released = 0, st;
+    while (wait(&st) > 0) {
+        grandparents += WIFEXITED(st) && WEXITSTATUS(st) == 50;
+        released += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    }
+    CHECK(grandparents == 1 && released == PROC_CHILDREN_MAX - 1);
+    CHECK(system_whole(&before));
+    end("PROC_LIMIT_0001_CHILDREN_PER_PROCESS");
+}
+
+/* The fork bomb: every member forks until fork fails, says so on `done`,
+ * then waits for `release` to close, reaps its children and exits. */
+static int bomb_done[2], bomb_release[2];
+
+static int bomb_fork_all(int *err);
+
+static void bomb_member(void)
+{
+    close(bomb_release[1]);
+    int err = 0;
+    (void)bomb_fork_all(&err);
+    if (write(bomb_done[1], err == EAGAIN ? "a" : "x", 1) != 1)
+        _exit(2);
+    char c;
+    (void)read(bomb_release[0], &c, 1); /* end of file once released */
+    while (wait(NULL) > 0)
+        ;
+    _exit(0);
+}
+
+static int bomb_fork_all(int *err)
+{
+    int made = 0;
+    for (;;) {
+        pid_t pid = fork();
+        if (pid == 0)
+            bomb_member();
+        if (pid < 0) {
+            *err = errno;
+            return made;
+        }
+        made++;
+    }
+}
+
+/* A fork bomb bounded by the limits, five times in one boot: the table
+ * fills to exactly PROC_MAX, every failed fork is EAGAIN, and after each
+ * round nothing is left behind. */
+static void test_fork_bomb(void)
+{
+    struct baseline before;
+    CHECK(baseline_take(&before));
+    for (int round = 0; round < 5; round++) {
+        CHECK(pipe(bomb_done) == 0 && pipe(bomb_release) == 0);
+        int err = 0;
+        int made = bomb_fork_all(&err);
+        CHECK(made > 0 && err == EAGAIN);
+        /* Once every member has said it is done forking, none forks
+         * again: the count is final. */
+        int said = 0, bad = 0, n = 0;
+        char c;
+        while ((n = count_processes()) - 1 > said && read(bomb_done[0], &c, 1) == 1) {
+            said++;
+            bad += c != 'a';
+        }
+        printf("proctest: bomb round %d: %d processes, %d forked by us\n", round, n, made);
+        CHECK(n == PROC_MAX && bad == 0);
+        errno = 0;
+        pid_t extra = fork();
+        if (extra == 0)
+            _exit(0);
+        CHECK(extra == -1 && errno == EAGAIN);
+        close(bomb_release[1]);
+        close(bomb_release[0]);
+        close(bomb_done[1]);
+        close(bomb_done[0]);
+        int st, reaped = 0;
+        while (wait(&st) > 0)
+            reaped += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        CHECK(reaped == made);
+        CHECK(system_whole(&before));
+    }
+    end("PROC_BOMB_0001_FORK_BOMB_FIVE_ROUNDS_NO_LEAK");
+}
+
+/* A process signals only itself and its descendants: not its parent,
+ * not init, not a sibling; its grandchild's grandparent may. */
+static void test_kill_authority(void)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t sibling = fork();
+    if (sibling == 0)
+        for (;;)
+            ;
+    pid_t a = fork();
+    if (a == 0) {
+        int ok = 1;
+        errno = 0;
+        ok &= kill(1, SIGKILL) == -1 && errno == EPERM; /* init */
+        errno = 0;
+        ok &= kill(1, 0) == -1 && errno == EPERM;
+        errno = 0;
+        ok &= kill(sibling, SIGKILL) == -1 && errno == EPERM;
+        pid_t g = fork(); /* our child: ours to signal, and our parent's */
+        if (g == 0)
+            for (;;)
+                ;
+        ok &= g > 0 && write(fds[1], &g, sizeof g) == sizeof g;
+        int st = -1;
+        ok &= waitpid(g, &st, 0) == g && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM;
+        _exit(ok ? 60 : 61);
+    }
+    pid_t g = 0;
+    CHECK(read(fds[0], &g, sizeof g) == sizeof g && g > a);
+    CHECK(kill(g, SIGTERM) == 0); /* a grandchild */
+    int st = wait_for(a);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 60);
+    CHECK(kill(sibling, SIGKILL) == 0);
+    st = wait_for(sibling);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    close(fds[0]);
+    close(fds[1]);
+    CHECK(getpid() == 1); /* init is still here */
+    end("PROC_KILL_0001_ONLY_DESCENDANTS");
+}
+
+/* Our console endpoint is badged for us alone, as the other servers'. */
+static void test_console_badge(void)
+{
+    struct cap_info ci;
+    CHECK(sys_cap_info(CONSOLE_SLOT, &ci) == 0 && ci.type == CAP_ENDPOINT);
+    CHECK(ci.badge == PROC_FS_BADGE_BASE + (uint64_t)getpid());
+    CHECK(write(1, "", 0) == 0); /* and still ours to write to */
+    end("PROC_CONSBADGE_0001_PER_PROCESS");
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "child") == 0)
@@ -476,6 +761,11 @@ int main(int argc, char **argv)
     test_hostile_messages();
     test_isolation();
     test_storm();
+    test_exceptions();
+    test_child_limit();
+    test_fork_bomb();
+    test_kill_authority();
+    test_console_badge();
     printf("proctest: %d passed, %d failed\n", passed, failures);
     return failures;
 }

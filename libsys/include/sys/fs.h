@@ -20,6 +20,11 @@ struct fs_stat {
 /* Opens `path` (FS_O_* flags); returns the handle; *size and *is_dir if
  * not NULL. */
 int64_t fs_open(handle_t fs, const char *path, unsigned flags, uint64_t *size, bool *is_dir);
+/* As fs_open; *table_full (may be NULL) tells an E_NOSPACE from the
+ * server's handle table (full for everyone: ENFILE) from a full volume
+ * (ENOSPC). E_LIMIT: the caller's own limit of open handles (EMFILE). */
+int64_t fs_open_ex(handle_t fs, const char *path, unsigned flags, uint64_t *size, bool *is_dir,
+                   bool *table_full);
 int64_t fs_close(handle_t fs, uint64_t h);
 /* Reads up to len bytes (any length: split into FS_IO_MAX requests);
  * returns the bytes read (short at end of file). */
@@ -46,6 +51,14 @@ struct fs_cache_stats {
     uint64_t hits, misses, evictions, writebacks;
 };
 int64_t fs_cache_stats(handle_t fs, struct fs_cache_stats *out);
+
+/* The server's tables (FS_OP_TABLES), for tests checking they are back
+ * at their baseline after a hostile program. */
+struct fs_tables {
+    uint64_t open, mapped, file_caps, clients;
+    uint64_t my_files, my_file_caps; /* charged to the caller */
+};
+int64_t fs_tables(handle_t fs, struct fs_tables *out);
 
 /* proc only (a capability with FS_PROC_BADGE): a forked client's copy of
  * its parent's handles; an ended client's handles closed. */

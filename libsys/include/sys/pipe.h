@@ -18,6 +18,12 @@ int64_t pipe_read(handle_t srv, uint64_t end, void *buf, uint64_t len);
 /* All len bytes (blocks while full); E_DEAD when nobody reads. */
 int64_t pipe_write(handle_t srv, uint64_t end, const void *buf, uint64_t len);
 int64_t pipe_close(handle_t srv, uint64_t end);
+/* The server's tables (PIPE_OP_STATS). */
+struct pipe_stats {
+    uint64_t pipes, ends, clients;
+    uint64_t my_pipes, my_ends; /* charged to the caller */
+};
+int64_t pipe_stats(handle_t srv, struct pipe_stats *out);
 /* proc only. */
 int64_t pipe_clone_client(handle_t srv, uint64_t from_badge, uint64_t to_badge);
 int64_t pipe_drop_client(handle_t srv, uint64_t badge);

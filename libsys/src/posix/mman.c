@@ -41,6 +41,10 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t offset)
             return MAP_FAILED;
         }
         int64_t cap = fs_map_file(f->fs, f->handle, writable);
+        if (cap == E_LIMIT || cap == E_NOSPACE) {
+            errno = ENOMEM; /* the process's (or everyone's) mapped files: POSIX's ENOMEM */
+            return MAP_FAILED;
+        }
         if (cap < 0) {
             posix_fail(cap);
             return MAP_FAILED;

@@ -102,6 +102,12 @@ int pipe(int fds[2])
     }
     uint64_t r_end, w_end;
     int64_t r = pipe_create(PIPE_SLOT, &r_end, &w_end);
+    if (r == E_LIMIT || r == E_NOSPACE) {
+        /* Our own limit of pipes (EMFILE) or the server's table, full for
+         * everyone (ENFILE). */
+        errno = r == E_LIMIT ? EMFILE : ENFILE;
+        return -1;
+    }
     if (r < 0)
         return posix_fail(r);
     posix_fds[rd] = (struct posix_fd){.kind = FD_PIPE, .fs = PIPE_SLOT, .handle = r_end,
@@ -206,9 +212,15 @@ int _open(const char *path, int flags, int mode)
     }
     unsigned fs_flags = (flags & O_CREAT ? FS_O_CREAT : 0) |
                         (flags & O_TRUNC ? FS_O_TRUNC : 0) | (flags & O_EXCL ? FS_O_EXCL : 0);
-    bool is_dir = false;
+    bool is_dir = false, table_full = false;
     uint64_t size = 0;
-    int64_t h = fs_open(fs, rest, fs_flags, &size, &is_dir);
+    int64_t h = fs_open_ex(fs, rest, fs_flags, &size, &is_dir, &table_full);
+    if (h == E_LIMIT || (h == E_NOSPACE && table_full)) {
+        /* The process's own limit (EMFILE) or the server's table, full for
+         * everyone (ENFILE); E_NOSPACE otherwise is a full volume. */
+        errno = h == E_LIMIT ? EMFILE : ENFILE;
+        return -1;
+    }
     if (h < 0)
         return posix_fail(h);
     if (is_dir && (flags & O_ACCMODE) != O_RDONLY) {
@@ -450,8 +462,8 @@ int _kill(int pid, int sig)
         return -1;
     }
     int64_t r = proc_kill(PROC_SLOT, (uint64_t)pid, (unsigned)sig);
-    if (r == E_NOENT) {
-        errno = ESRCH;
+    if (r == E_NOENT || r == E_PERM) {
+        errno = r == E_NOENT ? ESRCH : EPERM; /* EPERM: not our descendant */
         return -1;
     }
     return r < 0 ? posix_fail(r) : 0;
@@ -483,7 +495,12 @@ int _fork(void)
     __asm__ volatile("mv %0, sp" : "=r"(sp));
     int64_t pid = proc_fork(PROC_SLOT, (uint64_t)(uintptr_t)posix_fork_entry,
                             (sp - 4096) & ~15ull);
-    return pid < 0 ? posix_fail(pid) : (int)pid;
+    if (pid < 0) {
+        /* POSIX: ENOMEM for memory, EAGAIN for every table or limit. */
+        errno = pid == E_NOMEM ? ENOMEM : EAGAIN;
+        return -1;
+    }
+    return (int)pid;
 }
 
 int _execve(const char *path, char *const argv[], char *const envp[])

@@ -1,0 +1,152 @@
+/*
+ * kmemhog: programs that try to take the kernel's memory, run as init
+ * (-- /bin/kmemhog; qemu.kmemhog). A program's kernel memory is its own
+ * budget (docs/kernel-api.md, "Kernel memory and ownership"): a child that
+ * creates objects until E_NOMEM, or maps sparse pages until its page
+ * tables run out, fails alone -- a bystander still forks and runs -- and
+ * once it has ended the kernel pool is back to the exact byte, round after
+ * round. A program can create no task: it holds no task capability.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sys/ipc.h>
+#include <sys/mica.h>
+
+#define CHECK_PRINTF printf
+#include "check.h"
+
+#define ROUNDS 3
+
+static uint64_t pool_free(void)
+{
+    struct kmem_info ki = {0};
+    (void)sys_kmem_info(0, &ki);
+    return ki.pool_free;
+}
+
+/* Creates endpoints and notifications until its budget says no; tells the
+ * parent how many (as a byte through the pipe), then waits to be killed. */
+static void hog_objects(int wfd)
+{
+    int64_t made = 0, r;
+    for (;;) {
+        r = made % 2 ? sys_notification_create() : sys_endpoint_create();
+        if (r < 0)
+            break;
+        made++;
+    }
+    struct kmem_info ki = {0};
+    (void)sys_kmem_info(0, &ki);
+    /* Out of budget, not out of slots (a table of 256 fills first otherwise). */
+    char verdict = r == E_NOMEM && ki.used + 4096 > ki.budget ? 'N'
+                   : r == E_NOSPACE                           ? 'S'
+                                                              : '?';
+    (void)write(wfd, &verdict, 1);
+    int64_t n = sys_notification_create(); /* fails: nothing left to wait on */
+    for (;;)
+        (void)(n > 0 ? ntfn_wait((handle_t)n) : sys_yield());
+}
+
+/* A bystander: forks, the child exits 7. */
+static bool bystander_runs(void)
+{
+    pid_t p = fork();
+    if (p == 0)
+        _exit(7);
+    int status = 0;
+    return p > 0 && waitpid(p, &status, 0) == p && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 7;
+}
+
+static void test_object_hog(void)
+{
+    uint64_t base = pool_free();
+    for (int round = 0; round < ROUNDS; round++) {
+        int fds[2];
+        CHECK_EQ(pipe(fds), 0);
+        pid_t hog = fork();
+        if (hog == 0) {
+            close(fds[0]);
+            hog_objects(fds[1]);
+        }
+        CHECK(hog > 0);
+        close(fds[1]);
+        char verdict = 0;
+        CHECK_EQ(read(fds[0], &verdict, 1), 1);
+        close(fds[0]);
+        /* Its table holds 256 capabilities; objects that small fit its
+         * budget, so either limit may come first -- never the pool. */
+        CHECK(verdict == 'N' || verdict == 'S');
+        CHECK(pool_free() < base);
+        /* While it holds all it could get, others are not hurt. */
+        int64_t ep = sys_endpoint_create();
+        CHECK(ep > 0);
+        sys_cap_delete((handle_t)ep);
+        CHECK(bystander_runs());
+        CHECK_EQ(kill(hog, SIGKILL), 0);
+        int status = 0;
+        CHECK_EQ(waitpid(hog, &status, 0), hog);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        CHECK_EQ(pool_free(), base);
+    }
+    end("KMEM_HOG_0001_OBJECTS");
+}
+
+/* A page mapped and touched in every 2 MiB (small mappings, so no
+ * superpage): a page table each, until the space's budget has no room for
+ * another. mm then ends it (out of memory). */
+static void test_page_table_hog(void)
+{
+    uint64_t base = pool_free();
+    for (int round = 0; round < ROUNDS; round++) {
+        pid_t hog = fork();
+        if (hog == 0) {
+            uintptr_t at = 0x2000000000ull;
+            for (int i = 0; i < 200; i++, at += 2u << 20) {
+                volatile char *p = mmap((void *)at, 4096, PROT_READ | PROT_WRITE,
+                                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+                if (p == MAP_FAILED)
+                    _exit(3);
+                *p = 1;
+            }
+            _exit(4); /* every table fitted: the budget promised nothing */
+        }
+        CHECK(hog > 0);
+        int status = 0;
+        CHECK_EQ(waitpid(hog, &status, 0), hog);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        if (WIFEXITED(status))
+            printf("  page-table hog exited %d\n", WEXITSTATUS(status));
+        CHECK(bystander_runs());
+        CHECK_EQ(pool_free(), base);
+    }
+    end("KMEM_HOG_0002_PAGE_TABLES");
+}
+
+/* No handle a program holds is a task capability it could pay with. */
+static void test_no_task_creation(void)
+{
+    uint64_t base = pool_free();
+    for (handle_t h = 0; h < 256; h++) {
+        int64_t r = sys_task_create(h, 0, 64u << 10);
+        CHECK(r == E_BADH || r == E_PERM);
+        if (r >= 0)
+            printf("  created a task paying with handle %u\n", h);
+    }
+    CHECK_EQ(pool_free(), base);
+    end("KMEM_HOG_0003_NO_TASKS");
+}
+
+int main(void)
+{
+    test_object_hog();
+    test_page_table_hog();
+    test_no_task_creation();
+    printf("kmemhog: %d passed, %d failed\n", passed, failures);
+    return failures ? 1 : 0;
+}
