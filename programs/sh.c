@@ -2,7 +2,7 @@
  * sh: Mica's shell. Runs programs with arguments (looked up in /bin when
  * the name has no slash), with "<", ">" and ">>" redirections, "|"
  * pipelines, "&&", "||" and ";" lists, "&" for the background, "$?" for the last status, quotes
- * ('...' and "..."), and the built-ins cd, pwd and exit. Programs are
+ * ('...' and "..."), and the built-ins cd, pwd, exit and kill. Programs are
  * started with fork + exec; each pipeline in the foreground is the
  * console's foreground job, so ^C goes to every one of its programs, never
  * to the shell.
@@ -175,9 +175,40 @@ static void exec_command(const struct command *c)
     _exit(errno == ENOENT ? 127 : SH_STATUS_CANNOT_RUN);
 }
 
+/* kill [-SIGNAL] PID...: a built-in, because proc lets a process signal
+ * only its descendants: the shell is the parent of its jobs, /bin/kill
+ * their sibling. */
+static int builtin_kill(const struct command *c)
+{
+    int sig = SIGTERM, first = 1, status = 0;
+    if (c->argc > 1 && c->argv[1][0] == '-') {
+        const char *s = c->argv[1] + 1;
+        sig = strcmp(s, "KILL") == 0   ? SIGKILL
+              : strcmp(s, "INT") == 0  ? SIGINT
+              : strcmp(s, "TERM") == 0 ? SIGTERM
+                                       : atoi(s);
+        first = 2;
+    }
+    if (first >= c->argc || sig <= 0) {
+        fprintf(stderr, "usage: kill [-SIGNAL] PID...\n");
+        return 2;
+    }
+    for (int i = first; i < c->argc; i++) {
+        if (kill(atoi(c->argv[i]), sig) < 0) {
+            fprintf(stderr, "kill: %s: %s\n", c->argv[i], strerror(errno));
+            status = 1;
+        }
+    }
+    return status;
+}
+
 static bool builtin(const struct command *c, int *status)
 {
     const char *name = c->argv[0];
+    if (strcmp(name, "kill") == 0) {
+        *status = builtin_kill(c);
+        return true;
+    }
     if (strcmp(name, "cd") == 0) {
         const char *dir = c->argc > 1 ? c->argv[1] : "/";
         *status = chdir(dir) == 0 ? 0 : 1;
@@ -200,7 +231,7 @@ static bool builtin(const struct command *c, int *status)
 static bool is_builtin(const struct command *c)
 {
     return strcmp(c->argv[0], "cd") == 0 || strcmp(c->argv[0], "pwd") == 0 ||
-           strcmp(c->argv[0], "exit") == 0;
+           strcmp(c->argv[0], "exit") == 0 || strcmp(c->argv[0], "kill") == 0;
 }
 
 /* Would proc's spawn carry this program's path, arguments and environment
