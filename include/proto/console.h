@@ -58,7 +58,7 @@ enum console_op {
 #define CONS_IO_MAX 1024u
 #define CONS_LINE_MAX 1024u      /* line editor: longer lines go on in pieces */
 #define CONS_INPUT_MAX 8192u     /* typed ahead, not read yet; beyond: the UART waits */
-#define CONS_MAX_READERS 16      /* reads waiting, all clients */
+#define CONS_MAX_READERS 64      /* reads waiting, all clients: one per process (PROC_MAX) */
 #define CONS_READERS_PER_CLIENT 2
 #define CONS_JOB_MAX 64u         /* processes in one foreground job (PROC_MAX) */
 #define CONS_JOB_DEPTH 8         /* foreground jobs nested (shells in shells) */
