@@ -42,9 +42,11 @@ enum console_op {
      * above it. Who may: the console's owner (the first process that sets
      * a job; again whoever comes first once the owner has ended), a
      * process of the current top job, or one that set a job still on the
-     * stack (it was allowed then; it replaces that job). Every pid must be the caller or one
-     * of its descendants (proc's table says), so ^C never reaches a process
-     * the caller could not reach itself.
+     * stack (it was allowed then; it replaces that job). Every pid must
+     * be the caller or one of its descendants, so ^C never reaches a
+     * process the caller could not reach itself: checked against proc's
+     * process list where proc answers the console's PROC_OP_LIST (where it
+     * does not, the rule above alone).
      * E_PERM: not allowed, or a pid that is not the caller's (errno
      * EPERM); E_INVAL: n out of range, data too short; E_LIMIT: jobs
      * nested CONS_JOB_DEPTH deep already. Idempotent: yes. */
@@ -81,7 +83,7 @@ static inline uint64_t cons_badge_pid(uint64_t badge)
 #define CONS_SLOT_IRQ 4     /* its interrupt line */
 #define CONS_SLOT_NTFN 5    /* bound to console's thread; the IRQ signals it */
 #define CONS_SLOT_THREAD 6
-#define CONS_SLOT_PROC 7    /* proc, badge 0 (control: kills any process, lists all); may be empty */
+#define CONS_SLOT_PROC 7    /* proc, badge PROC_BADGE_CONSOLE (KILL: any process root did not start); may be empty */
 
 /* Where a program proc starts finds the console (descriptors 0, 1, 2). */
 #define CONSOLE_SLOT 5
