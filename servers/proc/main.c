@@ -547,9 +547,14 @@ static bool dispatch(struct ipc_msg *m, uint64_t badge)
         return true;
     }
     if (badge == PROC_BADGE_CONSOLE) {
-        /* The console signals the foreground job (^C) and asks nothing else. */
+        /* The console signals the foreground job (^C), and lists the
+         * processes to check that a job is the setter's own descendants. */
         if (IPC_TAG_LABEL(m->tag) == PROC_OP_KILL)
             return op_kill(m, badge, NULL);
+        if (IPC_TAG_LABEL(m->tag) == PROC_OP_LIST) {
+            op_list(m);
+            return true;
+        }
         reply_err(m, E_PERM);
         return true;
     }
