@@ -71,7 +71,7 @@ enum exc_code {
     EXC_ACCESS_FAULT = 4,
     EXC_UNKNOWN_SYSCALL = 5,
     EXC_OTHER = 6,
-    EXC_EXIT = 7,  /* the thread called SYS_EXIT: EXC_W_VALUE = its status; it never resumes */
+    EXC_EXIT = 7,  /* the thread called SYS_EXIT: EXC_W_VALUE = its status; a resume re-runs the exit */
 };
 
 /* Reply labels for faults: resume the thread, or kill it. */

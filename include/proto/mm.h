@@ -120,6 +120,12 @@ enum mm_op {
 #define MM_STACK_TOP 0x3fffe00000ull
 #define MM_STACK_LEN (1ull << 20)   /* lazily allocated */
 #define MM_MMAP_BASE 0x1000000000ull  /* first address mm picks for mmap */
+/* Kernel memory each space's task gets out of mm's budget (docs/kernel-api.md,
+ * "Kernel memory and ownership"): its capability table, page tables and
+ * thread. 512 KiB is about 120 page tables: 240 MiB of densely mapped 4 KiB
+ * pages. A space that uses it up cannot get page tables (its faults end it
+ * with SIGKILL, out of memory); nobody else is affected. */
+#define MM_SPACE_KMEM_BUDGET (512ull << 10)
 
 /*
  * Starting mm (done by root): the capabilities mm finds in its table.

@@ -13,7 +13,9 @@
 #include <arch/cpu.h>
 #include <kernel/cap.h>
 #include <kernel/cpu_local.h>
+#include <kernel/budget.h>
 #include <kernel/ipc.h>
+#include <kernel/timer.h>
 #include <kernel/klib.h>
 #include <kernel/kobj.h>
 #include <kernel/kprintf.h>
@@ -59,12 +61,13 @@ struct thread *tq_pop(struct thread_queue *q)
 
 /* ---- objects ---- */
 
-err_t endpoint_create(struct endpoint **out)
+err_t endpoint_create(struct task *owner, struct endpoint **out)
 {
-    struct endpoint *ep = kobj_alloc(sizeof(*ep));
+    struct endpoint *ep = kobj_alloc(owner, sizeof(*ep));
     if (!ep)
         return E_NOMEM;
     ep->hdr.type = CAP_ENDPOINT;
+    budget_own(owner, &ep->hdr, 0);
     *out = ep;
     return E_OK;
 }
@@ -82,23 +85,42 @@ static void wake_all_dead(struct thread_queue *q)
 void endpoint_destroy(struct endpoint *ep)
 {
     wake_all_dead(&ep->q);
-    kobj_free(ep, sizeof(*ep));
+    struct task *owner = ep->hdr.owner;
+    budget_disown(&ep->hdr);
+    kobj_free(owner, ep, sizeof(*ep));
 }
 
-err_t notification_create(struct notification **out)
+void endpoint_kill(struct endpoint *ep)
 {
-    struct notification *n = kobj_alloc(sizeof(*n));
+    wake_all_dead(&ep->q);
+    ep->state = EP_DEAD; /* after the wake-ups, which reset it to idle */
+}
+
+void notification_kill(struct notification *n)
+{
+    wake_all_dead(&n->q);
+    timer_disarm(n);
+    n->dead = true;
+}
+
+err_t notification_create(struct task *owner, struct notification **out)
+{
+    struct notification *n = kobj_alloc(owner, sizeof(*n));
     if (!n)
         return E_NOMEM;
     n->hdr.type = CAP_NOTIFICATION;
+    budget_own(owner, &n->hdr, 0);
     *out = n;
     return E_OK;
 }
 
 void notification_destroy(struct notification *n)
 {
+    timer_disarm(n);
     wake_all_dead(&n->q);
-    kobj_free(n, sizeof(*n));
+    struct task *owner = n->hdr.owner;
+    budget_disown(&n->hdr);
+    kobj_free(owner, n, sizeof(*n));
 }
 
 void ipc_unblock(struct thread *t)
@@ -293,6 +315,10 @@ static void do_send(struct thread *t, enum ipc_kind kind, bool blocking)
         set_ret(t, err);
         return;
     }
+    if (ep->state == EP_DEAD) {
+        set_ret(t, E_DEAD);
+        return;
+    }
     t->ipc_kind = (uint8_t)kind;
     if (ep->state == EP_RECEIVERS) {
         struct thread *r = ep_take_waiter(ep);
@@ -326,6 +352,12 @@ void sys_call(struct thread *t)
 void ipc_send_fault(struct thread *t, struct endpoint *ep, uint64_t badge,
                     uint64_t label, const uint64_t words[IPC_WORDS])
 {
+    if (ep->state == EP_DEAD) {
+        kprintf("kernel: thread %u (%s) in task %u: its %s endpoint is dead\n", t->tid,
+                t->name, t->task->id, label == IPC_LABEL_FAULT_VM ? "pager" : "exception");
+        thread_kill(t, NULL);
+        return;
+    }
     t->ipc_kind = IPC_KIND_FAULT;
     t->fault_label = label;
     for (int i = 0; i < IPC_WORDS; i++)
@@ -362,6 +394,10 @@ static void do_recv(struct thread *t, bool blocking)
         return;
     }
     struct endpoint *ep = (struct endpoint *)cap->obj;
+    if (ep->state == EP_DEAD) {
+        set_ret(t, E_DEAD);
+        return;
+    }
     if (t->bound_ntfn && t->bound_ntfn->word) {
         deliver_notify(t, t->bound_ntfn); /* signals first: interrupts must not starve */
         return;
@@ -396,8 +432,11 @@ static struct thread *answer(struct thread *from, struct thread *c)
 {
     if (c->ipc_kind == IPC_KIND_FAULT) {
         c->ipc_kind = IPC_KIND_SEND;
+        bool exited = c->fault_label == IPC_LABEL_FAULT_EXC &&
+                      c->fault_words[EXC_W_KIND] == EXC_EXIT;
+        /* Resuming an exit re-runs the exit call: the handler hears it again. */
         if (IPC_TAG_LABEL(arg(from, REG_A1)) != FAULT_REPLY_RESUME) {
-            thread_kill(c, "by its fault handler");
+            thread_kill(c, exited ? NULL : "by its fault handler");
             return NULL;
         }
         c->state = THREAD_RUNNABLE;
@@ -485,7 +524,12 @@ void sys_signal(struct thread *t)
         set_ret(t, err);
         return;
     }
-    notification_signal((struct notification *)cap->obj, cap->badge ? cap->badge : 1);
+    struct notification *n = (struct notification *)cap->obj;
+    if (n->dead) {
+        set_ret(t, E_DEAD);
+        return;
+    }
+    notification_signal(n, cap->badge ? cap->badge : 1);
     set_ret(t, E_OK);
 }
 
@@ -499,6 +543,10 @@ void sys_wait(struct thread *t, bool blocking)
         return;
     }
     struct notification *n = (struct notification *)cap->obj;
+    if (n->dead && !n->word) {
+        set_ret(t, E_DEAD);
+        return;
+    }
     if (n->word || !blocking) {
         /* Bit 63 is never delivered: results >= 0 are bits, < 0 errors. */
         set_ret(t, (int64_t)(n->word & ~(1ull << 63)));

@@ -125,7 +125,8 @@ struct thread *roottask_create(const char *name, const void *img, paddr_t img_pa
     err_t err = elf_parse(file, file_len, USER_VA_MIN, ROOT_BOOTIMG_VA, &elf);
     if (err != E_OK)
         panic("the root task '%s' is not a loadable ELF: %s", name, err_name(err));
-    if (task_create(ROOT_SLOTS, &root) != E_OK)
+    /* Its real budget is set below, once the pool is what it will be. */
+    if (task_create(NULL, ROOT_SLOTS, ~0ull >> 1, &root) != E_OK)
         panic("out of memory creating the root task");
 
     for (uint32_t i = 0; i < elf.nsegments; i++)
@@ -169,6 +170,9 @@ struct thread *roottask_create(const char *name, const void *img, paddr_t img_pa
         give_device("virtio-mmio", &plat->virtio[i]);
 
     map_or_panic(BOOTINFO_VA, info_pa, MMU_USER | MMU_READ, "boot info");
+    /* The root task may hand out the whole pool: every other budget is
+     * carved out of this one, so none can promise more than the pool has. */
+    root->budget = root->used + kernel_pmm.nfree * PAGE_SIZE;
     thread_start(t, elf.entry, ROOT_STACK_TOP, BOOTINFO_VA);
     kprintf("root: '%s', %u segments, entry 0x%lx, %u capabilities, %lu KiB RAM "
             "given, %lu KiB kept for the kernel\n",

@@ -7,6 +7,7 @@
 #include <kernel/kprintf.h>
 #include <kernel/object.h>
 #include <kernel/sched.h>
+#include <kernel/timer.h>
 #include <kernel/task.h>
 #include <kernel/thread.h>
 
@@ -95,6 +96,7 @@ void sched_tick(void)
 {
     struct cpu *cpu = cpu_self();
     cpu->ticks++;
+    timer_expire(arch_time_now());
     struct thread *t = cpu->cur;
     if (t && t->state == THREAD_RUNNABLE) {
         if (t->slice_left > 0)

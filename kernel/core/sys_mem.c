@@ -4,7 +4,9 @@
  * checking rights, alignment and ranges. It never decides what to map.
  */
 #include <arch/mmu.h>
+#include <kernel/budget.h>
 #include <kernel/cap.h>
+#include <kernel/kmem.h>
 #include <kernel/syscall_args.h>
 #include <kernel/syscalls.h>
 #include <kernel/task.h>
@@ -111,6 +113,12 @@ void sys_map(struct thread *t)
     if (err != E_OK)
         SC_RETURN(t, err);
     struct task *task = (struct task *)tc->obj;
+    /* Page tables are charged to the task whose space they are in: a space
+     * whose budget is used up cannot make its pager hurt anyone else. */
+    uint64_t tables = arch_mmu_tables_missing(task->vs.root, va, level);
+    if (task->used + tables * PAGE_SIZE > task->budget)
+        SC_RETURN(t, E_NOMEM);
+    uint64_t free_before = kernel_pmm.nfree;
     unsigned mflags = mmu_flags_from_map(flags);
     if (flags & MAP_REPLACE) {
         err = arch_mmu_replace(task->vs.root, va, pa, level, mflags);
@@ -122,6 +130,11 @@ void sys_map(struct thread *t)
     }
     if (err == E_OK)
         arch_tlb_flush_page(va, task->vs.asid); /* the old entry may be cached */
+    /* What the map really took (an empty table it reclaimed gives back). */
+    if (kernel_pmm.nfree <= free_before)
+        task->used += (free_before - kernel_pmm.nfree) * PAGE_SIZE;
+    else
+        budget_uncharge(task, (kernel_pmm.nfree - free_before) * PAGE_SIZE);
     sc_ret(t, err);
 }
 

@@ -5,7 +5,9 @@
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
+#include <kernel/budget.h>
 #include <kernel/cap.h>
+#include <kernel/kmem.h>
 #include <kernel/cpu_local.h>
 #include <kernel/ipc.h>
 #include <kernel/sched.h>
@@ -125,31 +127,31 @@ void sys_cap_info(struct thread *t)
 /* Gives t a capability (all rights) to a new object made by create();
  * the free slot is checked first so a full table wastes no kernel memory. */
 static void create_object(struct thread *t, unsigned type,
-                          err_t (*create)(struct object **obj))
+                          err_t (*create)(struct task *owner, struct object **obj))
 {
     uint32_t h;
     if (cap_free_slot(cs_of(t), &h) != E_OK)
         SC_RETURN(t, E_NOSPACE);
     struct object *obj;
-    err_t err = create(&obj);
+    err_t err = create(t->task, &obj); /* the caller's task pays and owns it */
     if (err != E_OK)
         SC_RETURN(t, err);
     err = install_new(t, type, obj, &h);
     sc_ret(t, err == E_OK ? (int64_t)h : err);
 }
 
-static err_t make_endpoint(struct object **obj)
+static err_t make_endpoint(struct task *owner, struct object **obj)
 {
     struct endpoint *ep;
-    err_t err = endpoint_create(&ep);
+    err_t err = endpoint_create(owner, &ep);
     *obj = err == E_OK ? &ep->hdr : NULL;
     return err;
 }
 
-static err_t make_notification(struct object **obj)
+static err_t make_notification(struct task *owner, struct object **obj)
 {
     struct notification *n;
-    err_t err = notification_create(&n);
+    err_t err = notification_create(owner, &n);
     *obj = err == E_OK ? &n->hdr : NULL;
     return err;
 }
@@ -164,22 +166,48 @@ void sys_notification_create(struct thread *t)
     create_object(t, CAP_NOTIFICATION, make_notification);
 }
 
+/* SYS_TASK_CREATE(payer, nslots, budget): the payer task (MANAGE) gives
+ * the new task `budget` bytes of its own budget and owns it. */
 void sys_task_create(struct thread *t)
 {
-    uint64_t nslots = sc_arg(t, 0);
+    struct cap *pc;
+    err_t err = cap_lookup(cs_of(t), (uint32_t)sc_arg(t, 0), CAP_TASK, RIGHT_MANAGE, &pc);
+    if (err != E_OK)
+        SC_RETURN(t, err);
+    uint64_t nslots = sc_arg(t, 1), budget = sc_arg(t, 2);
     if (nslots == 0)
         nslots = CSPACE_DEFAULT_SLOTS;
     if (nslots > CSPACE_MAX_SLOTS)
         SC_RETURN(t, E_INVAL);
+    struct task *payer = (struct task *)pc->obj;
+    if (payer->taken_down)
+        SC_RETURN(t, E_DEAD);
     uint32_t h;
     if (cap_free_slot(cs_of(t), &h) != E_OK)
         SC_RETURN(t, E_NOSPACE);
     struct task *task;
-    err_t err = task_create((uint32_t)nslots, &task);
+    err = task_create(payer, (uint32_t)nslots, budget, &task);
     if (err != E_OK)
         SC_RETURN(t, err);
     err = install_new(t, CAP_TASK, &task->hdr, &h);
     sc_ret(t, err == E_OK ? (int64_t)h : err);
+}
+
+/* SYS_KMEM_INFO(task or 0): pool bytes free; a1/a2 the task's budget and
+ * what is charged to it. */
+void sys_kmem_info(struct thread *t)
+{
+    struct task *task = t->task;
+    if (sc_arg(t, 0) != 0) {
+        struct cap *tc;
+        err_t err = cap_lookup(cs_of(t), (uint32_t)sc_arg(t, 0), CAP_TASK, 0, &tc);
+        if (err != E_OK)
+            SC_RETURN(t, err);
+        task = (struct task *)tc->obj;
+    }
+    arch_regs_set(&t->regs, REG_A1, task->budget);
+    arch_regs_set(&t->regs, REG_A2, task->used);
+    sc_ret(t, (int64_t)(kernel_pmm.nfree * PAGE_SIZE));
 }
 
 /* SYS_THREAD_CREATE(task, prio): not above the caller's own priority. */

@@ -12,6 +12,7 @@
 #include <kernel/syscalls.h>
 #include <kernel/task.h>
 #include <kernel/thread.h>
+#include <kernel/timer.h>
 #include <kernel/trap.h>
 #include <kernel/vspace.h>
 
@@ -55,6 +56,16 @@ static void sys_exit(struct thread *t)
                 status & 0xff, cpu_self()->ticks);
         arch_poweroff((int)(status & 0xff));
     }
+    if (t->exc_ep) {
+        /* Someone waits to hear how this thread ended: tell it, as an
+         * exception it cannot resume from (ipc.c kills on any answer). The
+         * pc goes back to the ecall, so if the handler dies before it
+         * answers the thread exits again and the next handler hears it. */
+        t->regs.pc -= 4;
+        uint64_t words[IPC_WORDS] = {EXC_EXIT, t->regs.pc, status, 0, t->tid};
+        ipc_send_fault(t, t->exc_ep, t->exc_badge, IPC_LABEL_FAULT_EXC, words);
+        return;
+    }
     thread_kill(t, NULL);
 }
 
@@ -78,6 +89,7 @@ static const syscall_fn syscall_table[] = {
     [SYS_DEBUG_WRITE] = sys_debug_write,
     [SYS_EXIT] = sys_exit,
     [SYS_YIELD] = sys_yield,
+    [SYS_KMEM_INFO] = sys_kmem_info,
     [SYS_SEND] = sys_send_b,
     [SYS_NBSEND] = sys_send_nb,
     [SYS_RECV] = sys_recv_b,
@@ -100,6 +112,7 @@ static const syscall_fn syscall_table[] = {
     [SYS_NOTIFICATION_CREATE] = sys_notification_create,
     [SYS_TASK_CREATE] = sys_task_create,
     [SYS_THREAD_CREATE] = sys_thread_create,
+    [SYS_TIMER_SIGNAL] = sys_timer_signal,
     [SYS_THREAD_START] = sys_thread_start,
     [SYS_THREAD_SUSPEND] = sys_thread_suspend,
     [SYS_THREAD_RESUME] = sys_thread_resume,

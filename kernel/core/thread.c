@@ -3,6 +3,7 @@
  * and cancelling whatever a thread is blocked on.
  */
 #include <arch/cpu.h>
+#include <kernel/budget.h>
 #include <kernel/cpu_local.h>
 #include <kernel/ipc.h>
 #include <kernel/klib.h>
@@ -21,10 +22,13 @@ err_t thread_create(struct task *task, unsigned prio, const char *name,
 {
     if (prio > PRIO_MAX)
         return E_INVAL;
-    struct thread *t = kobj_alloc(sizeof(*t));
+    if (task->taken_down)
+        return E_DEAD;
+    struct thread *t = kobj_alloc(task, sizeof(*t)); /* the task it runs in pays */
     if (!t)
         return E_NOMEM;
     t->hdr.type = CAP_THREAD;
+    budget_own(task, &t->hdr, 0);
     t->hdr.refs = 1; /* the "not dead" reference */
     t->task = task;
     obj_get(&task->hdr);
@@ -143,6 +147,8 @@ void thread_destroy(struct thread *t)
     if (t->task_next)
         t->task_next->task_prev = t->task_prev;
     t->task->nthreads--;
-    obj_put(&t->task->hdr);
-    kobj_free(t, sizeof(*t));
+    budget_disown(&t->hdr);
+    struct task *task = t->task;
+    kobj_free(task, t, sizeof(*t));
+    obj_put(&task->hdr);
 }

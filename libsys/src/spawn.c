@@ -39,43 +39,56 @@ static int64_t map_fresh(struct rootmem *m, handle_t task, uint64_t va, uint64_t
 int64_t spawn_elf(struct rootmem *m, const void *elf, uint64_t len, unsigned prio,
                   struct spawned *out)
 {
-    return spawn_elf_slots(m, elf, len, prio, 0, out);
+    return spawn_elf_slots(m, elf, len, prio, 0, SPAWN_BUDGET_DEFAULT, out);
 }
 
-int64_t spawn_elf_slots(struct rootmem *m, const void *elf, uint64_t len, unsigned prio,
-                        uint32_t nslots, struct spawned *out)
+/* Maps the segments, stack and IPC buffer and makes the thread. */
+static int64_t populate(struct rootmem *m, handle_t task, const void *elf,
+                        const struct elf_image *img, unsigned prio)
 {
-    struct elf_image img;
-    if (elf_parse(elf, len, 0x1000, ROOT_BOOTIMG_VA, &img) != E_OK)
-        return E_INVAL;
-    int64_t task = sys_task_create(nslots);
-    if (task < 0)
-        return task;
-    for (uint32_t i = 0; i < img.nsegments; i++) {
-        const struct elf_segment *s = &img.seg[i];
+    for (uint32_t i = 0; i < img->nsegments; i++) {
+        const struct elf_segment *s = &img->seg[i];
         uint64_t start = s->vaddr & ~(PAGE - 1);
         uint64_t end = (s->vaddr + s->memsz + PAGE - 1) & ~(PAGE - 1);
-        int64_t off = map_fresh(m, (handle_t)task, start, end - start,
-                                seg_map_flags(s->perm));
+        int64_t off = map_fresh(m, task, start, end - start, seg_map_flags(s->perm));
         if (off < 0)
             return off;
         memcpy((uint8_t *)rootmem_ptr(m, (uint64_t)off) + (s->vaddr - start),
                (const uint8_t *)elf + s->offset, s->filesz);
     }
     uint64_t stack_len = SPAWN_STACK_PAGES * PAGE;
-    int64_t r = map_fresh(m, (handle_t)task, ROOT_STACK_TOP - stack_len, stack_len,
-                          MAP_R | MAP_W);
+    int64_t r = map_fresh(m, task, ROOT_STACK_TOP - stack_len, stack_len, MAP_R | MAP_W);
     if (r < 0)
         return r;
-    r = map_fresh(m, (handle_t)task, ROOT_IPC_BUFFER_VA, PAGE, MAP_R | MAP_W);
+    r = map_fresh(m, task, ROOT_IPC_BUFFER_VA, PAGE, MAP_R | MAP_W);
     if (r < 0)
         return r;
-    int64_t th = sys_thread_create((handle_t)task, prio);
+    int64_t th = sys_thread_create(task, prio);
     if (th < 0)
         return th;
     r = sys_thread_set_ipc_buffer((handle_t)th, ROOT_IPC_BUFFER_VA);
-    if (r < 0)
+    if (r < 0) {
+        (void)sys_cap_delete((handle_t)th);
         return r;
+    }
+    return th;
+}
+
+int64_t spawn_elf_slots(struct rootmem *m, const void *elf, uint64_t len, unsigned prio,
+                        uint32_t nslots, uint64_t budget, struct spawned *out)
+{
+    struct elf_image img;
+    if (elf_parse(elf, len, 0x1000, ROOT_BOOTIMG_VA, &img) != E_OK)
+        return E_INVAL;
+    int64_t task = sys_task_create(ROOT_HANDLE_TASK, nslots, budget);
+    if (task < 0)
+        return task;
+    int64_t th = populate(m, (handle_t)task, elf, &img, prio);
+    if (th < 0) {
+        /* The kernel memory comes back with the task (its RAM stays with m). */
+        (void)sys_cap_delete((handle_t)task);
+        return th;
+    }
     out->task = (handle_t)task;
     out->thread = (handle_t)th;
     out->entry = img.entry;

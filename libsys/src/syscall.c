@@ -68,9 +68,26 @@ int64_t sys_notification_create(void)
     return S(SYS_NOTIFICATION_CREATE, 0, 0, 0, 0, 0, 0);
 }
 
-int64_t sys_task_create(uint32_t nslots)
+int64_t sys_task_create(handle_t payer, uint32_t nslots, uint64_t budget)
 {
-    return S(SYS_TASK_CREATE, nslots, 0, 0, 0, 0, 0);
+    return S(SYS_TASK_CREATE, payer, nslots, budget, 0, 0, 0);
+}
+
+int64_t sys_kmem_info(handle_t task, struct kmem_info *out)
+{
+    uint64_t r[SYS_RAW_REGS] = {task};
+    sys_raw10(SYS_KMEM_INFO, r);
+    if ((int64_t)r[0] < 0)
+        return (int64_t)r[0];
+    out->pool_free = r[0];
+    out->budget = r[1];
+    out->used = r[2];
+    return 0;
+}
+
+int64_t sys_timer_signal(handle_t ntfn, uint64_t deadline)
+{
+    return S(SYS_TIMER_SIGNAL, ntfn, deadline, 0, 0, 0, 0);
 }
 
 int64_t sys_thread_create(handle_t task, unsigned prio)

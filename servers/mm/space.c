@@ -57,7 +57,7 @@ static struct mm_space *space_alloc(struct mm_space *account)
 /* The task and the two badged endpoints of a new space. */
 static err_t space_caps(struct mm_space *s)
 {
-    int64_t task = sys_task_create(0);
+    int64_t task = sys_task_create(MM_SLOT_SELF_TASK, 0, MM_SPACE_KMEM_BUDGET);
     if (task < 0)
         return (err_t)task;
     s->task = (handle_t)task;

@@ -37,6 +37,21 @@ int64_t root_take_frame(uint64_t len)
     return taken;
 }
 
+/* Kernel memory a boot server gets out of root's budget: mm pays for every
+ * process's space out of its own, so it gets most of what root has, less
+ * what the servers after it need. */
+#define SERVER_KMEM_BUDGET (512ull << 10)
+#define SERVERS_KMEM_RESERVE (8ull << 20)
+
+static uint64_t server_budget(const char *name)
+{
+    struct kmem_info ki;
+    if (strcmp(name, "mm") != 0 || sys_kmem_info(0, &ki) < 0)
+        return SERVER_KMEM_BUDGET;
+    uint64_t left = ki.budget - ki.used;
+    return left > 2 * SERVERS_KMEM_RESERVE ? left - SERVERS_KMEM_RESERVE : left / 2;
+}
+
 static int64_t spawn_server(const struct bootinfo *info, const char *name, unsigned prio,
                             uint32_t slots, struct spawned *s)
 {
@@ -45,7 +60,7 @@ static int64_t spawn_server(const struct bootinfo *info, const char *name, unsig
     int64_t r = bootimg_lookup(info, name, &elf, &len);
     if (r < 0)
         return r;
-    r = spawn_elf_slots(&root.mem, elf, len, prio, slots, s);
+    r = spawn_elf_slots(&root.mem, elf, len, prio, slots, server_budget(name), s);
     if (r < 0)
         return r;
     return sys_cap_grant(s->task, s->task, RIGHTS_ALL, 0, 1); /* slot 1: its own task */

@@ -49,8 +49,11 @@ void kt_end(const char *id);
 enum kt_role {
     KT_ROLE_ECHO = 1,    /* serves the endpoint in slot KT_CHILD_EP */
     KT_ROLE_FAULTER = 2, /* touches memory as told over KT_CHILD_EP */
+    KT_ROLE_MAKER = 3,   /* makes an endpoint, sends it over KT_CHILD_EP, serves it */
 };
 
+/* Kernel memory for the small tasks the tests make (docs/kernel-api.md). */
+#define KT_TASK_BUDGET (64ull << 10)
 #define KT_CHILD_EP 1    /* endpoint handle granted to children */
 #define KT_CHILD_NTFN 2  /* notification handle granted to children */
 
@@ -62,6 +65,7 @@ int64_t kt_spawn_child(enum kt_role role, handle_t ep, handle_t pager, unsigned 
 /* Child entry points. */
 int kt_child_echo(void);
 int kt_child_faulter(void);
+int kt_child_maker(void);
 
 /* Test groups. */
 void kt_test_caps(void);
@@ -72,3 +76,4 @@ void kt_test_mapping(void);
 void kt_test_sched(void);
 void kt_test_irq(void);
 void kt_test_fpu(void);
+void kt_test_kmem(void);

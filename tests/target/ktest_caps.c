@@ -30,7 +30,7 @@ static void test_derivation(void)
 static void test_grant(void)
 {
     kt_begin("KAPI_CAP_0002_GRANT");
-    int64_t task = sys_task_create(16);
+    int64_t task = sys_task_create(ROOT_HANDLE_TASK, 16, KT_TASK_BUDGET);
     int64_t n = sys_notification_create();
     KT_CHECK(task > 0 && n > 0);
     KT_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 3), 3);
@@ -86,7 +86,7 @@ static void test_take_down(void)
 {
     kt_begin("KAPI_CAP_0003_TAKE_DOWN_SELF_HELD_TASKS");
     int64_t n = sys_notification_create();
-    int64_t task = sys_task_create(16);
+    int64_t task = sys_task_create(ROOT_HANDLE_TASK, 16, KT_TASK_BUDGET);
     KT_CHECK(n > 0 && task > 0);
     KT_CHECK(sys_cap_grant((handle_t)task, (handle_t)task, RIGHTS_ALL, 0, 0) > 0); /* itself */
     KT_EQ(thread_held_inside((handle_t)task, (handle_t)n), 0);
@@ -97,7 +97,7 @@ static void test_take_down(void)
     KT_CHECK(bindable((handle_t)n));          /* the thread is gone */
     KT_EQ(sys_cap_revoke((handle_t)ep), 0);   /* and the copy its table held */
     /* A task holding a capability to itself survives while we hold one. */
-    task = sys_task_create(16);
+    task = sys_task_create(ROOT_HANDLE_TASK, 16, KT_TASK_BUDGET);
     KT_CHECK(task > 0 && sys_cap_grant((handle_t)task, (handle_t)ep, RIGHTS_ALL, 0, 0) > 0);
     int64_t again = sys_cap_copy((handle_t)task, RIGHTS_ALL, 0);
     KT_EQ(sys_cap_delete((handle_t)task), 0);
@@ -108,7 +108,7 @@ static void test_take_down(void)
     static handle_t chain[CHAIN];
     int made = 0;
     for (int i = 0; i < CHAIN; i++) {
-        int64_t t = sys_task_create(4);
+        int64_t t = sys_task_create(ROOT_HANDLE_TASK, 4, KT_TASK_BUDGET);
         if (t < 0)
             break;
         chain[made++] = (handle_t)t;

@@ -5,6 +5,8 @@
 #define KERNEL_VA 0xffffffc080200000ull
 #define UNMAPPED_VA 0x123450000ull
 #define CSPACE_MAX_SLOTS_FOR_TEST 4096 /* the kernel's CSPACE_MAX_SLOTS */
+/* What a task of 4096 slots needs for itself: its table and root page table. */
+#define BIG_TASK_BUDGET ((4096 * 72ull + 4095) / 4096 * 4096 + 4096)
 
 static void test_bad_handles(void)
 {
@@ -180,7 +182,7 @@ static void test_pool_exhaustion(void)
     int n = 0;
     int64_t r = 0;
     while (n < 512) {
-        r = sys_task_create(4096);
+        r = sys_task_create(ROOT_HANDLE_TASK, 4096, BIG_TASK_BUDGET);
         if (r < 0)
             break;
         tasks[n++] = (handle_t)r;
@@ -197,7 +199,7 @@ static void test_pool_exhaustion(void)
         KT_EQ(sys_cap_delete(tasks[i]), 0);
     int again = 0;
     while (again < n) {
-        r = sys_task_create(4096);
+        r = sys_task_create(ROOT_HANDLE_TASK, 4096, BIG_TASK_BUDGET);
         if (r < 0)
             break;
         tasks[again++] = (handle_t)r;
@@ -222,7 +224,7 @@ static void test_misc_errors(void)
 {
     kt_begin("KAPI_ERR_0007_THREADS_AND_MISC");
     KT_EQ(sys_cap_revoke(999), E_BADH);
-    KT_EQ(sys_task_create(CSPACE_MAX_SLOTS_FOR_TEST + 1), E_INVAL);
+    KT_EQ(sys_task_create(ROOT_HANDLE_TASK, CSPACE_MAX_SLOTS_FOR_TEST + 1, BIG_TASK_BUDGET), E_INVAL);
     /* A started thread cannot be started again; priorities are bounded by
      * the caller's own and by PRIO_MAX. */
     int64_t th = thread_spawn(&kt_mem, spin_forever, 0, 20);

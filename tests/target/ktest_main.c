@@ -104,6 +104,8 @@ int main(uintptr_t arg)
         return kt_child_echo();
     if (arg == KT_ROLE_FAULTER)
         return kt_child_faulter();
+    if (arg == KT_ROLE_MAKER)
+        return kt_child_maker();
 
     kt_info = (const struct bootinfo *)arg;
     sys_printf("ktest: kernel API tests\n");
@@ -120,6 +122,7 @@ int main(uintptr_t arg)
     kt_test_fpu();
     kt_test_irq();
     kt_test_sched();
+    kt_test_kmem();
     sys_printf("ktest: %d passed, %d failed\n", kt_passed, kt_failures);
     return kt_failures;
 }

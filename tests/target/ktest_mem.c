@@ -247,7 +247,20 @@ static void test_exceptions(void)
     KT_EQ(sys_thread_write_regs((handle_t)th3, &regs), 0);
     m.tag = IPC_TAG(FAULT_REPLY_RESUME, 0, 0);
     KT_EQ(ipc_reply(&m), 0);
-    sys_yield(); /* it returns from bad_thread and exits */
+    /* It returns from bad_thread and exits: its handler hears that too
+     * (EXC_EXIT with the status); resuming re-runs the exit, killing ends it. */
+    KT_EQ(ipc_recv(exc_ep, &m), 0);
+    KT_EQ(IPC_TAG_LABEL(m.tag), IPC_LABEL_FAULT_EXC);
+    KT_EQ(m.w[EXC_W_KIND], EXC_EXIT);
+    KT_EQ(m.w[EXC_W_VALUE], 0);
+    /* Stopped, not dead: suspending cancels the message; once resumed it
+     * exits again, so the exit is never lost. */
+    KT_EQ(sys_thread_suspend((handle_t)th3), 0);
+    KT_EQ(sys_thread_resume((handle_t)th3), 0);
+    KT_EQ(ipc_recv(exc_ep, &m), 0);
+    KT_EQ(m.w[EXC_W_KIND], EXC_EXIT);
+    m.tag = IPC_TAG(FAULT_REPLY_KILL, 0, 0);
+    KT_EQ(ipc_reply(&m), 0);
     KT_EQ(sys_thread_suspend((handle_t)th3), E_DEAD);
     sys_cap_delete((handle_t)th3);
     sys_cap_delete(exc_ep);

@@ -49,6 +49,8 @@
 #define PROGRESS_VA 0x3000100000ull
 #define PROBE_MAX 1000   /* the root task has 1024 slots */
 #define PROBE_SLOTS 512  /* 36 KiB tables: the pool (32 MiB) runs out before our slots */
+/* What such a task needs for itself: its table (72-byte slots) and root page table. */
+#define PROBE_BUDGET ((PROBE_SLOTS * 72ull + 4095) / 4096 * 4096 + 4096)
 
 static struct rootmem mem;
 
@@ -128,7 +130,7 @@ static int probe_kernel_pool(void)
     static handle_t made[PROBE_MAX];
     int n = 0;
     while (n < PROBE_MAX) {
-        int64_t t = sys_task_create(PROBE_SLOTS);
+        int64_t t = sys_task_create(ROOT_HANDLE_TASK, PROBE_SLOTS, PROBE_BUDGET);
         if (t < 0)
             break;
         made[n++] = (handle_t)t;

@@ -23,6 +23,11 @@ static uint64_t read_time(void)
     return csr_read(time);
 }
 
+uint64_t arch_time_now(void)
+{
+    return read_time();
+}
+
 void arch_timer_init(uint64_t timebase_hz, uint32_t tick_hz)
 {
     tick_interval = timebase_hz / tick_hz;

@@ -116,6 +116,22 @@ err_t arch_mmu_map(paddr_t root, vaddr_t va, paddr_t pa, int level,
     return E_OK;
 }
 
+unsigned arch_mmu_tables_missing(paddr_t root, vaddr_t va, int level)
+{
+    if (!sv39_va_canonical(va) || level < MMU_LEVEL_4K || level > MMU_LEVEL_1G)
+        return 0;
+    paddr_t table = root;
+    for (int l = SV39_LEVELS - 1; l > level; l--) {
+        pte_t e = table_at(table)[sv39_index(va, l)];
+        if (!sv39_pte_valid(e))
+            return (unsigned)(l - level);
+        if (sv39_pte_is_leaf(e))
+            return 0;
+        table = sv39_pte_pa(e);
+    }
+    return 0;
+}
+
 err_t arch_mmu_query(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *flags,
                      int *level)
 {

@@ -332,8 +332,8 @@ fast_reply_recv:
     beqz t6, fast_fallback
     ld t6, CAP_OBJ(t1)          /* t6 = endpoint */
     lbu t1, EP_STATE(t6)
-    addi t1, t1, -K_EP_SENDERS
-    beqz t1, fast_fallback      /* a sender is waiting: receive it (slow path) */
+    andi t1, t1, K_EP_SENDERS
+    bnez t1, fast_fallback      /* a sender is waiting, or the endpoint is dead: slow path */
     ld t1, T_BOUND_NTFN(t5)
     beqz t1, 11f
     ld t1, NTFN_WORD(t1)

@@ -24,6 +24,9 @@ void arch_set_poweroff_device(paddr_t pa);
  * running at `timebase_hz`. */
 void arch_timer_init(uint64_t timebase_hz, uint32_t tick_hz);
 
+/* The `time` counter now (the timebase the FDT gives; 10 MHz on QEMU virt). */
+uint64_t arch_time_now(void);
+
 /* Re-arms the timer for the next tick; called from the tick interrupt. */
 void arch_timer_rearm(void);
 

@@ -59,6 +59,10 @@ WARN_UNUSED err_t arch_mmu_query(paddr_t root, vaddr_t va, paddr_t *pa,
 WARN_UNUSED err_t arch_mmu_table_alloc(paddr_t *pa);
 void arch_mmu_table_free(paddr_t pa);
 
+/* How many page-table pages arch_mmu_map(root, va, ., level) would have to
+ * allocate (0 when the path exists or a leaf is in the way). */
+unsigned arch_mmu_tables_missing(paddr_t root, vaddr_t va, int level);
+
 /* Prepares a new user root table at `root` (zeroed) so that it shares the
  * kernel half of `kernel_root`. */
 void arch_mmu_init_user_root(paddr_t root, paddr_t kernel_root);

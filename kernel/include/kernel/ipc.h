@@ -10,13 +10,15 @@
 #include <kernel/types.h>
 
 struct thread;
+struct task;
 struct cap;
 
 struct thread_queue {
     struct thread *head, *tail;
 };
 
-enum ep_state { EP_IDLE = 0, EP_SENDERS, EP_RECEIVERS };
+/* EP_SENDERS and EP_DEAD share bit 1: the REPLY_RECV fastpath tests it once. */
+enum ep_state { EP_IDLE = 0, EP_RECEIVERS = 1, EP_SENDERS = 2, EP_DEAD = 3 };
 
 struct endpoint {
     struct object hdr;
@@ -29,16 +31,27 @@ struct notification {
     uint64_t word;          /* pending bits */
     struct thread_queue q;  /* waiters */
     struct thread *bound;   /* thread whose RECV also takes these signals */
+    bool dead;              /* its owner ended: waits and signals fail with E_DEAD */
+    /* SYS_TIMER_SIGNAL: signalled with timer_badge once `time` reaches
+     * deadline (0 = not armed); linked in timer.c's list while armed. */
+    uint64_t deadline, timer_badge;
+    struct notification *timer_next;
 };
 
 void tq_push(struct thread_queue *q, struct thread *t);
 void tq_remove(struct thread_queue *q, struct thread *t);
 struct thread *tq_pop(struct thread_queue *q);
 
-WARN_UNUSED err_t endpoint_create(struct endpoint **out);
+/* A new endpoint / notification made for (and owned by) owner. E_NOMEM. */
+WARN_UNUSED err_t endpoint_create(struct task *owner, struct endpoint **out);
 void endpoint_destroy(struct endpoint *ep);
-WARN_UNUSED err_t notification_create(struct notification **out);
+WARN_UNUSED err_t notification_create(struct task *owner, struct notification **out);
 void notification_destroy(struct notification *n);
+
+/* The owner of ep / n ended (kernel/budget.h): waiters get E_DEAD, and so
+ * does every later send, receive, signal or wait on it. */
+void endpoint_kill(struct endpoint *ep);
+void notification_kill(struct notification *n);
 
 /* Removes a blocked thread from the endpoint/notification it waits on. */
 void ipc_unblock(struct thread *t);

@@ -12,12 +12,20 @@
 
 #include <mica/caps.h>
 
+struct task;
+
 struct object {
     uint32_t refs;         /* capabilities + kernel links */
     uint32_t ncaps;        /* capabilities alone */
     uint8_t type;          /* enum cap_type */
     uint8_t _pad[7];
     struct object *reap_next;
+    /* Ownership (kernel/budget.h): the task whose budget paid `charge`
+     * bytes for this object (NULL: made at boot), linked in its list. The
+     * object holds a reference on its owner. */
+    struct task *owner;
+    struct object *owned_next, *owned_prev;
+    uint64_t charge;
 };
 
 /* The last capability naming o went away (o may still be referenced by

@@ -24,6 +24,7 @@ void sys_cap_info(struct thread *t);
 void sys_endpoint_create(struct thread *t);
 void sys_notification_create(struct thread *t);
 void sys_task_create(struct thread *t);
+void sys_kmem_info(struct thread *t);
 void sys_thread_create(struct thread *t);
 
 void sys_thread_start(struct thread *t);

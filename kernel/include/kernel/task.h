@@ -11,6 +11,7 @@
 #pragma once
 
 #include <kernel/cap.h>
+#include <kernel/kobj.h>
 #include <kernel/object.h>
 #include <kernel/vspace.h>
 
@@ -24,12 +25,25 @@ struct task {
     bool taken_down;             /* task_take_down ran (or is queued) */
     struct thread *threads;      /* every thread in it, dead ones until destroyed */
     struct task *take_down_next; /* queue of task_take_down_later */
+    /* Kernel memory (kernel/budget.h): what its creator gave it, what is
+     * charged to it now (its table, page tables, the objects it made and
+     * the budgets it gave), and the objects it owns. */
+    uint64_t budget, used;
+    struct object *owned;
+    struct kobj_slabs slabs;     /* where the objects it pays for live */
 };
 
-/* Creates a task with an empty address space and nslots capability slots.
- * E_NOMEM (kernel pool or ASIDs exhausted), E_INVAL (nslots). The task
+/* Bytes a task of nslots needs for itself: its table and root page table. */
+uint64_t task_own_need(uint32_t nslots);
+
+/* Creates a task with an empty address space, nslots capability slots and
+ * `budget` bytes of kernel memory (its own table and root page table are
+ * charged to it at once), paid for by payer (NULL: the root task, at boot),
+ * which owns it. E_NOMEM: the payer's budget, the pool or the ASIDs are
+ * exhausted, or budget is below task_own_need; E_INVAL: nslots. The task
  * starts with zero references: the caller installs a capability. */
-WARN_UNUSED err_t task_create(uint32_t nslots, struct task **out);
+WARN_UNUSED err_t task_create(struct task *payer, uint32_t nslots, uint64_t budget,
+                              struct task **out);
 
 /* Frees everything the task owns (called when its last reference goes). */
 void task_destroy(struct task *t);

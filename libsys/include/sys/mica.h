@@ -35,7 +35,17 @@ int64_t sys_cap_info(handle_t h, struct cap_info *out);
 /* Objects. */
 int64_t sys_endpoint_create(void);
 int64_t sys_notification_create(void);
-int64_t sys_task_create(uint32_t nslots);
+/* A task of nslots (0: 256) given `budget` bytes of kernel memory out of
+ * payer's (a task capability with MANAGE), which owns it. */
+int64_t sys_task_create(handle_t payer, uint32_t nslots, uint64_t budget);
+/* Kernel memory: the pool's free bytes, and task's budget and use (task 0:
+ * the caller's own). */
+struct kmem_info {
+    uint64_t pool_free, budget, used;
+};
+int64_t sys_kmem_info(handle_t task, struct kmem_info *out);
+/* Signals ntfn once the `time` counter reaches deadline (0: disarm). */
+int64_t sys_timer_signal(handle_t ntfn, uint64_t deadline);
 int64_t sys_thread_create(handle_t task, unsigned prio);
 
 /* Threads. */

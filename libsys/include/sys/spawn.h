@@ -20,7 +20,8 @@ struct spawned {
     uint64_t sp;
 };
 
-/* Loads the ELF image elf[0, len) into a new task with memory from m: the
+/* Loads the ELF image elf[0, len) into a new task, paid for and owned by
+ * the caller's task (ROOT_HANDLE_TASK), with memory from m: the
  * segments, a stack below ROOT_STACK_TOP and an IPC buffer page at
  * ROOT_IPC_BUFFER_VA (registered for the thread). The thread is created at
  * `prio` but not started: grant it capabilities first, then
@@ -28,9 +29,15 @@ struct spawned {
 int64_t spawn_elf(struct rootmem *m, const void *elf, uint64_t len, unsigned prio,
                   struct spawned *out);
 
-/* As spawn_elf, with a capability table of nslots (0: the default). */
+/* Kernel memory spawn_elf gives a task (docs/kernel-api.md, "Kernel memory
+ * and ownership"): its table, page tables, threads and endpoints. */
+#define SPAWN_BUDGET_DEFAULT (512ull << 10)
+
+/* As spawn_elf, with a capability table of nslots (0: the default) and
+ * `budget` bytes of kernel memory out of the caller's own (the caller's
+ * task capability must be at ROOT_HANDLE_TASK, as in the root task). */
 int64_t spawn_elf_slots(struct rootmem *m, const void *elf, uint64_t len, unsigned prio,
-                        uint32_t nslots, struct spawned *out);
+                        uint32_t nslots, uint64_t budget, struct spawned *out);
 
 /* Starts the spawned task's thread with a0 = arg. */
 int64_t spawn_start(const struct spawned *s, uint64_t arg);
