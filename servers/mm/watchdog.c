@@ -66,7 +66,7 @@ static uint64_t time_now(void)
 
 static int64_t timer_signal(uint64_t deadline)
 {
-    return sys_raw6(SYS_TIMER_SIGNAL, wd_ntfn, deadline, 0, 0, 0, 0);
+    return sys_timer_signal(wd_ntfn, deadline);
 }
 
 static uint64_t wd_load(void)
