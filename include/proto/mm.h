@@ -31,9 +31,12 @@ enum mm_op {
     /* w0 = space id. Frees every frame and the task. Idempotent: a second
      * call gets E_NOENT. */
     MM_OP_SPACE_DESTROY = 2,
-    /* Reply: w0 = free frames, w1 = frames in use, w2 = spaces,
+    /* Reply: w0 = free frames, w1 = frames in use, w2 = spaces (bits
+     * 0-15) | backings (16-31) | VMAs in use, all spaces (32-63),
      * w3 = zero-fill faults, w4 = COW copies, w5 = COW re-enables,
-     * w6 = superpage faults, w7 = processes killed. (Any badge.) */
+     * w6 = superpage faults | file faults << 32, w7 = processes killed
+     * (0-31) | calls to file servers cancelled after the deadline (32-63).
+     * (Any badge.) */
     MM_OP_STATS = 3,
 
     /* A space managing itself (badge N). */
@@ -41,7 +44,9 @@ enum mm_op {
      * w2 = prot (MM_PROT_*), w3 = flags (MM_MAP_*). Reply w0 = address.
      * Lazy: nothing is mapped until first touch. Errors: E_INVAL (length 0,
      * unaligned fixed address, bad prot/flags), E_EXIST (fixed range in
-     * use), E_NOSPACE (no room). Not idempotent. */
+     * use), E_NOSPACE (no room), E_NOMEM (the space's limits: docs/mm.md),
+     * E_DEAD (a file capability whose server did not answer in time).
+     * Not idempotent. */
     MM_OP_MMAP = 10,
     /* w0 = address, w1 = length: unmaps whole pages, splitting VMAs and
      * superpages as needed; frames are released. Idempotent. */
@@ -52,9 +57,11 @@ enum mm_op {
     /* w0 = new break (0: query). Reply w0 = the break. The heap starts
      * page aligned after the program image. Errors: E_NOMEM, E_INVAL. */
     MM_OP_BRK = 13,
-    /* Copies the calling space copy-on-write into a new space. Reply as
-     * MM_OP_SPACE_CREATE (w1, w2 = 0: the caller starts the child's thread
-     * where it likes). Not idempotent. */
+    /* Copies the calling space copy-on-write into a new space, which
+     * belongs to the caller's account (counted against it, destroyed with
+     * it). Reply as MM_OP_SPACE_CREATE (w1, w2 = 0: the caller starts the
+     * child's thread where it likes). E_NOMEM, E_NOSPACE, E_LIMIT (the
+     * account's spaces). Not idempotent. */
     MM_OP_FORK = 14,
     /* w0 = address. Reply w0 = MAP_* flags of the PTE there (the kernel's
      * view), w1 = frame reference count (0 if none or not mm's frame),
@@ -111,7 +118,9 @@ enum mm_op {
 /* Why mm killed a space's thread (MM_OP_SPACE_INFO). */
 #define MM_DEATH_ILLEGAL 1    /* access outside any mapping or against its protection */
 #define MM_DEATH_OOM 2        /* memory (frames, page cache, page tables) ran out */
-#define MM_DEATH_BEYOND_EOF 3 /* a file page past the end of the file */
+#define MM_DEATH_BEYOND_EOF 3 /* a file page that cannot be had: past the end of the
+                               * file, an error of its server, or a server (pager)
+                               * that did not answer in time or is gone: SIGBUS */
 
 /* The label of an error reply. */
 #define MM_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)

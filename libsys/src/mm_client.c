@@ -67,13 +67,16 @@ int64_t mm_stats(handle_t ep, struct mm_stats_reply *out)
         return r;
     out->free_frames = m.w[0];
     out->used_frames = m.w[1];
-    out->spaces = m.w[2];
+    out->spaces = m.w[2] & 0xffffu;
+    out->backings = (m.w[2] >> 16) & 0xffffu;
+    out->vmas = m.w[2] >> 32;
     out->zero_fill = m.w[3];
     out->cow_copy = m.w[4];
     out->cow_reenable = m.w[5];
     out->super_faults = m.w[6] & 0xffffffffu;
     out->file_faults = m.w[6] >> 32;
-    out->killed = m.w[7];
+    out->killed = m.w[7] & 0xffffffffu;
+    out->calls_cancelled = m.w[7] >> 32;
     return 0;
 }
 

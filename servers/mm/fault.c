@@ -145,7 +145,8 @@ static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned
     if (file_page) {
         if (mm_file_copy(v, page, fresh) != E_OK) {
             (void)frames_unref(&mm.frames, fresh);
-            return kill(s, addr, access, pc, "cannot read the file page to copy");
+            return kill_why(s, addr, access, pc, "cannot read the file page to copy",
+                            MM_DEATH_BEYOND_EOF);
         }
     } else {
         mm_copy_page(fresh, old);
@@ -184,8 +185,14 @@ bool mm_handle_fault(struct mm_space *s, uint64_t addr, unsigned access, uint64_
                             MM_DEATH_BEYOND_EOF);
         if (err == E_NOMEM)
             return kill_oom(s, addr, access, pc, "out of memory (page cache full)");
+        if (err == E_DEAD)
+            return kill_why(s, addr, access, pc, "its file server or pager did not answer",
+                            MM_DEATH_BEYOND_EOF);
+        /* Whatever else the server said: the page cannot be had, SIGBUS
+         * as for an I/O error on a mapped file. */
         sys_printf("mm: file page at 0x%lx of space %u: %s\n", addr, s->id, err_name(err));
-        return kill(s, addr, access, pc, "the file page could not be had");
+        return kill_why(s, addr, access, pc, "the file page could not be had",
+                        MM_DEATH_BEYOND_EOF);
     }
     switch (a) {
     case FAULT_ZERO_FILL: return zero_fill(s, v, addr, access, pc);

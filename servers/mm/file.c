@@ -21,15 +21,41 @@
 
 static int64_t file_call(struct mm_backing *b, uint64_t op, struct ipc_msg *m);
 
-int64_t mm_backing_add(handle_t file)
+static uint32_t backings_used(void)
 {
+    uint32_t n = 0;
+    for (int i = 0; i < MM_MAX_BACKINGS; i++)
+        n += mm.backings[i].used;
+    return n;
+}
+
+err_t mm_backing_may_add(const struct mm_space *s)
+{
+    err_t err = limits_may_take(s->lim.backings, 1, MM_MAX_BACKINGS - backings_used(),
+                                MM_LIMIT_BACKINGS, MM_FAIR_BACKINGS, MM_RESERVE_BACKINGS);
+    return err == E_OK ? E_OK : E_NOMEM;
+}
+
+void mm_backings_disown(const struct mm_space *s)
+{
+    for (int i = 0; i < MM_MAX_BACKINGS; i++)
+        if (mm.backings[i].used && mm.backings[i].owner == s->id)
+            mm.backings[i].owner = 0;
+}
+
+int64_t mm_backing_add(struct mm_space *s, handle_t file)
+{
+    err_t err = mm_backing_may_add(s);
+    if (err != E_OK)
+        return err;
     for (int i = 0; i < MM_MAX_BACKINGS; i++) {
         struct mm_backing *b = &mm.backings[i];
         if (b->used)
             continue;
         *b = (struct mm_backing){.used = true, .file = file, .refs = 1};
         /* Asking also proves the capability names a file server's file:
-         * anything else answers with an error (or not a reply at all). */
+         * anything else answers with an error (or, bounded by the
+         * watchdog, not at all: E_DEAD). */
         struct ipc_msg m = {0};
         int64_t r = file_call(b, FS_OP_FILE_INFO, &m);
         if (r < 0) {
@@ -37,9 +63,11 @@ int64_t mm_backing_add(handle_t file)
             return r == E_NOSYS || r == E_BADH ? E_INVAL : r;
         }
         b->writable = m.w[1] != 0;
+        b->owner = s->id;
+        s->lim.backings++;
         return i + 1;
     }
-    return E_NOSPACE;
+    return E_NOMEM;
 }
 
 bool mm_backing_writable(uint64_t id)
@@ -64,15 +92,24 @@ void mm_backing_get(uint64_t id)
 
 static int64_t fs_call(handle_t fs, uint64_t op, struct ipc_msg *m);
 
+/* A call on a backing's capability. One that did not answer in time, or
+ * whose server is dead, is never called again: each later call fails at
+ * once with E_DEAD, so a silent pager costs mm one deadline, not one per
+ * page. */
 static int64_t file_call(struct mm_backing *b, uint64_t op, struct ipc_msg *m)
 {
-    return fs_call(b->file, op, m);
+    if (b->silent)
+        return E_DEAD;
+    int64_t r = fs_call(b->file, op, m);
+    if (r == E_DEAD)
+        b->silent = true;
+    return r;
 }
 
-void mm_file_release(handle_t file)
+bool mm_file_release(handle_t file)
 {
     struct ipc_msg m = {0};
-    (void)fs_call(file, FS_OP_RELEASE_FILE, &m);
+    return fs_call(file, FS_OP_RELEASE_FILE, &m) != E_DEAD;
 }
 
 void mm_backing_put(uint64_t id)
@@ -83,16 +120,21 @@ void mm_backing_put(uint64_t id)
     struct ipc_msg m = {0};
     (void)file_call(b, FS_OP_RELEASE_FILE, &m); /* the file server writes back */
     (void)sys_cap_delete(b->file);
+    struct mm_space *owner = mm_space_get(b->owner);
+    if (owner && owner->lim.backings > 0)
+        owner->lim.backings--;
     b->used = false;
 }
 
-/* A register-only call to a file server at one of mm's own slots. */
+/* A register-only call to a file server (or a pager, or whatever a program
+ * passed as a file capability), bounded by the watchdog: a server that
+ * does not answer within MM_CALL_DEADLINE_MS, or is gone, is E_DEAD. */
 static int64_t fs_call(handle_t fs, uint64_t op, struct ipc_msg *m)
 {
     m->tag = IPC_TAG(op, 0, 0);
-    int64_t r = ipc_call(fs, m);
+    int64_t r = mm_bounded_call(fs, m);
     if (r < 0)
-        return r;
+        return r == E_BUSY ? E_DEAD : r; /* E_BUSY: the watchdog cancelled it */
     uint64_t label = IPC_TAG_LABEL(m->tag);
     return label ? FS_REPLY_ERR(label) : 0;
 }
@@ -183,6 +225,7 @@ err_t mm_file_copy(const struct vma *v, uint64_t va, uint64_t dst_pa)
 void mm_vma_drop(struct mm_space *s, struct vma *v)
 {
     vma_remove(&s->vmas, v);
+    s->lim.vma_bytes -= v->end - v->start;
     if (v->backing)
         mm_backing_put(v->backing);
     mm_vma_free(v);

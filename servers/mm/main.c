@@ -149,18 +149,18 @@ static void op_space_destroy(struct request *q)
 static void op_stats(struct request *q)
 {
     struct ipc_msg *m = q->m;
-    uint32_t spaces = 0;
-    for (uint32_t i = 0; i < MM_MAX_SPACES; i++)
-        spaces += mm.spaces[i].used;
+    uint64_t backings = 0;
+    for (uint32_t i = 0; i < MM_MAX_BACKINGS; i++)
+        backings += mm.backings[i].used;
     reply_ok(m);
     m->w[0] = frames_free_count(&mm.frames);
     m->w[1] = mm.frames.npages - frames_free_count(&mm.frames);
-    m->w[2] = spaces;
+    m->w[2] = mm_spaces_used() | backings << 16 | (MM_MAX_VMAS - mm_vma_free_count()) << 32;
     m->w[3] = mm.stats.zero_fill;
     m->w[4] = mm.stats.cow_copy;
     m->w[5] = mm.stats.cow_reenable;
     m->w[6] = mm.stats.super_faults | (mm.stats.file_faults << 32);
-    m->w[7] = mm.stats.killed;
+    m->w[7] = (mm.stats.killed & 0xffffffffu) | mm_watchdog_cancelled() << 32;
 }
 
 static bool page_aligned(uint64_t x)
@@ -226,13 +226,22 @@ static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
     if (is_file && !file_server_cap(*file))
         return E_INVAL;
     len = (len + PAGE - 1) & ~(PAGE - 1);
+    /* The space's limits before anything else (and before any call to a
+     * file server): E_NOMEM for this space alone. */
+    err_t err = limits_may_map(&s->lim, len);
+    if (err == E_OK)
+        err = mm_vmas_may_add(s, 1);
+    if (err == E_OK && is_file)
+        err = mm_backing_may_add(s);
+    if (err != E_OK)
+        return err;
     uint64_t addr;
-    err_t err = place_mapping(s, hint, len, flags, &addr);
+    err = place_mapping(s, hint, len, flags, &addr);
     if (err != E_OK)
         return err;
     int64_t backing = 0;
     if (is_file) {
-        backing = mm_backing_add(*file);
+        backing = mm_backing_add(s, *file);
         if (backing < 0)
             return (err_t)backing;
         *file = 0; /* the backing owns it now */
@@ -258,7 +267,7 @@ static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
         v->backing = (uint64_t)backing;
         v->backing_off = m->w[4];
     }
-    if (vma_insert(&s->vmas, v) != E_OK) {
+    if (mm_vma_insert(s, v) != E_OK) {
         if (backing)
             mm_backing_put((uint64_t)backing);
         mm_vma_free(v);
@@ -283,9 +292,11 @@ static void op_mmap(struct request *q, struct mm_space *s)
     if (file) {
         /* Refused: the reference the server counted for this capability
          * (one per FS_OP_MAP_FILE, or per pager object capability) goes
-         * back, or the server would keep the mapping for ever. */
-        if (file_server_cap(file))
-            mm_file_release(file);
+         * back, or the server would keep the mapping for ever. Not to a
+         * server that just failed to answer (E_DEAD): that would cost a
+         * second deadline. */
+        if (err != E_DEAD && file_server_cap(file))
+            (void)mm_file_release(file);
         (void)sys_cap_delete(file);
     }
     if (err != E_OK)
@@ -332,7 +343,9 @@ static void op_brk(struct request *q, struct mm_space *s)
     uint64_t old_end = (s->brk + PAGE - 1) & ~(PAGE - 1);
     uint64_t new_end = (want + PAGE - 1) & ~(PAGE - 1);
     if (new_end > old_end) {
-        if (!vma_range_free(&s->vmas, old_end, new_end))
+        if (!vma_range_free(&s->vmas, old_end, new_end) ||
+            limits_may_map(&s->lim, new_end - old_end) != E_OK ||
+            mm_vmas_may_add(s, 1) != E_OK)
             { reply_err(m, E_NOMEM); return; }
         struct vma *v = mm_vma_alloc();
         if (!v)
@@ -342,7 +355,7 @@ static void op_brk(struct request *q, struct mm_space *s)
         v->backing_off = old_end;
         v->prot = VMA_PROT_R | VMA_PROT_W;
         v->flags = VMA_F_HEAP;
-        if (vma_insert(&s->vmas, v) != E_OK) {
+        if (mm_vma_insert(s, v) != E_OK) {
             mm_vma_free(v);
             { reply_err(m, E_NOMEM); return; }
         }
@@ -360,7 +373,7 @@ static void op_brk(struct request *q, struct mm_space *s)
 static void op_fork(struct request *q, struct mm_space *s)
 {
     struct mm_space *c;
-    err_t err = mm_space_fork(s, &c);
+    err_t err = mm_space_fork(s, q->badge == 0, &c);
     if (err != E_OK)
         { reply_err(q->m, err); return; }
     take_death_ntfn(q, c);
@@ -550,6 +563,12 @@ static void dispatch(struct request *q)
 {
     struct ipc_msg *m = q->m;
     uint64_t label = IPC_TAG_LABEL(m->tag);
+    if (q->badge == MM_BADGE_INTERNAL) {
+        /* Forwarded by mm's first thread (watchdog.c): a file shrank. */
+        mm_files_shrank(m->w[0]);
+        reply_ok(m);
+        return;
+    }
     struct mm_space *s = q->badge > 0 ? mm_space_get((uint64_t)q->badge) : NULL;
     if (label == IPC_LABEL_FAULT_VM && s)
         { handle_fault(q, s); return; }
@@ -598,24 +617,28 @@ static void dispatch(struct request *q)
     }
 }
 
-int main(uintptr_t arg)
+/* The message loop, on the serving thread (watchdog.c). */
+static void serve(void)
 {
-    (void)arg;
-    start();
     struct ipc_msg m;
     int64_t badge = ipc_recv(MM_SLOT_SERVICE, &m);
     for (;;) {
         struct request q = {.badge = badge, .m = &m,
                             .cap = IPC_TAG_NCAPS(m.tag) >= 1 ? ipc_buffer()->caps[0] : 0};
-        if (badge == 0 && IPC_TAG_LABEL(m.tag) == IPC_LABEL_NOTIFY) {
-            mm_files_shrank(m.w[0]); /* a signal: nobody waits for a reply */
-        } else if (badge >= 0) {
+        if (badge >= 0)
             dispatch(&q);
-        } else {
+        else
             reply_err(&m, E_INVAL);
-        }
         if (badge >= 0 && q.cap)
             (void)sys_cap_delete(q.cap);
         badge = ipc_reply_recv(MM_SLOT_SERVICE, &m);
     }
+}
+
+int main(uintptr_t arg)
+{
+    (void)arg;
+    start();
+    fail("starting the serving thread", mm_watchdog_run(serve));
+    return 1;
 }

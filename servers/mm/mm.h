@@ -17,7 +17,10 @@
 #include <mica/err.h>
 
 #include "frames.h"
+#include "limits.h"
 #include "vma.h"
+
+struct ipc_msg;
 
 #define MM_MAX_SPACES 256
 #define MM_PAGE 4096ul
@@ -31,6 +34,9 @@ struct mm_space {
     bool dead;              /* a thread was killed; waits for destroy */
     uint32_t id;            /* badge of its endpoints, index + 1 */
     uint32_t parent;        /* space that forked it (0: created by control) */
+    uint32_t account;       /* the space control made that this one descends from by
+                             * MM_OP_FORK (itself if control made it): its spaces
+                             * share one limit and go with it */
     handle_t task;          /* mm's capability to the task */
     handle_t pager_ep;      /* badged copies mm keeps until destroy */
     handle_t client_ep;
@@ -39,6 +45,7 @@ struct mm_space {
     unsigned death;         /* MM_DEATH_* of the first kill, 0 while alive */
     uint64_t death_addr, death_pc;
     struct vma_tree vmas;
+    struct mm_limits lim;   /* limits.h; lim.vma_bytes follows vmas */
 };
 
 struct mm_stats {
@@ -47,9 +54,11 @@ struct mm_stats {
 
 /* A file mapped by VMAs (vma->backing = index + 1): the file capability the
  * file server gave, used to ask it for pages. */
-#define MM_MAX_BACKINGS 64
+#define MM_MAX_BACKINGS 256
 struct mm_backing {
     bool used;
+    bool silent;    /* a call timed out or found it dead: never asked again */
+    uint32_t owner; /* space charged for it (0: none, its maker is gone) */
     handle_t file;  /* endpoint capability naming the file at the file server */
     uint32_t refs;  /* VMAs that use it, in all spaces */
     bool writable;  /* the capability may map pages writable */
@@ -67,9 +76,14 @@ struct mm_state {
 };
 
 /* ---- file-backed memory (file.c) ---- */
-/* Records a file capability received with MM_OP_MMAP; returns its backing
- * id (>= 1) or an err_t. */
-int64_t mm_backing_add(handle_t file);
+/* Records a file capability received with MM_OP_MMAP for space s (charged
+ * for it); returns its backing id (>= 1) or an err_t (E_NOMEM at s's limit
+ * or a full table, E_INVAL not a file, E_DEAD its server silent or dead). */
+int64_t mm_backing_add(struct mm_space *s, handle_t file);
+/* Whether s may make one more backing: E_OK or E_NOMEM. */
+err_t mm_backing_may_add(const struct mm_space *s);
+/* s is destroyed: the backings charged to it are charged to nobody. */
+void mm_backings_disown(const struct mm_space *s);
 void mm_backing_get(uint64_t id);
 /* Unmaps, in every space, the pages of VMAs on `backing` at file offsets
  * at or past the page holding byte `size` (the file's new length). */
@@ -84,8 +98,9 @@ bool mm_backing_writable(uint64_t id);
  * drops the capability. */
 void mm_backing_put(uint64_t id);
 /* Gives back the file server's reference for a file capability mm was
- * sent and refused (each FS_OP_MAP_FILE counts one). */
-void mm_file_release(handle_t file);
+ * sent and refused (each FS_OP_MAP_FILE counts one). False when its server
+ * did not answer in time or is dead. */
+bool mm_file_release(handle_t file);
 /* Writes back the file's shared dirty pages (MSYNC, munmap). */
 err_t mm_backing_sync(uint64_t id);
 /* Fills a missing page of a file-backed VMA at va (page aligned). */
@@ -97,6 +112,20 @@ err_t mm_file_copy(const struct vma *v, uint64_t va, uint64_t dst_pa);
 void mm_vma_drop(struct mm_space *s, struct vma *v);
 
 extern struct mm_state mm;
+
+/* ---- calls to parties mm does not trust (watchdog.c) ---- */
+/* How long mm waits for a file server or pager (docs/mm.md). */
+#define MM_CALL_DEADLINE_MS 2000
+/* Starts the watchdog and moves serving onto a thread of mm's own
+ * (run(): never returns). Returns only on failure. */
+err_t mm_watchdog_run(void (*serve)(void));
+/* ipc_call(ep, m), cancelled after MM_CALL_DEADLINE_MS: then E_BUSY. Only
+ * the serving thread calls it. */
+int64_t mm_bounded_call(handle_t ep, struct ipc_msg *m);
+/* Calls the watchdog cancelled so far. */
+uint64_t mm_watchdog_cancelled(void);
+/* The badge of mm's own forwarding capability (no space has it). */
+#define MM_BADGE_INTERNAL (MM_MAX_SPACES + 1)
 
 /* ---- frames (pages.c) ---- */
 static inline void *mm_page_ptr(uint64_t pa)
@@ -117,6 +146,14 @@ void mm_unref_leaf(uint64_t pa, uint64_t flags);
 /* Allocates a VMA node (NULL when exhausted) / frees one. */
 struct vma *mm_vma_alloc(void);
 void mm_vma_free(struct vma *v);
+/* Whether s may hold n more VMAs (its cap, its fair share of the node
+ * pool): E_OK or E_NOMEM. Check before the first change of a request. */
+err_t mm_vmas_may_add(const struct mm_space *s, uint64_t n);
+/* Nodes left in the pool (for MM_OP_STATS). */
+uint64_t mm_vma_free_count(void);
+/* Inserts v (filled in) into s's tree and charges its bytes; E_EXIST as
+ * vma_insert. */
+err_t mm_vma_insert(struct mm_space *s, struct vma *v);
 void mm_vma_release_cb(void *ctx, struct vma *v);
 
 /* ---- spaces (space.c) ---- */
@@ -124,13 +161,20 @@ struct mm_space *mm_space_get(uint64_t id);
 /* Creates a space running boot-image program `name`. */
 err_t mm_space_create(const char *name, uint32_t parent, struct mm_space **out,
                       uint64_t *entry, uint64_t *sp);
-err_t mm_space_fork(struct mm_space *parent, struct mm_space **out);
+/* Copies parent copy-on-write into a new space. by_control: control asked
+ * (SPACE_FORK, the child is an account of its own); otherwise the parent
+ * itself (MM_OP_FORK; the child counts against the parent's account).
+ * E_NOMEM, E_NOSPACE (the space table is full), E_LIMIT (the account's
+ * own limit); on any error nothing of the child remains. */
+err_t mm_space_fork(struct mm_space *parent, bool by_control, struct mm_space **out);
 /* A space with only its stack and IPC buffer, for a loader (the process
  * server) to fill with MM_OP_SPACE_MMAP / SPACE_WRITE. The heap starts at
  * MM_EMPTY_BRK_BASE until MM_OP_SPACE_SET_BRK moves it. */
 #define MM_EMPTY_BRK_BASE 0x800000000ull
 err_t mm_space_create_empty(struct mm_space **out);
 void mm_space_destroy(struct mm_space *s);
+/* The number of spaces in use. */
+uint32_t mm_spaces_used(void);
 /* Unmaps [start, end) of s, releasing frames; splits VMAs and leaves. */
 err_t mm_unmap_range(struct mm_space *s, uint64_t start, uint64_t end);
 err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigned prot);

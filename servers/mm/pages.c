@@ -66,9 +66,18 @@ err_t mm_split_superpage(struct mm_space *s, uint64_t leaf_va, uint64_t pa, uint
     if (sys_unmap(s->task, leaf_va) < 0)
         return E_INVAL;
     unsigned small = (unsigned)flags & (MAP_R | MAP_W | MAP_X | MAP_SW0 | MAP_SW1);
-    for (uint64_t off = 0; off < MEGA; off += PAGE)
-        if (mm_map(s, leaf_va + off, pa + off, small) < 0)
-            return E_NOMEM;
+    for (uint64_t off = 0; off < MEGA; off += PAGE) {
+        if (mm_map(s, leaf_va + off, pa + off, small) >= 0)
+            continue;
+        /* No page-table page for the small leaves (the task's kernel memory
+         * ran out): put the 2 MiB leaf back as it was, so nothing is lost
+         * (its slot needs no new table). */
+        for (uint64_t undo = 0; undo < off; undo += PAGE)
+            (void)sys_unmap(s->task, leaf_va + undo);
+        if (mm_map(s, leaf_va, pa, small | MAP_SIZE_2M) < 0)
+            sys_printf("mm: BUG: cannot restore the 2 MiB leaf at 0x%lx\n", leaf_va);
+        return E_NOMEM;
+    }
     return E_OK;
 }
 
@@ -89,6 +98,7 @@ void mm_unref_leaf(uint64_t pa, uint64_t flags)
 static struct vma vma_pool[MM_MAX_VMAS];
 static struct vma *vma_free_list;
 static bool vma_pool_ready;
+static uint64_t vma_nfree = MM_MAX_VMAS;
 
 struct vma *mm_vma_alloc(void)
 {
@@ -103,6 +113,7 @@ struct vma *mm_vma_alloc(void)
     if (v) {
         vma_free_list = v->left;
         memset(v, 0, sizeof(*v));
+        vma_nfree--;
     }
     return v;
 }
@@ -111,6 +122,27 @@ void mm_vma_free(struct vma *v)
 {
     v->left = vma_free_list;
     vma_free_list = v;
+    vma_nfree++;
+}
+
+uint64_t mm_vma_free_count(void)
+{
+    return vma_nfree;
+}
+
+err_t mm_vmas_may_add(const struct mm_space *s, uint64_t n)
+{
+    err_t err = limits_may_take(s->vmas.count, n, vma_nfree, s->lim.max_vmas, MM_FAIR_VMAS,
+                                MM_RESERVE_VMAS);
+    return err == E_OK ? E_OK : E_NOMEM; /* mmap, brk, mprotect: ENOMEM */
+}
+
+err_t mm_vma_insert(struct mm_space *s, struct vma *v)
+{
+    err_t err = vma_insert(&s->vmas, v);
+    if (err == E_OK)
+        s->lim.vma_bytes += v->end - v->start;
+    return err;
 }
 
 void mm_vma_release_cb(void *ctx, struct vma *v)

@@ -25,7 +25,18 @@ struct mm_space *mm_space_get(uint64_t id)
     return &mm.spaces[id - 1];
 }
 
-static struct mm_space *space_alloc(void)
+uint32_t mm_spaces_used(void)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < MM_MAX_SPACES; i++)
+        n += mm.spaces[i].used;
+    return n;
+}
+
+/* A free slot, with the default limits; its own account (control made it)
+ * unless `account` (the forking space's account) is given. The account is
+ * charged here and uncharged by mm_space_destroy. */
+static struct mm_space *space_alloc(struct mm_space *account)
 {
     for (uint32_t i = 0; i < MM_MAX_SPACES; i++) {
         struct mm_space *s = &mm.spaces[i];
@@ -34,6 +45,9 @@ static struct mm_space *space_alloc(void)
             s->used = true;
             s->id = i + 1;
             vma_tree_init(&s->vmas);
+            limits_init(&s->lim);
+            s->account = account ? account->id : s->id;
+            (account ? account : s)->lim.spaces++;
             return s;
         }
     }
@@ -47,11 +61,15 @@ static err_t space_caps(struct mm_space *s)
     if (task < 0)
         return (err_t)task;
     s->task = (handle_t)task;
+    /* Each handle is recorded at once, so mm_space_destroy deletes
+     * whichever of them exist when a later step fails. */
     int64_t pager = sys_cap_copy(MM_SLOT_SERVICE, RIGHT_WRITE | RIGHT_GRANT, s->id);
-    int64_t client = sys_cap_copy(MM_SLOT_SERVICE, RIGHT_WRITE | RIGHT_GRANT, s->id);
-    if (pager < 0 || client < 0)
-        return pager < 0 ? (err_t)pager : (err_t)client;
+    if (pager < 0)
+        return (err_t)pager;
     s->pager_ep = (handle_t)pager;
+    int64_t client = sys_cap_copy(MM_SLOT_SERVICE, RIGHT_WRITE | RIGHT_GRANT, s->id);
+    if (client < 0)
+        return (err_t)client;
     s->client_ep = (handle_t)client;
     return E_OK;
 }
@@ -59,6 +77,11 @@ static err_t space_caps(struct mm_space *s)
 static err_t add_vma(struct mm_space *s, uint64_t start, uint64_t end, unsigned prot,
                      unsigned flags, struct vma **out)
 {
+    err_t err = mm_vmas_may_add(s, 1);
+    if (err == E_OK && end > start)
+        err = limits_may_map(&s->lim, end - start);
+    if (err != E_OK)
+        return err;
     struct vma *v = mm_vma_alloc();
     if (!v)
         return E_NOMEM;
@@ -67,7 +90,7 @@ static err_t add_vma(struct mm_space *s, uint64_t start, uint64_t end, unsigned 
     v->backing_off = start;
     v->prot = prot;
     v->flags = flags;
-    err_t err = vma_insert(&s->vmas, v);
+    err = mm_vma_insert(s, v);
     if (err != E_OK) {
         mm_vma_free(v);
         return err;
@@ -137,7 +160,7 @@ static err_t add_stack_and_ipc(struct mm_space *s)
 
 err_t mm_space_create_empty(struct mm_space **out)
 {
-    struct mm_space *s = space_alloc();
+    struct mm_space *s = space_alloc(NULL);
     if (!s)
         return E_NOSPACE;
     err_t err = space_caps(s);
@@ -169,7 +192,7 @@ err_t mm_space_create(const char *name, uint32_t parent, struct mm_space **out,
     struct elf_image img;
     if (elf_parse(file, file_len, PAGE, MM_MMAP_BASE, &img) != E_OK)
         return E_INVAL;
-    struct mm_space *s = space_alloc();
+    struct mm_space *s = space_alloc(NULL);
     if (!s)
         return E_NOSPACE;
     s->parent = parent;
@@ -215,23 +238,38 @@ static err_t fork_leaf(struct mm_space *parent, struct mm_space *child,
         if (err != E_OK)
             return err;
         mm_copy_page(copy, pa);
-        return mm_map(child, va, copy, keep & ~(unsigned)(MAP_SW0)) < 0 ? E_NOMEM : E_OK;
+        if (mm_map(child, va, copy, keep & ~(unsigned)(MAP_SW0)) < 0) {
+            (void)frames_unref(&mm.frames, copy);
+            return E_NOMEM;
+        }
+        return E_OK;
     }
+    /* The child's references first; every failure below gives them back
+     * (a parent page already made copy-on-write stays so: harmless, its
+     * count is 1 again and its next write just re-enables it). */
     for (uint64_t i = 0; i < npages; i++) {
         err_t err = frames_ref(&mm.frames, pa + i * PAGE);
-        if (err != E_OK)
+        if (err != E_OK) {
+            while (i-- > 0)
+                (void)frames_unref(&mm.frames, pa + i * PAGE);
             return err;
+        }
     }
-    if ((v->flags & VMA_F_SHARED) || !(keep & (MAP_W | MAP_SW0)))
-        return mm_map(child, va, pa, keep) < 0 ? E_NOMEM : E_OK; /* shared or read-only */
-    /* Private and writable (or already shared): read-only + SHARE in both. */
-    unsigned cow = (keep & ~(unsigned)MAP_W) | MAP_SW0;
-    if (keep & MAP_W) {
-        int64_t r = sys_protect(parent->task, va, cow & ~(unsigned)MAP_SIZE_MASK);
-        if (r < 0)
-            return (err_t)r;
+    int64_t r;
+    if ((v->flags & VMA_F_SHARED) || !(keep & (MAP_W | MAP_SW0))) {
+        r = mm_map(child, va, pa, keep); /* shared or read-only */
+    } else {
+        /* Private and writable (or already shared): read-only + SHARE in both. */
+        unsigned cow = (keep & ~(unsigned)MAP_W) | MAP_SW0;
+        r = (keep & MAP_W) ? sys_protect(parent->task, va, cow & ~(unsigned)MAP_SIZE_MASK) : 0;
+        if (r >= 0)
+            r = mm_map(child, va, pa, cow);
     }
-    return mm_map(child, va, pa, cow) < 0 ? E_NOMEM : E_OK;
+    if (r < 0) {
+        mm_unref_leaf(pa, flags);
+        return E_NOMEM; /* the child's kernel memory (page tables) ran out */
+    }
+    return E_OK;
 }
 
 /* A shared anonymous VMA has no backing object yet: its pages must exist
@@ -256,15 +294,38 @@ static err_t fill_shared(struct mm_space *s, const struct vma *v)
     return E_OK;
 }
 
-err_t mm_space_fork(struct mm_space *parent, struct mm_space **out)
+/* Whether the account of `parent` may have one more space (a fork the
+ * space asks for itself): E_OK, E_LIMIT (its own limit or fair share),
+ * E_NOSPACE (the table is full for everyone). */
+static err_t account_may_fork(const struct mm_space *parent)
 {
-    struct mm_space *c = space_alloc();
+    const struct mm_space *acct = mm_space_get(parent->account);
+    uint64_t free = MM_MAX_SPACES - mm_spaces_used();
+    if (!acct)
+        return free ? E_OK : E_NOSPACE; /* its account is gone: charged to nobody */
+    err_t err = limits_may_take(acct->lim.spaces, 1, free, MM_LIMIT_ACCOUNT_SPACES,
+                                MM_FAIR_ACCOUNT_SPACES, MM_RESERVE_SPACES);
+    return err == E_NOMEM ? E_NOSPACE : err;
+}
+
+err_t mm_space_fork(struct mm_space *parent, bool by_control, struct mm_space **out)
+{
+    if (!by_control) {
+        err_t err = account_may_fork(parent);
+        if (err != E_OK)
+            return err;
+    }
+    struct mm_space *c = space_alloc(by_control ? NULL : mm_space_get(parent->account));
     if (!c)
         return E_NOSPACE;
     c->parent = parent->id;
     c->brk_base = parent->brk_base;
     c->brk = parent->brk;
-    err_t err = space_caps(c);
+    c->lim.max_vma_bytes = parent->lim.max_vma_bytes; /* limits are inherited */
+    c->lim.max_vmas = parent->lim.max_vmas;
+    err_t err = mm_vmas_may_add(c, parent->vmas.count); /* all or nothing, checked first */
+    if (err == E_OK)
+        err = space_caps(c);
     for (struct vma *v = vma_first(&parent->vmas); err == E_OK && v; v = vma_next(v)) {
         struct vma *cv = mm_vma_alloc();
         if (!cv) {
@@ -279,7 +340,11 @@ err_t mm_space_fork(struct mm_space *parent, struct mm_space **out)
         cv->backing_off = v->backing_off;
         if (cv->backing)
             mm_backing_get(cv->backing);
-        err = vma_insert(&c->vmas, cv);
+        err = mm_vma_insert(c, cv);
+        if (err != E_OK) {
+            mm_vma_release_cb(NULL, cv);
+            break;
+        }
         /* (A shared file VMA needs nothing: its pages are the file's, and
          * both spaces fault them in from the file server.) */
         if (err == E_OK && (v->flags & VMA_F_SHARED) && !v->backing)
@@ -342,8 +407,42 @@ static void split_counted(struct mm_space *s, uint64_t addr, struct vma *spare)
         mm_backing_get(spare->backing);
 }
 
+/* True when a VMA contains addr strictly inside (a split there makes one
+ * more VMA). */
+static bool splits_at(const struct mm_space *s, uint64_t addr)
+{
+    const struct vma *v = vma_find(&s->vmas, addr);
+    return v && v->start < addr;
+}
+
+/* A 2 MiB leaf that straddles addr is split into 4 KiB leaves (the same
+ * frames and flags: nothing a program can see changes), so later steps at
+ * addr never need a page-table page. E_NOMEM (kernel memory): the leaf is
+ * as it was. */
+static err_t split_leaf_at(struct mm_space *s, uint64_t addr)
+{
+    if (addr % MEGA == 0)
+        return E_OK;
+    uint64_t base = addr & ~(MEGA - 1), pa;
+    int64_t f = sys_query(s->task, base, &pa);
+    if (f <= 0 || ((uint64_t)f & MAP_SIZE_MASK) != MAP_SIZE_2M)
+        return E_OK;
+    return mm_split_superpage(s, base, pa & ~(MEGA - 1), (uint64_t)f);
+}
+
 err_t mm_unmap_range(struct mm_space *s, uint64_t start, uint64_t end)
 {
+    /* A hole inside one VMA makes one more: within the space's limits. */
+    const struct vma *in = vma_find(&s->vmas, start);
+    if (in && in->start < start && in->end > end && mm_vmas_may_add(s, 1) != E_OK)
+        return E_NOMEM;
+    /* Leaves straddling the edges are split before anything goes, so a
+     * failure leaves the space as it was. */
+    err_t err = split_leaf_at(s, start);
+    if (err == E_OK)
+        err = split_leaf_at(s, end);
+    if (err != E_OK)
+        return err;
     /* Split VMAs at both ends first (two spare nodes at most). */
     struct vma *spare_lo = mm_vma_alloc(), *spare_hi = mm_vma_alloc();
     if (!spare_lo || !spare_hi) {
@@ -360,7 +459,7 @@ err_t mm_unmap_range(struct mm_space *s, uint64_t start, uint64_t end)
          v = vma_next(v))
         if (v->backing && (v->flags & VMA_F_SHARED))
             (void)mm_backing_sync(v->backing);
-    err_t err = release_leaves(s, start, end);
+    err = release_leaves(s, start, end);
     struct vma *v = vma_first_ending_after(&s->vmas, start);
     while (v && v->start < end) {
         struct vma *next = vma_next(v);
@@ -391,9 +490,26 @@ err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigne
     }
     if (covered < end)
         return E_NOENT;
-    struct vma *spare_lo = mm_vma_alloc(), *spare_hi = mm_vma_alloc();
-    if (!spare_lo || !spare_hi)
+    /* Everything that can fail comes before the first change: the new
+     * VMAs within the space's limits, the spare nodes, and the split of
+     * 2 MiB leaves straddling the edges (the only step that needs kernel
+     * memory). After that, changing PTEs that exist cannot fail. */
+    uint64_t more = (uint64_t)splits_at(s, start) + (uint64_t)splits_at(s, end);
+    if (more && mm_vmas_may_add(s, more) != E_OK)
         return E_NOMEM;
+    struct vma *spare_lo = mm_vma_alloc(), *spare_hi = mm_vma_alloc();
+    err_t err = spare_lo && spare_hi ? E_OK : E_NOMEM;
+    if (err == E_OK)
+        err = split_leaf_at(s, start);
+    if (err == E_OK)
+        err = split_leaf_at(s, end);
+    if (err != E_OK) {
+        if (spare_lo)
+            mm_vma_free(spare_lo);
+        if (spare_hi)
+            mm_vma_free(spare_hi);
+        return err;
+    }
     split_counted(s, start, spare_lo);
     split_counted(s, end, spare_hi);
     for (struct vma *v = vma_first_ending_after(&s->vmas, start); v && v->start < end;
@@ -407,13 +523,7 @@ err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigne
         int64_t f = sys_query_next(s->task, va, end, &leaf, &pa);
         if (f <= 0)
             break;
-        unsigned size = (unsigned)f & MAP_SIZE_MASK;
-        if (size == MAP_SIZE_2M && (leaf < start || leaf + MEGA > end)) {
-            err_t err = mm_split_superpage(s, leaf, pa, (uint64_t)f);
-            if (err != E_OK)
-                return err;
-            continue; /* look again: now 4 KiB leaves */
-        }
+        unsigned size = (unsigned)f & MAP_SIZE_MASK; /* a 2 MiB leaf here lies inside */
         struct vma tmp = {.prot = prot};
         unsigned want = mm_pte_flags_for(&tmp);
         if (f & MAP_SW0) /* shared: stays read-only until its COW fault */
@@ -428,8 +538,9 @@ err_t mm_protect_range(struct mm_space *s, uint64_t start, uint64_t end, unsigne
             r = mm_map(s, leaf, pa, want | size | MAP_REPLACE);
         else
             r = sys_protect(s->task, leaf, want);
-        if (r < 0)
-            return (err_t)r;
+        if (r < 0) /* cannot happen: nothing above allocates */
+            sys_printf("mm: BUG: mprotect of 0x%lx in space %u: %s\n", leaf, s->id,
+                       err_name((err_t)r));
         va = leaf + (size == MAP_SIZE_2M ? MEGA : PAGE);
     }
     for (struct vma *v = vma_find(&s->vmas, start); v;) {
@@ -459,11 +570,25 @@ void mm_trim_backing(uint64_t backing, uint64_t size)
 
 void mm_space_destroy(struct mm_space *s)
 {
-    /* Orphans go to the destroyed space's parent (as processes go to init),
-     * so whoever is left can still destroy them. */
-    for (uint32_t i = 0; i < MM_MAX_SPACES; i++)
-        if (mm.spaces[i].used && mm.spaces[i].parent == s->id)
-            mm.spaces[i].parent = s->parent;
+    /* An account's spaces go with it: the spaces a process forked itself
+     * (MM_OP_FORK) are its own, and nobody else knows them. Other
+     * orphans go to the destroyed space's parent (as processes go to
+     * init), so whoever is left can still destroy them. */
+    for (uint32_t i = 0; i < MM_MAX_SPACES; i++) {
+        struct mm_space *o = &mm.spaces[i];
+        if (!o->used || o == s)
+            continue;
+        if (o->parent == s->id)
+            o->parent = s->parent;
+        if (s->account == s->id && o->account == s->id) {
+            o->account = 0; /* uncharged: s's count is going */
+            mm_space_destroy(o);
+        }
+    }
+    struct mm_space *acct = s->account != s->id ? mm_space_get(s->account) : NULL;
+    if (acct && acct->lim.spaces > 0)
+        acct->lim.spaces--;
+    mm_backings_disown(s);
     if (s->task) {
         (void)release_leaves(s, USER_FIRST, USER_TOP);
         (void)sys_cap_delete(s->task);

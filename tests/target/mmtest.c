@@ -9,9 +9,12 @@
 #include <sys/mm.h>
 #include <sys/mman.h>
 
+#include <proto/fs.h>
+
 #include "check.h"
 
 #define PAGE 4096ul
+#define MM_MAX_VMAS_FOR_TEST 16384 /* mm's VMA node pool (servers/mm/mm.h) */
 #define REPORT_SLOT 2     /* root's endpoint for the exit status */
 #define CHILD_PRIO 20
 
@@ -34,7 +37,7 @@ static struct mm_stats_reply stats(void)
 
 /* What children report back: a shared page both sides see. */
 struct shared {
-    volatile uint64_t seen, wrote, step;
+    volatile uint64_t seen, wrote, step, extra;
 };
 static struct shared *shared;
 static uint64_t *private_page;
@@ -470,6 +473,298 @@ static void test_errors(void)
     end("MM_ERR_0001_BAD_REQUESTS");
 }
 
+/* ---- limits (docs/mm.md, "Limits") ---- */
+
+/* mm's tables as the limit tests compare them: back at these after each. */
+static bool tables_equal(struct mm_stats_reply a, struct mm_stats_reply b)
+{
+    return a.used_frames == b.used_frames && a.spaces == b.spaces && a.vmas == b.vmas &&
+           a.backings == b.backings;
+}
+
+/* A well-behaved process: maps, touches and forks while a hog holds its
+ * limit. 1 = done. */
+static void child_maps_and_touches(uint64_t arg)
+{
+    (void)arg;
+    int64_t a = mm_mmap(0, 4 * PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_NOSUPER);
+    if (a > 0) {
+        *(volatile uint64_t *)(uintptr_t)(a + 3 * PAGE) = 41;
+        shared->wrote = *(volatile uint64_t *)(uintptr_t)(a + 3 * PAGE) + 1;
+    }
+    child_done();
+}
+
+/* Another process forks and maps while `hog` (still alive, its space
+ * full) holds its limit. */
+static void others_go_on(void)
+{
+    shared->wrote = 0;
+    CHECK_EQ(run_child(child_maps_and_touches, 0), 1);
+    CHECK_EQ(shared->wrote, 42);
+}
+
+static void child_vma_hog(uint64_t arg)
+{
+    (void)arg;
+    uint64_t made = 0;
+    int64_t r;
+    /* One page each, never adjacent to merge: a VMA per call. */
+    while ((r = mm_mmap(0, PAGE, MM_PROT_R, MM_MAP_NOSUPER)) > 0)
+        made++;
+    shared->seen = made;
+    shared->wrote = (uint64_t)r;
+    int64_t b0 = mm_brk(0);
+    shared->step = (uint64_t)mm_brk((uint64_t)b0 + 8 * PAGE); /* a heap VMA more: refused */
+    child_done();
+}
+
+static void test_vma_limit(void)
+{
+    begin();
+    struct mm_stats_reply base = stats();
+    for (int round = 0; round < 3; round++) {
+        struct mm_space_caps c;
+        handle_t th;
+        CHECK_EQ(mm_fork_run(child_vma_hog, 0, CHILD_PRIO, death_cap, done_cap, &c, &th), 0);
+        CHECK_EQ(ntfn_wait(wait_ntfn), 1);
+        CHECK_EQ((int64_t)shared->wrote, E_NOMEM);
+        CHECK_EQ((int64_t)shared->step, E_NOMEM);
+        /* The hog got far (its cap or its fair share), but the pool kept
+         * its reserve for the others. */
+        CHECK(shared->seen > 8000);
+        CHECK(MM_MAX_VMAS_FOR_TEST - stats().vmas >= 4096);
+        others_go_on();
+        (void)sys_cap_delete(th);
+        CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
+        (void)sys_cap_delete(c.task);
+        (void)sys_cap_delete(c.pager);
+        (void)sys_cap_delete(c.client);
+        CHECK(tables_equal(stats(), base));
+    }
+    end("MM_LIMIT_0001_VMA_COUNT_ENOMEM_OTHERS_GO_ON");
+}
+
+static void child_bytes_hog(uint64_t arg)
+{
+    (void)arg;
+    uint64_t chunk = 16ull << 30, made = 0;
+    int64_t r, first = 0;
+    while ((r = mm_mmap(0, chunk, MM_PROT_R | MM_PROT_W, 0)) > 0) {
+        if (!first)
+            first = r;
+        *(volatile uint8_t *)(uintptr_t)r = 1; /* each one works */
+        made++;
+    }
+    shared->seen = made;
+    shared->wrote = (uint64_t)r;
+    int64_t b0 = mm_brk(0);
+    shared->step = (uint64_t)mm_brk((uint64_t)b0 + chunk); /* the heap counts too */
+    /* Giving some back makes room again. */
+    shared->extra = first > 0 && mm_munmap((uint64_t)first, chunk) == 0 &&
+                    mm_mmap(0, chunk, MM_PROT_R, 0) > 0;
+    child_done();
+}
+
+static void test_bytes_limit(void)
+{
+    begin();
+    struct mm_stats_reply base = stats();
+    for (int round = 0; round < 3; round++) {
+        struct mm_space_caps c;
+        handle_t th;
+        CHECK_EQ(mm_fork_run(child_bytes_hog, 0, CHILD_PRIO, death_cap, done_cap, &c, &th), 0);
+        CHECK_EQ(ntfn_wait(wait_ntfn), 1);
+        CHECK_EQ(shared->seen, 3); /* 48 GiB of the 64 GiB cap; a fourth 16 GiB is over */
+        CHECK_EQ((int64_t)shared->wrote, E_NOMEM);
+        CHECK_EQ((int64_t)shared->step, E_NOMEM);
+        CHECK_EQ(shared->extra, 1);
+        others_go_on();
+        (void)sys_cap_delete(th);
+        CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
+        (void)sys_cap_delete(c.task);
+        (void)sys_cap_delete(c.pager);
+        (void)sys_cap_delete(c.client);
+        CHECK(tables_equal(stats(), base));
+    }
+    end("MM_LIMIT_0002_VMA_BYTES_ENOMEM_OTHERS_GO_ON");
+}
+
+static void grandchild_returns(uint64_t arg)
+{
+    (void)arg;
+}
+
+/* Forks itself (MM_OP_FORK) until refused, then destroys what it made. */
+static void child_fork_hog(uint64_t arg)
+{
+    (void)arg;
+    uint64_t ids[40], made = 0;
+    int64_t r = 0;
+    while (made < 40) {
+        struct mm_space_caps c;
+        handle_t th;
+        r = mm_fork_run(grandchild_returns, 0, CHILD_PRIO, 0, 0, &c, &th);
+        if (r < 0)
+            break;
+        ids[made++] = c.id;
+        (void)sys_cap_delete(th);
+        (void)sys_cap_delete(c.task);
+        (void)sys_cap_delete(c.pager);
+        (void)sys_cap_delete(c.client);
+    }
+    shared->seen = made;
+    shared->wrote = (uint64_t)r;
+    uint64_t destroyed = 0;
+    for (uint64_t i = 0; i < made; i++)
+        destroyed += mm_space_destroy(MM_CLIENT_SLOT, ids[i]) == 0;
+    shared->step = destroyed;
+    child_done();
+}
+
+static void test_fork_limit(void)
+{
+    begin();
+    struct mm_stats_reply base = stats();
+    for (int round = 0; round < 3; round++) {
+        CHECK_EQ(run_child(child_fork_hog, 0), 1);
+        /* The account (this program, the hog, its forks) holds 32 spaces. */
+        CHECK_EQ(shared->seen, 30);
+        CHECK_EQ((int64_t)shared->wrote, E_LIMIT);
+        CHECK_EQ(shared->step, 30);
+        CHECK(tables_equal(stats(), base));
+    }
+    end("MM_LIMIT_0003_SPACES_PER_ACCOUNT_ELIMIT");
+}
+
+/* ---- mprotect refused: nothing changes ---- */
+
+static void test_mprotect_hole(void)
+{
+    begin();
+    struct mm_stats_reply base = stats();
+    int64_t a = mm_mmap(0, 3 * PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_NOSUPER);
+    CHECK(a > 0);
+    volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)a;
+    p[0] = 10;
+    p[2 * PAGE / 8] = 12;
+    CHECK_EQ(mm_munmap((uint64_t)a + PAGE, PAGE), 0);
+    uint64_t pte0, pte2, refs, after0, after2;
+    CHECK_EQ(mm_page_info((uint64_t)a, &pte0, &refs), 0);
+    CHECK_EQ(mm_page_info((uint64_t)a + 2 * PAGE, &pte2, &refs), 0);
+    struct mm_stats_reply before = stats();
+    CHECK_EQ(mm_mprotect((uint64_t)a, 3 * PAGE, MM_PROT_R), E_NOENT); /* POSIX: ENOMEM */
+    CHECK_EQ(mm_page_info((uint64_t)a, &after0, &refs), 0);
+    CHECK_EQ(mm_page_info((uint64_t)a + 2 * PAGE, &after2, &refs), 0);
+    CHECK_EQ(after0, pte0); /* the PTEs as they were: still writable */
+    CHECK_EQ(after2, pte2);
+    CHECK(after0 & MAP_W);
+    CHECK_EQ(stats().vmas, before.vmas); /* no VMA split */
+    p[0] = 20; /* the VMAs still allow writing (no kill) */
+    p[2 * PAGE / 8] = 22;
+    CHECK_EQ(p[0] + p[2 * PAGE / 8], 42);
+    CHECK_EQ(mm_munmap((uint64_t)a, 3 * PAGE), 0);
+
+    /* A 2 MiB leaf straddling the start of a refused range stays one leaf. */
+    int64_t b = mm_mmap(0, MEGA, MM_PROT_R | MM_PROT_W, 0);
+    CHECK(b > 0 && (uint64_t)b % MEGA == 0);
+    *(volatile uint64_t *)(uintptr_t)b = 5;
+    CHECK_EQ(mm_page_info((uint64_t)b, &pte0, &refs), 0);
+    CHECK_EQ(pte0 & MAP_SIZE_MASK, MAP_SIZE_2M);
+    before = stats();
+    CHECK_EQ(mm_mprotect((uint64_t)b + PAGE, MEGA, MM_PROT_R), E_NOENT); /* ends past it */
+    CHECK_EQ(mm_page_info((uint64_t)b + PAGE, &after0, &refs), 0);
+    CHECK_EQ(after0, pte0);
+    CHECK_EQ(stats().vmas, before.vmas);
+    *(volatile uint64_t *)(uintptr_t)(b + PAGE) = 6;
+    CHECK_EQ(mm_munmap((uint64_t)b, MEGA), 0);
+    CHECK(tables_equal(stats(), base));
+    end("MM_MPROTECT_0002_HOLE_REFUSED_NOTHING_CHANGES");
+}
+
+/* ---- a file server or pager that never answers (docs/mm.md) ---- */
+
+#define SILENT_AT_INFO 1 /* the "server" never answers FILE_INFO */
+#define DONE_BY_DYING 0x7000000000ul
+
+/* Maps slot 2 (our parent's endpoint, badged as a file capability) and
+ * reads the mapping: killed (bit 2) when mm gives up on the page. When
+ * the mmap itself fails, reports it in shared->wrote and dies the same
+ * way (a wild write), so the parent's one wait always ends. */
+static void child_maps_silent_file(uint64_t arg)
+{
+    int64_t a = mm_mmap_file(0, PAGE, MM_PROT_R, 0, 2, 0);
+    shared->wrote = (uint64_t)a;
+    if (a > 0 && arg != SILENT_AT_INFO)
+        shared->seen = *(volatile uint64_t *)(uintptr_t)a; /* mm asks GET_PAGE: no answer */
+    shared->step = 1;
+    *(volatile uint64_t *)DONE_BY_DYING = 1;
+}
+
+/* One child against a silent server; 2 = killed. */
+static int64_t silent_round(handle_t ep, handle_t file_cap, uint64_t mode)
+{
+    struct mm_space_caps c;
+    handle_t th;
+    shared->step = 0;
+    shared->wrote = 0;
+    if (mm_fork_run(child_maps_silent_file, mode, CHILD_PRIO, death_cap, file_cap, &c, &th) < 0)
+        return -1;
+    if (mode != SILENT_AT_INFO) {
+        /* Answer FILE_INFO (one page, read-only), then stay silent. */
+        struct ipc_msg m;
+        (void)ipc_recv(ep, &m);
+        CHECK_EQ(IPC_TAG_LABEL(m.tag), FS_OP_FILE_INFO);
+        m = (struct ipc_msg){.tag = IPC_TAG(0, 0, 0), .w = {PAGE, 0}};
+        (void)ipc_reply(&m);
+    }
+    int64_t bits = ntfn_wait(wait_ntfn);
+    (void)sys_cap_delete(th);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
+    (void)sys_cap_delete(c.task);
+    (void)sys_cap_delete(c.pager);
+    (void)sys_cap_delete(c.client);
+    return bits;
+}
+
+static void test_silent_pager(void)
+{
+    begin();
+    int64_t ep = sys_endpoint_create();
+    CHECK(ep > 0);
+    int64_t file_cap = sys_cap_copy((handle_t)ep, RIGHT_WRITE | RIGHT_GRANT, FS_FILE_BADGE);
+    CHECK(file_cap > 0);
+    struct mm_stats_reply base = stats();
+    for (int round = 0; round < 3; round++) {
+        CHECK_EQ(silent_round((handle_t)ep, (handle_t)file_cap, 0), 2);
+        CHECK((int64_t)shared->wrote > 0); /* mapped */
+        CHECK_EQ(shared->step, 0);         /* killed on the read, not after it */
+        others_go_on();                    /* mm serves on */
+        struct mm_stats_reply now = stats();
+        CHECK_EQ(now.calls_cancelled - base.calls_cancelled, (uint64_t)round + 1);
+        CHECK_EQ(now.killed - base.killed, (uint64_t)round + 1);
+        CHECK(tables_equal(now, base));
+    }
+    end("MM_PAGER_0001_SILENT_PAGER_FAULT_KILLED_MM_GOES_ON");
+
+    begin();
+    base = stats();
+    /* Silent already when asked at mmap: the mapping is refused. */
+    CHECK_EQ(silent_round((handle_t)ep, (handle_t)file_cap, SILENT_AT_INFO), 2);
+    CHECK_EQ((int64_t)shared->wrote, E_DEAD);
+    CHECK_EQ(shared->step, 1);
+    others_go_on();
+    struct mm_stats_reply now = stats();
+    CHECK_EQ(now.calls_cancelled - base.calls_cancelled, 1);
+    CHECK(tables_equal(now, base));
+    /* Nothing of it is left queued for us: the cancelled calls are gone. */
+    struct ipc_msg m;
+    CHECK_EQ(ipc_nbrecv((handle_t)ep, &m), E_AGAIN);
+    (void)sys_cap_delete((handle_t)file_cap);
+    (void)sys_cap_delete((handle_t)ep);
+    end("MM_PAGER_0002_SILENT_AT_MMAP_REFUSED");
+}
+
 static void report_exit(int status)
 {
     struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)status}};
@@ -507,6 +802,11 @@ int main(uintptr_t arg)
     test_superpages();
     test_posix_names();
     test_errors();
+    test_mprotect_hole();
+    test_vma_limit();
+    test_bytes_limit();
+    test_fork_limit();
+    test_silent_pager();
 
     struct mm_stats_reply fin = stats();
     sys_printf("mmtest: frames in use %lu at start, %lu at the end\n", start.used_frames,

@@ -30,6 +30,9 @@ void *mm_sbrk(int64_t increment);
 struct mm_stats_reply {
     uint64_t free_frames, used_frames, spaces, zero_fill, cow_copy, cow_reenable,
         super_faults, killed, file_faults;
+    uint64_t vmas;            /* VMA nodes in use, all spaces */
+    uint64_t backings;        /* file mappings (backings) mm holds */
+    uint64_t calls_cancelled; /* calls to file servers/pagers mm gave up on (timeouts) */
 };
 int64_t mm_stats(handle_t ep, struct mm_stats_reply *out); /* file_faults too */
 

@@ -53,6 +53,9 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t offset)
                          (handle_t)cap, (uint64_t)offset);
     }
     if (r < 0) {
+        /* No room (VA, the space's limits, mm's tables): POSIX says ENOMEM. */
+        if (r == E_NOSPACE || r == E_LIMIT)
+            r = E_NOMEM;
         posix_fail(r);
         return MAP_FAILED;
     }
@@ -68,7 +71,8 @@ int munmap(void *addr, size_t len)
 int mprotect(void *addr, size_t len, int prot)
 {
     int64_t r = mm_mprotect((uint64_t)(uintptr_t)addr, len, (unsigned)prot);
-    return r < 0 ? posix_fail(r) : 0;
+    /* mm's E_NOENT (part of the range is not mapped) is POSIX's ENOMEM. */
+    return r < 0 ? posix_fail(r == E_NOENT ? E_NOMEM : r) : 0;
 }
 
 int msync(void *addr, size_t len, int flags)
