@@ -156,7 +156,7 @@ NORETURN void sched_return_to_user(void)
             arch_enter_user(t);
         }
         cpu->cur = NULL;
-        if (!irq_any_bound()) {
+        if (!irq_any_bound() && !timer_any_armed()) {
             if (thread_count_alive == 0 || !root_thread_alive()) {
                 kprintf("kernel: the root task is gone and nothing is left to "
                         "run; powering off (status %d)\n",

@@ -25,6 +25,11 @@ void timer_disarm(struct notification *n)
     }
 }
 
+bool timer_any_armed(void)
+{
+    return armed != NULL;
+}
+
 void timer_expire(uint64_t now)
 {
     struct notification **p = &armed;

@@ -16,6 +16,9 @@ struct notification;
 /* Removes n from the armed list if it is there. */
 void timer_disarm(struct notification *n);
 
+/* Whether a deadline is armed: a thread waiting for it is not deadlocked. */
+bool timer_any_armed(void);
+
 /* Signals and disarms every notification whose deadline is <= now. */
 void timer_expire(uint64_t now);
 
