@@ -74,8 +74,11 @@ enum mm_op {
     /* Control (badge 0): building a space for a program the caller loads
      * itself (the process server's exec). */
     /* An empty space: a lazy stack below MM_STACK_TOP and the IPC buffer
-     * page; w2 / caps[0] the death notification as SPACE_CREATE. Reply as
-     * SPACE_CREATE with w1 = 0 (no entry) and w2 = MM_STACK_TOP. */
+     * page; w0 = its task's kernel-memory budget in bytes (0:
+     * MM_SPACE_KMEM_BUDGET; else MM_SPACE_KMEM_MIN..MM_SPACE_KMEM_MAX, or
+     * E_INVAL), inherited by its forks; w2 / caps[0] the death notification
+     * as SPACE_CREATE. Reply as SPACE_CREATE with w1 = 0 (no entry) and
+     * w2 = MM_STACK_TOP. */
     MM_OP_SPACE_NEW = 17,
     /* MMAP into space w5 (words w0..w4 and caps[0] as MMAP). Reply w0 =
      * address. E_NOENT: no such space. */
@@ -137,6 +140,10 @@ enum mm_op {
  * affected. Small enough that mm's budget holds PROC_MAX spaces and their
  * forks on a 256 MiB machine. */
 #define MM_SPACE_KMEM_BUDGET (256ull << 10)
+/* What SPACE_NEW may ask for instead: at least the task's own table, root
+ * table and thread with a few page tables, at most 16 MiB (4096 tables). */
+#define MM_SPACE_KMEM_MIN (64ull << 10)
+#define MM_SPACE_KMEM_MAX (16ull << 20)
 
 /*
  * Starting mm (done by root): the capabilities mm finds in its table.

@@ -20,7 +20,10 @@ enum proc_op {
      * environment strings, each NUL-terminated; w0 = argc, w1 = envc;
      * w2 = how many names follow the environment that the process may
      * register although the boot manifest reserved them (root only,
-     * at most PROC_MAX_NAMES; E_PERM from anyone else).
+     * at most PROC_MAX_NAMES; E_PERM from anyone else); w3 = the new
+     * process's kernel-memory budget in bytes (0: MM_SPACE_KMEM_BUDGET;
+     * else MM_SPACE_KMEM_MIN..MM_SPACE_KMEM_MAX, or E_INVAL), kept across
+     * exec and given to its forks.
      * Starts a new process running it, a child of the caller. Reply:
      * w0 = its pid. Errors: E_NOENT (no such file), E_NOEXEC (not a
      * program Mica runs: not ELF, wrong machine, truncated, segments
@@ -31,8 +34,8 @@ enum proc_op {
      * (ENOMEM). A failed spawn leaves nothing behind. Not idempotent. */
     PROC_OP_SPAWN = 2,
     /* As SPAWN, but the program replaces the caller's (same pid, parent
-     * and children): no reply on success; errors as SPAWN, the caller
-     * carrying on. */
+     * and children, kernel-memory budget: w3 is ignored): no reply on
+     * success; errors as SPAWN, the caller carrying on. */
     PROC_OP_EXEC = 3,
     /* w0 = pid (or PROC_ANY), w1 = PROC_WNOHANG or 0. Reply: w0 = the pid
      * of a child that ended (0 with WNOHANG when none has yet), w1 = its

@@ -148,9 +148,10 @@ int64_t mm_space_create(handle_t control, const char *name, handle_t death_ntfn,
     return space_request(control, MM_OP_SPACE_CREATE, &m, death_ntfn, out);
 }
 
-int64_t mm_space_new(handle_t control, handle_t death_ntfn, struct mm_space_caps *out)
+int64_t mm_space_new(handle_t control, handle_t death_ntfn, uint64_t kmem_budget,
+                     struct mm_space_caps *out)
 {
-    struct ipc_msg m = {0};
+    struct ipc_msg m = {.w = {kmem_budget}};
     return space_request(control, MM_OP_SPACE_NEW, &m, death_ntfn, out);
 }
 

@@ -31,31 +31,37 @@ static int64_t pack(const char *path, char *const argv[], char *const envp[],
 }
 
 static int64_t run(handle_t proc, uint64_t op, const char *path, char *const argv[],
-                   char *const envp[], const char *const names[])
+                   char *const envp[], const char *const names[], uint64_t kmem_budget)
 {
     uint64_t counts[3];
     int64_t len = pack(path, argv, envp, names, counts);
     if (len < 0)
         return len;
-    struct ipc_msg m = {.w = {counts[0], counts[1], counts[2]}};
+    struct ipc_msg m = {.w = {counts[0], counts[1], counts[2], kmem_budget}};
     int64_t r = ipc_request(proc, op, &m, (uint64_t)len);
     return r < 0 ? r : (int64_t)m.w[0];
 }
 
 int64_t proc_spawn(handle_t proc, const char *path, char *const argv[], char *const envp[])
 {
-    return run(proc, PROC_OP_SPAWN, path, argv, envp, NULL);
+    return run(proc, PROC_OP_SPAWN, path, argv, envp, NULL, 0);
+}
+
+int64_t proc_spawn_budget(handle_t proc, const char *path, char *const argv[],
+                          char *const envp[], uint64_t kmem_budget)
+{
+    return run(proc, PROC_OP_SPAWN, path, argv, envp, NULL, kmem_budget);
 }
 
 int64_t proc_spawn_server(handle_t proc, const char *path, char *const argv[],
                           const char *const names[])
 {
-    return run(proc, PROC_OP_SPAWN, path, argv, NULL, names);
+    return run(proc, PROC_OP_SPAWN, path, argv, NULL, names, 0);
 }
 
 int64_t proc_exec(handle_t proc, const char *path, char *const argv[], char *const envp[])
 {
-    return run(proc, PROC_OP_EXEC, path, argv, envp, NULL);
+    return run(proc, PROC_OP_EXEC, path, argv, envp, NULL, 0);
 }
 
 int64_t proc_wait(handle_t proc, uint64_t pid, unsigned flags, uint64_t *status)

@@ -410,7 +410,10 @@ static void op_msync(struct request *q, struct mm_space *s)
 static void op_space_new(struct request *q)
 {
     struct mm_space *s;
-    err_t err = mm_space_create_empty(&s);
+    uint64_t budget = q->m->w[0];
+    if (budget && (budget < MM_SPACE_KMEM_MIN || budget > MM_SPACE_KMEM_MAX))
+        { reply_err(q->m, E_INVAL); return; }
+    err_t err = mm_space_create_empty(budget, &s);
     if (err != E_OK)
         { reply_err(q->m, err); return; }
     take_death_ntfn(q, s);

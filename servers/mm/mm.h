@@ -46,6 +46,7 @@ struct mm_space {
     uint64_t death_addr, death_pc;
     struct vma_tree vmas;
     struct mm_limits lim;   /* limits.h; lim.vma_bytes follows vmas */
+    uint64_t kmem_budget;   /* its task's kernel memory (0: MM_SPACE_KMEM_BUDGET) */
 };
 
 struct mm_stats {
@@ -171,7 +172,7 @@ err_t mm_space_fork(struct mm_space *parent, bool by_control, struct mm_space **
  * server) to fill with MM_OP_SPACE_MMAP / SPACE_WRITE. The heap starts at
  * MM_EMPTY_BRK_BASE until MM_OP_SPACE_SET_BRK moves it. */
 #define MM_EMPTY_BRK_BASE 0x800000000ull
-err_t mm_space_create_empty(struct mm_space **out);
+err_t mm_space_create_empty(uint64_t kmem_budget, struct mm_space **out);
 void mm_space_destroy(struct mm_space *s);
 /* The number of spaces in use. */
 uint32_t mm_spaces_used(void);

@@ -57,7 +57,9 @@ static struct mm_space *space_alloc(struct mm_space *account)
 /* The task and the two badged endpoints of a new space. */
 static err_t space_caps(struct mm_space *s)
 {
-    int64_t task = sys_task_create(MM_SLOT_SELF_TASK, 0, MM_SPACE_KMEM_BUDGET);
+    if (!s->kmem_budget)
+        s->kmem_budget = MM_SPACE_KMEM_BUDGET;
+    int64_t task = sys_task_create(MM_SLOT_SELF_TASK, 0, s->kmem_budget);
     if (task < 0)
         return (err_t)task;
     s->task = (handle_t)task;
@@ -158,11 +160,12 @@ static err_t add_stack_and_ipc(struct mm_space *s)
     return err;
 }
 
-err_t mm_space_create_empty(struct mm_space **out)
+err_t mm_space_create_empty(uint64_t kmem_budget, struct mm_space **out)
 {
     struct mm_space *s = space_alloc(NULL);
     if (!s)
         return E_NOSPACE;
+    s->kmem_budget = kmem_budget;
     err_t err = space_caps(s);
     if (err == E_OK)
         err = add_stack_and_ipc(s);
@@ -323,6 +326,7 @@ err_t mm_space_fork(struct mm_space *parent, bool by_control, struct mm_space **
     c->brk = parent->brk;
     c->lim.max_vma_bytes = parent->lim.max_vma_bytes; /* limits are inherited */
     c->lim.max_vmas = parent->lim.max_vmas;
+    c->kmem_budget = parent->kmem_budget;
     err_t err = mm_vmas_may_add(c, parent->vmas.count); /* all or nothing, checked first */
     if (err == E_OK)
         err = space_caps(c);

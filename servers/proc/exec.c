@@ -132,7 +132,7 @@ err_t exec_load(const struct program_args *a, handle_t death_ntfn, struct image 
              E_OK)
         err = E_NOEXEC;
     struct mm_space_caps sp;
-    if (err == E_OK && (r = mm_space_new(PROC_SLOT_MM, death_ntfn, &sp)) < 0)
+    if (err == E_OK && (r = mm_space_new(PROC_SLOT_MM, death_ntfn, a->kmem_budget, &sp)) < 0)
         err = (err_t)r;
     if (err != E_OK) {
         (void)fs_close(fs, (uint64_t)h);

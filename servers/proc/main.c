@@ -40,6 +40,7 @@ struct process {
     /* A wait() that blocks: the saved reply and what it waits for. */
     handle_t waiting_reply;
     uint64_t waiting_for;
+    uint64_t kmem_budget;  /* its space's kernel memory, kept across exec (0: mm's default) */
 };
 
 static struct process procs[PROC_MAX];
@@ -166,7 +167,8 @@ static err_t parse_args(const struct ipc_msg *m, struct program_args *a)
     *a = (struct program_args){.path = data, .strings = data + first_end,
                                .strings_len = strings_end - first_end,
                                .argc = (uint32_t)m->w[0], .envc = (uint32_t)m->w[1],
-                               .names = data + strings_end, .nnames = (uint32_t)m->w[2]};
+                               .names = data + strings_end, .nnames = (uint32_t)m->w[2],
+                               .kmem_budget = m->w[3]};
     return E_OK;
 }
 
@@ -284,6 +286,7 @@ static int64_t spawn(uint32_t ppid, const struct program_args *a)
         return err;
     p->pid = next_pid++;
     p->ppid = ppid;
+    p->kmem_budget = a->kmem_budget;
     p->state = PROC_STATE_RUNNING;
     p->img = img;
     p->thread = 0;
@@ -493,6 +496,7 @@ static int64_t fork_process(struct process *parent, uint64_t pc, uint64_t sp)
         return r;
     c->pid = next_pid++;
     c->ppid = parent->pid;
+    c->kmem_budget = parent->kmem_budget; /* mm gave the fork the same */
     c->state = PROC_STATE_RUNNING;
     c->img = (struct image){.space = sc.id, .task = sc.task, .pager = sc.pager,
                             .client = sc.client, .entry = pc, .sp = sp};
@@ -583,8 +587,10 @@ static bool dispatch(struct ipc_msg *m, uint64_t badge)
             { reply_err(m, E_INVAL); return true; }
         err_t err = m->w[2] ? E_INVAL : parse_args(m, &a);
         struct image img;
-        if (err == E_OK)
+        if (err == E_OK) {
+            a.kmem_budget = self->kmem_budget; /* exec keeps the process's budget */
             err = load_for(self, &a, &img);
+        }
         if (err != E_OK)
             { reply_err(m, err); return true; }
         /* Descriptors and cwd live in the environment block: the new program

@@ -31,6 +31,7 @@ struct program_args {
     uint64_t strings_len;  /* of the argument and environment strings */
     const char *names;     /* nnames reserved names it may register (root's spawns) */
     uint32_t nnames;
+    uint64_t kmem_budget;  /* its kernel memory (0: mm's default) */
 };
 
 /*

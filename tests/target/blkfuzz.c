@@ -126,6 +126,8 @@ static void fuzz_mm_control(void)
         b->caps[0] = cap;
         b->recv_caps_max = IPC_MAX_CAPS;
         m.tag = IPC_TAG(label, len, ncaps);
+        /* SPACE_NEW's w0 is the new task's kernel-memory budget. */
+        bool bad_budget = m.w[0] && (m.w[0] < MM_SPACE_KMEM_MIN || m.w[0] > MM_SPACE_KMEM_MAX);
         count++;
         int64_t kr = ipc_call(SLOT_MM, &m);
         b->recv_caps_max = 0;
@@ -149,6 +151,8 @@ static void fuzz_mm_control(void)
         case MM_OP_SPACE_INFO: ok = r == 0 || r == E_NOENT; break;
         case MM_OP_STATS: ok = r == 0; break;
         case MM_OP_SPACE_NEW:
+            ok = bad_budget ? r == E_INVAL : r == 0 || r == E_NOMEM || r == E_NOSPACE;
+            break;
         case MM_OP_SPACE_FORK: ok = r == 0 || r == E_NOENT || r == E_NOMEM || r == E_NOSPACE; break;
         case MM_OP_SPACE_MMAP:
             ok = r == 0 || r == E_NOENT || r == E_INVAL || r == E_EXIST || r == E_NOSPACE ||
@@ -188,7 +192,7 @@ static void fuzz_mm_control(void)
     /* A new space still takes a write, then goes. */
     struct mm_space_caps sc;
     static const char hello[] = "still here";
-    CHECK_EQ(mm_space_new(SLOT_MM, 0, &sc), 0);
+    CHECK_EQ(mm_space_new(SLOT_MM, 0, 0, &sc), 0);
     CHECK_EQ(mm_space_write(SLOT_MM, sc.id, MM_STACK_TOP - 4096, hello, sizeof hello), 0);
     CHECK_EQ(mm_space_destroy(SLOT_MM, sc.id), 0);
     (void)sys_cap_delete(sc.task);

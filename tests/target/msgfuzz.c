@@ -776,6 +776,12 @@ static bool spawn_request(struct fz *f, bool exec)
     f->w[0] = argc;
     f->w[1] = envc;
     f->w[2] = 0;
+    /* w3: the kernel-memory budget (exec keeps the caller's and ignores it). */
+    f->w[3] = chance(70) ? 0
+              : chance(50) ? MM_SPACE_KMEM_MIN + 4096 * below(64)
+                           : any_word();
+    if (!exec && f->w[3] && (f->w[3] < MM_SPACE_KMEM_MIN || f->w[3] > MM_SPACE_KMEM_MAX))
+        valid = false;
     switch (below(10)) {
     case 0: f->w[0] = argc + 1 + below(1000); valid = false; break;   /* argc lies */
     case 1: f->w[1] = envc + 1 + any_word() % 100000; valid = false; break;

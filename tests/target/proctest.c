@@ -53,6 +53,13 @@ static int wait_for(int64_t pid)
     return got == pid ? status : -1;
 }
 
+/* Starts "proctest child kmem ARG" with kmem_budget bytes of kernel memory. */
+static int64_t kmem_child(const char *arg, uint64_t kmem_budget)
+{
+    char *argv[] = {"proctest", "child", "kmem", (char *)arg, NULL};
+    return proc_spawn_budget(PROC_SLOT, SELF, argv, NULL, kmem_budget);
+}
+
 /* ---- child modes ---- */
 
 static int child_main(int argc, char **argv)
@@ -61,6 +68,22 @@ static int child_main(int argc, char **argv)
     const char *arg = argc > 3 ? argv[3] : "";
     if (strcmp(mode, "exit") == 0)
         return atoi(arg);
+    if (strcmp(mode, "kmem") == 0) {
+        /* Our kernel-memory budget in pages, from ourselves or ("fork") a
+         * fork of ours. */
+        if (strcmp(arg, "fork") == 0) {
+            pid_t p = fork();
+            if (p != 0) {
+                int status = 0;
+                return p > 0 && waitpid(p, &status, 0) == p && WIFEXITED(status)
+                           ? WEXITSTATUS(status) : 255;
+            }
+        }
+        struct kmem_info ki = {0};
+        if (sys_kmem_info(0, &ki) < 0)
+            return 254;
+        return (int)(ki.budget >> 12) & 0xff;
+    }
     if (strcmp(mode, "segv") == 0) {
         volatile uintptr_t addr = 8; /* page 0 is never mapped */
         return *(volatile int *)addr;
@@ -460,7 +483,7 @@ static void test_isolation(void)
     CHECK(sys_map(MM_CLIENT_SLOT, 0x5000000000ull, MM_CLIENT_SLOT, 0, MAP_R) < 0);
     /* mm: control is not ours, and neither is another space. */
     struct mm_space_caps sc;
-    CHECK(mm_space_new(MM_CLIENT_SLOT, 0, &sc) == E_PERM);
+    CHECK(mm_space_new(MM_CLIENT_SLOT, 0, 0, &sc) == E_PERM);
     CHECK(mm_space_destroy(MM_CLIENT_SLOT, 1) == E_NOENT);
     end("PROC_ISOLATION_0001_HANDLES_BADGES_CAPABILITIES");
 }
@@ -746,6 +769,30 @@ static void test_console_badge(void)
     end("PROC_CONSBADGE_0001_PER_PROCESS");
 }
 
+/* A process's kernel-memory budget is set at spawn (0: the default), kept
+ * by its forks, and bounded; a refused spawn leaves nothing behind. */
+static void test_kmem_budget(void)
+{
+    struct kmem_info before = {0};
+    CHECK_EQ(sys_kmem_info(0, &before), 0);
+    CHECK_EQ(before.budget, MM_SPACE_KMEM_BUDGET); /* ours: the default */
+    int64_t pid = kmem_child("self", 0);
+    CHECK(pid > 0);
+    CHECK_EQ(wait_for(pid), (int)(((MM_SPACE_KMEM_BUDGET >> 12) & 0xff) << 8));
+    pid = kmem_child("self", 128u << 10);
+    CHECK(pid > 0);
+    CHECK_EQ(wait_for(pid), 32 << 8);
+    pid = kmem_child("fork", 96u << 10);
+    CHECK(pid > 0);
+    CHECK_EQ(wait_for(pid), 24 << 8);
+    CHECK_EQ(kmem_child("self", MM_SPACE_KMEM_MIN - 4096), E_INVAL);
+    CHECK_EQ(kmem_child("self", MM_SPACE_KMEM_MAX + 4096), E_INVAL);
+    struct kmem_info after = {0};
+    CHECK_EQ(sys_kmem_info(0, &after), 0);
+    CHECK_EQ(after.pool_free, before.pool_free);
+    end("PROC_KMEM_0001_BUDGET_AT_SPAWN");
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "child") == 0)
@@ -766,6 +813,7 @@ int main(int argc, char **argv)
     test_fork_bomb();
     test_kill_authority();
     test_console_badge();
+    test_kmem_budget();
     printf("proctest: %d passed, %d failed\n", passed, failures);
     return failures;
 }

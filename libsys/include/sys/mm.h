@@ -55,9 +55,11 @@ int64_t mm_space_create(handle_t control, const char *name, handle_t death_ntfn,
 int64_t mm_space_destroy(handle_t ep, uint64_t id);
 
 /* Control, for loaders (the process server's exec; proto/mm.h): */
-/* An empty space (stack and IPC buffer only); *out as mm_space_create,
- * entry 0 and sp = MM_STACK_TOP. */
-int64_t mm_space_new(handle_t control, handle_t death_ntfn, struct mm_space_caps *out);
+/* An empty space (stack and IPC buffer only) whose task gets kmem_budget
+ * bytes of kernel memory (0: MM_SPACE_KMEM_BUDGET); *out as
+ * mm_space_create, entry 0 and sp = MM_STACK_TOP. */
+int64_t mm_space_new(handle_t control, handle_t death_ntfn, uint64_t kmem_budget,
+                     struct mm_space_caps *out);
 /* mmap into space id; file (0: anonymous) is a capability from
  * fs_map_file, used up. Returns the address. */
 int64_t mm_space_mmap(handle_t control, uint64_t id, uint64_t addr, uint64_t len,

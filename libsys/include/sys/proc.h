@@ -14,6 +14,10 @@
 /* Starts the program at path with argv (NULL-terminated; argv[0] is the
  * program's name) and envp (NULL-terminated, may be NULL); returns its pid. */
 int64_t proc_spawn(handle_t proc, const char *path, char *const argv[], char *const envp[]);
+/* As proc_spawn, with kmem_budget bytes of kernel memory for the new
+ * process (0: the default, MM_SPACE_KMEM_BUDGET; docs/processes.md). */
+int64_t proc_spawn_budget(handle_t proc, const char *path, char *const argv[],
+                          char *const envp[], uint64_t kmem_budget);
 /* Root: as proc_spawn, and the process may register the reserved names
  * (NULL-terminated list) with the name service. */
 int64_t proc_spawn_server(handle_t proc, const char *path, char *const argv[],
