@@ -45,6 +45,16 @@ static handle_t wait_ntfn;  /* we wait here: bit 1 = child done, bit 2 = killed 
 static handle_t done_cap;   /* badge 1, given to children (their slot 2) */
 static handle_t death_cap;  /* badge 2, given to mm for the child */
 
+/* A forked child is done: its thread, space and the capabilities to it go. */
+static void end_child(const struct mm_space_caps *c, handle_t th)
+{
+    (void)sys_cap_delete(th);
+    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c->id), 0);
+    (void)sys_cap_delete(c->task);
+    (void)sys_cap_delete(c->pager);
+    (void)sys_cap_delete(c->client);
+}
+
 /* Runs fn(arg) in a forked child; waits until it signals done (bit 1) or
  * is killed (bit 2); destroys its space. Returns the bits seen. */
 static int64_t run_child(void (*fn)(uint64_t), uint64_t arg)
@@ -57,11 +67,7 @@ static int64_t run_child(void (*fn)(uint64_t), uint64_t arg)
         return r;
     }
     int64_t bits = ntfn_wait(wait_ntfn);
-    (void)sys_cap_delete(th);
-    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
-    (void)sys_cap_delete(c.task);
-    (void)sys_cap_delete(c.pager);
-    (void)sys_cap_delete(c.client);
+    end_child(&c, th);
     return bits;
 }
 
@@ -389,11 +395,7 @@ static void test_superpages(void)
     CHECK(during.cow_copy > pre.cow_copy);
     CHECK(during.used_frames - pre.used_frames < 16);
     CHECK_EQ(super_region[MEGA / 2], 0); /* our view is unchanged */
-    (void)sys_cap_delete(th);
-    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
-    (void)sys_cap_delete(c.task);
-    (void)sys_cap_delete(c.pager);
-    (void)sys_cap_delete(c.client);
+    end_child(&c, th);
     /* Alone again: our write re-enables the whole 2 MiB leaf, no copy. */
     struct mm_stats_reply alone = stats();
     super_region[0] = 1;
@@ -535,11 +537,7 @@ static void test_vma_limit(void)
         CHECK(shared->seen > 8000);
         CHECK(MM_MAX_VMAS_FOR_TEST - stats().vmas >= 4096);
         others_go_on();
-        (void)sys_cap_delete(th);
-        CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
-        (void)sys_cap_delete(c.task);
-        (void)sys_cap_delete(c.pager);
-        (void)sys_cap_delete(c.client);
+        end_child(&c, th);
         CHECK(tables_equal(stats(), base));
     }
     end("MM_LIMIT_0001_VMA_COUNT_ENOMEM_OTHERS_GO_ON");
@@ -580,11 +578,7 @@ static void test_bytes_limit(void)
         CHECK_EQ((int64_t)shared->step, E_NOMEM);
         CHECK_EQ(shared->extra, 1);
         others_go_on();
-        (void)sys_cap_delete(th);
-        CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
-        (void)sys_cap_delete(c.task);
-        (void)sys_cap_delete(c.pager);
-        (void)sys_cap_delete(c.client);
+        end_child(&c, th);
         CHECK(tables_equal(stats(), base));
     }
     end("MM_LIMIT_0002_VMA_BYTES_ENOMEM_OTHERS_GO_ON");
@@ -719,11 +713,7 @@ static int64_t silent_round(handle_t ep, handle_t file_cap, uint64_t mode)
         (void)ipc_reply(&m);
     }
     int64_t bits = ntfn_wait(wait_ntfn);
-    (void)sys_cap_delete(th);
-    CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, c.id), 0);
-    (void)sys_cap_delete(c.task);
-    (void)sys_cap_delete(c.pager);
-    (void)sys_cap_delete(c.client);
+    end_child(&c, th);
     return bits;
 }
 
