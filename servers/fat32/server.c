@@ -23,6 +23,7 @@ _Static_assert(MAX_MAPPED <= 256, "slot must fit FS_FILE_SLOT");
 struct open_file {
     bool used;
     bool entry_dirty; /* node's size/time newer than its directory entry */
+    uint16_t list_pos; /* where used_list names it, while used */
     uint32_t handle;  /* the number its client knows it by (per badge) */
     uint64_t badge;
     struct fat_node node;
@@ -49,6 +50,32 @@ static void clock_update(void)
     fat_set_time(&fs, clock_secs_at_time0 + t / clock_hz);
 }
 static struct open_file files[FS_MAX_OPEN];
+/* The entries in use, in no order: every walk over open files (a fork's
+ * clone, an exit's drop, a path lookup's store of dirty entries) costs
+ * what is open, not the size of the table. */
+static uint16_t used_list[FS_MAX_OPEN];
+static uint32_t nused;
+
+/* Each used entry f once, from the last listed to the first, so the body
+ * may free f (the last entry moves into its place, already visited) or
+ * take new entries (listed after the walk's start). */
+#define FOR_EACH_OPEN(f) \
+    for (uint32_t k_ = nused; k_-- > 0 && ((f) = &files[used_list[k_]], true);)
+
+static void file_listed(struct open_file *f)
+{
+    f->used = true;
+    f->list_pos = (uint16_t)nused;
+    used_list[nused++] = (uint16_t)(f - files);
+}
+
+static void file_unlisted(struct open_file *f)
+{
+    f->used = false;
+    uint16_t last = used_list[--nused];
+    used_list[f->list_pos] = last;
+    files[last].list_pos = f->list_pos;
+}
 static struct mapped_file mapped[MAX_MAPPED];
 
 /* Each file capability handed out is one reference to its mapping, named
@@ -145,9 +172,9 @@ static struct open_file *file_of(uint64_t badge, uint64_t h)
     struct open_file *f = &files[preferred(badge, h)];
     if (f->used && f->badge == badge && f->handle == h)
         return f;
-    for (int i = 0; i < FS_MAX_OPEN; i++)
-        if (files[i].used && files[i].badge == badge && files[i].handle == h)
-            return &files[i];
+    FOR_EACH_OPEN(f)
+        if (f->badge == badge && f->handle == h)
+            return f;
     return NULL;
 }
 
@@ -169,9 +196,10 @@ static struct open_file *entry_for(uint64_t badge, uint32_t h)
 static uint32_t free_handle(uint64_t badge)
 {
     uint64_t in_use[FS_MAX_OPEN / 64] = {0};
-    for (int i = 0; i < FS_MAX_OPEN; i++)
-        if (files[i].used && files[i].badge == badge && files[i].handle < FS_MAX_OPEN)
-            in_use[files[i].handle / 64] |= 1ull << (files[i].handle % 64);
+    struct open_file *f;
+    FOR_EACH_OPEN(f)
+        if (f->badge == badge && f->handle < FS_MAX_OPEN)
+            in_use[f->handle / 64] |= 1ull << (f->handle % 64);
     for (uint32_t w = 0; w < FS_MAX_OPEN / 64; w++)
         if (~in_use[w])
             return w * 64 + (uint32_t)__builtin_ctzll(~in_use[w]);
@@ -181,7 +209,7 @@ static uint32_t free_handle(uint64_t badge)
 /* The open handle goes: its client gets the charge back. */
 static void free_file(struct open_file *f)
 {
-    f->used = false;
+    file_unlisted(f);
     uncharge(f->badge, KIND_FILES, 1);
 }
 
@@ -193,11 +221,10 @@ static bool same_entry(const struct fat_node *a, const struct fat_node *b)
 /* Other handles and mappings of the same file see its new size at once. */
 static void refresh_others(const struct open_file *f)
 {
-    for (int i = 0; i < FS_MAX_OPEN; i++) {
-        struct open_file *o = &files[i];
-        if (o != f && o->used && same_entry(&o->node, &f->node))
+    struct open_file *o;
+    FOR_EACH_OPEN(o)
+        if (o != f && same_entry(&o->node, &f->node))
             o->node = f->node;
-    }
     for (int i = 0; i < MAX_MAPPED; i++)
         if (mapped[i].used && same_entry(&mapped[i].node, &f->node))
             mapped[i].node = f->node;
@@ -212,9 +239,10 @@ static err_t store_entry_of(struct open_file *f)
     err_t err = fat_store(&fs, &f->node);
     if (err != E_OK)
         return err;
-    for (int i = 0; i < FS_MAX_OPEN; i++)
-        if (files[i].used && same_entry(&files[i].node, &f->node))
-            files[i].entry_dirty = false;
+    struct open_file *o;
+    FOR_EACH_OPEN(o)
+        if (same_entry(&o->node, &f->node))
+            o->entry_dirty = false;
     return E_OK;
 }
 
@@ -224,17 +252,19 @@ static err_t store_entry_of(struct open_file *f)
  * synced pages past a stale size would be lost at a crash. */
 static err_t store_entry_of_node(const struct fat_node *n)
 {
-    for (int i = 0; i < FS_MAX_OPEN; i++)
-        if (files[i].used && files[i].entry_dirty && same_entry(&files[i].node, n))
-            return store_entry_of(&files[i]); /* clears every handle's flag */
+    struct open_file *f;
+    FOR_EACH_OPEN(f)
+        if (f->entry_dirty && same_entry(&f->node, n))
+            return store_entry_of(f); /* clears every handle's flag */
     return E_OK;
 }
 
 static err_t store_entries(void)
 {
     err_t first_err = E_OK;
-    for (int i = 0; i < FS_MAX_OPEN; i++) {
-        err_t err = files[i].used ? store_entry_of(&files[i]) : E_OK;
+    struct open_file *f;
+    FOR_EACH_OPEN(f) {
+        err_t err = store_entry_of(f);
         if (err != E_OK && first_err == E_OK)
             first_err = err;
     }
@@ -351,7 +381,8 @@ static void op_open(struct ipc_msg *m, uint64_t badge)
         reply_err(m, err);
         return;
     }
-    *slot = (struct open_file){.used = true, .handle = handle, .badge = badge, .node = n};
+    *slot = (struct open_file){.handle = handle, .badge = badge, .node = n};
+    file_listed(slot);
     refresh_others(slot);
     reply_ok(m, 0);
     m->w[0] = handle;
@@ -416,9 +447,9 @@ static void op_readdir(struct ipc_msg *m, struct open_file *f)
  * afterwards), handles on a renamed one follow it. */
 static void fix_open_handles(const struct fat_node *old, const struct fat_node *moved)
 {
-    for (int i = 0; i < FS_MAX_OPEN; i++) {
-        struct open_file *o = &files[i];
-        if (!o->used || !same_entry(&o->node, old))
+    struct open_file *o;
+    FOR_EACH_OPEN(o) {
+        if (!same_entry(&o->node, old))
             continue;
         if (moved)
             o->node = *moved;
@@ -613,9 +644,9 @@ static err_t cache_map(uint64_t va)
  * copies of its parent's handles; an ended one loses all of its own. */
 static void drop_client(uint64_t badge)
 {
-    for (int i = 0; i < FS_MAX_OPEN; i++) {
-        struct open_file *f = &files[i];
-        if (!f->used || f->badge != badge)
+    struct open_file *f;
+    FOR_EACH_OPEN(f) {
+        if (f->badge != badge)
             continue;
         (void)store_entry_of(f); /* best effort: the client is gone */
         free_file(f);
@@ -646,9 +677,9 @@ static void dispatch_proc(struct ipc_msg *m)
         if (from == to || to == FS_MM_BADGE || to == FS_PROC_BADGE || (to & FS_FILE_BADGE))
             { reply_err(m, E_INVAL); return; }
         drop_client(to); /* a reused badge starts empty */
-        for (int i = 0; i < FS_MAX_OPEN; i++) {
-            struct open_file *f = &files[i];
-            if (!f->used || f->badge != from)
+        struct open_file *f;
+        FOR_EACH_OPEN(f) {
+            if (f->badge != from)
                 continue;
             err_t err = charge(to, KIND_FILES, 1);
             struct open_file *copy = err == E_OK ? entry_for(to, f->handle) : NULL;
@@ -661,6 +692,7 @@ static void dispatch_proc(struct ipc_msg *m)
             }
             *copy = *f;
             copy->badge = to;
+            file_listed(copy);
         }
         reply_ok(m, 0);
         return;
@@ -724,9 +756,7 @@ static void dispatch(struct ipc_msg *m, uint64_t badge)
         return;
     }
     case FS_OP_TABLES: {
-        uint64_t open = 0, maps = 0, caps = 0;
-        for (int i = 0; i < FS_MAX_OPEN; i++)
-            open += files[i].used;
+        uint64_t open = nused, maps = 0, caps = 0;
         for (int i = 0; i < MAX_MAPPED; i++)
             maps += mapped[i].used;
         for (int i = 0; i < MAX_TOKENS; i++)

@@ -36,6 +36,24 @@ struct end {
 
 static struct pipe pipes[PIPE_MAX_PIPES];
 static struct end ends[PIPE_MAX_HANDLES];
+/* 1 + the highest index in use: walks over the tables stop there, so a
+ * fork's clone and an exit's drop cost what is in use (entries are taken
+ * lowest first), not the size of the tables. */
+static uint32_t ends_top, pipes_top;
+
+static void taken(uint32_t *top, uint32_t i)
+{
+    if (i + 1 > *top)
+        *top = i + 1;
+}
+
+static void shrink_tops(void)
+{
+    while (ends_top && !ends[ends_top - 1].used)
+        ends_top--;
+    while (pipes_top && !pipes[pipes_top - 1].used)
+        pipes_top--;
+}
 
 /* Per-process limits (docs/limits.md): pipes a process created that are
  * still open anywhere (its children may hold the ends: the pipe stays
@@ -51,7 +69,7 @@ static void reply_err(struct ipc_msg *m, err_t err)
 
 static struct end *end_of(uint64_t badge, uint64_t h)
 {
-    for (int i = 0; i < PIPE_MAX_HANDLES; i++)
+    for (uint32_t i = 0; i < ends_top; i++)
         if (ends[i].used && ends[i].badge == badge && ends[i].handle == h)
             return &ends[i];
     return NULL;
@@ -69,6 +87,7 @@ static struct end *new_end(uint64_t badge, uint32_t pipe, bool is_write)
             continue;
         ends[i] = (struct end){.used = true, .is_write = is_write, .handle = h, .pipe = pipe,
                                .badge = badge};
+        taken(&ends_top, (uint32_t)i);
         if (is_write)
             pipes[pipe].writers++;
         else
@@ -138,11 +157,12 @@ static void close_end(struct end *e)
         if (p->creator)
             clients_uncharge(&clients, p->creator, KIND_PIPES, 1);
     }
+    shrink_tops();
 }
 
 static void drop_client(uint64_t badge)
 {
-    for (int i = 0; i < PIPE_MAX_PIPES; i++) {
+    for (uint32_t i = 0; i < pipes_top; i++) {
         struct pipe *p = &pipes[i];
         /* Its blocked calls go away with it: answers would be dropped. */
         if (p->waiting_reader && p->reader_badge == badge) {
@@ -154,11 +174,11 @@ static void drop_client(uint64_t badge)
             p->waiting_writer = 0;
         }
     }
-    for (int i = 0; i < PIPE_MAX_HANDLES; i++)
+    for (uint32_t i = 0; i < ends_top; i++)
         if (ends[i].used && ends[i].badge == badge)
             close_end(&ends[i]);
     /* Its pipes that others still hold are charged to nobody now. */
-    for (int i = 0; i < PIPE_MAX_PIPES; i++)
+    for (uint32_t i = 0; i < pipes_top; i++)
         if (pipes[i].used && pipes[i].creator == badge)
             pipes[i].creator = 0;
     (void)clients_drop(&clients, badge, NULL);
@@ -200,6 +220,7 @@ static bool dispatch_client(struct ipc_msg *m, uint64_t badge)
             return true;
         }
         pipes[slot] = (struct pipe){.used = true, .creator = badge};
+        taken(&pipes_top, (uint32_t)slot);
         struct end *r = new_end(badge, (uint32_t)slot, false);
         struct end *w = r ? new_end(badge, (uint32_t)slot, true) : NULL;
         if (!w) {
@@ -208,6 +229,7 @@ static bool dispatch_client(struct ipc_msg *m, uint64_t badge)
             else
                 clients_uncharge(&clients, badge, KIND_PIPES, 1);
             pipes[slot].used = false;
+            shrink_tops();
             reply_err(m, E_NOSPACE);
             return true;
         }
@@ -281,7 +303,7 @@ static void dispatch_proc(struct ipc_msg *m)
         if (from == to || to == PIPE_PROC_BADGE)
             { reply_err(m, E_INVAL); return; }
         drop_client(to);
-        for (int i = 0; i < PIPE_MAX_HANDLES; i++) {
+        for (uint32_t i = 0; i < ends_top; i++) {
             struct end *e = &ends[i];
             if (!e->used || e->badge != from)
                 continue;
@@ -297,6 +319,7 @@ static void dispatch_proc(struct ipc_msg *m)
             }
             ends[free_slot] = *e;
             ends[free_slot].badge = to;
+            taken(&ends_top, (uint32_t)free_slot);
             if (e->is_write)
                 pipes[e->pipe].writers++;
             else
