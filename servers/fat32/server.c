@@ -655,10 +655,13 @@ static void drop_client(uint64_t badge)
      * FILE_INFO when it takes one for a mapping), so it goes with its
      * owner; one that was used may be mm's for a mapping that outlives
      * the process (a forked child's): it stays, charged to nobody, until
-     * mm releases it. */
-    for (uint32_t t = 0; t < MAX_TOKENS; t++) {
+     * mm releases it. A process is charged for each token it owns (and
+     * only a process owns any), so the walk stops at the last of them. */
+    uint32_t owned = is_process(badge) ? clients_held(&clients, badge, KIND_MAPS) : 0;
+    for (uint32_t t = 0; t < MAX_TOKENS && owned > 0; t++) {
         if (!tokens[t].used || tokens[t].owner != badge)
             continue;
+        owned--;
         if (tokens[t].touched) {
             uncharge(badge, KIND_MAPS, 1);
             tokens[t].owner = 0;
