@@ -58,9 +58,9 @@ static void sys_exit(struct thread *t)
     }
     if (t->exc_ep) {
         /* Someone waits to hear how this thread ended: tell it, as an
-         * exception it cannot resume from (ipc.c kills on any answer). The
-         * pc goes back to the ecall, so if the handler dies before it
-         * answers the thread exits again and the next handler hears it. */
+         * exception (EXC_EXIT). The pc goes back to the ecall, so a resume,
+         * or the handler dying before it answers, runs the exit again and
+         * it is heard again: an exit is never lost. */
         t->regs.pc -= 4;
         uint64_t words[IPC_WORDS] = {EXC_EXIT, t->regs.pc, status, 0, t->tid};
         ipc_send_fault(t, t->exc_ep, t->exc_badge, IPC_LABEL_FAULT_EXC, words);
