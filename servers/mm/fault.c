@@ -68,6 +68,8 @@ static bool zero_fill_super(struct mm_space *s, const struct vma *v, uint64_t ad
     if (sys_query_next(s->task, base, base + MM_SUPERPAGE, &leaf, &any) != 0)
         return false; /* some 4 KiB pages exist: keep going with small pages */
     uint64_t pa;
+    if (!mm_resident_may_add(s, MM_SUPERPAGE / PAGE))
+        return false; /* near its limit: a small page may still fit */
     if (frames_alloc_2m(&mm.frames, &pa) != E_OK)
         return false; /* fragmented: small pages still work */
     for (uint64_t off = 0; off < MM_SUPERPAGE; off += PAGE)
@@ -77,6 +79,7 @@ static bool zero_fill_super(struct mm_space *s, const struct vma *v, uint64_t ad
             (void)frames_unref(&mm.frames, pa + off);
         return false;
     }
+    mm_resident_charge(s, pa, MM_SUPERPAGE / PAGE);
     mm.stats.super_faults++;
     return true;
 }
@@ -87,6 +90,8 @@ static bool zero_fill(struct mm_space *s, const struct vma *v, uint64_t addr, un
     if (zero_fill_super(s, v, addr))
         return true;
     uint64_t pa;
+    if (!mm_resident_may_add(s, 1))
+        return kill_oom(s, addr, access, pc, "over its resident memory limit");
     if (frames_alloc(&mm.frames, &pa) != E_OK)
         return kill_oom(s, addr, access, pc, "out of memory");
     mm_zero_page(pa);
@@ -94,6 +99,7 @@ static bool zero_fill(struct mm_space *s, const struct vma *v, uint64_t addr, un
         (void)frames_unref(&mm.frames, pa);
         return kill_oom(s, addr, access, pc, "out of kernel memory for page tables");
     }
+    mm_resident_charge(s, pa, 1);
     mm.stats.zero_fill++;
     return true;
 }
@@ -139,6 +145,8 @@ static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned
         return true;
     }
     uint64_t fresh;
+    if (!mm_resident_may_add(s, 1))
+        return kill_oom(s, addr, access, pc, "over its resident memory limit");
     if (frames_alloc(&mm.frames, &fresh) != E_OK)
         return kill_oom(s, addr, access, pc, "out of memory");
     bool file_page = !frames_contains(&mm.frames, old);
@@ -155,8 +163,11 @@ static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned
         (void)frames_unref(&mm.frames, fresh);
         return kill(s, addr, access, pc, "cannot map the copy");
     }
-    if (!file_page)
+    mm_resident_charge(s, fresh, 1);
+    if (!file_page) {
+        mm_resident_drop(s, old, 1);
         (void)frames_unref(&mm.frames, old);
+    }
     mm.stats.cow_copy++;
     return true;
 }

@@ -30,6 +30,9 @@
 #define MM_LIMIT_ACCOUNT_SPACES 32u      /* spaces of one account (its own MM_OP_FORKs) */
 #define MM_FAIR_ACCOUNT_SPACES 4u
 #define MM_RESERVE_SPACES 64u
+/* Resident memory: the frames a space's own faults and writes allocated,
+ * while it maps them (resident.c), at most this share of mm's RAM. */
+#define MM_LIMIT_RESIDENT_DIVISOR 2u
 
 struct mm_limits {
     uint64_t vma_bytes;     /* bytes of the space's VMAs now */
@@ -38,6 +41,8 @@ struct mm_limits {
     uint32_t backings;      /* backings this space holds the charge of */
     uint32_t spaces;        /* account roots: spaces of the account, itself included */
     uint32_t _pad0;
+    uint64_t resident;      /* pages charged to the space (resident.c) */
+    uint64_t max_resident;  /* cap on resident: RAM pages / MM_LIMIT_RESIDENT_DIVISOR */
 };
 
 /* The defaults above. */

@@ -74,7 +74,22 @@ struct mm_state {
     struct mm_space spaces[MM_MAX_SPACES];
     struct mm_backing backings[MM_MAX_BACKINGS];
     struct mm_stats stats;
+    uint16_t *frame_owner;     /* per RAM page: the space charged for it (0: none) */
 };
+
+/* ---- resident memory per space (resident.c) ---- */
+/* Whether s may be charged npages more: within its cap (lim.max_resident). */
+bool mm_resident_may_add(const struct mm_space *s, uint64_t npages);
+/* The npages frames at pa (mm's RAM) were allocated for s and mapped in it:
+ * charged to s, which owns them while it maps them. */
+void mm_resident_charge(struct mm_space *s, uint64_t pa, uint64_t npages);
+/* s drops its mapping of the npages frames at pa: those it owns are no
+ * longer charged to it (a frame still mapped by a forked copy stays,
+ * charged to nobody). s may be NULL (a reference that was never mapped). */
+void mm_resident_drop(struct mm_space *s, uint64_t pa, uint64_t npages);
+/* s is destroyed: no frame stays charged to it (a walk of every frame,
+ * only when its teardown left a charge). */
+void mm_resident_forget(struct mm_space *s);
 
 /* ---- file-backed memory (file.c) ---- */
 /* Records a file capability received with MM_OP_MMAP for space s (charged

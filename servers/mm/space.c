@@ -46,6 +46,7 @@ static struct mm_space *space_alloc(struct mm_space *account)
             s->id = i + 1;
             vma_tree_init(&s->vmas);
             limits_init(&s->lim);
+            s->lim.max_resident = mm.frames.npages / MM_LIMIT_RESIDENT_DIVISOR;
             s->account = account ? account->id : s->id;
             (account ? account : s)->lim.spaces++;
             return s;
@@ -109,6 +110,8 @@ static err_t populate(struct mm_space *s, struct vma *v, const uint8_t *src,
 {
     for (uint64_t va = v->start; va < v->end; va += PAGE) {
         uint64_t pa;
+        if (!mm_resident_may_add(s, 1))
+            return E_NOMEM;
         err_t err = frames_alloc(&mm.frames, &pa);
         if (err != E_OK)
             return err;
@@ -124,6 +127,7 @@ static err_t populate(struct mm_space *s, struct vma *v, const uint8_t *src,
             (void)frames_unref(&mm.frames, pa);
             return E_NOMEM;
         }
+        mm_resident_charge(s, pa, 1);
     }
     return E_OK;
 }
@@ -237,6 +241,8 @@ static err_t fork_leaf(struct mm_space *parent, struct mm_space *child,
         return E_OK; /* a file page: the child faults and gets it from the file server */
     if (v->flags & VMA_F_WIRED) {
         uint64_t copy;
+        if (!mm_resident_may_add(child, 1))
+            return E_NOMEM;
         err_t err = frames_alloc(&mm.frames, &copy);
         if (err != E_OK)
             return err;
@@ -245,6 +251,7 @@ static err_t fork_leaf(struct mm_space *parent, struct mm_space *child,
             (void)frames_unref(&mm.frames, copy);
             return E_NOMEM;
         }
+        mm_resident_charge(child, copy, 1);
         return E_OK;
     }
     /* The child's references first; every failure below gives them back
@@ -285,6 +292,8 @@ static err_t fill_shared(struct mm_space *s, const struct vma *v)
         if (sys_query(s->task, va, NULL) > 0)
             continue;
         uint64_t pa;
+        if (!mm_resident_may_add(s, 1))
+            return E_NOMEM;
         err_t err = frames_alloc(&mm.frames, &pa);
         if (err != E_OK)
             return err;
@@ -293,6 +302,7 @@ static err_t fill_shared(struct mm_space *s, const struct vma *v)
             (void)frames_unref(&mm.frames, pa);
             return E_NOMEM;
         }
+        mm_resident_charge(s, pa, 1);
     }
     return E_OK;
 }
@@ -326,6 +336,7 @@ err_t mm_space_fork(struct mm_space *parent, bool by_control, struct mm_space **
     c->brk = parent->brk;
     c->lim.max_vma_bytes = parent->lim.max_vma_bytes; /* limits are inherited */
     c->lim.max_vmas = parent->lim.max_vmas;
+    c->lim.max_resident = parent->lim.max_resident;
     c->kmem_budget = parent->kmem_budget;
     err_t err = mm_vmas_may_add(c, parent->vmas.count); /* all or nothing, checked first */
     if (err == E_OK)
@@ -394,6 +405,7 @@ static err_t release_leaves(struct mm_space *s, uint64_t start, uint64_t end)
         }
         if (sys_unmap(s->task, leaf) < 0)
             return E_INVAL;
+        mm_resident_drop(s, pa, size / PAGE);
         mm_unref_leaf(pa, (uint64_t)f);
         va = leaf + size;
     }
@@ -597,6 +609,7 @@ void mm_space_destroy(struct mm_space *s)
         (void)release_leaves(s, USER_FIRST, USER_TOP);
         (void)sys_cap_delete(s->task);
     }
+    mm_resident_forget(s); /* its id may name no frame once it is reused */
     if (s->pager_ep)
         (void)sys_cap_delete(s->pager_ep);
     if (s->client_ep)

@@ -16,6 +16,7 @@
 
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/mm.h>
 
 #define CHECK_PRINTF printf
 #include "check.h"
@@ -128,6 +129,37 @@ static void test_page_table_hog(void)
     end("KMEM_HOG_0002_PAGE_TABLES");
 }
 
+/* A child that touches memory without end: mm ends it at its resident
+ * limit (half of mm's RAM), before RAM runs out for everyone (mm reports
+ * which: qemu.kmemhog expects "over its resident memory limit"); the
+ * others' memory is untouched and every frame comes back. */
+static void test_resident_hog(void)
+{
+    struct mm_stats_reply before, after;
+    CHECK_EQ(mm_stats(MM_CLIENT_SLOT, &before), 0);
+    for (int round = 0; round < ROUNDS; round++) {
+        pid_t hog = fork();
+        if (hog == 0) {
+            size_t len = 1u << 30;
+            volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (p == MAP_FAILED)
+                _exit(3);
+            for (size_t off = 0; off < len; off += 4096)
+                p[off] = 1;
+            _exit(4); /* 1 GiB resident on a smaller machine: impossible */
+        }
+        CHECK(hog > 0);
+        int status = 0;
+        CHECK_EQ(waitpid(hog, &status, 0), hog);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        CHECK(bystander_runs());
+        CHECK_EQ(mm_stats(MM_CLIENT_SLOT, &after), 0);
+        CHECK_EQ(after.used_frames, before.used_frames);
+    }
+    end("KMEM_HOG_0004_RESIDENT");
+}
+
 /* No handle a program holds is a task capability it could pay with. */
 static void test_no_task_creation(void)
 {
@@ -146,6 +178,7 @@ int main(void)
 {
     test_object_hog();
     test_page_table_hog();
+    test_resident_hog();
     test_no_task_creation();
     printf("kmemhog: %d passed, %d failed\n", passed, failures);
     return failures ? 1 : 0;

@@ -183,6 +183,20 @@ static void child_oom(uint64_t arg)
     child_done();
 }
 
+/* Touches npages of a fresh mapping, says so, then holds them until ended
+ * (blocked on an endpoint nobody sends to). */
+static void child_hold(uint64_t npages)
+{
+    int64_t a = mm_mmap(0, npages * PAGE, MM_PROT_R | MM_PROT_W, 0);
+    for (uint64_t off = 0; a > 0 && off < npages * PAGE; off += PAGE)
+        *(volatile uint8_t *)(uintptr_t)(a + off) = 1;
+    child_done();
+    int64_t ep = sys_endpoint_create();
+    struct ipc_msg m;
+    for (;;)
+        (void)(ep > 0 ? ipc_recv((handle_t)ep, &m) : sys_yield());
+}
+
 static void test_kills(void)
 {
     begin();
@@ -199,7 +213,19 @@ static void test_kills(void)
 
     begin();
     before = stats();
+    /* One space may hold half of RAM (its resident limit: kmemhog tests
+     * that); two holders take 45% of what is free each, so the next
+     * child runs RAM out for everyone, below its own limit. */
+    struct mm_space_caps holder[2];
+    handle_t holder_th[2];
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ(mm_fork_run(child_hold, before.free_frames * 45 / 100, CHILD_PRIO, death_cap,
+                             done_cap, &holder[i], &holder_th[i]), 0);
+        CHECK_EQ(ntfn_wait(wait_ntfn), 1);
+    }
     CHECK_EQ(run_child(child_oom, 0), 2);
+    for (int i = 0; i < 2; i++)
+        end_child(&holder[i], holder_th[i]);
     after = stats();
     CHECK_EQ(after.killed - before.killed, 1);
     CHECK_EQ(after.used_frames, before.used_frames);
