@@ -66,12 +66,12 @@ static void start(void)
     uint64_t npages = ram.len / PAGE;
     uint64_t refs_len = (frames_refs_len(npages) + 7) & ~7ull;
     uint64_t bitmap_len = (frames_bitmap_len(npages) + 7) & ~7ull;
-    uint64_t owners_len = npages * sizeof(uint16_t);
+    uint64_t owners_len = npages * sizeof(uint32_t);
     uint64_t meta = (refs_len + bitmap_len + owners_len + PAGE - 1) & ~(PAGE - 1);
     uint8_t *base = mm_page_ptr(ram.pa);
     memset(base, 0, meta);
     frames_init(&mm.frames, ram.pa, npages, (uint16_t *)base, (uint64_t *)(base + refs_len));
-    mm.frame_owner = (uint16_t *)(base + refs_len + bitmap_len);
+    mm.frame_owner = (uint32_t *)(base + refs_len + bitmap_len);
     frames_reserve(&mm.frames, ram.pa, meta);
     ipc_buffer()->recv_caps_max = 1;
     sys_printf("mm: serving %lu MiB (%lu frames free)\n", ram.len >> 20,

@@ -47,6 +47,7 @@ struct mm_space {
     struct vma_tree vmas;
     struct mm_limits lim;   /* limits.h; lim.vma_bytes follows vmas */
     uint64_t kmem_budget;   /* its task's kernel memory (0: MM_SPACE_KMEM_BUDGET) */
+    uint32_t tag;           /* names it in mm.frame_owner; never reused */
 };
 
 struct mm_stats {
@@ -74,22 +75,32 @@ struct mm_state {
     struct mm_space spaces[MM_MAX_SPACES];
     struct mm_backing backings[MM_MAX_BACKINGS];
     struct mm_stats stats;
-    uint16_t *frame_owner;     /* per RAM page: the space charged for it (0: none) */
+    uint32_t *frame_owner;     /* per RAM page: the tag of the space charged for it */
+    uint32_t next_tag;
 };
+extern struct mm_state mm;
 
 /* ---- resident memory per space (resident.c) ---- */
-/* Whether s may be charged npages more: within its cap (lim.max_resident). */
-bool mm_resident_may_add(const struct mm_space *s, uint64_t npages);
+/* Whether s may be charged npages more: within its cap (lim.max_resident).
+ * Inline, like the charge: both are on every zero-fill and copy fault. */
+static inline bool mm_resident_may_add(const struct mm_space *s, uint64_t npages)
+{
+    return s->lim.resident + npages <= s->lim.max_resident;
+}
+
 /* The npages frames at pa (mm's RAM) were allocated for s and mapped in it:
  * charged to s, which owns them while it maps them. */
-void mm_resident_charge(struct mm_space *s, uint64_t pa, uint64_t npages);
+static inline void mm_resident_charge(struct mm_space *s, uint64_t pa, uint64_t npages)
+{
+    uint32_t *owner = &mm.frame_owner[(pa - mm.frames.base_pa) >> 12];
+    for (uint64_t i = 0; i < npages; i++)
+        owner[i] = s->tag;
+    s->lim.resident += npages;
+}
 /* s drops its mapping of the npages frames at pa: those it owns are no
  * longer charged to it (a frame still mapped by a forked copy stays,
  * charged to nobody). s may be NULL (a reference that was never mapped). */
 void mm_resident_drop(struct mm_space *s, uint64_t pa, uint64_t npages);
-/* s is destroyed: no frame stays charged to it (a walk of every frame,
- * only when its teardown left a charge). */
-void mm_resident_forget(struct mm_space *s);
 
 /* ---- file-backed memory (file.c) ---- */
 /* Records a file capability received with MM_OP_MMAP for space s (charged
@@ -127,7 +138,6 @@ err_t mm_file_copy(const struct vma *v, uint64_t va, uint64_t dst_pa);
 /* Removes a VMA from s's tree and frees it, releasing its backing. */
 void mm_vma_drop(struct mm_space *s, struct vma *v);
 
-extern struct mm_state mm;
 
 /* ---- calls to parties mm does not trust (watchdog.c) ---- */
 /* How long mm waits for a file server or pager (docs/mm.md). */

@@ -6,8 +6,8 @@
  * shared mapping filled) allocated it. The charge lasts while that space
  * maps the frame; when it unmaps it (munmap, a copy replacing it, its end)
  * the charge goes, even if a forked copy still maps the frame: that copy's
- * own writes are charged to it. A space id is reused only after its space
- * unmapped everything, so no frame names a space that is not its owner.
+ * own writes are charged to it. Frames name spaces by a tag no other space
+ * ever gets, so a frame still naming an ended space is charged to nobody.
  */
 #include "mm.h"
 
@@ -18,37 +18,16 @@ static uint64_t page_index(uint64_t pa)
     return (pa - mm.frames.base_pa) / PAGE;
 }
 
-bool mm_resident_may_add(const struct mm_space *s, uint64_t npages)
-{
-    return s->lim.resident + npages <= s->lim.max_resident;
-}
-
-void mm_resident_charge(struct mm_space *s, uint64_t pa, uint64_t npages)
-{
-    for (uint64_t i = 0; i < npages; i++)
-        mm.frame_owner[page_index(pa) + i] = (uint16_t)s->id;
-    s->lim.resident += npages;
-}
-
 void mm_resident_drop(struct mm_space *s, uint64_t pa, uint64_t npages)
 {
-    if (!s || !frames_contains(&mm.frames, pa))
-        return; /* a file page: the file server's */
+    if (!s || s->lim.resident == 0 || !frames_contains(&mm.frames, pa))
+        return; /* nothing charged to it (a fresh fork), or a file page */
     for (uint64_t i = 0; i < npages; i++) {
-        uint16_t *owner = &mm.frame_owner[page_index(pa) + i];
-        if (*owner != s->id)
+        uint32_t *owner = &mm.frame_owner[page_index(pa) + i];
+        if (*owner != s->tag)
             continue;
         *owner = 0;
         s->lim.resident--;
     }
 }
 
-void mm_resident_forget(struct mm_space *s)
-{
-    if (s->lim.resident == 0)
-        return;
-    for (uint64_t i = 0; i < mm.frames.npages; i++)
-        if (mm.frame_owner[i] == s->id)
-            mm.frame_owner[i] = 0;
-    s->lim.resident = 0;
-}

@@ -47,6 +47,7 @@ static struct mm_space *space_alloc(struct mm_space *account)
             vma_tree_init(&s->vmas);
             limits_init(&s->lim);
             s->lim.max_resident = mm.frames.npages / MM_LIMIT_RESIDENT_DIVISOR;
+            s->tag = ++mm.next_tag; /* 2^32 spaces before one repeats */
             s->account = account ? account->id : s->id;
             (account ? account : s)->lim.spaces++;
             return s;
@@ -605,11 +606,14 @@ void mm_space_destroy(struct mm_space *s)
     if (acct && acct->lim.spaces > 0)
         acct->lim.spaces--;
     mm_backings_disown(s);
+    /* Its charge goes whole: the frames' owner tags name a space that no
+     * longer exists, and tags are never reused, so the per-page drops can
+     * be skipped (they would cost every exit a look at every page). */
+    s->lim.resident = 0;
     if (s->task) {
         (void)release_leaves(s, USER_FIRST, USER_TOP);
         (void)sys_cap_delete(s->task);
     }
-    mm_resident_forget(s); /* its id may name no frame once it is reused */
     if (s->pager_ep)
         (void)sys_cap_delete(s->pager_ep);
     if (s->client_ep)
