@@ -434,8 +434,24 @@ static bool op_kill(struct ipc_msg *m, uint64_t badge, struct process *self)
     reply_ok(m, 0);
     if (sig == 0)
         return true;
+    /* The console's ^C reaches what the job started too, as a terminal's
+     * signal reaches a POSIX foreground process group (children are in
+     * their parent's group): collected first, since terminate() hands
+     * children to init. */
+    uint32_t tree[PROC_MAX];
+    int ntree = 0;
+    for (int i = 0; badge == PROC_BADGE_CONSOLE && i < PROC_MAX; i++)
+        if (procs[i].pid && procs[i].state == PROC_STATE_RUNNING && is_descendant(&procs[i], p->pid))
+            tree[ntree++] = procs[i].pid;
     sys_printf("proc: pid %u (%s) killed by signal %lu\n", p->pid, p->name, sig);
     terminate(p, PROC_WAIT_SIGNALED(sig));
+    for (int i = 0; i < ntree; i++) {
+        struct process *d = find(tree[i]);
+        if (!d || d->state != PROC_STATE_RUNNING)
+            continue;
+        sys_printf("proc: pid %u (%s) killed by signal %lu\n", d->pid, d->name, sig);
+        terminate(d, PROC_WAIT_SIGNALED(sig));
+    }
     return p != self;
 }
 

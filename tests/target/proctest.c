@@ -88,6 +88,18 @@ static int child_main(int argc, char **argv)
         volatile uintptr_t addr = 8; /* page 0 is never mapped */
         return *(volatile int *)addr;
     }
+    if (strcmp(mode, "forkspin") == 0) {
+        /* arg children (each spinning), then say so and spin ourselves:
+         * a job whose stage started processes of its own. */
+        for (int i = atoi(arg); i > 0; i--)
+            if (fork() == 0)
+                for (;;)
+                    ;
+        printf("spinning with children\n");
+        fflush(stdout);
+        for (;;)
+            ;
+    }
     if (strcmp(mode, "spin") == 0) {
         if (strcmp(arg, "loud") == 0) {
             printf("spinning until interrupted\n");
