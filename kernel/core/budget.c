@@ -1,10 +1,8 @@
 /* Kernel-memory budgets and ownership (see kernel/budget.h). */
 #include <kernel/budget.h>
-#include <kernel/ipc.h>
 #include <kernel/object.h>
 #include <kernel/panic.h>
 #include <kernel/task.h>
-#include <kernel/thread.h>
 
 err_t budget_charge(struct task *t, uint64_t bytes)
 {
@@ -35,11 +33,11 @@ void budget_own(struct task *owner, struct object *o, uint64_t bytes)
     owner->owned = o;
 }
 
-void budget_disown(struct object *o)
+struct task *budget_disown(struct object *o)
 {
     struct task *owner = o->owner;
     if (!owner)
-        return;
+        return NULL;
     if (o->owned_prev)
         o->owned_prev->owned_next = o->owned_next;
     else
@@ -49,28 +47,13 @@ void budget_disown(struct object *o)
     o->owner = NULL;
     budget_uncharge(owner, o->charge);
     obj_put(&owner->hdr);
+    return owner;
 }
 
 void budget_end_owned(struct task *owner)
 {
     /* Nothing here frees an object (destruction waits for obj_reap), so
      * the list stays intact while we walk it. */
-    for (struct object *o = owner->owned; o; o = o->owned_next) {
-        switch (o->type) {
-        case CAP_TASK:
-            task_take_down_later(container_of(o, struct task, hdr));
-            break;
-        case CAP_THREAD:
-            thread_kill(container_of(o, struct thread, hdr), NULL);
-            break;
-        case CAP_ENDPOINT:
-            endpoint_kill(container_of(o, struct endpoint, hdr));
-            break;
-        case CAP_NOTIFICATION:
-            notification_kill(container_of(o, struct notification, hdr));
-            break;
-        default:
-            break;
-        }
-    }
+    for (struct object *o = owner->owned; o; o = o->owned_next)
+        obj_owner_ended(o);
 }

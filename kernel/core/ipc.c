@@ -85,9 +85,7 @@ static void wake_all_dead(struct thread_queue *q)
 void endpoint_destroy(struct endpoint *ep)
 {
     wake_all_dead(&ep->q);
-    struct task *owner = ep->hdr.owner;
-    budget_disown(&ep->hdr);
-    kobj_free(owner, ep, sizeof(*ep));
+    kobj_free(budget_disown(&ep->hdr), ep, sizeof(*ep));
 }
 
 void endpoint_kill(struct endpoint *ep)
@@ -118,9 +116,7 @@ void notification_destroy(struct notification *n)
 {
     timer_disarm(n);
     wake_all_dead(&n->q);
-    struct task *owner = n->hdr.owner;
-    budget_disown(&n->hdr);
-    kobj_free(owner, n, sizeof(*n));
+    kobj_free(budget_disown(&n->hdr), n, sizeof(*n));
 }
 
 void ipc_unblock(struct thread *t)

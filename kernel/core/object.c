@@ -24,6 +24,26 @@ void obj_last_cap_gone(struct object *o)
         thread_kill(container_of(o, struct thread, hdr), NULL);
 }
 
+void obj_owner_ended(struct object *o)
+{
+    switch (o->type) {
+    case CAP_TASK:
+        task_take_down_later(container_of(o, struct task, hdr));
+        break;
+    case CAP_THREAD:
+        thread_kill(container_of(o, struct thread, hdr), NULL);
+        break;
+    case CAP_ENDPOINT:
+        endpoint_kill(container_of(o, struct endpoint, hdr));
+        break;
+    case CAP_NOTIFICATION:
+        notification_kill(container_of(o, struct notification, hdr));
+        break;
+    default:
+        break; /* IRQ handlers are root's, and root never ends */
+    }
+}
+
 static void destroy(struct object *o)
 {
     switch (o->type) {

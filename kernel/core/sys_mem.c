@@ -113,9 +113,10 @@ void sys_map(struct thread *t)
     if (err != E_OK)
         SC_RETURN(t, err);
     struct task *task = (struct task *)tc->obj;
-    /* Page tables are charged to the task whose space they are in: a space
-     * whose budget is used up cannot make its pager hurt anyone else. */
-    /* A map needs at most two new tables: walk only when that is too many. */
+    /* Page tables are charged to the task whose space they are in, so a
+     * space whose budget is used up cannot make its pager hurt anyone
+     * else. A map needs at most two new tables: walk only when that is
+     * more than the budget has left. */
     if (task->used + 2 * PAGE_SIZE > task->budget &&
         task->used + arch_mmu_tables_missing(task->vs.root, va, level) * PAGE_SIZE >
             task->budget)

@@ -50,11 +50,11 @@ undo_budget:
 
 void task_destroy(struct task *t)
 {
-    struct task *payer = t->hdr.owner;
     cspace_destroy(&t->cs);
     vspace_destroy(&t->vs);
-    budget_disown(&t->hdr); /* its budget goes back to the task that gave it */
-    kobj_free(payer, t, sizeof(*t));
+    /* Its budget goes back to the task that gave it, its memory to that
+     * task's slabs. */
+    kobj_free(budget_disown(&t->hdr), t, sizeof(*t));
 }
 
 void task_take_down_later(struct task *t)

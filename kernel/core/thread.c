@@ -147,8 +147,7 @@ void thread_destroy(struct thread *t)
     if (t->task_next)
         t->task_next->task_prev = t->task_prev;
     t->task->nthreads--;
-    budget_disown(&t->hdr);
     struct task *task = t->task;
-    kobj_free(task, t, sizeof(*t));
+    kobj_free(budget_disown(&t->hdr), t, sizeof(*t)); /* task's slabs */
     obj_put(&task->hdr);
 }

@@ -35,8 +35,9 @@ void budget_uncharge(struct task *t, uint64_t bytes);
 void budget_own(struct task *owner, struct object *o, uint64_t bytes);
 
 /* o is being destroyed: its charge goes back to its owner, which may be
- * freed in turn. */
-void budget_disown(struct object *o);
+ * freed in turn (at the end of the kernel entry). Returns that owner, whose
+ * slabs o's memory goes back to: kobj_free(budget_disown(o), ...). */
+struct task *budget_disown(struct object *o);
 
 /* owner is being taken down: everything it owns ends. */
 void budget_end_owned(struct task *owner);

@@ -33,6 +33,10 @@ struct object {
  * ever control it again. */
 void obj_last_cap_gone(struct object *o);
 
+/* The task that paid for o was taken down (kernel/budget.h): a thread is
+ * killed, a task taken down, an endpoint or notification dead. */
+void obj_owner_ended(struct object *o);
+
 static inline void obj_get(struct object *o)
 {
     o->refs++;
