@@ -62,9 +62,7 @@ int64_t names_stats(handle_t names, struct names_stats_rep *out)
 
 static uint64_t now_ms(void)
 {
-    uint64_t t;
-    __asm__ volatile("rdtime %0" : "=r"(t));
-    return t / 10000; /* QEMU virt's time base: 10 MHz */
+    return sys_time_now() / 10000; /* QEMU virt's time base: 10 MHz */
 }
 
 int64_t names_lookup(handle_t names, const char *name, uint64_t timeout_ms)

@@ -57,12 +57,6 @@ static uint8_t watchdog_stack[WATCHDOG_STACK_LEN] __attribute__((aligned(16)));
 static struct ipc_buffer serve_ipc __attribute__((aligned(4096)));
 static struct ipc_buffer watchdog_ipc __attribute__((aligned(4096)));
 
-static uint64_t time_now(void)
-{
-    uint64_t t;
-    __asm__ volatile("rdtime %0" : "=r"(t));
-    return t;
-}
 
 static int64_t timer_signal(uint64_t deadline)
 {
@@ -84,7 +78,7 @@ int64_t mm_bounded_call(handle_t ep, struct ipc_msg *m)
 {
     if (!wd_on)
         return ipc_call(ep, m);
-    uint64_t now = time_now();
+    uint64_t now = sys_time_now();
     __atomic_store_n(&wd_call_start, now, __ATOMIC_RELEASE);
     uint64_t old = wd_load(), new;
     do {
@@ -134,7 +128,7 @@ static void watchdog(uint64_t arg)
                 continue;
             }
             uint64_t start = __atomic_load_n(&wd_call_start, __ATOMIC_ACQUIRE);
-            if (time_now() - start < DEADLINE_TICKS) {
+            if (sys_time_now() - start < DEADLINE_TICKS) {
                 /* Woken for an earlier call: wait for this one's deadline. */
                 (void)timer_signal(start + DEADLINE_TICKS);
                 break;

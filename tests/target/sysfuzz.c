@@ -54,13 +54,6 @@
 
 static struct rootmem mem;
 
-static uint64_t read_time(void)
-{
-    uint64_t t;
-    __asm__ volatile("rdtime %0" : "=r"(t));
-    return t;
-}
-
 /* xorshift: deterministic, so a failure can be replayed by its seed. One
  * state per thread, on its stack: the threads of a child run at once. */
 static uint64_t rnd_next(uint64_t *state)
@@ -150,7 +143,7 @@ static void supervise(const handle_t *th, const volatile uint64_t *progress, uin
 {
     uint64_t last[THREADS] = {0};
     int dead[THREADS] = {0};
-    while (read_time() < deadline) {
+    while (sys_time_now() < deadline) {
         int finished = 0;
         for (int k = 0; k < THREADS; k++) {
             struct mica_regs regs;
@@ -284,7 +277,7 @@ int main(uintptr_t arg)
         }
         started++;
         const uint64_t *progress = rootmem_ptr(&mem, (uint64_t)prog);
-        supervise(th, progress, read_time() + CHILD_TIME_MS * (info->timebase_hz / 1000));
+        supervise(th, progress, sys_time_now() + CHILD_TIME_MS * (info->timebase_hz / 1000));
         /* Stop every thread, then take back every copy of what we gave:
          * revoking also breaks the cycle of a task holding a capability to
          * itself, so its memory goes back to the kernel. */

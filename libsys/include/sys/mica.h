@@ -44,6 +44,16 @@ struct kmem_info {
     uint64_t pool_free, budget, used;
 };
 int64_t sys_kmem_info(handle_t task, struct kmem_info *out);
+/* The `time` counter (user mode may read it: scounteren), what
+ * sys_timer_signal's deadlines are in. 10 MHz on QEMU virt; bootinfo's
+ * timebase_hz says. */
+static inline uint64_t sys_time_now(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
 /* Signals ntfn once the `time` counter reaches deadline (0: disarm). */
 int64_t sys_timer_signal(handle_t ntfn, uint64_t deadline);
 int64_t sys_thread_create(handle_t task, unsigned prio);

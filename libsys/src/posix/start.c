@@ -11,6 +11,7 @@
 #include <proto/fs.h>
 #include <proto/proc.h>
 #include <sys/ipc.h>
+#include <sys/mica.h>
 
 #include "posix.h"
 
@@ -32,9 +33,7 @@ char **environ = envp0;
 
 uint64_t posix_read_time(void)
 {
-    uint64_t t;
-    __asm__ volatile("rdtime %0" : "=r"(t));
-    return t;
+    return sys_time_now();
 }
 
 static void set_clock(uint64_t packed)
