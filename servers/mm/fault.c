@@ -127,6 +127,8 @@ static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned
          * otherwise split it and copy only the 4 KiB page written. */
         uint64_t base = addr & ~(MM_SUPERPAGE - 1), base_pa = old & ~(MM_SUPERPAGE - 1);
         if (superpage_exclusive(base_pa)) {
+            if (!mm_resident_adopt(s, base_pa, MM_SUPERPAGE / PAGE))
+                return kill_oom(s, addr, access, pc, "over its resident memory limit");
             if (mm_map(s, base, base_pa, mm_pte_flags_for(v) | MAP_SIZE_2M | MAP_REPLACE) < 0)
                 return kill(s, addr, access, pc, "cannot re-enable writing");
             mm.stats.cow_reenable++;
@@ -139,6 +141,8 @@ static bool cow(struct mm_space *s, const struct vma *v, uint64_t addr, unsigned
     old &= ~(PAGE - 1);
     unsigned flags = mm_pte_flags_for(v) | MAP_REPLACE;
     if (!copy) {
+        if (!mm_resident_adopt(s, old, 1))
+            return kill_oom(s, addr, access, pc, "over its resident memory limit");
         if (mm_map(s, page, old, flags) < 0)
             return kill(s, addr, access, pc, "cannot re-enable writing");
         mm.stats.cow_reenable++;

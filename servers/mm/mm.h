@@ -81,6 +81,12 @@ struct mm_state {
 extern struct mm_state mm;
 
 /* ---- resident memory per space (resident.c) ---- */
+/* The owner tag of the RAM page at pa. */
+static inline uint32_t *mm_frame_owner(uint64_t pa)
+{
+    return &mm.frame_owner[(pa - mm.frames.base_pa) >> 12];
+}
+
 /* Whether s may be charged npages more: within its cap (lim.max_resident).
  * Inline, like the charge: both are on every zero-fill and copy fault. */
 static inline bool mm_resident_may_add(const struct mm_space *s, uint64_t npages)
@@ -92,7 +98,7 @@ static inline bool mm_resident_may_add(const struct mm_space *s, uint64_t npages
  * charged to s, which owns them while it maps them. */
 static inline void mm_resident_charge(struct mm_space *s, uint64_t pa, uint64_t npages)
 {
-    uint32_t *owner = &mm.frame_owner[(pa - mm.frames.base_pa) >> 12];
+    uint32_t *owner = mm_frame_owner(pa);
     for (uint64_t i = 0; i < npages; i++)
         owner[i] = s->tag;
     s->lim.resident += npages;
@@ -101,6 +107,11 @@ static inline void mm_resident_charge(struct mm_space *s, uint64_t pa, uint64_t 
  * longer charged to it (a frame still mapped by a forked copy stays,
  * charged to nobody). s may be NULL (a reference that was never mapped). */
 void mm_resident_drop(struct mm_space *s, uint64_t pa, uint64_t npages);
+/* s is now the only space mapping the npages frames at pa (a copy-on-write
+ * fault re-enables writing instead of copying): those charged to nobody or
+ * to a space that ended become s's. False, changing nothing, when that
+ * passes s's limit. */
+bool mm_resident_adopt(struct mm_space *s, uint64_t pa, uint64_t npages);
 
 /* ---- file-backed memory (file.c) ---- */
 /* Records a file capability received with MM_OP_MMAP for space s (charged

@@ -6,28 +6,39 @@
  * shared mapping filled) allocated it. The charge lasts while that space
  * maps the frame; when it unmaps it (munmap, a copy replacing it, its end)
  * the charge goes, even if a forked copy still maps the frame: that copy's
- * own writes are charged to it. Frames name spaces by a tag no other space
+ * own writes are charged to it, and so is a frame it comes to map alone (a
+ * copy-on-write fault re-enables writing instead of copying). Frames name spaces by a tag no other space
  * ever gets, so a frame still naming an ended space is charged to nobody.
  */
 #include "mm.h"
 
-#define PAGE 4096ul
-
-static uint64_t page_index(uint64_t pa)
-{
-    return (pa - mm.frames.base_pa) / PAGE;
-}
-
 void mm_resident_drop(struct mm_space *s, uint64_t pa, uint64_t npages)
 {
     if (!s || s->lim.resident == 0 || !frames_contains(&mm.frames, pa))
-        return; /* nothing charged to it (a fresh fork), or a file page */
+        return; /* nothing charged to it (a fresh fork, or its end), or a file page */
+    uint32_t *owner = mm_frame_owner(pa);
     for (uint64_t i = 0; i < npages; i++) {
-        uint32_t *owner = &mm.frame_owner[page_index(pa) + i];
-        if (*owner != s->tag)
+        if (owner[i] != s->tag)
             continue;
-        *owner = 0;
+        owner[i] = 0;
         s->lim.resident--;
     }
 }
 
+bool mm_resident_adopt(struct mm_space *s, uint64_t pa, uint64_t npages)
+{
+    if (!frames_contains(&mm.frames, pa))
+        return true; /* a file page: the file server's */
+    uint32_t *owner = mm_frame_owner(pa);
+    uint64_t foreign = 0;
+    for (uint64_t i = 0; i < npages; i++)
+        foreign += owner[i] != s->tag;
+    if (foreign == 0)
+        return true;
+    if (!mm_resident_may_add(s, foreign))
+        return false;
+    for (uint64_t i = 0; i < npages; i++)
+        owner[i] = s->tag;
+    s->lim.resident += foreign;
+    return true;
+}

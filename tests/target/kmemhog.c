@@ -160,6 +160,52 @@ static void test_resident_hog(void)
     end("KMEM_HOG_0004_RESIDENT");
 }
 
+/* Memory a process inherited and came to map alone counts too: A fills
+ * 40% of RAM and forks B; once A has ended, B writes every page (no copy:
+ * it is the only mapper) and then touches as much again. Its limit (half
+ * of RAM) ends it, "over its resident memory limit" (qemu.kmemhog). */
+static void test_inherited_resident(void)
+{
+    struct mm_stats_reply before, after;
+    CHECK_EQ(mm_stats(MM_CLIENT_SLOT, &before), 0);
+    size_t len = (size_t)(before.free_frames * 40 / 100) * 4096;
+    pid_t a = fork();
+    if (a == 0) {
+        int fds[2];
+        volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED || pipe(fds) != 0)
+            _exit(3);
+        for (size_t off = 0; off < len; off += 4096)
+            p[off] = 1;
+        if (fork() == 0) {
+            char c;
+            close(fds[1]);
+            (void)read(fds[0], &c, 1); /* end of file: A has ended */
+            for (size_t off = 0; off < len; off += 4096)
+                p[off] = 2;
+            volatile char *q = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            for (size_t off = 0; q != MAP_FAILED && off < len; off += 4096)
+                q[off] = 1;
+            _exit(4); /* 80% of RAM held: the inherited half went uncounted */
+        }
+        _exit(0);
+    }
+    int status = 0;
+    CHECK_EQ(waitpid(a, &status, 0), a);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    pid_t b = waitpid(-1, &status, 0); /* B: an orphan, so ours (we are init) */
+    CHECK(b > 0);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    if (WIFEXITED(status))
+        printf("  B exited %d\n", WEXITSTATUS(status));
+    CHECK(bystander_runs());
+    CHECK_EQ(mm_stats(MM_CLIENT_SLOT, &after), 0);
+    CHECK_EQ(after.used_frames, before.used_frames);
+    end("KMEM_HOG_0005_INHERITED_RESIDENT");
+}
+
 /* No handle a program holds is a task capability it could pay with. */
 static void test_no_task_creation(void)
 {
@@ -179,6 +225,7 @@ int main(void)
     test_object_hog();
     test_page_table_hog();
     test_resident_hog();
+    test_inherited_resident();
     test_no_task_creation();
     printf("kmemhog: %d passed, %d failed\n", passed, failures);
     return failures ? 1 : 0;
