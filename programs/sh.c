@@ -202,36 +202,57 @@ static int builtin_kill(const struct command *c)
     return status;
 }
 
-static bool builtin(const struct command *c, int *status)
+static int builtin_cd(const struct command *c)
 {
-    const char *name = c->argv[0];
-    if (strcmp(name, "kill") == 0) {
-        *status = builtin_kill(c);
-        return true;
-    }
-    if (strcmp(name, "cd") == 0) {
-        const char *dir = c->argc > 1 ? c->argv[1] : "/";
-        *status = chdir(dir) == 0 ? 0 : 1;
-        if (*status)
-            fprintf(stderr, "sh: cd: %s: %s\n", dir, strerror(errno));
-        return true;
-    }
-    if (strcmp(name, "pwd") == 0) {
-        char buf[1024];
-        *status = getcwd(buf, sizeof buf) ? (printf("%s\n", buf), 0) : 1;
-        return true;
-    }
-    if (strcmp(name, "exit") == 0) {
-        fflush(stdout);
-        exit(c->argc > 1 ? atoi(c->argv[1]) : last_status);
-    }
-    return false;
+    const char *dir = c->argc > 1 ? c->argv[1] : "/";
+    if (chdir(dir) == 0)
+        return 0;
+    fprintf(stderr, "sh: cd: %s: %s\n", dir, strerror(errno));
+    return 1;
+}
+
+static int builtin_pwd(const struct command *c)
+{
+    (void)c;
+    char buf[1024];
+    return getcwd(buf, sizeof buf) ? (printf("%s\n", buf), 0) : 1;
+}
+
+static int builtin_exit(const struct command *c)
+{
+    fflush(stdout);
+    exit(c->argc > 1 ? atoi(c->argv[1]) : last_status);
+}
+
+/* The commands the shell runs itself, each named once. */
+static const struct {
+    const char *name;
+    int (*run)(const struct command *c);
+} builtins[] = {
+    {"cd", builtin_cd}, {"pwd", builtin_pwd}, {"exit", builtin_exit}, {"kill", builtin_kill},
+};
+
+static int builtin_index(const struct command *c)
+{
+    for (int i = 0; i < (int)(sizeof builtins / sizeof builtins[0]); i++)
+        if (strcmp(c->argv[0], builtins[i].name) == 0)
+            return i;
+    return -1;
 }
 
 static bool is_builtin(const struct command *c)
 {
-    return strcmp(c->argv[0], "cd") == 0 || strcmp(c->argv[0], "pwd") == 0 ||
-           strcmp(c->argv[0], "exit") == 0 || strcmp(c->argv[0], "kill") == 0;
+    return builtin_index(c) >= 0;
+}
+
+/* Runs c if it is a builtin (*status: its status). */
+static bool builtin(const struct command *c, int *status)
+{
+    int i = builtin_index(c);
+    if (i < 0)
+        return false;
+    *status = builtins[i].run(c);
+    return true;
 }
 
 /* Would proc's spawn carry this program's path, arguments and environment

@@ -74,6 +74,20 @@ enum exc_code {
     EXC_EXIT = 7,  /* the thread called SYS_EXIT: EXC_W_VALUE = its status; a resume re-runs the exit */
 };
 
+/* What an exception message's EXC_W_KIND says, for reports. */
+static inline const char *exc_name(uint64_t kind)
+{
+    switch (kind) {
+    case EXC_ILLEGAL_INSTRUCTION: return "illegal instruction";
+    case EXC_BREAKPOINT: return "breakpoint";
+    case EXC_MISALIGNED: return "misaligned access";
+    case EXC_ACCESS_FAULT: return "access fault";
+    case EXC_UNKNOWN_SYSCALL: return "unknown system call";
+    case EXC_EXIT: return "exit";
+    default: return "exception";
+    }
+}
+
 /* Reply labels for faults: resume the thread, or kill it. */
 #define FAULT_REPLY_RESUME 0
 #define FAULT_REPLY_KILL 1

@@ -120,3 +120,13 @@ int64_t proc_list(handle_t proc, uint64_t *cursor, struct proc_info *out)
     out->name[sizeof out->name - 1] = '\0';
     return 0;
 }
+
+int64_t proc_count(handle_t proc)
+{
+    uint64_t cursor = 0;
+    struct proc_info info;
+    int64_t n = 0;
+    while (proc_list(proc, &cursor, &info) == 0)
+        n++;
+    return n;
+}

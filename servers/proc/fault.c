@@ -11,13 +11,13 @@ void fault_describe(const uint64_t w[IPC_WORDS], struct fault_end *out)
 {
     static const struct {
         uint64_t sig;
-        const char *sig_name, *what;
+        const char *sig_name;
     } kinds[] = {
-        [EXC_ILLEGAL_INSTRUCTION] = {PROC_SIGILL, "SIGILL", "illegal instruction"},
-        [EXC_BREAKPOINT] = {PROC_SIGTRAP, "SIGTRAP", "breakpoint"},
-        [EXC_MISALIGNED] = {PROC_SIGBUS, "SIGBUS", "misaligned access"},
-        [EXC_ACCESS_FAULT] = {PROC_SIGSEGV, "SIGSEGV", "access fault"},
-        [EXC_UNKNOWN_SYSCALL] = {PROC_SIGSYS, "SIGSYS", "unknown system call"},
+        [EXC_ILLEGAL_INSTRUCTION] = {PROC_SIGILL, "SIGILL"},
+        [EXC_BREAKPOINT] = {PROC_SIGTRAP, "SIGTRAP"},
+        [EXC_MISALIGNED] = {PROC_SIGBUS, "SIGBUS"},
+        [EXC_ACCESS_FAULT] = {PROC_SIGSEGV, "SIGSEGV"},
+        [EXC_UNKNOWN_SYSCALL] = {PROC_SIGSYS, "SIGSYS"},
     };
     uint64_t kind = w[EXC_W_KIND];
     out->pc = w[EXC_W_PC];
@@ -34,7 +34,7 @@ void fault_describe(const uint64_t w[IPC_WORDS], struct fault_end *out)
     if (kind < sizeof kinds / sizeof kinds[0] && kinds[kind].sig) {
         out->sig = kinds[kind].sig;
         out->sig_name = kinds[kind].sig_name;
-        out->what = kinds[kind].what;
+        out->what = exc_name(kind);
     } else {
         out->sig = PROC_SIGKILL;
         out->sig_name = "SIGKILL";

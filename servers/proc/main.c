@@ -274,6 +274,18 @@ static err_t load_for(const struct process *p, const struct program_args *a,
     return err;
 }
 
+/* A spawn or fork that failed after taking slot p: its space, thread,
+ * handles in the file and pipe servers and names go, and the slot is free
+ * again. (A reserved name it was allowed stays allowed to its pid, which is
+ * never used again.) */
+static void abandon(struct process *p)
+{
+    release(p);
+    drop_files(p);
+    p->pid = 0;
+    p->state = 0;
+}
+
 static int64_t spawn(uint32_t ppid, const struct program_args *a)
 {
     struct process *p;
@@ -303,10 +315,7 @@ static int64_t spawn(uint32_t ppid, const struct program_args *a)
     if (err == E_OK)
         err = start(p);
     if (err != E_OK) {
-        release(p);
-        drop_files(p); /* the names it was allowed */
-        p->pid = 0;
-        p->state = 0;
+        abandon(p);
         return err;
     }
     return p->pid;
@@ -529,10 +538,7 @@ static int64_t fork_process(struct process *parent, uint64_t pc, uint64_t sp)
     if (err == E_OK)
         err = start(c);
     if (err != E_OK) {
-        release(c);
-        drop_files(c);
-        c->pid = 0;
-        c->state = 0;
+        abandon(c);
         return err;
     }
     return c->pid;

@@ -134,8 +134,6 @@ int64_t restart_boot_server(const struct boot_server *old, struct boot_server **
  * waiting on it gets E_DEAD instead of waiting for ever. */
 void restart_give_up(const struct boot_server *old);
 
-/* "illegal instruction", ... for an EXC_* kind. */
-const char *root_exception_name(uint64_t kind);
 
 /* Starts mm, and blk and fat32 when a virtio block device exists. */
 int64_t boot_servers(const struct bootinfo *info);

@@ -84,7 +84,7 @@ static bool server_ended(struct boot_server *b, const struct ipc_msg *m)
                    value & 0xff, pc);
     else
         sys_printf("root: boot server %s died: %s at pc 0x%lx, value 0x%lx\n", b->name,
-                   root_exception_name(kind), pc, value);
+                   exc_name(kind), pc, value);
     struct boot_server old = *b;
     take_down(b);
     if (old.on_crash != ROOT_ON_CRASH_RESTART)
@@ -151,18 +151,6 @@ int supervise_run(const char *init_args)
     else
         sys_puts("root: a disk server ended: no sync before power-off\n");
     return status;
-}
-
-const char *root_exception_name(uint64_t kind)
-{
-    switch (kind) {
-    case EXC_ILLEGAL_INSTRUCTION: return "illegal instruction";
-    case EXC_BREAKPOINT: return "breakpoint";
-    case EXC_MISALIGNED: return "misaligned access";
-    case EXC_ACCESS_FAULT: return "access fault";
-    case EXC_UNKNOWN_SYSCALL: return "unknown system call";
-    default: return "exception";
-    }
 }
 
 struct boot_server *supervise_find(handle_t task)

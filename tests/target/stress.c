@@ -485,12 +485,7 @@ static pid_t start_worker(int n)
 /* Processes in proc's table (zombies included), init among them. */
 static int processes(void)
 {
-    uint64_t cursor = 0;
-    struct proc_info info;
-    int listed = 0;
-    while (proc_list(PROC_SLOT, &cursor, &info) == 0)
-        listed++;
-    return listed;
+    return (int)proc_count(PROC_SLOT);
 }
 
 /* The link map's bounds (libsys/user.ld): text and read-only data from

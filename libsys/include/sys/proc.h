@@ -42,3 +42,5 @@ struct proc_info {
 };
 /* Process listing: *cursor starts at 0. E_NOENT after the last. */
 int64_t proc_list(handle_t proc, uint64_t *cursor, struct proc_info *out);
+/* How many processes proc's table holds (zombies included). */
+int64_t proc_count(handle_t proc);
