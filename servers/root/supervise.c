@@ -100,6 +100,8 @@ static bool server_ended(struct boot_server *b, const struct ipc_msg *m)
     if (r < 0 || !fresh) {
         sys_printf("root: boot server %s: cannot restart: %s; it stays down\n", old.name,
                    err_name((err_t)(r < 0 ? r : E_NOSPACE)));
+        if (fresh)
+            take_down(fresh); /* made but could not start: its task and thread go */
         restart_give_up(&old);
         return false;
     }
