@@ -111,7 +111,15 @@ void mm_resident_drop(struct mm_space *s, uint64_t pa, uint64_t npages);
  * fault re-enables writing instead of copying): those charged to nobody or
  * to a space that ended become s's. False, changing nothing, when that
  * passes s's limit. */
-bool mm_resident_adopt(struct mm_space *s, uint64_t pa, uint64_t npages);
+bool mm_resident_adopt_slow(struct mm_space *s, uint64_t pa, uint64_t npages);
+static inline bool mm_resident_adopt(struct mm_space *s, uint64_t pa, uint64_t npages)
+{
+    /* The common case, on every re-enable: a page of mm's RAM already s's. */
+    uint64_t i = (pa - mm.frames.base_pa) >> 12;
+    if (npages == 1 && i < mm.frames.npages && mm.frame_owner[i] == s->tag)
+        return true;
+    return mm_resident_adopt_slow(s, pa, npages);
+}
 
 /* ---- file-backed memory (file.c) ---- */
 /* Records a file capability received with MM_OP_MMAP for space s (charged

@@ -25,7 +25,7 @@ void mm_resident_drop(struct mm_space *s, uint64_t pa, uint64_t npages)
     }
 }
 
-bool mm_resident_adopt(struct mm_space *s, uint64_t pa, uint64_t npages)
+bool mm_resident_adopt_slow(struct mm_space *s, uint64_t pa, uint64_t npages)
 {
     if (!frames_contains(&mm.frames, pa))
         return true; /* a file page: the file server's */
