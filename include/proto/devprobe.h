@@ -8,10 +8,9 @@
 
 #include <stdint.h>
 
-enum devprobe_op {
-    /* Reply: devprobe_info_rep. Idempotent. */
-    DEVPROBE_OP_INFO = 1,
-};
+#include <proto/proto.h>
+
+
 
 struct devprobe_info_rep {
     uint32_t magic, version, device_id, vendor; /* virtio-mmio registers 0x0-0xc */
@@ -19,3 +18,11 @@ struct devprobe_info_rep {
     uint32_t _pad0;
 };
 _Static_assert(sizeof(struct devprobe_info_rep) == 24, "ABI");
+
+/* INFO: what the registers said. Any caller. */
+#define DEVPROBE_OPS(X)                                                                \
+    X(DEVPROBE_OP_INFO, 1, devprobe_info, proto_none, devprobe_info_rep, PROTO_BUF,     \
+      PROTO_CALLER_ANY, 0, PROTO_IDEMPOTENT)
+
+enum devprobe_op { DEVPROBE_OPS(PROTO_ENUM) };
+DEVPROBE_OPS(PROTO_ASSERT)

@@ -8,22 +8,13 @@
 
 #include <stdint.h>
 
+#include <proto/proto.h>
+
 #define KV_KEY_MAX 31
 #define KV_VALUE_MAX 255
 #define KV_MAX_KEYS 256
 
-enum kv_op {
-    /* kv_put_req. Sets key to value. E_INVAL (bad key, length, padding),
-     * E_NOSPACE (full). Idempotent. */
-    KV_OP_PUT = 1,
-    /* kv_key_req. Reply kv_value_rep. E_NOENT. Idempotent. */
-    KV_OP_GET = 2,
-    /* kv_key_req. E_NOENT. Idempotent (a second gets E_NOENT). */
-    KV_OP_DEL = 3,
-    /* kv_stats_req. Reply kv_stats_rep (per-client state: the caller's own
-     * count of requests). Idempotent. */
-    KV_OP_STATS = 4,
-};
+
 
 struct kv_key_req {
     char key[KV_KEY_MAX + 1]; /* NUL-terminated, zero-padded */
@@ -56,3 +47,24 @@ struct kv_stats_rep {
     uint64_t my_ops;   /* requests this client made, this one included */
 };
 _Static_assert(sizeof(struct kv_stats_rep) == 24, "kv_stats_rep is ABI");
+
+/* The operations (include/proto/proto.h). Any caller; none carries a
+ * capability.
+ * PUT: sets key to value. E_INVAL (bad key, length, padding), E_NOSPACE
+ *   (full).
+ * GET: the value. E_NOENT, E_INVAL.
+ * DEL: removes the key. E_NOENT (a second DEL), E_INVAL.
+ * STATS: the store and the caller's own count of requests (per-client
+ *   state). E_INVAL (padding). */
+#define KV_OPS(X)                                                                      \
+    X(KV_OP_PUT, 1, kv_put, kv_put_req, proto_none, PROTO_BUF, PROTO_CALLER_ANY, 0,     \
+      PROTO_IDEMPOTENT)                                                                \
+    X(KV_OP_GET, 2, kv_get, kv_key_req, kv_value_rep, PROTO_BUF, PROTO_CALLER_ANY, 0,   \
+      PROTO_IDEMPOTENT)                                                                \
+    X(KV_OP_DEL, 3, kv_del, kv_key_req, proto_none, PROTO_BUF, PROTO_CALLER_ANY, 0,     \
+      PROTO_IDEMPOTENT)                                                                \
+    X(KV_OP_STATS, 4, kv_stats, kv_stats_req, kv_stats_rep, PROTO_BUF, PROTO_CALLER_ANY, \
+      0, PROTO_IDEMPOTENT)
+
+enum kv_op { KV_OPS(PROTO_ENUM) };
+KV_OPS(PROTO_ASSERT)

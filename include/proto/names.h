@@ -6,12 +6,15 @@
  * apart. When a registered server's process ends, its names go and every
  * capability handed out for them is revoked: its clients' calls fail
  * (E_DEAD while waiting, E_BADH later) instead of hanging. Requests and
- * replies are the structs below in the IPC buffer (sys/server.h).
+ * replies are the structs below in the IPC buffer; NAMES_OPS at the end
+ * is the list of operations (include/proto/proto.h).
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <proto/proto.h>
 
 #define NAMES_NAME_MAX 31 /* bytes of a name, NUL excluded: [a-z0-9._-] */
 #define NAMES_MAX 64         /* names registered or held, all processes together */
@@ -45,49 +48,7 @@ static inline bool names_name_valid(const char n[NAMES_NAME_MAX + 1])
     return true;
 }
 
-enum names_op {
-    /* req: names_register_req; caps[0] = the server's endpoint (unbadged,
-     * with GRANT). Who may (docs/writing-a-server.md, "Who may register a
-     * name"): a reserved name only root or the process proc allowed; a
-     * name held for an heir only that heir; any other name whoever comes
-     * first, who becomes its owner. Errors: E_EXIST (registered), E_PERM
-     * (reserved for another, or held for another), E_INVAL (bad name, no
-     * capability), E_LIMIT (the caller has NAMES_CLIENT_NAMES), E_NOSPACE
-     * (the table is full). Not idempotent. */
-    NAMES_OP_REGISTER = 1,
-    /* req: names_lookup_req. Reply: caps[0] = the endpoint, badged for the
-     * caller. E_NOENT (not registered, or only held; with NAMES_WAIT the
-     * call waits until it is), E_INVAL, E_LIMIT (NAMES_CLIENT_WAITS of the
-     * caller's lookups wait already), E_BUSY (NAMES_MAX_WAITERS wait).
-     * Idempotent. */
-    NAMES_OP_LOOKUP = 2,
-    /* req: names_register_req (no capability): the caller's own name goes
-     * (a name held for the caller too: its claim ends), and with it the
-     * heir's claim. E_NOENT, E_PERM (another process's). */
-    NAMES_OP_UNREGISTER = 3,
-    /* req: names_list_req. Reply: names_list_rep. E_NOENT after the last. */
-    NAMES_OP_LIST = 4,
-    /* proc only (badge NAMES_PROC_BADGE): req names_drop_req: the process
-     * with that badge ended; its names go, their capabilities are revoked. */
-    NAMES_OP_DROP_CLIENT = 5,
-    /* Root only (badge 0): req names_register_req: the name is reserved:
-     * only root, or the process allowed it (ALLOW), may register it.
-     * Idempotent. */
-    NAMES_OP_RESERVE = 6,
-    /* Root or proc (badge 0 or NAMES_PROC_BADGE): req names_allow_req: the
-     * process with that badge may register the reserved name. E_NOENT
-     * (not reserved), E_NOSPACE.
-     * A process, for a name it registered: the process with that badge is
-     * its heir: once the owner ends, the name is held for the heir, who
-     * alone may register it (and becomes its owner); badge 0: no heir (the
-     * name is free once the owner ends). A later ALLOW replaces the heir.
-     * E_NOENT (no such name), E_PERM (another's name, or reserved),
-     * E_INVAL (the name is only held: register it first). */
-    NAMES_OP_ALLOW = 7,
-    /* req: none. Reply: names_stats_rep (the tables, for tests checking
-     * they are back at their baseline). Idempotent. */
-    NAMES_OP_STATS = 8,
-};
+
 
 struct names_stats_rep {
     uint32_t live;     /* names registered */
@@ -145,3 +106,65 @@ _Static_assert(sizeof(struct names_drop_req) == 8, "names_drop_req is ABI");
 
 /* Where a program proc starts finds the name service. */
 #define NAMES_SLOT 7
+
+/* Who may send what: the class of a caller comes from its badge. */
+#define NAMES_CALLER_ROOT (1u << 0)    /* badge 0 */
+#define NAMES_CALLER_PROC (1u << 1)    /* badge NAMES_PROC_BADGE */
+#define NAMES_CALLER_PROCESS (1u << 2) /* any other badge: a process */
+
+/*
+ * The operations. Every request and reply is in the IPC buffer.
+ *
+ * REGISTER: req names_register_req; caps[0] = the server's endpoint
+ *   (unbadged, with GRANT). Who may (docs/writing-a-server.md, "Who may
+ *   register a name"): a reserved name only root or the process proc
+ *   allowed; a name held for an heir only that heir; any other name
+ *   whoever comes first, who becomes its owner. E_EXIST (registered),
+ *   E_PERM (reserved for another, or held for another), E_INVAL (bad
+ *   name, no capability), E_LIMIT (the caller has NAMES_CLIENT_NAMES),
+ *   E_NOSPACE (the table is full). Not idempotent.
+ * LOOKUP: req names_lookup_req. Reply: caps[0] = the endpoint, badged for
+ *   the caller. E_NOENT (not registered, or only held; with NAMES_WAIT
+ *   the call waits until it is), E_INVAL, E_LIMIT (NAMES_CLIENT_WAITS of
+ *   the caller's lookups wait already), E_BUSY (NAMES_MAX_WAITERS wait).
+ * UNREGISTER: req names_register_req (no capability): the caller's own
+ *   name goes (a name held for the caller too: its claim ends), and with
+ *   it the heir's claim. E_NOENT, E_PERM (another process's).
+ * LIST: req names_list_req. Reply names_list_rep. E_NOENT after the last.
+ * DROP_CLIENT: proc only (E_PERM for others): req names_drop_req: the
+ *   process with that badge ended; its names go, their capabilities are
+ *   revoked.
+ * RESERVE: root only (E_PERM for others): req names_register_req: the
+ *   name is reserved: only root, or the process allowed it (ALLOW), may
+ *   register it.
+ * ALLOW: req names_allow_req. From root or proc: the process with that
+ *   badge may register the reserved name; E_NOENT (not reserved),
+ *   E_NOSPACE. From a process, for a name it registered: the process with
+ *   that badge is its heir: once the owner ends, the name is held for the
+ *   heir, who alone may register it (and becomes its owner); badge 0: no
+ *   heir (the name is free once the owner ends). A later ALLOW replaces
+ *   the heir. E_NOENT (no such name), E_PERM (another's name, or
+ *   reserved), E_INVAL (the name is only held: register it first).
+ * STATS: reply names_stats_rep (the tables, for tests checking they are
+ *   back at their baseline).
+ */
+#define NAMES_OPS(X)                                                                   \
+    X(NAMES_OP_REGISTER, 1, names_register, names_register_req, proto_none, PROTO_BUF,  \
+      PROTO_CALLER_ANY, 1, PROTO_ONCE)                                                 \
+    X(NAMES_OP_LOOKUP, 2, names_lookup, names_lookup_req, proto_none, PROTO_BUF,        \
+      PROTO_CALLER_ANY, 0, PROTO_IDEMPOTENT)                                           \
+    X(NAMES_OP_UNREGISTER, 3, names_unregister, names_register_req, proto_none,         \
+      PROTO_BUF, PROTO_CALLER_ANY, 0, PROTO_IDEMPOTENT)                                \
+    X(NAMES_OP_LIST, 4, names_list, names_list_req, names_list_rep, PROTO_BUF,          \
+      PROTO_CALLER_ANY, 0, PROTO_IDEMPOTENT)                                           \
+    X(NAMES_OP_DROP_CLIENT, 5, names_drop_client, names_drop_req, proto_none, PROTO_BUF, \
+      NAMES_CALLER_PROC, 0, PROTO_IDEMPOTENT)                                          \
+    X(NAMES_OP_RESERVE, 6, names_reserve, names_register_req, proto_none, PROTO_BUF,    \
+      NAMES_CALLER_ROOT, 0, PROTO_IDEMPOTENT)                                          \
+    X(NAMES_OP_ALLOW, 7, names_allow, names_allow_req, proto_none, PROTO_BUF,           \
+      PROTO_CALLER_ANY, 0, PROTO_IDEMPOTENT)                                           \
+    X(NAMES_OP_STATS, 8, names_stats, proto_none, names_stats_rep, PROTO_BUF,           \
+      PROTO_CALLER_ANY, 0, PROTO_IDEMPOTENT)
+
+enum names_op { NAMES_OPS(PROTO_ENUM) };
+NAMES_OPS(PROTO_ASSERT)

@@ -5,34 +5,19 @@
  * touch. A client creates an object, receives an object capability, and
  * maps it shared with mm_mmap_file; every process that maps the same
  * object shares its frames. Found through the name service as "pager".
- *
- * Client requests (structs in the IPC buffer, server framework):
+ * On an object capability mm sends the memory-object operations
+ * (include/proto/memobj.h).
  */
 #pragma once
 
 #include <stdint.h>
 
+#include <proto/proto.h>
+
 #define PAGER_MAX_OBJECTS 16
 #define PAGER_MAX_PAGES 256 /* per object */
 
-enum pager_op {
-    /* pager_create_req. Reply pager_id_rep; caps[0] = an object
-     * capability. E_INVAL (0 or too many pages), E_NOSPACE. */
-    PAGER_OP_CREATE = 1,
-    /* pager_id_req: another object capability for an existing object
-     * (another process maps the same memory). E_NOENT. */
-    PAGER_OP_OPEN = 2,
-    /* pager_id_req. Reply pager_stats_rep. E_NOENT. Idempotent. */
-    PAGER_OP_STATS = 3,
-    /* pager_peek_req. Reply pager_peek_rep: 8 bytes of the object as the
-     * pager sees them in its own RAM (0 for a page never touched). */
-    PAGER_OP_PEEK = 4,
-};
-/* On an object capability mm sends the memory-object operations of the
- * file servers, in registers (include/proto/fs.h): FS_OP_GET_PAGE (a frame
- * capability for a page, zeroed on first touch), FS_OP_FILE_INFO (size,
- * writable), FS_OP_SYNC_FILE (nothing to do: the frames are the object),
- * FS_OP_RELEASE_FILE. */
+
 
 struct pager_create_req {
     uint64_t npages;
@@ -58,9 +43,32 @@ struct pager_peek_req {
 struct pager_peek_rep {
     uint64_t value;
 };
+
 _Static_assert(sizeof(struct pager_create_req) == 16, "ABI");
 _Static_assert(sizeof(struct pager_id_req) == 8, "ABI");
 _Static_assert(sizeof(struct pager_stats_rep) == 32, "ABI");
 _Static_assert(sizeof(struct pager_peek_req) == 16, "ABI");
 
 #define PAGER_OBJ_BADGE (1ull << 40) /* badge of object capabilities: | id */
+
+/* Client requests, in the IPC buffer; any caller but an object capability.
+ * CREATE: an object of npages pages. Reply: its id; caps[0] = an object
+ *   capability. E_INVAL (0 or too many pages, bad flags), E_NOSPACE.
+ * OPEN: another object capability for an existing object (another
+ *   process maps the same memory). E_NOENT.
+ * STATS: an object's counters. E_NOENT.
+ * PEEK: 8 bytes of the object as the pager sees them in its own RAM (0 for
+ *   a page never touched). E_NOENT, E_INVAL (unaligned or outside). */
+#define PAGER_CALLER_CLIENT (1u << 0)
+#define PAGER_OPS(X)                                                                   \
+    X(PAGER_OP_CREATE, 1, pager_create, pager_create_req, pager_id_rep, PROTO_BUF,      \
+      PAGER_CALLER_CLIENT, 0, PROTO_ONCE)                                              \
+    X(PAGER_OP_OPEN, 2, pager_open, pager_id_req, pager_id_rep, PROTO_BUF,              \
+      PAGER_CALLER_CLIENT, 0, PROTO_ONCE)                                              \
+    X(PAGER_OP_STATS, 3, pager_stats, pager_id_req, pager_stats_rep, PROTO_BUF,         \
+      PAGER_CALLER_CLIENT, 0, PROTO_IDEMPOTENT)                                        \
+    X(PAGER_OP_PEEK, 4, pager_peek, pager_peek_req, pager_peek_rep, PROTO_BUF,          \
+      PAGER_CALLER_CLIENT, 0, PROTO_IDEMPOTENT)
+
+enum pager_op { PAGER_OPS(PROTO_ENUM) };
+PAGER_OPS(PROTO_ASSERT)

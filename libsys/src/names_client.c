@@ -1,7 +1,9 @@
-/* names client stubs (see sys/names.h), over the server framework's srv_call. */
+/* names client stubs (see sys/names.h), over the stubs NAMES_OPS makes. */
 #include <sys/mica.h>
 #include <sys/names.h>
-#include <sys/server.h>
+#include <sys/rpc.h>
+
+NAMES_OPS(RPC_STUB)
 
 static err_t copy_name(char out[NAMES_NAME_MAX + 1], const char *name)
 {
@@ -21,8 +23,8 @@ int64_t names_register(handle_t names, const char *name, handle_t ep)
     int64_t copy = sys_cap_copy(ep, RIGHT_WRITE | RIGHT_GRANT, 0);
     if (copy < 0)
         return copy;
-    int64_t r = srv_call(names, NAMES_OP_REGISTER, &req, sizeof req, (handle_t)copy, NULL, 0,
-                         NULL, NULL);
+    struct rpc_caps caps = {.nsend = 1, .send = {(handle_t)copy}};
+    int64_t r = names_register_call(names, &req, NULL, &caps);
     (void)sys_cap_delete((handle_t)copy); /* names has its own */
     return r;
 }
@@ -32,7 +34,7 @@ int64_t names_unregister(handle_t names, const char *name)
     struct names_register_req req;
     if (copy_name(req.name, name) != E_OK)
         return E_INVAL;
-    return srv_call(names, NAMES_OP_UNREGISTER, &req, sizeof req, 0, NULL, 0, NULL, NULL);
+    return names_unregister_call(names, &req, NULL, NULL);
 }
 
 int64_t names_reserve(handle_t names, const char *name)
@@ -40,7 +42,7 @@ int64_t names_reserve(handle_t names, const char *name)
     struct names_register_req req;
     if (copy_name(req.name, name) != E_OK)
         return E_INVAL;
-    return srv_call(names, NAMES_OP_RESERVE, &req, sizeof req, 0, NULL, 0, NULL, NULL);
+    return names_reserve_call(names, &req, NULL, NULL);
 }
 
 int64_t names_allow(handle_t names, const char *name, uint64_t badge)
@@ -48,13 +50,13 @@ int64_t names_allow(handle_t names, const char *name, uint64_t badge)
     struct names_allow_req req = {.badge = badge};
     if (copy_name(req.name, name) != E_OK)
         return E_INVAL;
-    return srv_call(names, NAMES_OP_ALLOW, &req, sizeof req, 0, NULL, 0, NULL, NULL);
+    return names_allow_call(names, &req, NULL, NULL);
 }
 
 int64_t names_stats(handle_t names, struct names_stats_rep *out)
 {
     uint32_t len = 0;
-    int64_t r = srv_call(names, NAMES_OP_STATS, NULL, 0, 0, out, sizeof *out, &len, NULL);
+    int64_t r = names_stats_call_len(names, NULL, 0, out, &len, NULL);
     if (r < 0)
         return r;
     return len == sizeof *out ? 0 : E_INVAL;
@@ -74,10 +76,10 @@ int64_t names_lookup(handle_t names, const char *name, uint64_t timeout_ms)
      * here can time it out yet); each try yields to the rest. */
     uint64_t deadline = timeout_ms == NAMES_FOREVER ? 0 : now_ms() + timeout_ms;
     for (;;) {
-        handle_t cap = 0;
-        int64_t r = srv_call(names, NAMES_OP_LOOKUP, &req, sizeof req, 0, NULL, 0, NULL, &cap);
+        struct rpc_caps caps = {.got_max = 1};
+        int64_t r = names_lookup_call(names, &req, NULL, &caps);
         if (r == 0)
-            return cap ? (int64_t)cap : E_NOSPACE;
+            return caps.ngot ? (int64_t)caps.got[0] : E_NOSPACE;
         if (r != E_NOENT || timeout_ms == 0 || timeout_ms == NAMES_FOREVER ||
             now_ms() >= deadline)
             return r;
@@ -91,7 +93,7 @@ int64_t names_list(handle_t names, uint32_t *cursor, char name[NAMES_NAME_MAX + 
     struct names_list_req req = {.cursor = *cursor};
     struct names_list_rep rep;
     uint32_t len = 0;
-    int64_t r = srv_call(names, NAMES_OP_LIST, &req, sizeof req, 0, &rep, sizeof rep, &len, NULL);
+    int64_t r = names_list_call_len(names, &req, sizeof req, &rep, &len, NULL);
     if (r < 0)
         return r;
     if (len != sizeof rep)

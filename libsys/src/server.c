@@ -1,124 +1,228 @@
-/* The server framework (see sys/server.h). */
+/*
+ * The server framework (see sys/server.h): one receive loop and one
+ * dispatch for every server. The table, not the handlers, checks who may
+ * send an op, its length and its capabilities; a handler sees only a
+ * request that passed.
+ */
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/server.h>
 
-static void reply_status(struct ipc_msg *m, err_t err)
+/* Builds the label index and the receive limit once. */
+static void srv_ready(struct srv *s)
 {
-    m->tag = IPC_TAG((uint64_t)(int64_t)err & 0xffffffffffffull, 0, 0);
+    uint32_t caps_max = 0;
+    for (uint32_t i = 0; i < s->nops; i++) {
+        const struct srv_op *op = &s->ops[i];
+        if (op->label < SRV_INDEX_MAX && !s->index[op->label])
+            s->index[op->label] = (uint8_t)(i + 1);
+        if (op->caps_in > caps_max)
+            caps_max = op->caps_in;
+    }
+    s->caps_max = caps_max > IPC_MAX_CAPS ? IPC_MAX_CAPS : caps_max;
+    if (!s->denied)
+        s->denied = E_PERM;
+    s->ready = true;
 }
 
-void srv_run(handle_t ep, const struct srv_op *ops, uint32_t nops, void *ctx, uint32_t caps_max)
+static const struct srv_op *srv_find(const struct srv *s, uint64_t label)
 {
-    static uint8_t req[IPC_BUF_DATA_MAX], rep[IPC_BUF_DATA_MAX];
+    if (label < SRV_INDEX_MAX) {
+        uint32_t i = s->index[label];
+        return i ? &s->ops[i - 1] : NULL;
+    }
+    /* Kernel labels (0xfff1...) and large op numbers: few, scanned. */
+    for (uint32_t i = 0; i < s->nops; i++)
+        if (s->ops[i].label == label)
+            return &s->ops[i];
+    return NULL;
+}
+
+void srv_prepare_recv(struct srv *s)
+{
+    if (!s->ready)
+        srv_ready(s);
+    ipc_buffer()->recv_caps_max = s->caps_max;
+}
+
+/* Checks everything the table says about a request before a handler runs. */
+static err_t srv_admit(struct srv *s, const struct srv_op *op, struct srv_req *r,
+                       const struct ipc_msg *m)
+{
+    if (!op)
+        return E_NOSYS;
+    if (op->callers != PROTO_CALLER_ANY) {
+        uint32_t classes = s->classify ? s->classify(r) : PROTO_CALLER_ANY;
+        if (!(classes & op->callers))
+            return s->denied;
+    } else if (s->classify) {
+        (void)s->classify(r); /* the handler may still want r->client */
+    }
+    if (m->tag & IPC_TAG_TRUNCATED)
+        return E_INVAL;
+    /* Capabilities beyond what the op takes are not the handler's: it
+     * sees caps_in at most, and the rest are deleted after it (a stray
+     * capability is dropped, not an error: clients may send one more than
+     * a server wants, as before the tables said how many). */
+    if (r->ncaps > op->caps_in) {
+        for (uint32_t i = op->caps_in; i < r->ncaps; i++)
+            (void)sys_cap_delete(r->caps[i]);
+        r->ncaps = op->caps_in;
+    }
+    uint32_t len = (uint32_t)IPC_TAG_LEN(m->tag);
+    if (op->transport == PROTO_REGS)
+        return len == 0 ? E_OK : E_INVAL;
+    if (op->transport == PROTO_BUF_VAR ? len > op->req_len : len != op->req_len)
+        return E_INVAL; /* the table checks sizes, not each handler */
+    return E_OK;
+}
+
+bool srv_dispatch(struct srv *s, int64_t badge, struct ipc_msg *m)
+{
     struct ipc_buffer *b = ipc_buffer();
-    struct ipc_msg m;
-    b->recv_caps_max = caps_max > IPC_MAX_CAPS ? IPC_MAX_CAPS : caps_max;
-    int64_t badge = ipc_recv(ep, &m);
-    handle_t drop[IPC_MAX_CAPS];
-    uint32_t ndrop = 0;
-    static struct srv_caps caps;
-    for (;;) {
-        bool answer = true;
-        const struct srv_op *op = NULL;
-        for (uint32_t i = 0; i < nops && !op; i++)
-            if (ops[i].label == IPC_TAG_LABEL(m.tag))
-                op = &ops[i];
-        uint32_t len = (uint32_t)IPC_TAG_LEN(m.tag);
-        /* Field by field, not a zeroed struct: this is every request's path. */
-        caps.label = IPC_TAG_LABEL(m.tag);
-        caps.nreceived = (uint32_t)IPC_TAG_NCAPS(m.tag);
-        caps.nsend = 0;
-        caps.drop_sent = false;
-        for (uint32_t i = 0; i < IPC_WORDS; i++) {
-            caps.w[i] = m.w[i];
-            caps.rw[i] = 0;
-        }
-        for (uint32_t i = 0; i < caps.nreceived && i < IPC_MAX_CAPS; i++)
-            caps.received[i] = b->caps[i];
-        if (badge < 0 || !op) {
-            reply_status(&m, badge < 0 ? E_INVAL : E_NOSYS);
-        } else if ((m.tag & IPC_TAG_TRUNCATED) || len > IPC_BUF_DATA_MAX ||
-                   (op->req_len != SRV_ANY_LEN && len != op->req_len)) {
-            reply_status(&m, E_INVAL); /* the table checks sizes, not each handler */
-        } else {
-            /* The request is copied out: the handler may make calls of its own. */
-            memcpy(req, b->data, len);
-            uint32_t rep_len = 0;
-            err_t err = op->handler(ctx, (uint64_t)badge, req, len, rep, &rep_len, &caps);
-            if (err == SRV_DEFER) {
-                answer = false;
-            } else if (err != E_OK) {
-                reply_status(&m, err);
-            } else {
-                if (rep_len > IPC_BUF_DATA_MAX)
-                    rep_len = IPC_BUF_DATA_MAX;
-                memcpy(b->data, rep, rep_len);
-                uint32_t n = caps.nsend > IPC_MAX_CAPS ? IPC_MAX_CAPS : caps.nsend;
-                for (uint32_t i = 0; i < n; i++) {
-                    b->caps[i] = caps.send[i];
-                    if (caps.drop_sent)
-                        drop[ndrop++] = caps.send[i];
-                }
-                m.tag = IPC_TAG(0, rep_len, n);
-                for (uint32_t i = 0; i < IPC_WORDS; i++)
-                    m.w[i] = caps.rw[i];
+    if (!s->ready)
+        srv_ready(s);
+    struct srv_req r;
+    r.srv = s;
+    r.state = s->state;
+    r.client = NULL;
+    r.badge = (uint64_t)badge;
+    r.label = IPC_TAG_LABEL(m->tag);
+    r.reply_label = 0;
+    r.nsend = 0;
+    r.drop_sent = false;
+    r.ncaps = (uint32_t)IPC_TAG_NCAPS(m->tag);
+    if (r.ncaps > IPC_MAX_CAPS)
+        r.ncaps = IPC_MAX_CAPS;
+    for (uint32_t i = 0; i < r.ncaps; i++)
+        r.caps[i] = b->caps[i];
+
+    const struct srv_op *op = badge < 0 ? NULL : srv_find(s, r.label);
+    err_t err = badge < 0 ? E_INVAL : srv_admit(s, op, &r, m);
+    bool words = op && op->transport == PROTO_REGS;
+    if (err == E_OK) {
+        r.req_len = words ? op->req_len : (uint32_t)IPC_TAG_LEN(m->tag);
+        r.rep_len = op->rep_len;
+        if (words) {
+            /* Field by field: this is every register request's path (a
+             * page fault's among them). */
+            for (uint32_t i = 0; i < IPC_WORDS; i++) {
+                s->words_in[i] = m->w[i];
+                s->words_out[i] = 0;
             }
+            r.req = s->words_in;
+            r.rep = s->words_out;
+        } else {
+            /* Copied out: the handler may make calls of its own, which
+             * reuse the IPC buffer. The unused tail reads as zero. */
+            memcpy(s->buf_in, b->data, r.req_len);
+            memset(s->buf_in + r.req_len, 0, op->req_len - r.req_len);
+            memset(s->buf_out, 0, op->rep_len);
+            r.req = s->buf_in;
+            r.rep = s->buf_out;
         }
-        /* Capabilities the request brought and the handler did not take
-         * (it zeroes the entries it keeps) are deleted: otherwise every
-         * request carrying one, to any operation, would leave it in our
-         * table until the table is full. */
-        for (uint32_t i = 0; badge >= 0 && i < caps.nreceived && i < IPC_MAX_CAPS; i++)
-            if (caps.received[i])
-                (void)sys_cap_delete(caps.received[i]);
-        b->recv_caps_max = caps_max > IPC_MAX_CAPS ? IPC_MAX_CAPS : caps_max;
+        err = op->handler(&r);
+#if CONFIG_SRV_CHECKS
+        if (s->check && !s->check(s->state)) {
+            sys_printf("%s: invariant broken after %s\n", s->name, op->name);
+            sys_exit(127);
+        }
+#endif
+    }
+
+    /* Capabilities the request brought and the handler did not keep are
+     * deleted: otherwise every request carrying one, to any op, would
+     * leave it in our table until the table is full. */
+    for (uint32_t i = 0; badge >= 0 && i < r.ncaps; i++)
+        if (r.caps[i])
+            (void)sys_cap_delete(r.caps[i]);
+
+    if (err == SRV_DEFER)
+        return false;
+    m->tag = IPC_TAG(srv_err_label(err), 0, 0);
+    if (err != E_OK)
+        return true;
+    uint32_t n = r.nsend > IPC_MAX_CAPS ? IPC_MAX_CAPS : r.nsend;
+    for (uint32_t i = 0; i < n; i++)
+        b->caps[i] = r.send[i];
+    s->ndrop = r.drop_sent ? n : 0;
+    for (uint32_t i = 0; i < s->ndrop; i++)
+        s->drop[i] = r.send[i];
+    if (words) {
+        for (uint32_t i = 0; i < IPC_WORDS; i++)
+            m->w[i] = s->words_out[i];
+        m->tag = IPC_TAG(r.reply_label, 0, n);
+    } else {
+        uint32_t len = r.rep_len > op->rep_len ? op->rep_len : r.rep_len;
+        memcpy(b->data, s->buf_out, len);
+        m->tag = IPC_TAG(r.reply_label, len, n);
+    }
+    return true;
+}
+
+void srv_after_reply(struct srv *s)
+{
+    /* The reply went out with copies of these: ours can go. (The next
+     * request is in the buffer; deleting touches only our table.) */
+    for (uint32_t i = 0; i < s->ndrop; i++)
+        (void)sys_cap_delete(s->drop[i]);
+    s->ndrop = 0;
+}
+
+void srv_run(struct srv *s, handle_t ep)
+{
+    struct ipc_msg m;
+    srv_prepare_recv(s);
+    int64_t badge = ipc_recv(ep, &m);
+    for (;;) {
+        bool answer = srv_dispatch(s, badge, &m);
+        srv_prepare_recv(s);
         badge = answer ? ipc_reply_recv(ep, &m) : ipc_recv(ep, &m);
-        /* The reply went out with copies of these: ours can go. (The next
-         * request is in the buffer; deleting touches only our table.) */
-        for (uint32_t i = 0; i < ndrop; i++)
-            (void)sys_cap_delete(drop[i]);
-        ndrop = 0;
+        srv_after_reply(s);
     }
 }
 
-int64_t srv_reply_later(handle_t reply, err_t status, const void *rep, uint32_t rep_len)
+int64_t srv_defer(struct srv_req *r)
+{
+    (void)r;
+    return ipc_reply_save();
+}
+
+int64_t srv_reply_later(handle_t reply, uint32_t transport, err_t status, const void *rep,
+                        uint32_t rep_len, handle_t cap)
 {
     struct ipc_msg m = {0};
+    struct ipc_buffer *b = ipc_buffer();
     if (status != E_OK) {
-        reply_status(&m, status);
+        m.tag = IPC_TAG(srv_err_label(status), 0, 0);
+        return ipc_reply_to(reply, &m);
+    }
+    uint32_t ncaps = cap ? 1 : 0;
+    if (cap)
+        b->caps[0] = cap;
+    if (transport == PROTO_REGS) {
+        if (rep_len > IPC_WORDS * 8)
+            rep_len = IPC_WORDS * 8;
+        memcpy(m.w, rep, rep_len);
+        m.tag = IPC_TAG(0, 0, ncaps);
     } else {
         if (rep_len > IPC_BUF_DATA_MAX)
             rep_len = IPC_BUF_DATA_MAX;
-        memcpy(ipc_buffer()->data, rep, rep_len);
-        m.tag = IPC_TAG(0, rep_len, 0);
+        memcpy(b->data, rep, rep_len);
+        m.tag = IPC_TAG(0, rep_len, ncaps);
     }
     return ipc_reply_to(reply, &m);
 }
 
-int64_t srv_call(handle_t ep, uint64_t op, const void *req, uint32_t req_len, handle_t cap,
-                 void *rep, uint32_t rep_max, uint32_t *rep_len, handle_t *got_cap)
+err_t srv_charge(struct srv_req *r, uint32_t kind, uint32_t n)
 {
-    struct ipc_buffer *b = ipc_buffer();
-    if (req_len > IPC_BUF_DATA_MAX)
-        return E_RANGE;
-    memcpy(b->data, req, req_len);
-    struct ipc_msg m = {.tag = IPC_TAG(0, 0, cap ? 1 : 0)};
-    if (cap)
-        b->caps[0] = cap;
-    b->recv_caps_max = got_cap ? 1 : 0;
-    int64_t r = ipc_request(ep, op, &m, req_len);
-    b->recv_caps_max = 0;
-    if (got_cap)
-        *got_cap = r == 0 && IPC_TAG_NCAPS(m.tag) >= 1 ? b->caps[0] : 0;
-    if (r < 0)
-        return r;
-    uint32_t n = (uint32_t)IPC_TAG_LEN(m.tag);
-    if (n > rep_max)
-        n = rep_max;
-    if (rep)
-        memcpy(rep, b->data, n);
-    if (rep_len)
-        *rep_len = n;
-    return 0;
+    if (!r->srv->clients)
+        return E_OK;
+    return clients_charge(r->srv->clients, r->badge, kind, n);
+}
+
+void srv_uncharge(struct srv_req *r, uint32_t kind, uint32_t n)
+{
+    if (r->srv->clients)
+        clients_uncharge(r->srv->clients, r->badge, kind, n);
 }

@@ -16,16 +16,16 @@
 
 static struct devprobe_info_rep info;
 
-static err_t op_info(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                     uint32_t *rep_len, struct srv_caps *caps)
+DEVPROBE_OPS(SRV_DECLARE)
+
+SRV_HANDLER(devprobe_info)
 {
-    (void)ctx, (void)badge, (void)req, (void)len, (void)caps;
-    *(struct devprobe_info_rep *)rep = info;
-    *rep_len = sizeof info;
+    *rep = info;
     return E_OK;
 }
 
-static const struct srv_op ops[] = {{DEVPROBE_OP_INFO, 0, op_info, "info"}};
+static const struct srv_op ops[] = {DEVPROBE_OPS(SRV_ENTRY)};
+static struct srv devprobe = {.name = "devprobe", .ops = ops, .nops = SRV_NOPS(ops)};
 
 int main(uintptr_t arg)
 {
@@ -46,5 +46,5 @@ int main(uintptr_t arg)
     sys_printf("devprobe: device at 0x%lx: magic 0x%x, version %u, device id %u%s, irq %s\n",
                ci.pa, info.magic, info.version, info.device_id,
                info.device_id == 0 ? " (empty slot)" : "", info.irq_bound ? "bound" : "none");
-    srv_run(BOOT_SRV_SLOT_SERVICE, ops, 1, NULL, 0);
+    srv_run(&devprobe, BOOT_SRV_SLOT_SERVICE);
 }

@@ -67,84 +67,64 @@ static void count(uint64_t badge)
         c->ops++;
 }
 
-static err_t op_put(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                    uint32_t *rep_len, struct srv_caps *caps)
+KV_OPS(SRV_DECLARE)
+
+SRV_HANDLER(kv_put)
 {
-    (void)ctx, (void)len, (void)rep, (void)rep_len, (void)caps;
-    const struct kv_put_req *r = req;
-    count(badge);
-    if (!key_ok(r->key) || r->value_len > KV_VALUE_MAX || r->_pad0)
+    count(r->badge);
+    if (!key_ok(req->key) || req->value_len > KV_VALUE_MAX || req->_pad0)
         return E_INVAL;
-    int i = find(r->key);
+    int i = find(req->key);
     for (int k = 0; i < 0 && k < KV_MAX_KEYS; k++)
         if (!store[k].used)
             i = k;
     if (i < 0)
         return E_NOSPACE;
     store[i].used = true;
-    memcpy(store[i].key, r->key, sizeof store[i].key);
-    memcpy(store[i].value, r->value, r->value_len);
-    store[i].value[r->value_len] = '\0';
-    store[i].len = r->value_len;
+    memcpy(store[i].key, req->key, sizeof store[i].key);
+    memcpy(store[i].value, req->value, req->value_len);
+    store[i].value[req->value_len] = '\0';
+    store[i].len = req->value_len;
     return E_OK;
 }
 
-static err_t op_get(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                    uint32_t *rep_len, struct srv_caps *caps)
+SRV_HANDLER(kv_get)
 {
-    (void)ctx, (void)len, (void)caps;
-    const struct kv_key_req *r = req;
-    count(badge);
-    int i = key_ok(r->key) ? find(r->key) : -2;
+    count(r->badge);
+    int i = key_ok(req->key) ? find(req->key) : -2;
     if (i < 0)
         return i == -2 ? E_INVAL : E_NOENT;
-    struct kv_value_rep *out = rep;
-    memset(out, 0, sizeof *out);
-    out->value_len = store[i].len;
-    memcpy(out->value, store[i].value, store[i].len);
-    *rep_len = sizeof *out;
+    rep->value_len = store[i].len;
+    memcpy(rep->value, store[i].value, store[i].len);
     return E_OK;
 }
 
-static err_t op_del(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                    uint32_t *rep_len, struct srv_caps *caps)
+SRV_HANDLER(kv_del)
 {
-    (void)ctx, (void)len, (void)rep, (void)rep_len, (void)caps;
-    const struct kv_key_req *r = req;
-    count(badge);
-    int i = key_ok(r->key) ? find(r->key) : -2;
+    count(r->badge);
+    int i = key_ok(req->key) ? find(req->key) : -2;
     if (i < 0)
         return i == -2 ? E_INVAL : E_NOENT;
     store[i].used = false;
     return E_OK;
 }
 
-static err_t op_stats(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                      uint32_t *rep_len, struct srv_caps *caps)
+SRV_HANDLER(kv_stats)
 {
-    (void)ctx, (void)len, (void)caps;
-    const struct kv_stats_req *r = req;
-    if (r->_pad0)
+    if (req->_pad0)
         return E_INVAL;
-    count(badge);
-    struct kv_stats_rep *out = rep;
-    *out = (struct kv_stats_rep){0};
+    count(r->badge);
     for (int i = 0; i < KV_MAX_KEYS; i++)
-        out->keys += store[i].used;
+        rep->keys += store[i].used;
     for (int i = 0; i < MAX_CLIENTS; i++)
-        out->clients += clients[i].badge != 0;
-    struct client *c = client_of(badge);
-    out->my_ops = c ? c->ops : 0;
-    *rep_len = sizeof *out;
+        rep->clients += clients[i].badge != 0;
+    struct client *c = client_of(r->badge);
+    rep->my_ops = c ? c->ops : 0;
     return E_OK;
 }
 
-static const struct srv_op ops[] = {
-    {KV_OP_PUT, sizeof(struct kv_put_req), op_put, "put"},
-    {KV_OP_GET, sizeof(struct kv_key_req), op_get, "get"},
-    {KV_OP_DEL, sizeof(struct kv_key_req), op_del, "del"},
-    {KV_OP_STATS, sizeof(struct kv_stats_req), op_stats, "stats"},
-};
+static const struct srv_op ops[] = {KV_OPS(SRV_ENTRY)};
+static struct srv kv = {.name = "kv", .ops = ops, .nops = SRV_NOPS(ops)};
 
 int main(void)
 {
@@ -156,5 +136,5 @@ int main(void)
     }
     printf("kv: serving as 'kv'\n");
     fflush(stdout);
-    srv_run((handle_t)ep, ops, sizeof ops / sizeof ops[0], NULL, 0);
+    srv_run(&kv, (handle_t)ep);
 }

@@ -9,7 +9,9 @@
 #include <proto/kv.h>
 #include <sys/mica.h>
 #include <sys/names.h>
-#include <sys/server.h>
+#include <sys/rpc.h>
+
+KV_OPS(RPC_STUB)
 
 static int fail(const char *what, int64_t err)
 {
@@ -35,7 +37,7 @@ int main(int argc, char **argv)
         strcpy(req.key, argv[2]);
         memcpy(req.value, argv[3], vlen);
         req.value_len = (uint32_t)vlen;
-        int64_t r = srv_call((handle_t)kv, KV_OP_PUT, &req, sizeof req, 0, NULL, 0, NULL, NULL);
+        int64_t r = kv_put_call((handle_t)kv, &req, NULL, NULL);
         return r < 0 ? fail("put", r) : 0;
     }
     if ((strcmp(cmd, "get") == 0 || strcmp(cmd, "del") == 0) && argc == 3) {
@@ -45,8 +47,8 @@ int main(int argc, char **argv)
         strcpy(req.key, argv[2]);
         struct kv_value_rep rep;
         int get = strcmp(cmd, "get") == 0;
-        int64_t r = srv_call((handle_t)kv, get ? KV_OP_GET : KV_OP_DEL, &req, sizeof req, 0,
-                             &rep, sizeof rep, NULL, NULL);
+        int64_t r = get ? kv_get_call((handle_t)kv, &req, &rep, NULL)
+                        : kv_del_call((handle_t)kv, &req, NULL, NULL);
         if (r < 0)
             return fail(cmd, r);
         if (get)
@@ -56,8 +58,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "stats") == 0) {
         struct kv_stats_req req = {0};
         struct kv_stats_rep rep;
-        int64_t r = srv_call((handle_t)kv, KV_OP_STATS, &req, sizeof req, 0, &rep, sizeof rep,
-                             NULL, NULL);
+        int64_t r = kv_stats_call((handle_t)kv, &req, &rep, NULL);
         if (r < 0)
             return fail("stats", r);
         printf("kv: %lu keys, %lu clients\n", (unsigned long)rep.keys, (unsigned long)rep.clients);

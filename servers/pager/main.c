@@ -13,7 +13,7 @@
 #include <sys/server.h>
 
 #include <mica/bootsrv.h>
-#include <proto/fs.h>
+#include <proto/memobj.h>
 #include <proto/pager.h>
 
 #define RAM_VA 0x2000000000ull
@@ -34,160 +34,153 @@ static struct object *object_of(uint64_t id)
     return id < PAGER_MAX_OBJECTS && objects[id].used ? &objects[id] : NULL;
 }
 
-/* An object capability: our endpoint badged with the object. */
-static err_t object_cap(uint64_t id, struct srv_caps *caps)
+PAGER_OPS(SRV_DECLARE)
+MEMOBJ_OPS(SRV_DECLARE)
+
+/* An object capability (our endpoint badged with the object), sent with
+ * the reply. */
+static err_t object_cap(uint64_t id, struct srv_req *r)
 {
     int64_t cap = sys_cap_copy(BOOT_SRV_SLOT_SERVICE, RIGHT_WRITE | RIGHT_GRANT,
                                PAGER_OBJ_BADGE | id);
     if (cap < 0)
         return (err_t)cap;
-    caps->send[0] = (handle_t)cap;
-    caps->nsend = 1;
-    caps->drop_sent = true;
+    r->send[0] = (handle_t)cap;
+    r->nsend = 1;
+    r->drop_sent = true;
     objects[id].caps++;
     return E_OK;
 }
 
-static err_t op_create(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                       uint32_t *rep_len, struct srv_caps *caps)
+SRV_HANDLER(pager_create)
 {
-    (void)ctx, (void)badge, (void)len;
-    const struct pager_create_req *r = req;
-    uint64_t npages = r->npages;
-    if (npages == 0 || npages > PAGER_MAX_PAGES || (r->flags & ~PAGER_QUIET) || r->_pad0)
+    uint64_t npages = req->npages;
+    if (npages == 0 || npages > PAGER_MAX_PAGES || (req->flags & ~PAGER_QUIET) || req->_pad0)
         return E_INVAL;
     for (uint64_t id = 0; id < PAGER_MAX_OBJECTS; id++) {
         struct object *o = &objects[id];
         if (o->used)
             continue;
-        *o = (struct object){.used = true, .npages = npages, .quiet = r->flags & PAGER_QUIET};
+        *o = (struct object){.used = true, .npages = npages, .quiet = req->flags & PAGER_QUIET};
         for (uint64_t i = 0; i < PAGER_MAX_PAGES; i++)
             o->frame[i] = NO_FRAME;
-        err_t err = object_cap(id, caps);
+        err_t err = object_cap(id, r);
         if (err != E_OK) {
             o->used = false;
             return err;
         }
-        ((struct pager_id_rep *)rep)->id = id;
-        *rep_len = sizeof(struct pager_id_rep);
+        rep->id = id;
         sys_printf("pager: object %lu created, %lu pages\n", id, npages);
         return E_OK;
     }
     return E_NOSPACE;
 }
 
-static err_t op_open(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                     uint32_t *rep_len, struct srv_caps *caps)
+SRV_HANDLER(pager_open)
 {
-    (void)ctx, (void)badge, (void)len;
-    uint64_t id = ((const struct pager_id_req *)req)->id;
-    if (!object_of(id))
+    if (!object_of(req->id))
         return E_NOENT;
-    ((struct pager_id_rep *)rep)->id = id;
-    *rep_len = sizeof(struct pager_id_rep);
-    return object_cap(id, caps);
+    rep->id = req->id;
+    return object_cap(req->id, r);
 }
 
-static err_t op_stats(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                      uint32_t *rep_len, struct srv_caps *caps)
+SRV_HANDLER(pager_stats)
 {
-    (void)ctx, (void)badge, (void)len, (void)caps;
-    struct object *o = object_of(((const struct pager_id_req *)req)->id);
+    struct object *o = object_of(req->id);
     if (!o)
         return E_NOENT;
-    *(struct pager_stats_rep *)rep = (struct pager_stats_rep){
+    *rep = (struct pager_stats_rep){
         .npages = o->npages, .touched = o->touched, .supplied = o->supplied, .caps = o->caps};
-    *rep_len = sizeof(struct pager_stats_rep);
     return E_OK;
 }
 
-static err_t op_peek(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                     uint32_t *rep_len, struct srv_caps *caps)
+SRV_HANDLER(pager_peek)
 {
-    (void)ctx, (void)badge, (void)len, (void)caps;
-    const struct pager_peek_req *r = req;
-    struct object *o = object_of(r->id);
+    struct object *o = object_of(req->id);
     if (!o)
         return E_NOENT;
-    if (r->offset % 8 || r->offset >= o->npages * PAGE)
+    if (req->offset % 8 || req->offset >= o->npages * PAGE)
         return E_INVAL;
-    uint32_t f = o->frame[r->offset / PAGE];
-    uint64_t v = 0;
+    uint32_t f = o->frame[req->offset / PAGE];
     if (f != NO_FRAME)
-        memcpy(&v, ram + (uint64_t)f * PAGE + r->offset % PAGE, 8);
-    ((struct pager_peek_rep *)rep)->value = v;
-    *rep_len = sizeof(struct pager_peek_rep);
+        memcpy(&rep->value, ram + (uint64_t)f * PAGE + req->offset % PAGE, 8);
     return E_OK;
 }
 
-/* mm's requests on an object capability (registers: proto/fs.h). */
-static err_t object_request(uint64_t badge, uint64_t label, struct srv_caps *caps)
+/* mm's memory-object requests on an object capability. */
+static struct object *request_object(const struct srv_req *r)
 {
-    struct object *o = object_of(badge & ~PAGER_OBJ_BADGE);
+    return object_of(r->badge & ~PAGER_OBJ_BADGE);
+}
+
+SRV_HANDLER(memobj_info)
+{
+    struct object *o = request_object(r);
     if (!o)
         return E_BADH;
-    switch (label) {
-    case FS_OP_FILE_INFO:
-        caps->rw[0] = o->npages * PAGE;
-        caps->rw[1] = 1; /* may be mapped writable */
-        return E_OK;
-    case FS_OP_SYNC_FILE:
-        return E_OK; /* the frames are the object: nothing to write back */
-    case FS_OP_RELEASE_FILE:
-        if (o->caps > 0)
-            o->caps--;
-        return E_OK;
-    case FS_OP_GET_PAGE: {
-        uint64_t index = caps->w[0];
-        if (index >= o->npages)
-            return E_RANGE;
-        if (o->frame[index] == NO_FRAME) {
-            if (next_free >= ram_pages)
-                return E_NOMEM;
-            o->frame[index] = next_free++;
-            memset(ram + (uint64_t)o->frame[index] * PAGE, 0, PAGE);
-            o->touched++;
-            if (!o->quiet)
-                sys_printf("pager: object %lu page %lu: first touch, frame %u\n",
-                           (unsigned long)(o - objects), index, o->frame[index]);
-        }
-        int64_t frame = sys_frame_derive(BOOT_SRV_SLOT_RAM, (uint64_t)o->frame[index] * PAGE,
-                                         PAGE, RIGHT_READ | RIGHT_WRITE | RIGHT_GRANT);
-        if (frame < 0)
-            return (err_t)frame;
-        o->supplied++;
-        caps->send[0] = (handle_t)frame;
-        caps->nsend = 1;
-        caps->drop_sent = true;
-        caps->rw[0] = PAGE;
-        return E_OK;
-    }
-    default:
-        return E_NOSYS;
-    }
+    rep->size = o->npages * PAGE;
+    rep->writable = 1;
+    return E_OK;
 }
 
-/* Object requests (no data, labels of proto/fs.h) through the table too;
- * only object capabilities may make them. */
-static err_t op_object(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                       uint32_t *rep_len, struct srv_caps *caps)
+SRV_HANDLER(memobj_sync)
 {
-    (void)ctx, (void)req, (void)len, (void)rep, (void)rep_len;
-    if (!(badge & PAGER_OBJ_BADGE))
-        return E_NOSYS;
-    return object_request(badge, caps->label, caps);
+    return request_object(r) ? E_OK : E_BADH; /* the frames are the object */
 }
 
-static const struct srv_op ops[] = {
-    {PAGER_OP_CREATE, sizeof(struct pager_create_req), op_create, "create"},
-    {PAGER_OP_OPEN, sizeof(struct pager_id_req), op_open, "open"},
-    {PAGER_OP_STATS, sizeof(struct pager_id_req), op_stats, "stats"},
-    {PAGER_OP_PEEK, sizeof(struct pager_peek_req), op_peek, "peek"},
-    {FS_OP_GET_PAGE, 0, op_object, "get_page"},
-    {FS_OP_SYNC_FILE, 0, op_object, "sync"},
-    {FS_OP_RELEASE_FILE, 0, op_object, "release"},
-    {FS_OP_FILE_INFO, 0, op_object, "info"},
-};
+SRV_HANDLER(memobj_release)
+{
+    struct object *o = request_object(r);
+    if (!o)
+        return E_BADH;
+    if (o->caps > 0)
+        o->caps--;
+    return E_OK;
+}
+
+SRV_HANDLER(memobj_get_page)
+{
+    struct object *o = request_object(r);
+    if (!o)
+        return E_BADH;
+    uint64_t index = req->index;
+    if (index >= o->npages)
+        return E_RANGE;
+    if (o->frame[index] == NO_FRAME) {
+        if (next_free >= ram_pages)
+            return E_NOMEM;
+        o->frame[index] = next_free++;
+        memset(ram + (uint64_t)o->frame[index] * PAGE, 0, PAGE);
+        o->touched++;
+        if (!o->quiet)
+            sys_printf("pager: object %lu page %lu: first touch, frame %u\n",
+                       (unsigned long)(o - objects), index, o->frame[index]);
+    }
+    int64_t frame = sys_frame_derive(BOOT_SRV_SLOT_RAM, (uint64_t)o->frame[index] * PAGE, PAGE,
+                                     RIGHT_READ | RIGHT_WRITE | RIGHT_GRANT);
+    if (frame < 0)
+        return (err_t)frame;
+    o->supplied++;
+    r->send[0] = (handle_t)frame;
+    r->nsend = 1;
+    r->drop_sent = true;
+    rep->bytes = PAGE;
+    return E_OK;
+}
+
+static uint32_t classify(struct srv_req *r)
+{
+    return (r->badge & PAGER_OBJ_BADGE) ? PROTO_CALLER_OBJECT : PAGER_CALLER_CLIENT;
+}
+
+static const struct srv_op ops[] = {PAGER_OPS(SRV_ENTRY) MEMOBJ_OPS(SRV_ENTRY)};
+/* An object capability sending a client request, or the reverse, is
+ * asking something the table does not offer it: E_NOSYS, as before. */
+static struct srv pager = {.name = "pager",
+                           .ops = ops,
+                           .nops = SRV_NOPS(ops),
+                           .classify = classify,
+                           .denied = E_NOSYS};
 
 int main(uintptr_t arg)
 {
@@ -206,5 +199,5 @@ int main(uintptr_t arg)
         }
     ram = (uint8_t *)(uintptr_t)RAM_VA;
     sys_printf("pager: serving memory objects from %u KiB of RAM\n", ram_pages * 4);
-    srv_run(BOOT_SRV_SLOT_SERVICE, ops, sizeof ops / sizeof ops[0], NULL, 0);
+    srv_run(&pager, BOOT_SRV_SLOT_SERVICE);
 }

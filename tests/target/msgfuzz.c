@@ -477,7 +477,9 @@ static void fuzz_names(void)
             }
             break;
         case NAMES_OP_LIST: expect_in(true, ALLOWED(server_r, 0, E_INVAL, E_NOENT)); break;
-        case NAMES_OP_DROP_CLIENT: expect_in(true, ALLOWED(server_r, E_NOSYS, E_INVAL)); break;
+        case NAMES_OP_DROP_CLIENT: /* proc's alone: refused before anything is read */
+            expect_in(true, server_r == E_PERM);
+            break;
         case NAMES_OP_RESERVE:
         case NAMES_OP_ALLOW:
             /* On a name of ours we may name its heir (the fuzzer's names
@@ -1590,10 +1592,10 @@ static void fuzz_pager(void)
         bool object_op = f.label >= FS_OP_GET_PAGE && f.label <= FS_OP_FILE_INFO;
         if (!service_op && !object_op)
             ok = r == E_NOSYS;
+        else if (object_op != on_object) /* the other side's op: refused first */
+            ok = r == E_NOSYS;
         else if (f.ncaps > 0 || f.len != want) /* it takes no capabilities: truncated */
             ok = r == E_INVAL;
-        else if (object_op && !on_object)
-            ok = r == E_NOSYS;
         else if (object_op)
             ok = f.label == FS_OP_GET_PAGE ? ALLOWED(r, 0, E_RANGE, E_NOMEM) : r == 0;
         else if (f.label == PAGER_OP_CREATE)

@@ -164,29 +164,32 @@ static void bench_spawn_to_main(void)
     bench_report("proc_spawn_to_main", samples, ITERS);
 }
 
-/* The framework's cost: a 16-byte request and reply through srv_call and
+/* The framework's cost: a 16-byte request and reply through a stub and
  * srv_run, against the same through the raw IPC stubs, both between two
  * processes found through the name service. */
 struct echo16 {
     uint64_t a, b;
 };
 
-static err_t op_echo(void *ctx, uint64_t badge, const void *req, uint32_t len, void *rep,
-                     uint32_t *rep_len, struct srv_caps *caps)
+/* A one-op protocol, defined as servers define theirs. */
+#define ECHO_OPS(X) X(ECHO_OP, 1, echo, echo16, echo16, PROTO_BUF, PROTO_CALLER_ANY, 0, PROTO_ONCE)
+ECHO_OPS(SRV_DECLARE)
+ECHO_OPS(RPC_STUB)
+
+SRV_HANDLER(echo)
 {
-    (void)ctx, (void)badge, (void)len, (void)caps;
-    memcpy(rep, req, sizeof(struct echo16));
-    *rep_len = sizeof(struct echo16);
+    *rep = *req;
     return E_OK;
 }
 
 static void framework_server(void)
 {
-    static const struct srv_op ops[] = {{1, sizeof(struct echo16), op_echo, "echo"}};
+    static const struct srv_op ops[] = {ECHO_OPS(SRV_ENTRY)};
+    static struct srv echo = {.name = "bench-srv", .ops = ops, .nops = SRV_NOPS(ops)};
     int64_t ep = sys_endpoint_create();
     if (ep < 0 || names_register(NAMES_SLOT, "bench-srv", (handle_t)ep) < 0)
         _exit(1);
-    srv_run((handle_t)ep, ops, 1, NULL, 0);
+    srv_run(&echo, (handle_t)ep);
 }
 
 static void raw_server(void)
@@ -216,9 +219,9 @@ static void bench_server_framework(void)
     struct echo16 req = {1, 2}, rep;
     for (int i = 0; i < WARMUP + PIPE_ITERS; i++) {
         uint64_t t0 = instret();
-        int64_t r = srv_call((handle_t)fw, 1, &req, sizeof req, 0, &rep, sizeof rep, NULL, NULL);
+        int64_t r = echo_call((handle_t)fw, &req, &rep, NULL);
         uint64_t t1 = instret();
-        check(r == 0 && rep.b == 2, "srv_call");
+        check(r == 0 && rep.b == 2, "echo_call");
         if (i >= WARMUP)
             samples[i - WARMUP] = t1 - t0;
     }

@@ -1,20 +1,31 @@
 /*
- * The server framework: a receive loop that dispatches requests by label
- * through a table, checks every request's size against the table before a
- * handler sees it, and answers unknown labels and malformed requests with
- * errors (docs/writing-a-server.md). Requests and replies are fixed-layout
- * structs carried in the IPC buffer; the client's badge names the client.
+ * The server framework: every Mica server dispatches through it
+ * (docs/protocols.md, docs/writing-a-server.md). A server's table comes
+ * from its protocol's X-macro list (include/proto/proto.h); the framework
+ * receives, finds the op, checks the caller's class, the request's length
+ * and the capabilities it carries before a handler runs, replies, deletes
+ * the capabilities no handler kept, and in CONFIG_SRV_CHECKS builds runs
+ * the server's invariant check after every request.
  *
- *     static err_t op_get(void *ctx, uint64_t badge, const void *req, void *rep,
- *                         uint32_t *rep_len);
- *     static const struct srv_op ops[] = {
- *         {KV_OP_GET, sizeof(struct kv_get_req), op_get, "get"},
- *     };
- *     srv_run(ep, ops, 1, &state);
+ *     #include <proto/kv.h>
+ *     KV_OPS(SRV_DECLARE)                  // prototypes of on_kv_put, ...
  *
- * A handler returns E_OK (the reply is its *rep_len bytes at rep), an err_t
- * (an error reply; rep is not sent), or SRV_DEFER after saving the reply
- * with ipc_reply_save() to answer later with srv_reply_later().
+ *     SRV_HANDLER(kv_get)                  // r, req and rep are typed
+ *     {
+ *         ...look up req->key...
+ *         rep->value_len = n;
+ *         return E_OK;                     // or an err_t, or SRV_DEFER
+ *     }
+ *
+ *     static const struct srv_op ops[] = {KV_OPS(SRV_ENTRY)};
+ *     static struct srv kv = {.name = "kv", .ops = ops, .nops = SRV_NOPS(ops)};
+ *     srv_run(&kv, ep);
+ *
+ * Labels the kernel sends (page faults, exceptions, notifications) are
+ * table entries too: SRV_KERNEL_ENTRY(IPC_LABEL_FAULT_VM, fault, struct
+ * fault_vm_msg) with a handler SRV_HANDLER_WORDS(fault, ...).
+ *
+ * One struct srv per serving thread: it holds that thread's buffers.
  */
 #pragma once
 
@@ -24,49 +35,153 @@
 #include <mica/caps.h>
 #include <mica/err.h>
 #include <mica/ipc.h>
+#include <proto/proto.h>
+#include <sys/clients.h>
+#include <sys/ipc.h>
+#include <sys/rpc.h>
 
-#define SRV_DEFER 1 /* a handler's "I answer later" */
-#define SRV_ANY_LEN UINT32_MAX
+#ifndef CONFIG_SRV_CHECKS
+#define CONFIG_SRV_CHECKS 0
+#endif
 
-/* A request's capabilities (already in our table; the framework deletes
- * those the handler leaves in received[] after it returns: a handler keeps
- * one by setting its entry to 0) and room to send some,
- * and its register words (for protocols that use them, like the memory-
- * object operations mm sends): w in, rw out (zero unless the handler sets
- * them). */
-struct srv_caps {
-    uint64_t label;                 /* the request's label (one handler may serve several) */
-    uint64_t w[IPC_WORDS];
-    uint64_t rw[IPC_WORDS];
-    uint32_t nreceived;
-    handle_t received[IPC_MAX_CAPS];
-    uint32_t nsend;                 /* the handler sets it: capabilities to send */
+#define SRV_DEFER 1 /* a handler's "I answer later" (after srv_defer) */
+
+struct srv;
+
+/* One request, as a handler sees it. */
+struct srv_req {
+    struct srv *srv;
+    void *state;        /* srv->state */
+    void *client;       /* set by srv->classify: the server's record of this caller */
+    uint64_t badge;     /* of the capability the request came through */
+    uint64_t label;     /* the op (one handler may serve several) */
+    const void *req;    /* the request struct (words or a copy of the buffer) */
+    void *rep;          /* the reply struct, zeroed; sent if the handler returns E_OK */
+    uint32_t req_len;   /* bytes of request (PROTO_BUF_VAR) */
+    uint32_t rep_len;   /* bytes of reply; preset to sizeof the op's reply */
+    uint64_t reply_label; /* the reply's label on E_OK (0; a fault handler's kill: 1) */
+    /* Capabilities the request brought, now in our table. The framework
+     * deletes those left here after the handler: it keeps one by setting
+     * its entry to 0. */
+    uint32_t ncaps;
+    handle_t caps[IPC_MAX_CAPS];
+    /* Capabilities to send with the reply (set by the handler). */
+    uint32_t nsend;
     handle_t send[IPC_MAX_CAPS];
-    bool drop_sent;                 /* delete our copies once the reply is out */
+    bool drop_sent;     /* delete our copies of send[] once the reply is out */
 };
 
-typedef err_t (*srv_handler)(void *ctx, uint64_t badge, const void *req, uint32_t req_len,
-                             void *rep, uint32_t *rep_len, struct srv_caps *caps);
+typedef err_t (*srv_handler)(struct srv_req *r);
 
 struct srv_op {
     uint64_t label;
-    uint32_t req_len;   /* exact size of the request; SRV_ANY_LEN: up to IPC_BUF_DATA_MAX */
+    uint32_t req_len;   /* exact size (PROTO_BUF_VAR: the most) */
+    uint32_t rep_len;
+    uint32_t callers;   /* caller classes allowed (PROTO_CALLER_ANY) */
+    uint8_t transport;  /* PROTO_REGS / PROTO_BUF / PROTO_BUF_VAR */
+    uint8_t caps_in;    /* most capabilities a request may carry */
+    uint8_t flags;      /* PROTO_IDEMPOTENT */
     srv_handler handler;
     const char *name;   /* for reports */
 };
 
-/* Serves ep forever: receives, looks the label up in ops[0, nops), checks
- * the size (E_INVAL otherwise; unknown labels E_NOSYS), runs the handler
- * and replies. caps_max: capabilities a request may bring (0-4). */
-__attribute__((noreturn)) void srv_run(handle_t ep, const struct srv_op *ops, uint32_t nops,
-                                       void *ctx, uint32_t caps_max);
+#define SRV_INDEX_MAX 64 /* labels below this are found by direct index */
 
-/* Answers a request a handler deferred (saved with ipc_reply_save). */
-int64_t srv_reply_later(handle_t reply, err_t status, const void *rep, uint32_t rep_len);
+struct srv {
+    /* Set by the server. */
+    const char *name;
+    const struct srv_op *ops;
+    uint32_t nops;
+    void *state;
+    /* The caller classes of r->badge (a mask of the protocol's CALLER
+     * bits); it may also set r->client. NULL: every caller is in every
+     * class. */
+    uint32_t (*classify)(struct srv_req *r);
+    err_t denied;       /* answer to a caller outside an op's classes (0: E_PERM) */
+    /* Debug builds (CONFIG_SRV_CHECKS): the server's invariants, checked
+     * after every request; false stops the server with a report. */
+    bool (*check)(void *state);
+    /* Per-client limits (docs/limits.md), charged with srv_charge. */
+    struct clients *clients;
 
-/* A client's request: sends op with req (req_len bytes) and caps, waits,
- * copies at most rep_max bytes of the reply to rep (*rep_len: how many;
- * may be NULL). Returns 0 or the server's err_t; *got_cap (may be NULL)
- * receives the first capability of the reply, 0 if none. */
-int64_t srv_call(handle_t ep, uint64_t op, const void *req, uint32_t req_len, handle_t cap,
-                 void *rep, uint32_t rep_max, uint32_t *rep_len, handle_t *got_cap);
+    /* The framework's. */
+    bool ready;
+    uint32_t caps_max;
+    uint8_t index[SRV_INDEX_MAX]; /* label -> ops index + 1 (0: none) */
+    uint32_t ndrop;               /* sent with drop_sent, deleted after the reply */
+    handle_t drop[IPC_MAX_CAPS];
+    uint64_t words_in[IPC_WORDS];
+    uint64_t words_out[IPC_WORDS];
+    uint8_t buf_in[IPC_BUF_DATA_MAX] __attribute__((aligned(8)));
+    uint8_t buf_out[IPC_BUF_DATA_MAX] __attribute__((aligned(8)));
+};
+
+#define SRV_NOPS(ops) ((uint32_t)(sizeof(ops) / sizeof((ops)[0])))
+
+/* The handler of op `name`, with typed parameters r, req and rep (each may
+ * go unused). */
+#define SRV_HANDLER(name)                                                              \
+    static err_t on_##name(struct srv_req *r __attribute__((unused)),                 \
+                           const srv_req_t_##name *req __attribute__((unused)),       \
+                           srv_rep_t_##name *rep __attribute__((unused)))
+
+/* Expanders for a protocol list: prototypes and typed thunks, then table
+ * entries. */
+#define SRV_DECLARE(ENUM, number, name, req_t, rep_t, ...)                             \
+    typedef struct req_t srv_req_t_##name;                                             \
+    typedef struct rep_t srv_rep_t_##name;                                             \
+    static err_t on_##name(struct srv_req *r, const struct req_t *req, struct rep_t *rep); \
+    static err_t srv_thunk_##name(struct srv_req *r)                                   \
+    {                                                                                  \
+        return on_##name(r, (const struct req_t *)r->req, (struct rep_t *)r->rep);    \
+    }
+
+#define SRV_ENTRY(ENUM, number, name, req_t, rep_t, transport, callers, caps_in, flags) \
+    {(number), sizeof(struct req_t), sizeof(struct rep_t), (callers), (transport), (caps_in), \
+     (flags), srv_thunk_##name, #name},
+
+/* A label the kernel sends (IPC_LABEL_FAULT_VM, _FAULT_EXC, _NOTIFY): its
+ * words read as msg_t; the handler is SRV_HANDLER(name) after
+ * SRV_DECLARE_KERNEL(name, msg_t). Callers: the classes the badge gives. */
+#define SRV_DECLARE_KERNEL(name, msg_t) \
+    SRV_DECLARE(0, 0, name, msg_t, proto_none)
+#define SRV_KERNEL_ENTRY(label, name, msg_t, callers) \
+    {(label), sizeof(struct msg_t), 0, (callers), PROTO_REGS, 0, PROTO_ONCE, srv_thunk_##name, #name},
+
+/* Serves ep for ever. */
+__attribute__((noreturn)) void srv_run(struct srv *s, handle_t ep);
+
+/* For servers that receive themselves (several endpoints, or work between
+ * requests): prepares the IPC buffer to receive one request... */
+void srv_prepare_recv(struct srv *s);
+/* ...and handles a received one (badge and m as ipc_recv gave them).
+ * Returns true when m now holds the reply to send (ipc_reply_recv or
+ * ipc_reply), false when there is none (deferred). After the reply is
+ * out, srv_after_reply(s) deletes capabilities sent with drop_sent. */
+bool srv_dispatch(struct srv *s, int64_t badge, struct ipc_msg *m);
+void srv_after_reply(struct srv *s);
+
+/* Saves the reply capability of the request being handled, so that the
+ * handler can return SRV_DEFER and answer later with srv_reply_later.
+ * Returns the saved reply's handle or an err_t. */
+int64_t srv_defer(struct srv_req *r);
+
+/* Answers a deferred request: status E_OK with rep (rep_len bytes, in
+ * the words or the buffer as transport says) and the capability cap (0:
+ * none), or an err_t. Returns the kernel's result (E_DEAD: the client is
+ * gone; the answer is dropped). */
+int64_t srv_reply_later(handle_t reply, uint32_t transport, err_t status, const void *rep,
+                        uint32_t rep_len, handle_t cap);
+
+/* Per-client limits: charges n of kind to the requesting client
+ * (E_LIMIT at its limit; E_NOSPACE: no room for a new client) or gives
+ * them back. */
+__attribute__((warn_unused_result)) err_t srv_charge(struct srv_req *r, uint32_t kind,
+                                                     uint32_t n);
+void srv_uncharge(struct srv_req *r, uint32_t kind, uint32_t n);
+
+/* The label of an error reply: the err_t as a 48-bit two's complement. */
+static inline uint64_t srv_err_label(err_t err)
+{
+    return (uint64_t)(int64_t)err & 0xffffffffffffull;
+}
