@@ -88,6 +88,22 @@ static inline const char *exc_name(uint64_t kind)
     }
 }
 
+/* The same words as structs, for servers' dispatch tables
+ * (SRV_KERNEL_ENTRY in sys/server.h). */
+struct ipc_fault_vm_msg {
+    uint64_t addr, access, pc, pte, tid;
+};
+struct ipc_fault_exc_msg {
+    uint64_t kind, pc, value, _w3, tid;
+};
+struct ipc_notify_msg {
+    uint64_t bits;
+};
+_Static_assert(__builtin_offsetof(struct ipc_fault_vm_msg, tid) == FAULT_W_TID * 8, "ABI");
+_Static_assert(__builtin_offsetof(struct ipc_fault_vm_msg, pte) == FAULT_W_PTE * 8, "ABI");
+_Static_assert(__builtin_offsetof(struct ipc_fault_exc_msg, value) == EXC_W_VALUE * 8, "ABI");
+_Static_assert(__builtin_offsetof(struct ipc_fault_exc_msg, tid) == EXC_W_TID * 8, "ABI");
+
 /* Reply labels for faults: resume the thread, or kill it. */
 #define FAULT_REPLY_RESUME 0
 #define FAULT_REPLY_KILL 1
