@@ -12,8 +12,8 @@ timeout 60 gdb-multiarch "$build/target/kernel/kernel.elf" -batch \
     -ex 'set architecture riscv:rv64' -ex 'target remote :1234' \
     -ex 'hbreak kmain' -ex 'continue' -ex 'delete' \
     -ex "add-symbol-file $build/target/servers/kv/kv.elf" \
-    -ex 'hbreak op_put' -ex 'continue' -ex 'bt 2' \
-    -ex 'print ((struct kv_put_req *)req)->key' -ex 'kill' 2>&1
+    -ex 'hbreak on_kv_put' -ex 'continue' -ex 'bt 2' \
+    -ex 'print req->key' -ex 'kill' 2>&1
 kill $qemu 2>/dev/null
 wait $qemu 2>/dev/null
 exit 0

@@ -126,11 +126,14 @@ struct srv {
                            srv_rep_t_##name *rep __attribute__((unused)))
 
 /* Expanders for a protocol list: prototypes and typed thunks, then table
- * entries. */
+ * entries. Handlers are never inlined into their thunks: a breakpoint on
+ * on_<name> then shows req and rep in gdb (a few instructions a request). */
 #define SRV_DECLARE(ENUM, number, name, req_t, rep_t, ...)                             \
     typedef struct req_t srv_req_t_##name;                                             \
     typedef struct rep_t srv_rep_t_##name;                                             \
-    static err_t on_##name(struct srv_req *r, const struct req_t *req, struct rep_t *rep); \
+    __attribute__((noinline)) static err_t on_##name(struct srv_req *r,                \
+                                                     const struct req_t *req,          \
+                                                     struct rep_t *rep);               \
     static err_t srv_thunk_##name(struct srv_req *r)                                   \
     {                                                                                  \
         return on_##name(r, (const struct req_t *)r->req, (struct rep_t *)r->rep);    \
