@@ -8,15 +8,24 @@ set(MICA_KERNEL_ARCH -march=rv64imac_zicsr_zifencei -mabi=lp64)
 # the base ISA only.
 set(MICA_KERNEL_LINK_ARCH -march=rv64imac -mabi=lp64)
 set(MICA_USER_ARCH -march=rv64gc -mabi=lp64d)
+# CONFIG_SRV_CHECKS: servers check their invariants after every request
+# (libsys's framework, docs/protocols.md); off in normal builds.
+option(MICA_SERVER_CHECKS "Servers run their invariant checks after every request" OFF)
+if(MICA_SERVER_CHECKS)
+  set(CONFIG_SRV_CHECKS 1)
+else()
+  set(CONFIG_SRV_CHECKS 0)
+endif()
+set(MICA_CONFIG_DEFS -DCONFIG_SRV_CHECKS=${CONFIG_SRV_CHECKS})
 set(MICA_COMMON_FLAGS -mcmodel=medany -ffreestanding -fno-builtin -nostdlib
     -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-stack-protector -fno-pie -g -O2
-    -fno-common -fno-tree-loop-distribute-patterns ${MICA_WARNINGS})
+    -fno-common -fno-tree-loop-distribute-patterns ${MICA_WARNINGS} ${MICA_CONFIG_DEFS})
 # Programs linked with newlib: hosted C (newlib's headers and builtins).
 # _POSIX_TIMERS, _POSIX_MONOTONIC_CLOCK: newlib's <time.h> then declares
 # nanosleep, clock_gettime and CLOCK_MONOTONIC,
 # which libsys's POSIX layer provides.
 set(MICA_NEWLIB_FLAGS -mcmodel=medany -fno-omit-frame-pointer -fno-optimize-sibling-calls
-    -fno-stack-protector -fno-pie -g -O2 -fno-common -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=1 ${MICA_WARNINGS})
+    -fno-stack-protector -fno-pie -g -O2 -fno-common -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=1 ${MICA_WARNINGS} ${MICA_CONFIG_DEFS})
 
 # mica_newlib_program(NAME sources...): a user program in ordinary C,
 # linked with newlib and libsys's POSIX layer (libsys/src/posix).

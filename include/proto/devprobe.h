@@ -26,3 +26,4 @@ _Static_assert(sizeof(struct devprobe_info_rep) == 24, "ABI");
 
 enum devprobe_op { DEVPROBE_OPS(PROTO_ENUM) };
 DEVPROBE_OPS(PROTO_ASSERT)
+PROTO_OP_NAMES(devprobe_op_name, DEVPROBE_OPS)

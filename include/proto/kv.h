@@ -68,3 +68,4 @@ _Static_assert(sizeof(struct kv_stats_rep) == 24, "kv_stats_rep is ABI");
 
 enum kv_op { KV_OPS(PROTO_ENUM) };
 KV_OPS(PROTO_ASSERT)
+PROTO_OP_NAMES(kv_op_name, KV_OPS)

@@ -48,3 +48,4 @@ struct memobj_info_rep {
 
 enum memobj_op { MEMOBJ_OPS(PROTO_ENUM) };
 MEMOBJ_OPS(PROTO_ASSERT)
+PROTO_OP_NAMES(memobj_op_name, MEMOBJ_OPS)

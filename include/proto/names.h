@@ -168,3 +168,4 @@ _Static_assert(sizeof(struct names_drop_req) == 8, "names_drop_req is ABI");
 
 enum names_op { NAMES_OPS(PROTO_ENUM) };
 NAMES_OPS(PROTO_ASSERT)
+PROTO_OP_NAMES(names_op_name, NAMES_OPS)

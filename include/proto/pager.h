@@ -72,3 +72,4 @@ _Static_assert(sizeof(struct pager_peek_req) == 16, "ABI");
 
 enum pager_op { PAGER_OPS(PROTO_ENUM) };
 PAGER_OPS(PROTO_ASSERT)
+PROTO_OP_NAMES(pager_op_name, PAGER_OPS)

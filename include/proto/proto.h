@@ -22,7 +22,7 @@
  *              or PROTO_ONCE
  *
  * From that one list come: the op enum (PROTO_ENUM), size asserts
- * (PROTO_ASSERT), client stubs (libsys's RPC_STUB in sys/rpc.h), the
+ * (PROTO_ASSERT), op names (PROTO_OP_NAMES), client stubs (libsys's RPC_STUB in sys/rpc.h), the
  * server's handler prototypes and dispatch table (SRV_DECLARE and
  * SRV_ENTRY in sys/server.h) and op names for reports. The comment above
  * each line says what the op does, its fields and its errors.
@@ -69,3 +69,15 @@ _Static_assert(sizeof(struct proto_none) == 0, "proto_none is empty");
 #define PROTO_NAME_CASE(ENUM, number, name, ...) \
     case (number):                              \
         return #name;
+
+/* fn(label): the op's name, for traces and reports ("?" if none). Being
+ * a switch, it also makes a number used twice in a list a compile error. */
+#define PROTO_OP_NAMES(fn, LIST)                          \
+    static inline const char *fn(uint64_t label)          \
+    {                                                     \
+        switch (label) {                                  \
+            LIST(PROTO_NAME_CASE)                         \
+        default:                                          \
+            return "?";                                   \
+        }                                                 \
+    }

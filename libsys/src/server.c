@@ -14,7 +14,15 @@ static void srv_ready(struct srv *s)
     uint32_t caps_max = 0;
     for (uint32_t i = 0; i < s->nops; i++) {
         const struct srv_op *op = &s->ops[i];
-        if (op->label < SRV_INDEX_MAX && !s->index[op->label])
+        /* Two lists in one table (a protocol and memobj's, say) must not
+         * share a number: the second op would never be reached. */
+        for (uint32_t j = 0; j < i; j++)
+            if (s->ops[j].label == op->label) {
+                sys_printf("%s: ops %s and %s share label %lu\n", s->name, s->ops[j].name,
+                           op->name, (unsigned long)op->label);
+                sys_exit(127);
+            }
+        if (op->label < SRV_INDEX_MAX)
             s->index[op->label] = (uint8_t)(i + 1);
         if (op->caps_in > caps_max)
             caps_max = op->caps_in;
