@@ -22,6 +22,7 @@
 #include <proto/blk.h>
 #include <proto/mm.h>
 
+#define TEST_MAIN
 #include "check.h"
 #include "fuzzrng.h"
 
@@ -200,7 +201,7 @@ static void fuzz_mm_control(void)
     (void)sys_cap_delete(sc.client);
     CHECK_EQ(mm_stats(SLOT_MM, &after), 0);
     CHECK_EQ(after.used_frames, before.used_frames);
-    end("BLKFUZZ_0002_MM_CONTROL_MESSAGES");
+    test_end("BLKFUZZ_0002_MM_CONTROL_MESSAGES");
 }
 
 int main(uintptr_t arg)
@@ -218,7 +219,7 @@ int main(uintptr_t arg)
         r = blk_read(SLOT_BLK, 0, 8, 0);
     if (r < 0) {
         sys_printf("blkfuzz: setup failed: %s\n", err_name((err_t)r));
-        failures = 1;
+        test_failures = 1;
         goto report;
     }
     memcpy(first, buf, sizeof first);
@@ -343,11 +344,11 @@ int main(uintptr_t arg)
     CHECK_EQ(blk_flush(SLOT_BLK), 0);
     CHECK_EQ(blk_read(SLOT_BLK, at, 16, 16 * SECTOR), 0);
     CHECK_EQ(memcmp(buf, buf + 16 * SECTOR, 16 * SECTOR), 0);
-    end("BLKFUZZ_0001_RANDOM_MESSAGES");
+    test_end("BLKFUZZ_0001_RANDOM_MESSAGES");
     fuzz_mm_control();
 report:
-    sys_printf("blkfuzz: %d passed, %d failed\n", passed, failures);
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)failures}};
+    test_summary("blkfuzz");
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)test_failures}};
     (void)ipc_call(SLOT_REPORT, &m);
-    return failures;
+    return test_failures;
 }

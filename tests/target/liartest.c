@@ -22,6 +22,7 @@
 #include <sys/server.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 #define GUARD 0x55
@@ -102,12 +103,12 @@ int main(void)
         return 1;
     }
     test_reads((handle_t)liar);
-    end("CLIENT_LIAR_0001_REPLY_DATA_BOUNDED");
+    test_end("CLIENT_LIAR_0001_REPLY_DATA_BOUNDED");
     test_writes((handle_t)liar);
-    end("CLIENT_LIAR_0002_WRITE_COUNTS_CHECKED");
+    test_end("CLIENT_LIAR_0002_WRITE_COUNTS_CHECKED");
     kill((pid_t)pid, SIGKILL);
     int status = 0;
     waitpid((pid_t)pid, &status, 0);
-    printf("liartest: %d passed, %d failed\n", passed, failures);
-    return failures ? 1 : 0;
+    test_summary("liartest");
+    return test_failures ? 1 : 0;
 }

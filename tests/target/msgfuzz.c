@@ -47,6 +47,7 @@
 #include <sys/server.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 #include "fuzzrng.h"
 
@@ -347,7 +348,7 @@ static void fuzz_console(void)
     static const char line[] = "msgfuzz: console still prints\n";
     CHECK_EQ(console_write(CONSOLE_SLOT, line, sizeof line - 1), sizeof line - 1);
     CHECK_EQ(console_set_foreground(CONSOLE_SLOT, 0), 0);
-    end("MSGFUZZ_CONSOLE_0001_RANDOM_MESSAGES");
+    test_end("MSGFUZZ_CONSOLE_0001_RANDOM_MESSAGES");
 }
 
 /* ---- names ---- */
@@ -530,7 +531,7 @@ static void fuzz_names(void)
     CHECK_EQ(names_unregister(NAMES_SLOT, "fz.check"), 0);
     CHECK_EQ(names_lookup(NAMES_SLOT, "fz.check", 0), E_NOENT);
     (void)sys_cap_delete(ep);
-    end("MSGFUZZ_NAMES_0001_RANDOM_MESSAGES");
+    test_end("MSGFUZZ_NAMES_0001_RANDOM_MESSAGES");
 }
 
 /* ---- pipe ---- */
@@ -707,7 +708,7 @@ static void fuzz_pipe(void)
     CHECK_EQ(pipe_close(PIPE_SLOT, w), 0);
     CHECK_EQ(pipe_read(PIPE_SLOT, r, buf, 2), 0); /* end of file */
     CHECK_EQ(pipe_close(PIPE_SLOT, r), 0);
-    end("MSGFUZZ_PIPE_0001_RANDOM_MESSAGES_MODEL");
+    test_end("MSGFUZZ_PIPE_0001_RANDOM_MESSAGES_MODEL");
 }
 
 /* ---- proc ---- */
@@ -925,7 +926,7 @@ static void fuzz_proc(void)
     CHECK_EQ(mm_stats(MM_CLIENT_SLOT, &ma), 0);
     CHECK_EQ(ma.used_frames, mb.used_frames);
     CHECK_EQ(ma.spaces, mb.spaces);
-    end("MSGFUZZ_PROC_0001_RANDOM_MESSAGES");
+    test_end("MSGFUZZ_PROC_0001_RANDOM_MESSAGES");
 }
 
 /* ---- fat32 ---- */
@@ -1178,7 +1179,7 @@ static void fuzz_fat32(void)
     if (fp)
         fclose(fp);
     CHECK_EQ(fs_sync(FS_CLIENT_SLOT), 0);
-    end("MSGFUZZ_FAT32_0001_RANDOM_MESSAGES");
+    test_end("MSGFUZZ_FAT32_0001_RANDOM_MESSAGES");
 }
 
 /* ---- mm ---- */
@@ -1522,7 +1523,7 @@ static void fuzz_mm(void)
     CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     CHECK_EQ(mm_stats(MM_CLIENT_SLOT, &after), 0);
     CHECK_EQ(after.used_frames, before.used_frames);
-    end("MSGFUZZ_MM_0001_RANDOM_MESSAGES");
+    test_end("MSGFUZZ_MM_0001_RANDOM_MESSAGES");
 }
 
 /* ---- pager (the example memory-object server, found by name) ---- */
@@ -1620,7 +1621,7 @@ static void fuzz_pager(void)
     CHECK(a > 0 && mm_munmap((uint64_t)a, 4 * PAGE) == 0);
     (void)sys_cap_delete(objcap);
     (void)sys_cap_delete((handle_t)pager);
-    end("MSGFUZZ_PAGER_0001_RANDOM_MESSAGES");
+    test_end("MSGFUZZ_PAGER_0001_RANDOM_MESSAGES");
 }
 
 /* ---- kv (the example key-value server: started here, found by name) ---- */
@@ -1797,7 +1798,7 @@ static void fuzz_kv(void)
     uint64_t status = 0;
     CHECK(proc_kill(PROC_SLOT, (uint64_t)pid, PROC_SIGTERM) == 0 &&
           proc_wait(PROC_SLOT, (uint64_t)pid, 0, &status) == pid);
-    end("MSGFUZZ_KV_0001_RANDOM_MESSAGES_MODEL");
+    test_end("MSGFUZZ_KV_0001_RANDOM_MESSAGES_MODEL");
 }
 
 /* Removes what the fat32 phase left in /fz, deepest first. */
@@ -1883,8 +1884,8 @@ int main(int argc, char **argv)
         remove_tree("/fz", 0);
         CHECK_EQ(fs_rmdir(FS_CLIENT_SLOT, "/fz"), 0);
         CHECK_EQ(fs_sync(FS_CLIENT_SLOT), 0);
-        end("MSGFUZZ_CLEANUP_0001_FZ_REMOVED");
+        test_end("MSGFUZZ_CLEANUP_0001_FZ_REMOVED");
     }
-    printf("msgfuzz: %d passed, %d failed\n", passed, failures);
-    return failures;
+    test_summary("msgfuzz");
+    return test_failures;
 }

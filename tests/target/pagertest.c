@@ -19,6 +19,7 @@
 #include <sys/server.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 #define PAGE 4096ul
@@ -92,7 +93,7 @@ int main(void)
     CHECK_EQ(st.touched, 8);
     CHECK(st.supplied >= 8);
     CHECK_EQ(peek(id, 3 * PAGE + 8), 0x1003); /* our store, in the pager's RAM */
-    end("PAGER_0001_FIRST_TOUCH_FROM_THE_PAGER");
+    test_end("PAGER_0001_FIRST_TOUCH_FROM_THE_PAGER");
 
     /* Another process maps the same object: the same frames. */
     pid_t pid = fork();
@@ -109,7 +110,7 @@ int main(void)
     CHECK(waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
     CHECK_EQ(mem[9 * PAGE / 8 + 1], 0xC41D);
     CHECK_EQ(stats(id).touched, 9);
-    end("PAGER_0002_TWO_PROCESSES_SHARE_THE_OBJECT");
+    test_end("PAGER_0002_TWO_PROCESSES_SHARE_THE_OBJECT");
 
     /* Past the object's end: the pager says E_RANGE, mm kills the toucher. */
     pid = fork();
@@ -121,7 +122,7 @@ int main(void)
         _exit(0);
     }
     CHECK(waitpid(pid, &wst, 0) == pid && WIFSIGNALED(wst) && WTERMSIG(wst) == SIGBUS);
-    end("PAGER_0003_PAST_THE_END_SIGBUS");
+    test_end("PAGER_0003_PAST_THE_END_SIGBUS");
 
     /* Malformed requests. */
     struct pager_create_req zero = {.npages = 0}, huge = {.npages = PAGER_MAX_PAGES + 1};
@@ -134,7 +135,7 @@ int main(void)
     struct pager_peek_req bad = {.id = id, .offset = 3};
     CHECK_EQ(srv_call(pager, PAGER_OP_PEEK, &bad, sizeof bad, 0, NULL, 0, NULL, NULL), E_INVAL);
     CHECK_EQ(mm_munmap((uint64_t)a, NPAGES * PAGE), 0);
-    end("PAGER_0004_MALFORMED_REQUESTS");
-    printf("pagertest: %d passed, %d failed\n", passed, failures);
-    return failures;
+    test_end("PAGER_0004_MALFORMED_REQUESTS");
+    test_summary("pagertest");
+    return test_failures;
 }

@@ -48,6 +48,7 @@
 #include <sys/proc.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 uint64_t posix_handle(int fd); /* the file server's handle behind fd (libsys) */
@@ -578,7 +579,7 @@ int main(int argc, char **argv)
     CHECK(bad == 0 && lost == 0 && ended == TOTAL);
     CHECK(most >= CONCURRENT + 1); /* they did run side by side */
     printf("stress: up to %d processes at once\n", most);
-    end("STRESS_WORKERS_0001_ALL_WORKERS_VERIFIED_THEIR_DATA");
+    test_end("STRESS_WORKERS_0001_ALL_WORKERS_VERIFIED_THEIR_DATA");
 
     CHECK(mm_stats(MM_CLIENT_SLOT, &after) == 0);
     CHECK(fs_cache_stats(FS_CLIENT_SLOT, &cache_after) == 0);
@@ -596,7 +597,7 @@ int main(int argc, char **argv)
            (unsigned long)(after.zero_fill - before.zero_fill),
            (unsigned long)(after.cow_copy - before.cow_copy),
            (unsigned long)(after.super_faults - before.super_faults));
-    end("STRESS_LEAKS_0001_FRAMES_SPACES_PROCESSES_EXACT");
+    test_end("STRESS_LEAKS_0001_FRAMES_SPACES_PROCESSES_EXACT");
 
     /* What stays on the disk, as the host will check it too. */
     int wrong = 0;
@@ -611,7 +612,7 @@ int main(int argc, char **argv)
             wrong++;
     }
     CHECK_EQ(wrong, 0);
-    end("STRESS_FILES_0001_KEPT_FILES_IN_PLACE");
-    printf("stress: %d passed, %d failed\n", passed, failures);
-    return failures;
+    test_end("STRESS_FILES_0001_KEPT_FILES_IN_PLACE");
+    test_summary("stress");
+    return test_failures;
 }
