@@ -58,8 +58,8 @@ struct test {
 #define TEST_COUNT(table) (sizeof(table) / sizeof((table)[0]))
 
 /* Ends the running test `id`: prints its line and counts it. The runner
- * calls it; a program calls it itself only for a test whose id is known
- * at run time. */
+ * calls it; a program that is one test per run (constest, crashtest: the
+ * QEMU case starts them) calls it itself. */
 void test_end(const char *id);
 
 /* The running test does not apply here (fstest's /mnt test without a user
