@@ -4,6 +4,18 @@
 # tarball and these flags stay the same. newlib's own system calls are off:
 # libsys/src/posix supplies them over Mica's servers.
 include(ExternalProject)
+# MICA_NEWLIB_REUSE: another build tree's newlib (its build/target/newlib)
+# to link against instead of building one here: a second configuration of
+# the system (tests/qemu/fastpath_off.sh) then costs no newlib build.
+set(MICA_NEWLIB_REUSE "" CACHE PATH "newlib prefix of another Mica build to reuse")
+if(MICA_NEWLIB_REUSE)
+  set(MICA_NEWLIB_SYSROOT ${MICA_NEWLIB_REUSE}/install/riscv64-unknown-elf)
+  if(NOT EXISTS ${MICA_NEWLIB_SYSROOT}/lib/libc.a)
+    message(FATAL_ERROR "MICA_NEWLIB_REUSE: no newlib in ${MICA_NEWLIB_SYSROOT}")
+  endif()
+  add_custom_target(newlib) # programs depend on it; nothing to build
+  return()
+endif()
 set(MICA_NEWLIB_TARBALL /usr/src/newlib/newlib-3.3.0.tar.xz)
 set(MICA_NEWLIB_PREFIX ${CMAKE_BINARY_DIR}/newlib)
 set(MICA_NEWLIB_SYSROOT ${MICA_NEWLIB_PREFIX}/install/riscv64-unknown-elf)

@@ -1,7 +1,8 @@
 /*
- * Running programs: in a space mm serves (run_program), or as a native
- * task with its own frames (run_blktest, for clients of blk, which need
- * physical memory for DMA). Either way root waits on one endpoint for the
+ * Running the boot-image test programs of root's test modes (testmodes.c):
+ * in a space mm serves (run_program, root.run=), or as a native task with
+ * its own frames (run_blktest, root.test=blk|blkfuzz: clients of blk,
+ * which need physical memory for DMA). Either way root waits on one endpoint for the
  * program's exit report or, through a watcher thread, for mm's report that
  * it was killed.
  */

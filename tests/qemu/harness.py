@@ -22,7 +22,14 @@ A test case is a spec file (tests/qemu/cases/*.test) of "key: value" lines:
          (and still answers a prompt, unless TEXT is "^C");
          TEXT "^C" types Ctrl-C (no newline); "^H" in a line, a backspace. Input that arrives before the console server would be
          eaten by the firmware's UART set-up, as on a real board.
+  min_tests: N: at least N distinct tests printed "TEST <id> PASS" (the
+         table of tests/target/check.h); the one place a case says how many
+         tests it runs, so a test that silently disappears fails the case
 Lines starting with '#' are comments. Command-line options override/add.
+
+Every case, whatever its keys: no "TEST <id> FAIL" line, no "<prog>: P
+passed, F failed" line with F > 0, and a case whose output has TEST lines
+must say min_tests (tests/README.md).
 
 Each expect regex must match, in the order given, somewhere in the console
 output (a later expect is searched after the previous match). No --forbid
@@ -84,8 +91,32 @@ def load_case(path, args):
                 args.with_doc = value
             elif key == "disk_file":
                 args.disk_file.append(value)
+            elif key == "min_tests":
+                args.min_tests = int(value)
             else:
                 sys.exit(f"{path}:{n}: unknown key {key!r}")
+
+
+def check_tests(out, min_tests):
+    """The rule for the test programs' lines (tests/target/check.h): every
+    TEST line passes, every summary says 0 failed, and at least min_tests
+    distinct tests passed. Returns the failures."""
+    failures = []
+    passed, failed = set(), []
+    for m in re.finditer(r"^TEST (\S+) (PASS|FAIL)$", out, re.MULTILINE):
+        (passed.add if m.group(2) == "PASS" else failed.append)(m.group(1))
+    for tid in failed:
+        failures.append(f"test {tid} failed")
+    for m in re.finditer(r"^(\S+): ([0-9]+) passed, ([0-9]+) failed$", out, re.MULTILINE):
+        if int(m.group(3)):
+            failures.append(f"summary line {m.group(0)!r}: failures")
+    if min_tests is None:
+        if passed or failed:
+            failures.append("the output has TEST lines but the case has no min_tests")
+    elif len(passed) < min_tests:
+        failures.append(f"only {len(passed)} tests passed, the case expects at least "
+                        f"{min_tests} (a test that did not run, or a lost TEST line)")
+    return failures
 
 
 def run_qemu(cmd, typed, after, timeout):
@@ -162,6 +193,8 @@ def main():
                          "are built into /bin on the disk copy, as ./mica run --with would")
     ap.add_argument("--input-after", default=r"mica\$ ",
                     help="regex the output must match before the input is typed")
+    ap.add_argument("--min-tests", type=int, default=None,
+                    help="at least this many tests print TEST <id> PASS")
     args = ap.parse_args()
     if args.case:
         load_case(args.case, args)
@@ -232,6 +265,7 @@ def main():
         m = re.search(rx, out, re.MULTILINE)
         if m:
             failures.append(f"forbidden /{rx}/ found: {m.group(0)!r}")
+    failures += check_tests(out, args.min_tests)
     for n, status in enumerate(statuses, 1):
         if status != args.exit_status:
             failures.append(f"QEMU exit status {status} (boot {n}), expected {args.exit_status}")
@@ -252,7 +286,12 @@ def main():
         for f in failures:
             print("harness: FAIL: " + f)
         return 1
-    print(f"harness: PASS ({len(args.expect)} expectations, "
+    ntests = len(set(re.findall(r"^TEST (\S+) PASS$", out, re.MULTILINE)))
+    if args.min_tests is not None and ntests > args.min_tests:
+        # Not a failure: a new test ran. Raising min_tests makes it guarded.
+        print(f"harness: note: {ntests} tests passed; raise min_tests "
+              f"({args.min_tests}) in the case so that none can disappear")
+    print(f"harness: PASS ({ntests} tests, {len(args.expect)} expectations, "
           f"{len(args.forbid)} forbidden patterns, exit status {status})")
     return 0
 

@@ -22,6 +22,7 @@
 #include <proto/blk.h>
 #include <proto/mm.h>
 
+#define TEST_MAIN
 #include "check.h"
 #include "fuzzrng.h"
 
@@ -200,29 +201,12 @@ static void fuzz_mm_control(void)
     (void)sys_cap_delete(sc.client);
     CHECK_EQ(mm_stats(SLOT_MM, &after), 0);
     CHECK_EQ(after.used_frames, before.used_frames);
-    end("BLKFUZZ_0002_MM_CONTROL_MESSAGES");
 }
 
-int main(uintptr_t arg)
+/* Random and malformed requests; blk still reads and writes right after
+ * them (main keeps the disk's first sectors in `first`). */
+static void fuzz_random_messages(void)
 {
-    (void)arg;
-    sys_printf("blkfuzz: message fuzzing of blk, seed 0x%lx\n", SEED);
-    fuzz_seed(SEED);
-    int64_t r = 0;
-    for (uint64_t off = 0; off < BUF_LEN && r >= 0; off += 4096)
-        r = sys_map(SLOT_TASK, BUF_VA + off, SLOT_BUFFER, off, MAP_R | MAP_W);
-    buf = (uint8_t *)(uintptr_t)BUF_VA;
-    if (r >= 0)
-        r = blk_attach(SLOT_BLK, SLOT_BUFFER, &sectors);
-    if (r >= 0)
-        r = blk_read(SLOT_BLK, 0, 8, 0);
-    if (r < 0) {
-        sys_printf("blkfuzz: setup failed: %s\n", err_name((err_t)r));
-        failures = 1;
-        goto report;
-    }
-    memcpy(first, buf, sizeof first);
-
     /* Capabilities to attach: frames of our buffer (a page, read-only, the
      * whole), and things that are no frame or no capability. The RAM our
      * own stack lives in (slot 5) is not offered: a read into it would
@@ -343,11 +327,36 @@ int main(uintptr_t arg)
     CHECK_EQ(blk_flush(SLOT_BLK), 0);
     CHECK_EQ(blk_read(SLOT_BLK, at, 16, 16 * SECTOR), 0);
     CHECK_EQ(memcmp(buf, buf + 16 * SECTOR, 16 * SECTOR), 0);
-    end("BLKFUZZ_0001_RANDOM_MESSAGES");
-    fuzz_mm_control();
+}
+
+static const struct test tests[] = {
+    TEST(BLKFUZZ_0001_RANDOM_MESSAGES, fuzz_random_messages),
+    TEST(BLKFUZZ_0002_MM_CONTROL_MESSAGES, fuzz_mm_control),
+};
+
+int main(uintptr_t arg)
+{
+    (void)arg;
+    sys_printf("blkfuzz: message fuzzing of blk, seed 0x%lx\n", SEED);
+    fuzz_seed(SEED);
+    int64_t r = 0;
+    for (uint64_t off = 0; off < BUF_LEN && r >= 0; off += 4096)
+        r = sys_map(SLOT_TASK, BUF_VA + off, SLOT_BUFFER, off, MAP_R | MAP_W);
+    buf = (uint8_t *)(uintptr_t)BUF_VA;
+    if (r >= 0)
+        r = blk_attach(SLOT_BLK, SLOT_BUFFER, &sectors);
+    if (r >= 0)
+        r = blk_read(SLOT_BLK, 0, 8, 0);
+    if (r < 0) {
+        sys_printf("blkfuzz: setup failed: %s\n", err_name((err_t)r));
+        test_failures = 1;
+        goto report;
+    }
+    memcpy(first, buf, sizeof first);
+    test_run_table(tests, TEST_COUNT(tests));
 report:
-    sys_printf("blkfuzz: %d passed, %d failed\n", passed, failures);
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)failures}};
+    test_summary("blkfuzz");
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)test_failures}};
     (void)ipc_call(SLOT_REPORT, &m);
-    return failures;
+    return test_failures;
 }

@@ -2,13 +2,14 @@
  * blktest: system tests of blk, the virtio block driver. A native task
  * (root.test=blk) with a 1 MiB buffer frame it shares with blk: the device
  * reads and writes that memory directly. Prints TEST lines and reports the
- * number of failures to root.
+ * number of test_failures to root.
  */
 #include <sys/blk.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/spawn.h>
 
+#define TEST_MAIN
 #include "check.h"
 
 #define SLOT_TASK 1
@@ -32,7 +33,6 @@ static void test_boot_sector(void)
     CHECK_EQ(buf[511], 0xaa);
     CHECK_EQ(memcmp(buf + 82, "FAT32   ", 8), 0); /* mkfs.fat's file-system type */
     CHECK_EQ(buf[11] | (buf[12] << 8), 512);      /* bytes per sector */
-    end("BLK_READ_0001_FAT32_BOOT_SECTOR");
 }
 
 static uint8_t pattern(uint64_t sector, uint64_t i)
@@ -51,7 +51,6 @@ static void test_write_read(void)
     memset(buf + 64 * SECTOR, 0, 64 * SECTOR);
     CHECK_EQ(blk_read(SLOT_BLK, first, 64, 64 * SECTOR), 0);
     CHECK_EQ(memcmp(buf, buf + 64 * SECTOR, 64 * SECTOR), 0);
-    end("BLK_RW_0001_WRITE_FLUSH_READ_BACK");
 }
 
 /* Several requests in flight: four threads read different sectors. */
@@ -94,7 +93,6 @@ static void test_concurrent(void)
         (void)ntfn_wait(done);
     CHECK_EQ(started, 4);
     CHECK_EQ(bad_reads, 0);
-    end("BLK_CONC_0001_FOUR_READERS");
 }
 
 static void test_errors(void)
@@ -115,8 +113,14 @@ static void test_errors(void)
     uint64_t n = 0;
     CHECK_EQ(blk_info(SLOT_BLK, &n), 0);
     CHECK_EQ(n, sectors);
-    end("BLK_ERR_0001_BAD_REQUESTS");
 }
+
+static const struct test tests[] = {
+    TEST(BLK_READ_0001_FAT32_BOOT_SECTOR, test_boot_sector),
+    TEST(BLK_RW_0001_WRITE_FLUSH_READ_BACK, test_write_read),
+    TEST(BLK_CONC_0001_FOUR_READERS, test_concurrent),
+    TEST(BLK_ERR_0001_BAD_REQUESTS, test_errors),
+};
 
 int main(uintptr_t arg)
 {
@@ -130,16 +134,13 @@ int main(uintptr_t arg)
         r = blk_attach(SLOT_BLK, SLOT_BUFFER, &sectors);
     if (r < 0) {
         sys_printf("blktest: setup failed: %s\n", err_name((err_t)r));
-        failures = 1;
+        test_failures = 1;
     } else {
         sys_printf("blktest: disk of %lu sectors\n", sectors);
-        test_boot_sector();
-        test_write_read();
-        test_concurrent();
-        test_errors();
+        test_run_table(tests, TEST_COUNT(tests));
     }
-    sys_printf("blktest: %d passed, %d failed\n", passed, failures);
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)failures}};
+    test_summary("blktest");
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)test_failures}};
     (void)ipc_call(SLOT_REPORT, &m);
-    return failures;
+    return test_failures;
 }

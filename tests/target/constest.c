@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 #include <sys/console.h>
@@ -61,8 +62,8 @@ int main(int argc, char **argv)
          * set our own job. */
         CHECK_EQ(console_set_job(CONSOLE_SLOT, &me, 1), 0);
         CHECK_EQ(console_end_job(CONSOLE_SLOT), 0);
-        end("CONS_AUTH_0002_JOB_OF_OWN_DESCENDANTS_ONLY");
-        return failures ? 1 : 0;
+        test_end("CONS_AUTH_0002_JOB_OF_OWN_DESCENDANTS_ONLY");
+        return test_failures ? 1 : 0;
     }
 
     /* A process of the foreground job: a job of itself, yes. */
@@ -76,6 +77,6 @@ int main(int argc, char **argv)
     CHECK_EQ(console_end_job(CONSOLE_SLOT), 0);
     CHECK_EQ(console_set_job(CONSOLE_SLOT, &me, 1), 0);
     CHECK_EQ(console_end_job(CONSOLE_SLOT), 0);
-    end("CONS_AUTH_0001_FOREGROUND_SET_BY_OWNER_OR_FOREGROUND_ONLY");
-    return failures ? 1 : 0;
+    test_end("CONS_AUTH_0001_FOREGROUND_SET_BY_OWNER_OR_FOREGROUND_ONLY");
+    return test_failures ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 #include "crashsrv.h"
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 static int64_t ask(handle_t ep, uint64_t op)
@@ -36,7 +37,7 @@ int main(int argc, char **argv)
     CHECK(ask((handle_t)ep, CRASHSRV_PING) == CRASHSRV_ALIVE);
     CHECK(ask((handle_t)ep, CRASHSRV_EXIT) < 0);
     CHECK(ask((handle_t)ep, CRASHSRV_PING) == CRASHSRV_ALIVE);
-    end("SUPERVISE_0001_RESTARTED_AFTER_CRASH_AND_EXIT");
+    test_end("SUPERVISE_0001_RESTARTED_AFTER_CRASH_AND_EXIT");
     fflush(stdout);
     /* This one's end powers the machine off: nothing after it runs. */
     int64_t last = names_lookup(NAMES_SLOT, argv[2], 2000);

@@ -9,6 +9,7 @@
 #include <sys/mica.h>
 #include <sys/mm.h>
 
+#define TEST_MAIN
 #include "check.h"
 
 #define FS FS_CLIENT_SLOT
@@ -35,7 +36,6 @@ static void test_read_mcopy_file(void)
     CHECK_EQ(fs_read(FS, (uint64_t)h, 25, text, 4), 0); /* end of file */
     CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
     CHECK(fs_open(FS, "/HELLO.TXT", 0, NULL, NULL) >= 0); /* FAT names ignore case */
-    end("FS_READ_0001_FILE_PUT_BY_MCOPY");
 }
 
 static void test_write_long_name(void)
@@ -66,7 +66,6 @@ static void test_write_long_name(void)
     CHECK_EQ(memcmp(mid, "MICA", 4), 0);
     CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
     CHECK_EQ(fs_open(FS, "/A long file name.txt", FS_O_CREAT | FS_O_EXCL, NULL, NULL), E_EXIST);
-    end("FS_WRITE_0001_LONG_NAME_WRITE_READ_BACK");
 }
 
 /* A file larger than the page cache: written and read back through it,
@@ -119,7 +118,6 @@ static void test_page_cache(void)
     CHECK_EQ(fs_cache_stats(FS, &s2), 0);
     CHECK_EQ(s2.dirty, 0); /* nothing mapped writable now: all on the disk */
     CHECK_EQ(fs_fsync(FS, 999), E_BADH);
-    end("FS_CACHE_0001_EVICTION_WRITE_BACK_HITS");
 }
 
 static bool listed(const char *dir, const char *name)
@@ -164,7 +162,6 @@ static void test_directories(void)
     CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
     CHECK_EQ(fs_unlink(FS, "/scratch.bin"), 0);
     CHECK_EQ(fs_open(FS, "/scratch.bin", 0, NULL, NULL), E_NOENT);
-    end("FS_DIR_0001_MKDIR_RENAME_RMDIR_UNLINK");
 }
 
 static void test_errors(void)
@@ -186,7 +183,6 @@ static void test_errors(void)
     m.tag = IPC_TAG(99, 0, 0);
     CHECK_EQ(ipc_call(FS, &m), 0);
     CHECK_EQ(FS_REPLY_ERR(IPC_TAG_LABEL(m.tag)), E_NOSYS);
-    end("FS_ERR_0001_BAD_REQUESTS");
 }
 
 /* A child writes a file in a loop and is killed in the middle: the volume
@@ -219,7 +215,6 @@ static void test_killed_writer(void)
     CHECK_EQ(size, 40 * 700); /* every write that was answered is there */
     CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
     CHECK_EQ(fs_sync(FS), 0);
-    end("FS_KILL_0001_WRITER_KILLED_VOLUME_CONSISTENT");
 }
 
 /* ---- file-backed mappings ---- */
@@ -314,7 +309,6 @@ static void test_mmap_private(void)
     CHECK_EQ(s1.killed, s0.killed + 1);
     CHECK_EQ(mm_munmap((uint64_t)a, 3 * PAGE), 0);
     CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
-    end("FS_MMAP_0001_PRIVATE_COW_EOF_ZEROS_SHARED_FRAME");
 }
 
 /* A page of this process is not mapped (mm_page_info_pa: no PTE). */
@@ -373,7 +367,6 @@ static void test_mmap_truncate(void)
     CHECK(unmapped((uint64_t)a) && unmapped((uint64_t)b) && unmapped((uint64_t)a + PAGE));
     CHECK_EQ(mm_munmap((uint64_t)a, 3 * PAGE), 0);
     CHECK_EQ(mm_munmap((uint64_t)b, 3 * PAGE), 0);
-    end("FS_MMAP_0003_TRUNCATE_UNLINK_UNDER_MAPPING");
 }
 
 static void test_mmap_shared(void)
@@ -437,7 +430,6 @@ static void test_mmap_shared(void)
     CHECK_EQ(mm_mmap_file(0, PAGE, MM_PROT_R, 0, (handle_t)sys_cap_copy(FS, RIGHTS_ALL, 0), 0),
              E_INVAL);
     CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
-    end("FS_MMAP_0002_SHARED_WRITES_REACH_THE_FILE");
 }
 
 /* With a user disk attached (./mica run --disk), it is mounted at /mnt. */
@@ -447,6 +439,7 @@ static void test_user_disk(void)
     const char *rest;
     if (fs_resolve("/mnt/user.txt", &fs, &rest) < 0) {
         sys_puts("fstest: no /mnt disk\n");
+        test_skip();
         return;
     }
     CHECK_EQ(fs, FS_MNT_SLOT);
@@ -465,27 +458,30 @@ static void test_user_disk(void)
     CHECK_EQ(fs_sync(fs), 0);
     /* The system disk does not have the user's file. */
     CHECK_EQ(fs_open(FS, "/user.txt", 0, NULL, NULL), E_NOENT);
-    end("FS_MNT_0001_USER_DISK_AT_MNT");
 }
+
+static const struct test tests[] = {
+    TEST(FS_READ_0001_FILE_PUT_BY_MCOPY, test_read_mcopy_file),
+    TEST(FS_WRITE_0001_LONG_NAME_WRITE_READ_BACK, test_write_long_name),
+    TEST(FS_CACHE_0001_EVICTION_WRITE_BACK_HITS, test_page_cache),
+    TEST(FS_DIR_0001_MKDIR_RENAME_RMDIR_UNLINK, test_directories),
+    TEST(FS_ERR_0001_BAD_REQUESTS, test_errors),
+    TEST(FS_KILL_0001_WRITER_KILLED_VOLUME_CONSISTENT, test_killed_writer),
+    TEST(FS_MMAP_0001_PRIVATE_COW_EOF_ZEROS_SHARED_FRAME, test_mmap_private),
+    TEST(FS_MMAP_0002_SHARED_WRITES_REACH_THE_FILE, test_mmap_shared),
+    TEST(FS_MMAP_0003_TRUNCATE_UNLINK_UNDER_MAPPING, test_mmap_truncate),
+    TEST(FS_MNT_0001_USER_DISK_AT_MNT, test_user_disk),
+};
 
 int main(uintptr_t arg)
 {
     (void)arg;
     sys_puts("fstest: file server tests\n");
-    test_read_mcopy_file();
-    test_write_long_name();
-    test_page_cache();
-    test_directories();
-    test_errors();
-    test_killed_writer();
-    test_mmap_private();
-    test_mmap_shared();
-    test_mmap_truncate();
-    test_user_disk();
+    test_run_table(tests, TEST_COUNT(tests));
     if (fs_sync(FS) != 0)
-        failures++;
-    sys_printf("fstest: %d passed, %d failed\n", passed, failures);
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)failures}};
+        test_failures++;
+    test_summary("fstest");
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)test_failures}};
     (void)ipc_call(REPORT_SLOT, &m);
-    return failures;
+    return test_failures;
 }

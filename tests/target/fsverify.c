@@ -9,6 +9,7 @@
 #include <sys/mica.h>
 #include <sys/mm.h>
 
+#define TEST_MAIN
 #include "check.h"
 
 #define FS FS_CLIENT_SLOT
@@ -45,7 +46,6 @@ static void test_files_survive(void)
     CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
     /* FS_MMAP_0003 unlinked its file. */
     CHECK_EQ(fs_open(FS, "/trunc.bin", 0, NULL, NULL), E_NOENT);
-    end("FS_REBOOT_0001_WRITTEN_FILES_SURVIVE");
 }
 
 static void test_mapped_writes_survive(void)
@@ -68,7 +68,6 @@ static void test_mapped_writes_survive(void)
         CHECK_EQ(mm_munmap((uint64_t)a, 2 * PAGE), 0);
     }
     CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
-    end("FS_REBOOT_0002_MAPPED_WRITES_SURVIVE");
 }
 
 /* Leaves work for the shutdown: a file written without SYNC (FSInfo not
@@ -90,18 +89,21 @@ static void test_left_for_shutdown(void)
     if (a > 0)
         memcpy((char *)(uintptr_t)a + 300, "EXIT", 4);
     CHECK_EQ(fs_close(FS, (uint64_t)h), 0);
-    end("FS_REBOOT_0003_WRITES_LEFT_FOR_SHUTDOWN");
 }
+
+static const struct test tests[] = {
+    TEST(FS_REBOOT_0001_WRITTEN_FILES_SURVIVE, test_files_survive),
+    TEST(FS_REBOOT_0002_MAPPED_WRITES_SURVIVE, test_mapped_writes_survive),
+    TEST(FS_REBOOT_0003_WRITES_LEFT_FOR_SHUTDOWN, test_left_for_shutdown),
+};
 
 int main(uintptr_t arg)
 {
     (void)arg;
     sys_puts("fsverify: after the reboot\n");
-    test_files_survive();
-    test_mapped_writes_survive();
-    test_left_for_shutdown();
-    sys_printf("fsverify: %d passed, %d failed\n", passed, failures);
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)failures}};
+    test_run_table(tests, TEST_COUNT(tests));
+    test_summary("fsverify");
+    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)test_failures}};
     (void)ipc_call(REPORT_SLOT, &m);
-    return failures;
+    return test_failures;
 }

@@ -19,6 +19,7 @@
 #include <sys/mm.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 #define ROUNDS 3
@@ -95,7 +96,6 @@ static void test_object_hog(void)
         CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
         CHECK_EQ(pool_free(), base);
     }
-    end("KMEM_HOG_0001_OBJECTS");
 }
 
 /* A page mapped and touched in every 2 MiB (small mappings, so no
@@ -126,7 +126,6 @@ static void test_page_table_hog(void)
         CHECK(bystander_runs());
         CHECK_EQ(pool_free(), base);
     }
-    end("KMEM_HOG_0002_PAGE_TABLES");
 }
 
 /* A child that touches memory without end: mm ends it at its resident
@@ -157,7 +156,6 @@ static void test_resident_hog(void)
         CHECK_EQ(mm_stats(MM_CLIENT_SLOT, &after), 0);
         CHECK_EQ(after.used_frames, before.used_frames);
     }
-    end("KMEM_HOG_0004_RESIDENT");
 }
 
 /* Memory a process inherited and came to map alone counts too: A fills
@@ -203,7 +201,6 @@ static void test_inherited_resident(void)
     CHECK(bystander_runs());
     CHECK_EQ(mm_stats(MM_CLIENT_SLOT, &after), 0);
     CHECK_EQ(after.used_frames, before.used_frames);
-    end("KMEM_HOG_0005_INHERITED_RESIDENT");
 }
 
 /* No handle a program holds is a task capability it could pay with. */
@@ -217,16 +214,19 @@ static void test_no_task_creation(void)
             printf("  created a task paying with handle %u\n", h);
     }
     CHECK_EQ(pool_free(), base);
-    end("KMEM_HOG_0003_NO_TASKS");
 }
+
+static const struct test tests[] = {
+    TEST(KMEM_HOG_0001_OBJECTS, test_object_hog),
+    TEST(KMEM_HOG_0002_PAGE_TABLES, test_page_table_hog),
+    TEST(KMEM_HOG_0004_RESIDENT, test_resident_hog),
+    TEST(KMEM_HOG_0005_INHERITED_RESIDENT, test_inherited_resident),
+    TEST(KMEM_HOG_0003_NO_TASKS, test_no_task_creation),
+};
 
 int main(void)
 {
-    test_object_hog();
-    test_page_table_hog();
-    test_resident_hog();
-    test_inherited_resident();
-    test_no_task_creation();
-    printf("kmemhog: %d passed, %d failed\n", passed, failures);
-    return failures ? 1 : 0;
+    test_run_table(tests, TEST_COUNT(tests));
+    test_summary("kmemhog");
+    return test_failures ? 1 : 0;
 }

@@ -1,9 +1,9 @@
 /*
  * ktest: the kernel API test program. Runs as the root task
  * (`mica.root=ktest`), so it holds every capability; child tasks are
- * spawned from its own ELF with a role number as start argument. Each test
- * prints "TEST <ID> PASS" or "TEST <ID> FAIL" (tests/qemu/cases/ktest.test
- * checks them); the program exits with the number of failures.
+ * spawned from its own ELF with a role number as start argument. Its tests
+ * are the table in ktest_main.c (check.h runs it); the program exits with
+ * the number of failures.
  */
 #pragma once
 
@@ -14,37 +14,13 @@
 
 #include <mica/bootinfo.h>
 
+#include "check.h"
+
 /* ktest_main.c; some cases use its address as a pointer to text. */
 int main(uintptr_t arg);
 
 extern struct rootmem kt_mem;
 extern const struct bootinfo *kt_info;
-extern int kt_failures;
-
-/* Per-test failure count, reset by kt_begin. */
-extern int kt_test_failed;
-
-void kt_begin(const char *id);
-void kt_end(const char *id);
-
-#define KT_CHECK(cond)                                                        \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            kt_test_failed++;                                                 \
-            sys_printf("  check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-        }                                                                     \
-    } while (0)
-
-#define KT_EQ(a, b)                                                           \
-    do {                                                                      \
-        int64_t kt_a_ = (int64_t)(a), kt_b_ = (int64_t)(b);                   \
-        if (kt_a_ != kt_b_) {                                                 \
-            kt_test_failed++;                                                 \
-            sys_printf("  check failed: %s == %s (%ld != %ld) (%s:%d)\n", #a, #b, \
-                       kt_a_, kt_b_, __FILE__, __LINE__);                     \
-        }                                                                     \
-    } while (0)
-
 /* Child roles (start argument of a spawned ktest task). */
 enum kt_role {
     KT_ROLE_ECHO = 1,    /* serves the endpoint in slot KT_CHILD_EP */
@@ -67,13 +43,33 @@ int kt_child_echo(void);
 int kt_child_faulter(void);
 int kt_child_maker(void);
 
-/* Test groups. */
-void kt_test_caps(void);
-void kt_test_errors(void);
-void kt_test_ipc(void);
-void kt_test_pager(void);
-void kt_test_mapping(void);
-void kt_test_sched(void);
-void kt_test_irq(void);
-void kt_test_fpu(void);
-void kt_test_kmem(void);
+/* The tests, one function each (the table in ktest_main.c gives their ids). */
+void kt_bad_handles(void);
+void kt_rights(void);
+void kt_bad_pointers(void);
+void kt_bad_messages(void);
+void kt_bad_mappings(void);
+void kt_pool_exhaustion(void);
+void kt_misc_errors(void);
+void kt_derivation(void);
+void kt_grant(void);
+void kt_take_down(void);
+void kt_same_space(void);
+void kt_cross_space(void);
+void kt_send_queue(void);
+void kt_dead_peers(void);
+void kt_notifications(void);
+void kt_saved_reply(void);
+void kt_bound_notification(void);
+void kt_superpage_and_back(void);
+void kt_frame_split(void);
+void kt_pager(void);
+void kt_exceptions(void);
+void kt_lazy_fpu(void);
+void kt_irq_uart(void);
+void kt_preemption(void);
+void kt_suspend_resume(void);
+void kt_budgets(void);
+void kt_cycle_dies_with_owner(void);
+void kt_owned_endpoint_dies(void);
+void kt_timer_signal(void);

@@ -1,58 +1,54 @@
 /* Capabilities: copy, grant, delete, revoke, and object lifetime. */
 #include "ktest.h"
 
-static void test_derivation(void)
+void kt_derivation(void)
 {
-    kt_begin("KAPI_CAP_0001_REVOKE");
     int64_t ep = sys_endpoint_create();
     int64_t a = sys_cap_copy((handle_t)ep, RIGHTS_ALL, 0);
     int64_t b = sys_cap_copy((handle_t)a, RIGHTS_ALL, 0);
     int64_t c = sys_cap_copy((handle_t)b, RIGHT_WRITE, 0);
     int64_t d = sys_cap_copy((handle_t)a, RIGHT_READ, 0);
-    KT_CHECK(ep > 0 && a > 0 && b > 0 && c > 0 && d > 0);
+    CHECK(ep > 0 && a > 0 && b > 0 && c > 0 && d > 0);
     /* Deleting b hands c to a, so revoking a still reaches c. */
-    KT_EQ(sys_cap_delete((handle_t)b), 0);
+    CHECK_EQ(sys_cap_delete((handle_t)b), 0);
     struct cap_info ci;
-    KT_EQ(sys_cap_info((handle_t)c, &ci), 0);
-    KT_EQ(ci.type, CAP_ENDPOINT);
-    KT_EQ(ci.rights, RIGHT_WRITE);
-    KT_EQ(sys_cap_revoke((handle_t)a), 2); /* c and d */
-    KT_EQ(sys_cap_info((handle_t)c, &ci), E_BADH);
-    KT_EQ(sys_cap_info((handle_t)d, &ci), E_BADH);
-    KT_EQ(sys_cap_info((handle_t)a, &ci), 0); /* revoke keeps the capability itself */
-    KT_EQ(sys_cap_revoke((handle_t)a), 0);
+    CHECK_EQ(sys_cap_info((handle_t)c, &ci), 0);
+    CHECK_EQ(ci.type, CAP_ENDPOINT);
+    CHECK_EQ(ci.rights, RIGHT_WRITE);
+    CHECK_EQ(sys_cap_revoke((handle_t)a), 2); /* c and d */
+    CHECK_EQ(sys_cap_info((handle_t)c, &ci), E_BADH);
+    CHECK_EQ(sys_cap_info((handle_t)d, &ci), E_BADH);
+    CHECK_EQ(sys_cap_info((handle_t)a, &ci), 0); /* revoke keeps the capability itself */
+    CHECK_EQ(sys_cap_revoke((handle_t)a), 0);
     sys_cap_delete((handle_t)a);
     sys_cap_delete((handle_t)ep);
-    KT_EQ(sys_cap_delete((handle_t)ep), E_BADH);
-    kt_end("KAPI_CAP_0001_REVOKE");
+    CHECK_EQ(sys_cap_delete((handle_t)ep), E_BADH);
 }
 
-static void test_grant(void)
+void kt_grant(void)
 {
-    kt_begin("KAPI_CAP_0002_GRANT");
     int64_t task = sys_task_create(ROOT_HANDLE_TASK, 16, KT_TASK_BUDGET);
     int64_t n = sys_notification_create();
-    KT_CHECK(task > 0 && n > 0);
-    KT_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 3), 3);
-    KT_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 3), E_EXIST);
-    KT_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 16), E_RANGE);
-    KT_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 0), 1); /* lowest free */
+    CHECK(task > 0 && n > 0);
+    CHECK_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 3), 3);
+    CHECK_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 3), E_EXIST);
+    CHECK_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 16), E_RANGE);
+    CHECK_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 0), 1); /* lowest free */
     /* Without GRANT on the source nothing moves. */
     int64_t nogrant = sys_cap_copy((handle_t)n, RIGHT_READ | RIGHT_WRITE, 0);
-    KT_EQ(sys_cap_grant((handle_t)task, (handle_t)nogrant, RIGHTS_ALL, 0, 0), E_PERM);
+    CHECK_EQ(sys_cap_grant((handle_t)task, (handle_t)nogrant, RIGHTS_ALL, 0, 0), E_PERM);
     /* Revoking the original removes the copies inside the other task. */
-    KT_EQ(sys_cap_revoke((handle_t)n), 3);
-    KT_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 3), 3);
+    CHECK_EQ(sys_cap_revoke((handle_t)n), 3);
+    CHECK_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 3), 3);
     /* The table is full after 15 more. */
     int granted = 0;
     while (sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 0) > 0)
         granted++;
-    KT_EQ(granted, 14);
-    KT_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 0), E_NOSPACE);
-    KT_EQ(sys_cap_delete((handle_t)task), 0); /* frees its table and copies */
-    KT_EQ(sys_cap_revoke((handle_t)n), 0);
+    CHECK_EQ(granted, 14);
+    CHECK_EQ(sys_cap_grant((handle_t)task, (handle_t)n, RIGHTS_ALL, 0, 0), E_NOSPACE);
+    CHECK_EQ(sys_cap_delete((handle_t)task), 0); /* frees its table and copies */
+    CHECK_EQ(sys_cap_revoke((handle_t)n), 0);
     sys_cap_delete((handle_t)n);
-    kt_end("KAPI_CAP_0002_GRANT");
 }
 
 /* A thread made in `in`, with n bound to it, whose only capability ends up
@@ -82,26 +78,25 @@ static int bindable(handle_t n)
  * thread is killed and destroyed, which unbinds its notification); a chain
  * of tasks, each holding the next's only capability, goes the same way
  * from its head, without recursion in the kernel. */
-static void test_take_down(void)
+void kt_take_down(void)
 {
-    kt_begin("KAPI_CAP_0003_TAKE_DOWN_SELF_HELD_TASKS");
     int64_t n = sys_notification_create();
     int64_t task = sys_task_create(ROOT_HANDLE_TASK, 16, KT_TASK_BUDGET);
-    KT_CHECK(n > 0 && task > 0);
-    KT_CHECK(sys_cap_grant((handle_t)task, (handle_t)task, RIGHTS_ALL, 0, 0) > 0); /* itself */
-    KT_EQ(thread_held_inside((handle_t)task, (handle_t)n), 0);
-    KT_CHECK(!bindable((handle_t)n)); /* its thread holds it */
+    CHECK(n > 0 && task > 0);
+    CHECK(sys_cap_grant((handle_t)task, (handle_t)task, RIGHTS_ALL, 0, 0) > 0); /* itself */
+    CHECK_EQ(thread_held_inside((handle_t)task, (handle_t)n), 0);
+    CHECK(!bindable((handle_t)n)); /* its thread holds it */
     int64_t ep = sys_endpoint_create();
-    KT_CHECK(ep > 0 && sys_cap_grant((handle_t)task, (handle_t)ep, RIGHTS_ALL, 0, 0) > 0);
-    KT_EQ(sys_cap_delete((handle_t)task), 0);
-    KT_CHECK(bindable((handle_t)n));          /* the thread is gone */
-    KT_EQ(sys_cap_revoke((handle_t)ep), 0);   /* and the copy its table held */
+    CHECK(ep > 0 && sys_cap_grant((handle_t)task, (handle_t)ep, RIGHTS_ALL, 0, 0) > 0);
+    CHECK_EQ(sys_cap_delete((handle_t)task), 0);
+    CHECK(bindable((handle_t)n));          /* the thread is gone */
+    CHECK_EQ(sys_cap_revoke((handle_t)ep), 0);   /* and the copy its table held */
     /* A task holding a capability to itself survives while we hold one. */
     task = sys_task_create(ROOT_HANDLE_TASK, 16, KT_TASK_BUDGET);
-    KT_CHECK(task > 0 && sys_cap_grant((handle_t)task, (handle_t)ep, RIGHTS_ALL, 0, 0) > 0);
+    CHECK(task > 0 && sys_cap_grant((handle_t)task, (handle_t)ep, RIGHTS_ALL, 0, 0) > 0);
     int64_t again = sys_cap_copy((handle_t)task, RIGHTS_ALL, 0);
-    KT_EQ(sys_cap_delete((handle_t)task), 0);
-    KT_EQ(sys_cap_revoke((handle_t)ep), 1);   /* still there: `again` names it */
+    CHECK_EQ(sys_cap_delete((handle_t)task), 0);
+    CHECK_EQ(sys_cap_revoke((handle_t)ep), 1);   /* still there: `again` names it */
     sys_cap_delete((handle_t)again);
     /* The chain. */
     enum { CHAIN = 200 };
@@ -113,25 +108,18 @@ static void test_take_down(void)
             break;
         chain[made++] = (handle_t)t;
     }
-    KT_EQ(made, CHAIN);
+    CHECK_EQ(made, CHAIN);
     int granted = 0;
     for (int i = 0; i + 1 < made; i++)
         granted += sys_cap_grant(chain[i], chain[i + 1], RIGHTS_ALL, 0, 0) > 0;
-    KT_EQ(granted, CHAIN - 1);
-    KT_EQ(thread_held_inside(chain[made - 1], (handle_t)n), 0);
+    CHECK_EQ(granted, CHAIN - 1);
+    CHECK_EQ(thread_held_inside(chain[made - 1], (handle_t)n), 0);
     for (int i = made - 1; i >= 1; i--)
-        KT_EQ(sys_cap_delete(chain[i]), 0); /* each still named by the one before */
-    KT_CHECK(!bindable((handle_t)n));
-    KT_EQ(sys_cap_delete(chain[0]), 0);
-    KT_CHECK(bindable((handle_t)n));
+        CHECK_EQ(sys_cap_delete(chain[i]), 0); /* each still named by the one before */
+    CHECK(!bindable((handle_t)n));
+    CHECK_EQ(sys_cap_delete(chain[0]), 0);
+    CHECK(bindable((handle_t)n));
     sys_cap_delete((handle_t)ep);
     sys_cap_delete((handle_t)n);
-    kt_end("KAPI_CAP_0003_TAKE_DOWN_SELF_HELD_TASKS");
 }
 
-void kt_test_caps(void)
-{
-    test_derivation();
-    test_grant();
-    test_take_down();
-}

@@ -20,78 +20,74 @@ static void reply_twice_server(uint64_t arg)
     ntfn_signal(srv_done);
 }
 
-static void test_same_space(void)
+void kt_same_space(void)
 {
-    kt_begin("KAPI_IPC_0001_SAME_SPACE_REPLY_ONCE");
     srv_ep = (handle_t)sys_endpoint_create();
     srv_done = (handle_t)sys_notification_create();
-    KT_CHECK(thread_spawn(&kt_mem, reply_twice_server, 0, 50) > 0);
+    CHECK(thread_spawn(&kt_mem, reply_twice_server, 0, 50) > 0);
     struct ipc_msg m = {.tag = IPC_TAG(5, 0, 0), .w = {21}};
-    KT_EQ(ipc_call(srv_ep, &m), 0);
-    KT_EQ(m.w[0], 42);
-    KT_CHECK(ntfn_wait(srv_done) > 0);
-    KT_EQ(srv_second_reply, E_NOENT);
-    kt_end("KAPI_IPC_0001_SAME_SPACE_REPLY_ONCE");
+    CHECK_EQ(ipc_call(srv_ep, &m), 0);
+    CHECK_EQ(m.w[0], 42);
+    CHECK(ntfn_wait(srv_done) > 0);
+    CHECK_EQ(srv_second_reply, E_NOENT);
 }
 
-static void test_cross_space(void)
+void kt_cross_space(void)
 {
-    kt_begin("KAPI_IPC_0002_CROSS_SPACE");
     int64_t ep = sys_endpoint_create();
     struct spawned child;
     /* Our own priority, so that a yield lets it finish (see the end). */
-    KT_EQ(kt_spawn_child(KT_ROLE_ECHO, (handle_t)ep, 0, 60, &child), 0);
+    CHECK_EQ(kt_spawn_child(KT_ROLE_ECHO, (handle_t)ep, 0, 60, &child), 0);
 
     /* Registers only. */
     struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {10, 20, 30, 40, 50, 60, 70, 80}};
-    KT_EQ(ipc_call((handle_t)ep, &m), 0);
-    KT_EQ(IPC_TAG_LABEL(m.tag), 1001);
-    KT_EQ(m.w[0], 11);
-    KT_EQ(m.w[4], 51);
-    KT_EQ(m.w[5], 0); /* unbadged */
-    KT_EQ(m.w[6], 70); /* all eight words travel (64 bytes in registers) */
-    KT_EQ(m.w[7], 80);
+    CHECK_EQ(ipc_call((handle_t)ep, &m), 0);
+    CHECK_EQ(IPC_TAG_LABEL(m.tag), 1001);
+    CHECK_EQ(m.w[0], 11);
+    CHECK_EQ(m.w[4], 51);
+    CHECK_EQ(m.w[5], 0); /* unbadged */
+    CHECK_EQ(m.w[6], 70); /* all eight words travel (64 bytes in registers) */
+    CHECK_EQ(m.w[7], 80);
 
     /* Badges tell clients apart. */
     int64_t badged = sys_cap_copy((handle_t)ep, RIGHT_WRITE, 0x4242);
     m.tag = IPC_TAG(2, 0, 0);
-    KT_EQ(ipc_call((handle_t)badged, &m), 0);
-    KT_EQ(m.w[5], 0x4242);
+    CHECK_EQ(ipc_call((handle_t)badged, &m), 0);
+    CHECK_EQ(m.w[5], 0x4242);
     int64_t rebadge = sys_cap_copy((handle_t)badged, RIGHT_WRITE, 0x99);
     m.tag = IPC_TAG(2, 0, 0);
-    KT_EQ(ipc_call((handle_t)rebadge, &m), 0);
-    KT_EQ(m.w[5], 0x4242); /* a badge, once set, stays */
+    CHECK_EQ(ipc_call((handle_t)rebadge, &m), 0);
+    CHECK_EQ(m.w[5], 0x4242); /* a badge, once set, stays */
 
     /* A 256-byte buffer message, reversed by the server. */
     struct ipc_buffer *b = ipc_buffer();
     for (int i = 0; i < 256; i++)
         b->data[i] = (uint8_t)i;
     m.tag = IPC_TAG(3, 256, 0);
-    KT_EQ(ipc_call((handle_t)ep, &m), 0);
-    KT_EQ(IPC_TAG_LEN(m.tag), 256);
-    KT_EQ(b->data[0], 255);
-    KT_EQ(b->data[255], 0);
+    CHECK_EQ(ipc_call((handle_t)ep, &m), 0);
+    CHECK_EQ(IPC_TAG_LEN(m.tag), 256);
+    CHECK_EQ(b->data[0], 255);
+    CHECK_EQ(b->data[255], 0);
 
     /* Transfer a notification capability; the server signals it. */
     int64_t n = sys_notification_create();
     b->caps[0] = (handle_t)n;
     m.tag = IPC_TAG(7, 0, 1);
-    KT_EQ(ipc_call((handle_t)ep, &m), 0);
-    KT_EQ(ntfn_poll((handle_t)n), 1);
+    CHECK_EQ(ipc_call((handle_t)ep, &m), 0);
+    CHECK_EQ(ntfn_poll((handle_t)n), 1);
 
     /* Done: label 99 makes the server exit. */
     m.tag = IPC_TAG(99, 0, 0);
-    KT_EQ(ipc_call((handle_t)ep, &m), 0);
-    KT_EQ(IPC_TAG_LABEL(m.tag), 1099);
+    CHECK_EQ(ipc_call((handle_t)ep, &m), 0);
+    CHECK_EQ(IPC_TAG_LABEL(m.tag), 1099);
     sys_yield(); /* the server returns from main and exits */
-    KT_EQ(sys_thread_suspend(child.thread), E_DEAD);
+    CHECK_EQ(sys_thread_suspend(child.thread), E_DEAD);
     sys_cap_delete(child.thread);
     sys_cap_delete(child.task);
     sys_cap_delete((handle_t)n);
     sys_cap_delete((handle_t)rebadge);
     sys_cap_delete((handle_t)badged);
     sys_cap_delete((handle_t)ep);
-    kt_end("KAPI_IPC_0002_CROSS_SPACE");
 }
 
 static handle_t q_ep, q_done;
@@ -108,23 +104,21 @@ static void queue_receiver(uint64_t arg)
     ntfn_signal(q_done);
 }
 
-static void test_send_queue(void)
+void kt_send_queue(void)
 {
-    kt_begin("KAPI_IPC_0003_SEND_QUEUE");
     q_ep = (handle_t)sys_endpoint_create();
     q_done = (handle_t)sys_notification_create();
     /* Lower priority than us: our sends queue up before it runs. */
-    KT_CHECK(thread_spawn(&kt_mem, queue_receiver, 0, 10) > 0);
+    CHECK(thread_spawn(&kt_mem, queue_receiver, 0, 10) > 0);
     struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0)};
     for (uint64_t i = 0; i < 3; i++) {
         m.w[0] = 100 + i;
-        KT_EQ(ipc_send(q_ep, &m), 0);
+        CHECK_EQ(ipc_send(q_ep, &m), 0);
     }
-    KT_CHECK(ntfn_wait(q_done) > 0);
-    KT_EQ(q_got[0], 100);
-    KT_EQ(q_got[1], 101);
-    KT_EQ(q_got[2], 102);
-    kt_end("KAPI_IPC_0003_SEND_QUEUE");
+    CHECK(ntfn_wait(q_done) > 0);
+    CHECK_EQ(q_got[0], 100);
+    CHECK_EQ(q_got[1], 101);
+    CHECK_EQ(q_got[2], 102);
 }
 
 static handle_t dp_ep, dp_done, dp_ready;
@@ -157,47 +151,43 @@ static void orphan_receiver(uint64_t arg)
     ntfn_signal(dp_done);
 }
 
-static void test_dead_peers(void)
+void kt_dead_peers(void)
 {
-    kt_begin("KAPI_IPC_0004_DEAD_PEERS");
     dp_ep = (handle_t)sys_endpoint_create();
     dp_done = (handle_t)sys_notification_create();
     dp_ready = (handle_t)sys_notification_create();
     /* A server takes the call and dies before replying: the caller must
      * get E_DEAD, not hang. */
     int64_t srv = thread_spawn(&kt_mem, silent_server, 0, 30);
-    KT_CHECK(thread_spawn(&kt_mem, dead_server_client, 0, 30) > 0);
-    KT_CHECK(ntfn_wait(dp_ready) > 0);
-    KT_EQ(dp_call_result, 1); /* still waiting for the reply */
-    KT_EQ(sys_cap_delete((handle_t)srv), 0);
-    KT_CHECK(ntfn_wait(dp_done) > 0);
-    KT_EQ(dp_call_result, E_DEAD);
+    CHECK(thread_spawn(&kt_mem, dead_server_client, 0, 30) > 0);
+    CHECK(ntfn_wait(dp_ready) > 0);
+    CHECK_EQ(dp_call_result, 1); /* still waiting for the reply */
+    CHECK_EQ(sys_cap_delete((handle_t)srv), 0);
+    CHECK(ntfn_wait(dp_done) > 0);
+    CHECK_EQ(dp_call_result, E_DEAD);
     /* Deleting an endpoint wakes a thread blocked on it with E_DEAD. */
     orphan_ep = (handle_t)sys_endpoint_create();
-    KT_CHECK(thread_spawn(&kt_mem, orphan_receiver, 0, 60) > 0); /* yield runs it */
+    CHECK(thread_spawn(&kt_mem, orphan_receiver, 0, 60) > 0); /* yield runs it */
     sys_yield();
-    KT_EQ(sys_cap_delete(orphan_ep), 0);
-    KT_CHECK(ntfn_wait(dp_done) > 0);
-    KT_EQ(dp_recv_result, E_DEAD);
-    kt_end("KAPI_IPC_0004_DEAD_PEERS");
+    CHECK_EQ(sys_cap_delete(orphan_ep), 0);
+    CHECK(ntfn_wait(dp_done) > 0);
+    CHECK_EQ(dp_recv_result, E_DEAD);
 }
 
-static void test_notifications(void)
+void kt_notifications(void)
 {
-    kt_begin("KAPI_IPC_0005_NOTIFICATION_BITS");
     int64_t n = sys_notification_create();
     int64_t a = sys_cap_copy((handle_t)n, RIGHT_WRITE, 0x1);
     int64_t b = sys_cap_copy((handle_t)n, RIGHT_WRITE, 0x10);
-    KT_EQ(ntfn_signal((handle_t)a), 0);
-    KT_EQ(ntfn_signal((handle_t)b), 0);
-    KT_EQ(ntfn_signal((handle_t)b), 0);
-    KT_EQ(ntfn_wait((handle_t)n), 0x11);
-    KT_EQ(ntfn_poll((handle_t)n), 0);
-    KT_EQ(ntfn_wait((handle_t)a), E_PERM); /* waiting needs READ */
+    CHECK_EQ(ntfn_signal((handle_t)a), 0);
+    CHECK_EQ(ntfn_signal((handle_t)b), 0);
+    CHECK_EQ(ntfn_signal((handle_t)b), 0);
+    CHECK_EQ(ntfn_wait((handle_t)n), 0x11);
+    CHECK_EQ(ntfn_poll((handle_t)n), 0);
+    CHECK_EQ(ntfn_wait((handle_t)a), E_PERM); /* waiting needs READ */
     sys_cap_delete((handle_t)a);
     sys_cap_delete((handle_t)b);
     sys_cap_delete((handle_t)n);
-    kt_end("KAPI_IPC_0005_NOTIFICATION_BITS");
 }
 
 /* ---- saved replies ---- */
@@ -252,29 +242,27 @@ static void caller_dropped(uint64_t arg)
     ntfn_signal(sr_done);
 }
 
-static void test_saved_reply(void)
+void kt_saved_reply(void)
 {
-    kt_begin("KAPI_IPC_0006_SAVED_REPLY");
     sr_ep = (handle_t)sys_endpoint_create();
     sr_done = (handle_t)sys_notification_create();
-    KT_CHECK(thread_spawn(&kt_mem, saving_server, 0, 40) > 0);
-    KT_CHECK(thread_spawn(&kt_mem, caller_a, 0, 30) > 0);
-    KT_CHECK(thread_spawn(&kt_mem, caller_b, 0, 20) > 0);
+    CHECK(thread_spawn(&kt_mem, saving_server, 0, 40) > 0);
+    CHECK(thread_spawn(&kt_mem, caller_a, 0, 30) > 0);
+    CHECK(thread_spawn(&kt_mem, caller_b, 0, 20) > 0);
     /* Two done signals (a and b) may arrive as one wake: count them. */
     int got = 0;
     while (got < 2) {
-        KT_CHECK(ntfn_wait(sr_done) > 0);
+        CHECK(ntfn_wait(sr_done) > 0);
         got = (sr_a != 1) + (sr_b != 1);
     }
-    KT_EQ(sr_a, 1000); /* answered through the saved reply, after b */
-    KT_EQ(sr_b, 2000);
-    KT_EQ(sr_second, E_BADH); /* one shot: the handle is gone */
-    KT_EQ(sr_copy, E_PERM);   /* and cannot be copied */
-    KT_CHECK(thread_spawn(&kt_mem, caller_dropped, 0, 20) > 0);
+    CHECK_EQ(sr_a, 1000); /* answered through the saved reply, after b */
+    CHECK_EQ(sr_b, 2000);
+    CHECK_EQ(sr_second, E_BADH); /* one shot: the handle is gone */
+    CHECK_EQ(sr_copy, E_PERM);   /* and cannot be copied */
+    CHECK(thread_spawn(&kt_mem, caller_dropped, 0, 20) > 0);
     while (sr_dead == 1)
-        KT_CHECK(ntfn_wait(sr_done) > 0);
-    KT_EQ(sr_dead, E_DEAD);
-    kt_end("KAPI_IPC_0006_SAVED_REPLY");
+        CHECK(ntfn_wait(sr_done) > 0);
+    CHECK_EQ(sr_dead, E_DEAD);
 }
 
 /* ---- bound notifications ---- */
@@ -296,50 +284,38 @@ static void bound_receiver(uint64_t arg)
     }
 }
 
-static void test_bound_notification(void)
+void kt_bound_notification(void)
 {
-    kt_begin("KAPI_IPC_0007_BOUND_NOTIFICATION");
     bn_ep = (handle_t)sys_endpoint_create();
     bn_ntfn = (handle_t)sys_notification_create();
     bn_done = (handle_t)sys_notification_create();
     int64_t th = sys_thread_create(ROOT_HANDLE_TASK, 50);
-    KT_EQ(sys_thread_bind_notification((handle_t)th, bn_ntfn), 0);
-    KT_EQ(sys_cap_delete((handle_t)th), 0);
+    CHECK_EQ(sys_thread_bind_notification((handle_t)th, bn_ntfn), 0);
+    CHECK_EQ(sys_cap_delete((handle_t)th), 0);
     int64_t rx = thread_spawn(&kt_mem, bound_receiver, 0, 50);
-    KT_CHECK(rx > 0);
-    KT_EQ(sys_thread_bind_notification((handle_t)rx, bn_ntfn), 0);
+    CHECK(rx > 0);
+    CHECK_EQ(sys_thread_bind_notification((handle_t)rx, bn_ntfn), 0);
     int64_t sig = sys_cap_copy(bn_ntfn, RIGHT_WRITE, 0x30);
     /* Pending before it receives (it has not run yet: we are more
      * important): its first RECV returns the bits at once. */
-    KT_EQ(ntfn_signal((handle_t)sig), 0);
-    KT_CHECK(ntfn_wait(bn_done) > 0);
+    CHECK_EQ(ntfn_signal((handle_t)sig), 0);
+    CHECK(ntfn_wait(bn_done) > 0);
     struct ipc_msg m = {.tag = IPC_TAG(9, 0, 0), .w = {5}};
-    KT_EQ(ipc_call(bn_ep, &m), 0);             /* ordinary messages still arrive */
-    KT_CHECK(ntfn_wait(bn_done) > 0);
+    CHECK_EQ(ipc_call(bn_ep, &m), 0);             /* ordinary messages still arrive */
+    CHECK(ntfn_wait(bn_done) > 0);
     /* Now it is blocked in RECV: the signal ends it. */
-    KT_EQ(ntfn_signal((handle_t)sig), 0);
-    KT_CHECK(ntfn_wait(bn_done) > 0);
-    KT_EQ(bn_labels[0], IPC_LABEL_NOTIFY);
-    KT_EQ(bn_bits[0], 0x30);
-    KT_EQ(bn_labels[1], 9);
-    KT_EQ(bn_bits[1], 5);
-    KT_EQ(bn_labels[2], IPC_LABEL_NOTIFY);
+    CHECK_EQ(ntfn_signal((handle_t)sig), 0);
+    CHECK(ntfn_wait(bn_done) > 0);
+    CHECK_EQ(bn_labels[0], IPC_LABEL_NOTIFY);
+    CHECK_EQ(bn_bits[0], 0x30);
+    CHECK_EQ(bn_labels[1], 9);
+    CHECK_EQ(bn_bits[1], 5);
+    CHECK_EQ(bn_labels[2], IPC_LABEL_NOTIFY);
     /* One notification, one bound thread. */
     int64_t other = sys_thread_create(ROOT_HANDLE_TASK, 50);
-    KT_EQ(sys_thread_bind_notification((handle_t)other, bn_ntfn), E_BUSY);
-    KT_EQ(sys_thread_bind_notification((handle_t)other, bn_ep), E_BADH);
+    CHECK_EQ(sys_thread_bind_notification((handle_t)other, bn_ntfn), E_BUSY);
+    CHECK_EQ(sys_thread_bind_notification((handle_t)other, bn_ep), E_BADH);
     sys_cap_delete((handle_t)other);
     sys_cap_delete((handle_t)sig);
-    kt_end("KAPI_IPC_0007_BOUND_NOTIFICATION");
 }
 
-void kt_test_ipc(void)
-{
-    test_same_space();
-    test_cross_space();
-    test_send_queue();
-    test_dead_peers();
-    test_notifications();
-    test_saved_reply();
-    test_bound_notification();
-}

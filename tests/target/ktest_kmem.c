@@ -23,144 +23,138 @@ static struct kmem_info kmem_now(handle_t task)
 static void check_baseline(const struct kmem_info *base)
 {
     struct kmem_info now = kmem_now(0);
-    KT_EQ(now.pool_free, base->pool_free);
-    KT_EQ(now.used, base->used);
+    CHECK_EQ(now.pool_free, base->pool_free);
+    CHECK_EQ(now.used, base->used);
 }
 
-static void test_budgets(void)
+void kt_budgets(void)
 {
-    kt_begin("KAPI_KMEM_0001_BUDGETS");
     struct kmem_info base = kmem_now(0);
-    KT_CHECK(base.budget >= base.used && base.pool_free > 0);
-    KT_EQ(sys_kmem_info(999, &(struct kmem_info){0}), E_BADH);
+    CHECK(base.budget >= base.used && base.pool_free > 0);
+    CHECK_EQ(sys_kmem_info(999, &(struct kmem_info){0}), E_BADH);
 
     /* A budget below what the task needs for itself, or beyond ours. */
-    KT_EQ(sys_task_create(ROOT_HANDLE_TASK, 16, OWN_NEED_16 - PAGE), E_NOMEM);
-    KT_EQ(sys_task_create(ROOT_HANDLE_TASK, 16, base.budget), E_NOMEM);
+    CHECK_EQ(sys_task_create(ROOT_HANDLE_TASK, 16, OWN_NEED_16 - PAGE), E_NOMEM);
+    CHECK_EQ(sys_task_create(ROOT_HANDLE_TASK, 16, base.budget), E_NOMEM);
     int64_t ep = sys_endpoint_create(); /* a capability that is not a task */
-    KT_EQ(sys_task_create((handle_t)ep, 16, OWN_NEED_16), E_BADH);
+    CHECK_EQ(sys_task_create((handle_t)ep, 16, OWN_NEED_16), E_BADH);
     sys_cap_delete((handle_t)ep);
     check_baseline(&base);
 
     /* Room for two page tables and one slab page of threads. */
     int64_t t = sys_task_create(ROOT_HANDLE_TASK, 16, OWN_NEED_16 + 3 * PAGE);
-    KT_CHECK(t > 0);
+    CHECK(t > 0);
     struct kmem_info ti = kmem_now((handle_t)t);
-    KT_EQ(ti.budget, OWN_NEED_16 + 3 * PAGE);
-    KT_EQ(ti.used, OWN_NEED_16);
-    KT_CHECK(kmem_now(0).used >= base.used + ti.budget); /* carved out of ours */
+    CHECK_EQ(ti.budget, OWN_NEED_16 + 3 * PAGE);
+    CHECK_EQ(ti.used, OWN_NEED_16);
+    CHECK(kmem_now(0).used >= base.used + ti.budget); /* carved out of ours */
 
     int64_t frame_off = rootmem_alloc(&kt_mem, 2 * PAGE, PAGE);
-    KT_CHECK(frame_off >= 0);
+    CHECK(frame_off >= 0);
     handle_t frame = (handle_t)sys_frame_derive(kt_mem.cap, (uint64_t)frame_off, 2 * PAGE,
                                                 RIGHTS_ALL);
-    KT_CHECK((int64_t)frame > 0);
+    CHECK((int64_t)frame > 0);
     /* The first page in a 1 GiB region needs two tables, charged to t. */
-    KT_EQ(sys_map((handle_t)t, 0x10000, frame, 0, MAP_R | MAP_W | MAP_SIZE_4K), 0);
-    KT_EQ(kmem_now((handle_t)t).used, OWN_NEED_16 + 2 * PAGE);
+    CHECK_EQ(sys_map((handle_t)t, 0x10000, frame, 0, MAP_R | MAP_W | MAP_SIZE_4K), 0);
+    CHECK_EQ(kmem_now((handle_t)t).used, OWN_NEED_16 + 2 * PAGE);
     /* Another region would need two more: refused, nothing installed. */
-    KT_EQ(sys_map((handle_t)t, 0x40000000, frame, 0, MAP_R | MAP_SIZE_4K), E_NOMEM);
-    KT_EQ(sys_query((handle_t)t, 0x40000000, &(uint64_t){0}), 0);
-    KT_EQ(kmem_now((handle_t)t).used, OWN_NEED_16 + 2 * PAGE);
+    CHECK_EQ(sys_map((handle_t)t, 0x40000000, frame, 0, MAP_R | MAP_SIZE_4K), E_NOMEM);
+    CHECK_EQ(sys_query((handle_t)t, 0x40000000, &(uint64_t){0}), 0);
+    CHECK_EQ(kmem_now((handle_t)t).used, OWN_NEED_16 + 2 * PAGE);
     /* Within the tables it has: free. */
-    KT_EQ(sys_map((handle_t)t, 0x11000, frame, PAGE, MAP_R | MAP_SIZE_4K), 0);
+    CHECK_EQ(sys_map((handle_t)t, 0x11000, frame, PAGE, MAP_R | MAP_SIZE_4K), 0);
     /* Threads: one slab page (three threads) fits, a second does not. */
     handle_t th[8];
     int nth = 0;
     int64_t r;
     while (nth < 8 && (r = sys_thread_create((handle_t)t, 30)) > 0)
         th[nth++] = (handle_t)r;
-    KT_EQ(r, E_NOMEM);
-    KT_CHECK(nth >= 1 && nth < 8);
-    KT_EQ(kmem_now((handle_t)t).used, kmem_now((handle_t)t).budget);
+    CHECK_EQ(r, E_NOMEM);
+    CHECK(nth >= 1 && nth < 8);
+    CHECK_EQ(kmem_now((handle_t)t).used, kmem_now((handle_t)t).budget);
     /* Its exhaustion is its own: we still create and map. */
     ep = sys_endpoint_create();
-    KT_CHECK(ep > 0);
+    CHECK(ep > 0);
     sys_cap_delete((handle_t)ep);
 
     for (int i = 0; i < nth; i++)
-        KT_EQ(sys_cap_delete(th[i]), 0);
-    KT_EQ(sys_cap_delete((handle_t)t), 0);
+        CHECK_EQ(sys_cap_delete(th[i]), 0);
+    CHECK_EQ(sys_cap_delete((handle_t)t), 0);
     sys_cap_delete(frame);
     check_baseline(&base);
-    kt_end("KAPI_KMEM_0001_BUDGETS");
 }
 
 /* Tasks A and B, paid for by P, each holding the other's capability: once
  * we drop ours only P's end can free them. */
-static void test_cycle_dies_with_owner(void)
+void kt_cycle_dies_with_owner(void)
 {
-    kt_begin("KAPI_KMEM_0002_OWNED_CYCLE");
     struct kmem_info base = kmem_now(0);
     for (int round = 0; round < 3; round++) {
         int64_t p = sys_task_create(ROOT_HANDLE_TASK, 16, 64 * PAGE);
-        KT_CHECK(p > 0);
+        CHECK(p > 0);
         int64_t a = sys_task_create((handle_t)p, 16, 4 * PAGE);
         int64_t b = sys_task_create((handle_t)p, 16, 4 * PAGE);
-        KT_CHECK(a > 0 && b > 0);
+        CHECK(a > 0 && b > 0);
         uint64_t p_used = kmem_now((handle_t)p).used;
-        KT_CHECK(p_used >= OWN_NEED_16 + 8 * PAGE); /* P pays their budgets */
-        KT_EQ(sys_cap_grant((handle_t)a, (handle_t)b, RIGHTS_ALL, 0, 0), 1);
-        KT_EQ(sys_cap_grant((handle_t)b, (handle_t)a, RIGHTS_ALL, 0, 0), 1);
+        CHECK(p_used >= OWN_NEED_16 + 8 * PAGE); /* P pays their budgets */
+        CHECK_EQ(sys_cap_grant((handle_t)a, (handle_t)b, RIGHTS_ALL, 0, 0), 1);
+        CHECK_EQ(sys_cap_grant((handle_t)b, (handle_t)a, RIGHTS_ALL, 0, 0), 1);
         /* A thread in A, too: it holds A from inside. */
         int64_t th = sys_thread_create((handle_t)a, 30);
-        KT_CHECK(th > 0);
-        KT_EQ(sys_cap_grant((handle_t)a, (handle_t)th, RIGHTS_ALL, 0, 0), 2);
+        CHECK(th > 0);
+        CHECK_EQ(sys_cap_grant((handle_t)a, (handle_t)th, RIGHTS_ALL, 0, 0), 2);
         sys_cap_delete((handle_t)th);
-        KT_EQ(sys_cap_delete((handle_t)a), 0);
-        KT_EQ(sys_cap_delete((handle_t)b), 0);
+        CHECK_EQ(sys_cap_delete((handle_t)a), 0);
+        CHECK_EQ(sys_cap_delete((handle_t)b), 0);
         /* The cycle keeps itself alive, at P's expense... */
-        KT_EQ(kmem_now((handle_t)p).used, p_used);
-        KT_CHECK(kmem_now(0).pool_free < base.pool_free);
+        CHECK_EQ(kmem_now((handle_t)p).used, p_used);
+        CHECK(kmem_now(0).pool_free < base.pool_free);
         /* ...until P goes. A task taken down accepts no capability (one
          * to itself would keep it for ever). */
         int64_t c = sys_task_create((handle_t)p, 16, 4 * PAGE);
-        KT_CHECK(c > 0);
-        KT_EQ(sys_cap_delete((handle_t)p), 0);
-        KT_EQ(sys_cap_grant((handle_t)c, (handle_t)c, RIGHTS_ALL, 0, 0), E_DEAD);
-        KT_EQ(sys_task_create((handle_t)c, 16, 4 * PAGE), E_DEAD);
-        KT_EQ(sys_thread_create((handle_t)c, 30), E_DEAD);
-        KT_EQ(sys_cap_delete((handle_t)c), 0);
+        CHECK(c > 0);
+        CHECK_EQ(sys_cap_delete((handle_t)p), 0);
+        CHECK_EQ(sys_cap_grant((handle_t)c, (handle_t)c, RIGHTS_ALL, 0, 0), E_DEAD);
+        CHECK_EQ(sys_task_create((handle_t)c, 16, 4 * PAGE), E_DEAD);
+        CHECK_EQ(sys_thread_create((handle_t)c, 30), E_DEAD);
+        CHECK_EQ(sys_cap_delete((handle_t)c), 0);
         check_baseline(&base);
     }
-    kt_end("KAPI_KMEM_0002_OWNED_CYCLE");
 }
 
 /* An endpoint a child made is dead once the child is taken down: a call
  * on our copy fails at once instead of waiting for ever. */
-static void test_owned_endpoint_dies(void)
+void kt_owned_endpoint_dies(void)
 {
-    kt_begin("KAPI_KMEM_0003_OWNED_ENDPOINT");
     struct kmem_info base = kmem_now(0);
     int64_t ep = sys_endpoint_create();
-    KT_CHECK(ep > 0);
+    CHECK(ep > 0);
     struct spawned child;
-    KT_EQ(kt_spawn_child(KT_ROLE_MAKER, (handle_t)ep, 0, 60, &child), 0);
+    CHECK_EQ(kt_spawn_child(KT_ROLE_MAKER, (handle_t)ep, 0, 60, &child), 0);
     struct ipc_buffer *buf = ipc_buffer();
     buf->recv_caps_max = 1;
     struct ipc_msg m;
-    KT_EQ(ipc_recv((handle_t)ep, &m), 0);
+    CHECK_EQ(ipc_recv((handle_t)ep, &m), 0);
     buf->recv_caps_max = 0;
-    KT_EQ(IPC_TAG_NCAPS(m.tag), 1);
+    CHECK_EQ(IPC_TAG_NCAPS(m.tag), 1);
     handle_t theirs = buf->caps[0];
     m.tag = IPC_TAG(0, 0, 0);
-    KT_EQ(ipc_reply(&m), 0);
+    CHECK_EQ(ipc_reply(&m), 0);
     sys_yield(); /* it waits on its endpoint now */
     /* It is alive: a signal through our copy reaches it (it replies). */
     m.tag = IPC_TAG(5, 0, 0);
-    KT_EQ(ipc_call(theirs, &m), 0);
-    KT_EQ(IPC_TAG_LABEL(m.tag), 6);
+    CHECK_EQ(ipc_call(theirs, &m), 0);
+    CHECK_EQ(IPC_TAG_LABEL(m.tag), 6);
     /* Its task goes: the endpoint it owned is dead for us too. */
-    KT_EQ(sys_cap_delete(child.thread), 0);
-    KT_EQ(sys_cap_delete(child.task), 0);
+    CHECK_EQ(sys_cap_delete(child.thread), 0);
+    CHECK_EQ(sys_cap_delete(child.task), 0);
     m.tag = IPC_TAG(5, 0, 0);
-    KT_EQ(ipc_call(theirs, &m), E_DEAD);
-    KT_EQ(ipc_send(theirs, &m), E_DEAD);
-    KT_EQ(sys_cap_delete(theirs), 0);
-    KT_EQ(sys_cap_delete((handle_t)ep), 0);
+    CHECK_EQ(ipc_call(theirs, &m), E_DEAD);
+    CHECK_EQ(ipc_send(theirs, &m), E_DEAD);
+    CHECK_EQ(sys_cap_delete(theirs), 0);
+    CHECK_EQ(sys_cap_delete((handle_t)ep), 0);
     /* Its RAM stays with kt_mem (a bump allocator); kernel memory is back. */
     check_baseline(&base);
-    kt_end("KAPI_KMEM_0003_OWNED_ENDPOINT");
 }
 
 int kt_child_maker(void)
@@ -182,47 +176,38 @@ int kt_child_maker(void)
     }
 }
 
-static void test_timer_signal(void)
+void kt_timer_signal(void)
 {
-    kt_begin("KAPI_TIMER_0001_SIGNAL");
     int64_t n = sys_notification_create();
-    KT_CHECK(n > 0);
+    CHECK(n > 0);
     int64_t badged = sys_cap_copy((handle_t)n, RIGHT_WRITE, 0x40);
-    KT_CHECK(badged > 0);
-    KT_EQ(sys_timer_signal(999, 1), E_BADH);
+    CHECK(badged > 0);
+    CHECK_EQ(sys_timer_signal(999, 1), E_BADH);
     int64_t ro = sys_cap_copy((handle_t)n, RIGHT_READ, 0);
-    KT_EQ(sys_timer_signal((handle_t)ro, 1), E_PERM);
+    CHECK_EQ(sys_timer_signal((handle_t)ro, 1), E_PERM);
     /* A deadline 20 ms ahead: the wait ends with our badge, not before. */
     uint64_t deadline = sys_time_now() + kt_info->timebase_hz / 50;
-    KT_EQ(sys_timer_signal((handle_t)badged, deadline), 0);
-    KT_EQ(ntfn_poll((handle_t)n), 0);
-    KT_EQ(ntfn_wait((handle_t)n), 0x40);
-    KT_CHECK(sys_time_now() >= deadline);
+    CHECK_EQ(sys_timer_signal((handle_t)badged, deadline), 0);
+    CHECK_EQ(ntfn_poll((handle_t)n), 0);
+    CHECK_EQ(ntfn_wait((handle_t)n), 0x40);
+    CHECK(sys_time_now() >= deadline);
     /* A deadline already past signals at once. */
-    KT_EQ(sys_timer_signal((handle_t)badged, 1), 0);
-    KT_EQ(ntfn_poll((handle_t)n), 0x40);
+    CHECK_EQ(sys_timer_signal((handle_t)badged, 1), 0);
+    CHECK_EQ(ntfn_poll((handle_t)n), 0x40);
     /* Disarmed (0), or replaced by a later one: nothing at the first. */
     deadline = sys_time_now() + kt_info->timebase_hz / 50;
-    KT_EQ(sys_timer_signal((handle_t)badged, deadline), 0);
-    KT_EQ(sys_timer_signal((handle_t)badged, 0), 0);
+    CHECK_EQ(sys_timer_signal((handle_t)badged, deadline), 0);
+    CHECK_EQ(sys_timer_signal((handle_t)badged, 0), 0);
     while (sys_time_now() < deadline + kt_info->timebase_hz / 25)
         sys_yield();
-    KT_EQ(ntfn_poll((handle_t)n), 0);
+    CHECK_EQ(ntfn_poll((handle_t)n), 0);
     /* Deleting an armed notification takes it off the list. */
-    KT_EQ(sys_timer_signal((handle_t)badged, sys_time_now() + kt_info->timebase_hz / 100), 0);
+    CHECK_EQ(sys_timer_signal((handle_t)badged, sys_time_now() + kt_info->timebase_hz / 100), 0);
     sys_cap_delete((handle_t)ro);
     sys_cap_delete((handle_t)badged);
     sys_cap_delete((handle_t)n);
     deadline = sys_time_now() + kt_info->timebase_hz / 25;
     while (sys_time_now() < deadline)
         sys_yield(); /* its tick passes with nothing to signal */
-    kt_end("KAPI_TIMER_0001_SIGNAL");
 }
 
-void kt_test_kmem(void)
-{
-    test_budgets();
-    test_cycle_dies_with_owner();
-    test_owned_endpoint_dies();
-    test_timer_signal();
-}

@@ -1,26 +1,9 @@
 /* ktest runner and child roles (see ktest.h). */
+#define TEST_MAIN
 #include "ktest.h"
 
 struct rootmem kt_mem;
 const struct bootinfo *kt_info;
-int kt_failures;
-int kt_test_failed;
-static int kt_passed;
-
-void kt_begin(const char *id)
-{
-    (void)id;
-    kt_test_failed = 0;
-}
-
-void kt_end(const char *id)
-{
-    sys_printf("TEST %s %s\n", id, kt_test_failed ? "FAIL" : "PASS");
-    if (kt_test_failed)
-        kt_failures++;
-    else
-        kt_passed++;
-}
 
 int64_t kt_spawn_child(enum kt_role role, handle_t ep, handle_t pager, unsigned prio,
                        struct spawned *out)
@@ -98,6 +81,39 @@ int kt_child_faulter(void)
     }
 }
 
+/* In the order they run; KAPI_SCHED_0002 uses KAPI_SCHED_0001's spinner. */
+static const struct test tests[] = {
+    TEST(KAPI_ERR_0001_BAD_HANDLE, kt_bad_handles),
+    TEST(KAPI_ERR_0002_RIGHTS, kt_rights),
+    TEST(KAPI_ERR_0003_BAD_POINTER, kt_bad_pointers),
+    TEST(KAPI_ERR_0004_OVERSIZED_MESSAGE, kt_bad_messages),
+    TEST(KAPI_ERR_0005_BAD_MAPPING, kt_bad_mappings),
+    TEST(KAPI_ERR_0006_POOL_EXHAUSTION, kt_pool_exhaustion),
+    TEST(KAPI_ERR_0007_THREADS_AND_MISC, kt_misc_errors),
+    TEST(KAPI_CAP_0001_REVOKE, kt_derivation),
+    TEST(KAPI_CAP_0002_GRANT, kt_grant),
+    TEST(KAPI_CAP_0003_TAKE_DOWN_SELF_HELD_TASKS, kt_take_down),
+    TEST(KAPI_IPC_0001_SAME_SPACE_REPLY_ONCE, kt_same_space),
+    TEST(KAPI_IPC_0002_CROSS_SPACE, kt_cross_space),
+    TEST(KAPI_IPC_0003_SEND_QUEUE, kt_send_queue),
+    TEST(KAPI_IPC_0004_DEAD_PEERS, kt_dead_peers),
+    TEST(KAPI_IPC_0005_NOTIFICATION_BITS, kt_notifications),
+    TEST(KAPI_IPC_0006_SAVED_REPLY, kt_saved_reply),
+    TEST(KAPI_IPC_0007_BOUND_NOTIFICATION, kt_bound_notification),
+    TEST(KAPI_MEM_0001_SUPERPAGE_SPLIT_AND_BACK, kt_superpage_and_back),
+    TEST(KAPI_MEM_0002_FRAME_SPLIT, kt_frame_split),
+    TEST(KAPI_MEM_0003_USER_PAGER, kt_pager),
+    TEST(KAPI_MEM_0004_EXCEPTION_ENDPOINT, kt_exceptions),
+    TEST(KAPI_FPU_0001_LAZY_SWITCH, kt_lazy_fpu),
+    TEST(KAPI_IRQ_0001_UART_INTERRUPT, kt_irq_uart),
+    TEST(KAPI_SCHED_0001_PREEMPTION, kt_preemption),
+    TEST(KAPI_SCHED_0002_SUSPEND_RESUME_REGS, kt_suspend_resume),
+    TEST(KAPI_KMEM_0001_BUDGETS, kt_budgets),
+    TEST(KAPI_KMEM_0002_OWNED_CYCLE, kt_cycle_dies_with_owner),
+    TEST(KAPI_KMEM_0003_OWNED_ENDPOINT, kt_owned_endpoint_dies),
+    TEST(KAPI_TIMER_0001_SIGNAL, kt_timer_signal),
+};
+
 int main(uintptr_t arg)
 {
     if (arg == KT_ROLE_ECHO)
@@ -114,15 +130,5 @@ int main(uintptr_t arg)
         sys_printf("ktest: no RAM to work with: %s\n", err_name((err_t)r));
         return 1;
     }
-    kt_test_errors();
-    kt_test_caps();
-    kt_test_ipc();
-    kt_test_mapping();
-    kt_test_pager();
-    kt_test_fpu();
-    kt_test_irq();
-    kt_test_sched();
-    kt_test_kmem();
-    sys_printf("ktest: %d passed, %d failed\n", kt_passed, kt_failures);
-    return kt_failures;
+    return TEST_RUN("ktest", tests);
 }

@@ -47,19 +47,17 @@ static int64_t uart_wait_irq(void)
     return ack < 0 ? ack : bits;
 }
 
-void kt_test_irq(void)
+void kt_irq_uart(void)
 {
-    kt_begin("KAPI_IRQ_0001_UART_INTERRUPT");
-    KT_EQ(uart_setup(), 0);
-    KT_EQ(uart_wait_irq(), 0x400);
-    KT_EQ(uart_wait_irq(), 0x400); /* acknowledged: it can fire again */
-    KT_EQ(sys_irq_ack(uart_irq), E_BUSY); /* nothing pending */
-    KT_EQ(sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, kt_info->caps[0].irq ? 1 : 1) > 0, 1);
-    KT_EQ(sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, 10), E_EXIST); /* the UART's, taken */
-    KT_EQ(sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, 0), E_RANGE);
-    KT_EQ(sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, 100000), E_RANGE);
-    KT_EQ(sys_irq_get(ROOT_HANDLE_TASK, 5), E_BADH);
-    kt_end("KAPI_IRQ_0001_UART_INTERRUPT");
+    CHECK_EQ(uart_setup(), 0);
+    CHECK_EQ(uart_wait_irq(), 0x400);
+    CHECK_EQ(uart_wait_irq(), 0x400); /* acknowledged: it can fire again */
+    CHECK_EQ(sys_irq_ack(uart_irq), E_BUSY); /* nothing pending */
+    CHECK_EQ(sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, kt_info->caps[0].irq ? 1 : 1) > 0, 1);
+    CHECK_EQ(sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, 10), E_EXIST); /* the UART's, taken */
+    CHECK_EQ(sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, 0), E_RANGE);
+    CHECK_EQ(sys_irq_get(ROOT_HANDLE_IRQ_CONTROL, 100000), E_RANGE);
+    CHECK_EQ(sys_irq_get(ROOT_HANDLE_TASK, 5), E_BADH);
 }
 
 /* ---- preemption and round robin ---- */
@@ -89,47 +87,47 @@ static void rr_worker(uint64_t me)
     ntfn_signal(rr_done);
 }
 
-void kt_test_sched(void)
+void kt_preemption(void)
 {
-    kt_begin("KAPI_SCHED_0001_PREEMPTION");
     /* A low-priority spinner never yields. Its own signal makes us (60)
      * runnable in the middle of its loop: we must run at once, and again
      * after an interrupt wakes us while it spins. */
     spin_ntfn = (handle_t)sys_notification_create();
     int64_t low = thread_spawn(&kt_mem, spinner, 0, 10);
-    KT_CHECK(low > 0);
-    KT_CHECK(ntfn_wait(spin_ntfn) > 0);
-    KT_CHECK(spin_count >= 1000000);
-    KT_EQ(uart_wait_irq(), 0x400);
+    CHECK(low > 0);
+    CHECK(ntfn_wait(spin_ntfn) > 0);
+    CHECK(spin_count >= 1000000);
+    CHECK_EQ(uart_wait_irq(), 0x400);
 
     /* Two equal threads both make progress through timer preemption. */
     rr_done = (handle_t)sys_notification_create();
-    KT_CHECK(thread_spawn(&kt_mem, rr_worker, 0, 20) > 0);
-    KT_CHECK(thread_spawn(&kt_mem, rr_worker, 1, 20) > 0);
+    CHECK(thread_spawn(&kt_mem, rr_worker, 0, 20) > 0);
+    CHECK(thread_spawn(&kt_mem, rr_worker, 1, 20) > 0);
     int64_t got = ntfn_wait(rr_done);
-    KT_CHECK(got > 0);
-    KT_CHECK(rr_count[0] >= 2000 && rr_count[1] >= 2000);
-    KT_EQ(sys_cap_delete((handle_t)low), 0); /* killing a running spinner */
-    kt_end("KAPI_SCHED_0001_PREEMPTION");
+    CHECK(got > 0);
+    CHECK(rr_count[0] >= 2000 && rr_count[1] >= 2000);
+    CHECK_EQ(sys_cap_delete((handle_t)low), 0); /* killing a running spinner */
+}
 
-    kt_begin("KAPI_SCHED_0002_SUSPEND_RESUME_REGS");
+/* Suspends and resumes the spinner of kt_preemption (the test before). */
+void kt_suspend_resume(void)
+{
     uint64_t frozen = spin_count;
     int64_t s2 = thread_spawn(&kt_mem, spinner, 0, 60);
     sys_yield(); /* same priority: it runs for a slice */
-    KT_EQ(sys_thread_suspend((handle_t)s2), 0);
-    KT_EQ(sys_thread_suspend((handle_t)s2), E_BUSY);
+    CHECK_EQ(sys_thread_suspend((handle_t)s2), 0);
+    CHECK_EQ(sys_thread_suspend((handle_t)s2), E_BUSY);
     struct mica_regs regs;
-    KT_EQ(sys_thread_read_regs((handle_t)s2, &regs), 0);
-    KT_CHECK(regs.pc >= 0x10000 && regs.pc < 0x100000);
+    CHECK_EQ(sys_thread_read_regs((handle_t)s2, &regs), 0);
+    CHECK(regs.pc >= 0x10000 && regs.pc < 0x100000);
     uint64_t during = spin_count;
     sys_yield();
-    KT_EQ(spin_count, during); /* suspended: it does not run */
-    KT_CHECK(during > frozen);
-    KT_EQ(sys_thread_resume((handle_t)s2), 0);
-    KT_EQ(sys_thread_resume((handle_t)s2), E_BUSY);
-    KT_EQ(sys_thread_read_regs((handle_t)s2, &regs), E_BUSY); /* running */
+    CHECK_EQ(spin_count, during); /* suspended: it does not run */
+    CHECK(during > frozen);
+    CHECK_EQ(sys_thread_resume((handle_t)s2), 0);
+    CHECK_EQ(sys_thread_resume((handle_t)s2), E_BUSY);
+    CHECK_EQ(sys_thread_read_regs((handle_t)s2, &regs), E_BUSY); /* running */
     sys_cap_delete((handle_t)s2);
-    kt_end("KAPI_SCHED_0002_SUSPEND_RESUME_REGS");
 }
 
 /* ---- lazy FPU: registers survive switches ---- */
@@ -159,17 +157,15 @@ static void fpu_worker(uint64_t me)
     ntfn_signal(fpu_done);
 }
 
-void kt_test_fpu(void)
+void kt_lazy_fpu(void)
 {
-    kt_begin("KAPI_FPU_0001_LAZY_SWITCH");
     fpu_done = (handle_t)sys_notification_create();
-    KT_CHECK(thread_spawn(&kt_mem, fpu_worker, 0, 50) > 0);
-    KT_CHECK(thread_spawn(&kt_mem, fpu_worker, 1, 50) > 0);
-    KT_CHECK(ntfn_wait(fpu_done) > 0);
+    CHECK(thread_spawn(&kt_mem, fpu_worker, 0, 50) > 0);
+    CHECK(thread_spawn(&kt_mem, fpu_worker, 1, 50) > 0);
+    CHECK(ntfn_wait(fpu_done) > 0);
     int64_t second = ntfn_poll(fpu_done);
     if (second == 0)
-        KT_CHECK(ntfn_wait(fpu_done) > 0);
-    KT_EQ(fpu_ok[0], 1);
-    KT_EQ(fpu_ok[1], 1);
-    kt_end("KAPI_FPU_0001_LAZY_SWITCH");
+        CHECK(ntfn_wait(fpu_done) > 0);
+    CHECK_EQ(fpu_ok[0], 1);
+    CHECK_EQ(fpu_ok[1], 1);
 }

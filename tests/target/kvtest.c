@@ -20,6 +20,7 @@
 #include <sys/server.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 #define CLIENTS 4
@@ -109,7 +110,6 @@ static void test_concurrent_clients(void)
                       NULL), 0);
     CHECK_EQ(rep.keys, CLIENTS * KEYS_EACH);
     CHECK(rep.clients >= CLIENTS + 1);
-    end("KV_0001_CONCURRENT_CLIENTS");
 }
 
 static void test_malformed(void)
@@ -139,7 +139,6 @@ static void test_malformed(void)
     CHECK_EQ(names_unregister(NAMES_SLOT, "kv"), E_PERM);
     CHECK_EQ(names_lookup(NAMES_SLOT, "nobody-here", 0), E_NOENT);
     CHECK_EQ(names_lookup(NAMES_SLOT, "nobody-here", 50), E_NOENT); /* waited, then gave up */
-    end("KV_0002_MALFORMED_REQUESTS_AND_NAMES");
 }
 
 static void test_crash_and_restart(int64_t kv_pid)
@@ -166,8 +165,21 @@ static void test_crash_and_restart(int64_t kv_pid)
     CHECK(strcmp(back, "yes") == 0);
     CHECK_EQ(kill((pid_t)pid2, SIGTERM), 0);
     CHECK(waitpid((pid_t)pid2, &st, 0) == pid2);
-    end("KV_0003_SERVER_CRASH_CLIENT_ERRORS_RESTART");
 }
+
+/* kv's pid (main starts it before the tests; the third kills it). */
+static int64_t kv_pid;
+
+static void test_crash_and_restart_kv(void)
+{
+    test_crash_and_restart(kv_pid);
+}
+
+static const struct test tests[] = {
+    TEST(KV_0001_CONCURRENT_CLIENTS, test_concurrent_clients),
+    TEST(KV_0002_MALFORMED_REQUESTS_AND_NAMES, test_malformed),
+    TEST(KV_0003_SERVER_CRASH_CLIENT_ERRORS_RESTART, test_crash_and_restart_kv),
+};
 
 int main(void)
 {
@@ -177,9 +189,8 @@ int main(void)
         printf("kvtest: cannot start /bin/kv: %s\n", err_name((err_t)pid));
         return 1;
     }
-    test_concurrent_clients();
-    test_malformed();
-    test_crash_and_restart(pid);
-    printf("kvtest: %d passed, %d failed\n", passed, failures);
-    return failures;
+    kv_pid = pid;
+    test_run_table(tests, TEST_COUNT(tests));
+    test_summary("kvtest");
+    return test_failures;
 }

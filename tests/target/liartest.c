@@ -22,6 +22,7 @@
 #include <sys/server.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 #define GUARD 0x55
@@ -92,6 +93,24 @@ static void test_writes(handle_t liar)
     CHECK_EQ(pipe_write(liar, 3, buf, 100), 100);
 }
 
+/* The liar's endpoint (main looks it up before the tests). */
+static handle_t liar_ep;
+
+static void test_liar_reads(void)
+{
+    test_reads(liar_ep);
+}
+
+static void test_liar_writes(void)
+{
+    test_writes(liar_ep);
+}
+
+static const struct test tests[] = {
+    TEST(CLIENT_LIAR_0001_REPLY_DATA_BOUNDED, test_liar_reads),
+    TEST(CLIENT_LIAR_0002_WRITE_COUNTS_CHECKED, test_liar_writes),
+};
+
 int main(void)
 {
     char *argv[] = {"liar", NULL};
@@ -101,13 +120,11 @@ int main(void)
         printf("liartest: no liar: %s\n", err_name((err_t)liar));
         return 1;
     }
-    test_reads((handle_t)liar);
-    end("CLIENT_LIAR_0001_REPLY_DATA_BOUNDED");
-    test_writes((handle_t)liar);
-    end("CLIENT_LIAR_0002_WRITE_COUNTS_CHECKED");
+    liar_ep = (handle_t)liar;
+    test_run_table(tests, TEST_COUNT(tests));
     kill((pid_t)pid, SIGKILL);
     int status = 0;
     waitpid((pid_t)pid, &status, 0);
-    printf("liartest: %d passed, %d failed\n", passed, failures);
-    return failures ? 1 : 0;
+    test_summary("liartest");
+    return test_failures ? 1 : 0;
 }

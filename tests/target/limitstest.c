@@ -22,6 +22,7 @@
 #include <sys/proc.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 #define ROUNDS 3
@@ -147,7 +148,6 @@ static void test_files(void)
     printf("limitstest: fat32: %lu handles, %lu mapped files, %lu file capabilities, "
            "%lu pinned pages, as before\n", (unsigned long)t.open, (unsigned long)t.mapped,
            (unsigned long)t.file_caps, (unsigned long)c.pinned);
-    end("LIMITS_FILES_0001_EMFILE_OTHERS_GO_ON_TABLES_BACK");
 }
 
 /* ---- pipe ---- */
@@ -211,7 +211,6 @@ static void test_pipes(void)
     }
     printf("limitstest: pipe: %lu pipes, %lu ends, as before\n", (unsigned long)s.pipes,
            (unsigned long)s.ends);
-    end("LIMITS_PIPES_0001_EMFILE_OTHERS_GO_ON_TABLES_BACK");
 }
 
 /* ---- names ---- */
@@ -254,7 +253,6 @@ static void test_names(void)
         CHECK_EQ(names_lookup(NAMES_SLOT, "lt.n0", 0), E_NOENT);
         another_program_runs();
     }
-    end("LIMITS_NAMES_0001_LIMIT_OTHERS_GO_ON_TABLES_BACK");
 }
 
 /* The owner names us its heir, then ends: the name is held for us. */
@@ -328,16 +326,19 @@ static void test_heir(void)
         CHECK_EQ(s.clients, s0.clients);
         another_program_runs();
     }
-    end("LIMITS_NAMES_0002_HELD_FOR_THE_HEIR_ONLY");
 }
+
+static const struct test tests[] = {
+    TEST(LIMITS_FILES_0001_EMFILE_OTHERS_GO_ON_TABLES_BACK, test_files),
+    TEST(LIMITS_PIPES_0001_EMFILE_OTHERS_GO_ON_TABLES_BACK, test_pipes),
+    TEST(LIMITS_NAMES_0001_LIMIT_OTHERS_GO_ON_TABLES_BACK, test_names),
+    TEST(LIMITS_NAMES_0002_HELD_FOR_THE_HEIR_ONLY, test_heir),
+};
 
 int main(void)
 {
     printf("limitstest: per-process limits of fat32, pipe and names\n");
-    test_files();
-    test_pipes();
-    test_names();
-    test_heir();
-    printf("limitstest: %d passed, %d failed\n", passed, failures);
-    return failures ? 1 : 0;
+    test_run_table(tests, TEST_COUNT(tests));
+    test_summary("limitstest");
+    return test_failures ? 1 : 0;
 }

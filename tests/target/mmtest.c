@@ -2,7 +2,7 @@
  * mmtest: system tests of mm, the memory server. Runs as a program in a
  * space mm serves (`root.run=mmtest`); children are made with mm's fork
  * (mm_fork_run). Prints "TEST <ID> PASS|FAIL" per test and reports the
- * number of failures to root as its exit status.
+ * number of test_failures to root as its exit status.
  */
 #include <sys/ipc.h>
 #include <sys/mica.h>
@@ -11,6 +11,7 @@
 
 #include <proto/fs.h>
 
+#define TEST_MAIN
 #include "check.h"
 
 #define PAGE 4096ul
@@ -19,11 +20,6 @@
 #define CHILD_PRIO 20
 
 
-
-static void begin(void)
-{
-    test_failed = 0;
-}
 
 
 static struct mm_stats_reply stats(void)
@@ -111,19 +107,16 @@ static void lazy_case(unsigned flags, uint64_t frames_per_touch, uint64_t *zero_
 
 static void test_lazy(void)
 {
-    begin();
     uint64_t zf, sf;
     lazy_case(MM_MAP_NOSUPER, 1, &zf, &sf);
     CHECK_EQ(zf, 3);
     CHECK_EQ(sf, 0);
     lazy_case(0, 512, &zf, &sf);
     CHECK_EQ(sf, 3);
-    end("MM_LAZY_0001_RESERVE_1G_TOUCH_3");
 }
 
 static void test_fork_cow(void)
 {
-    begin();
     private_page[0] = 1;
     struct mm_stats_reply before = stats();
     int64_t bits = run_child(child_cow, 0);
@@ -144,7 +137,6 @@ static void test_fork_cow(void)
     CHECK(pte & MAP_W);
     CHECK(!(pte & MAP_SW0));
     CHECK_EQ(last.used_frames, before.used_frames);
-    end("MM_COW_0001_FORK_WRITE_ISOLATION_AND_REENABLE");
 }
 
 static void child_write_text(uint64_t arg)
@@ -199,7 +191,6 @@ static void child_hold(uint64_t npages)
 
 static void test_kills(void)
 {
-    begin();
     struct mm_stats_reply before = stats();
     CHECK_EQ(run_child(child_write_text, 0), 2); /* killed: bit 2 */
     shared->step = 0;
@@ -209,10 +200,11 @@ static void test_kills(void)
     struct mm_stats_reply after = stats();
     CHECK_EQ(after.killed - before.killed, 3);
     CHECK_EQ(after.used_frames, before.used_frames); /* nothing leaked */
-    end("MM_KILL_0001_READONLY_MPROTECT_OUTSIDE");
+}
 
-    begin();
-    before = stats();
+static void test_oom(void)
+{
+    struct mm_stats_reply before = stats();
     /* One space may hold half of RAM (its resident limit: kmemhog tests
      * that); two holders take 45% of what is free each, so the next
      * child runs RAM out for everyone, below its own limit. */
@@ -226,7 +218,7 @@ static void test_kills(void)
     CHECK_EQ(run_child(child_oom, 0), 2);
     for (int i = 0; i < 2; i++)
         end_child(&holder[i], holder_th[i]);
-    after = stats();
+    struct mm_stats_reply after = stats();
     CHECK_EQ(after.killed - before.killed, 1);
     CHECK_EQ(after.used_frames, before.used_frames);
     /* We still work after the child exhausted memory. */
@@ -235,7 +227,6 @@ static void test_kills(void)
     *(volatile uint64_t *)(uintptr_t)a = 9;
     CHECK_EQ(*(volatile uint64_t *)(uintptr_t)a, 9);
     CHECK_EQ(mm_munmap((uint64_t)a, PAGE), 0);
-    end("MM_OOM_0001_CHILD_KILLED_PARENT_RUNS");
 }
 
 /* Fork chain: child forks a grandchild; frames come back exactly. */
@@ -286,7 +277,6 @@ static void child_leaves_first(uint64_t arg)
 
 static void test_fork_chain_any_order(void)
 {
-    begin();
     struct mm_stats_reply before = stats();
     shared->step = 0;
     shared->seen = 0;
@@ -310,12 +300,10 @@ static void test_fork_chain_any_order(void)
     struct mm_stats_reply after = stats();
     CHECK_EQ(after.used_frames, before.used_frames);
     CHECK_EQ(after.spaces, before.spaces);
-    end("MM_FORK_0003_CHAIN_EXIT_IN_ANY_ORDER");
 }
 
 static void test_fork_chain(void)
 {
-    begin();
     struct mm_stats_reply before = stats();
     shared->seen = 0;
     shared->wrote = 0;
@@ -327,12 +315,10 @@ static void test_fork_chain(void)
     struct mm_stats_reply after = stats();
     CHECK_EQ(after.used_frames, before.used_frames);
     CHECK_EQ(after.spaces, before.spaces);
-    end("MM_FORK_0002_CHAIN_EXACT_ACCOUNTING");
 }
 
 static void test_regions(void)
 {
-    begin();
     struct mm_stats_reply before = stats();
     /* brk grows and shrinks; frames follow. */
     int64_t b0 = mm_brk(0);
@@ -363,7 +349,6 @@ static void test_regions(void)
     CHECK_EQ(p[6 * PAGE], 66);
     CHECK_EQ(mm_munmap((uint64_t)a, 8 * PAGE), 0);
     CHECK_EQ(stats().used_frames, before.used_frames);
-    end("MM_VMA_0001_BRK_MUNMAP_MPROTECT");
 }
 
 #define MEGA (2ul << 20)
@@ -385,10 +370,14 @@ static void child_writes_superpage(uint64_t arg)
     child_done();
 }
 
-static void test_superpages(void)
+/* The superpage tests share one region: super_region, made by the first,
+ * unmapped by the third; super_start: mm's counts before it. */
+static struct mm_stats_reply super_start;
+
+static void test_superpage_first_touch(void)
 {
-    begin();
     struct mm_stats_reply before = stats();
+    super_start = before;
     int64_t a = mm_mmap(0, 2 * MEGA, MM_PROT_R | MM_PROT_W, 0);
     CHECK(a > 0 && ((uint64_t)a % MEGA) == 0); /* big regions are 2 MiB aligned */
     super_region = (uint8_t *)(uintptr_t)a;
@@ -399,9 +388,11 @@ static void test_superpages(void)
     struct mm_stats_reply one = stats();
     CHECK_EQ(one.super_faults - before.super_faults, 1);
     CHECK_EQ(one.used_frames - before.used_frames, 512);
-    end("MM_SUPER_0001_ONE_2M_LEAF_ON_FIRST_TOUCH");
+}
 
-    begin();
+static void test_superpage_cow(void)
+{
+    uint64_t a = (uint64_t)(uintptr_t)super_region, pte, refs;
     /* A child's write inside the shared superpage copies one 4 KiB page. */
     shared->seen = 0;
     shared->wrote = 0;
@@ -431,9 +422,11 @@ static void test_superpages(void)
     CHECK_EQ(after_write.used_frames, alone.used_frames);
     CHECK_EQ(after_write.cow_copy, alone.cow_copy);
     CHECK(after_write.cow_reenable > alone.cow_reenable);
-    end("MM_SUPER_0002_COW_INSIDE_SUPERPAGE_COPIES_4K");
+}
 
-    begin();
+static void test_superpage_split(void)
+{
+    uint64_t a = (uint64_t)(uintptr_t)super_region, pte, refs;
     /* Unmapping one 4 KiB page in the middle splits the leaf. */
     struct mm_stats_reply b2 = stats();
     CHECK_EQ(mm_munmap((uint64_t)a + 4 * PAGE, PAGE), 0);
@@ -448,13 +441,11 @@ static void test_superpages(void)
     CHECK_EQ(pte & (MAP_SIZE_MASK | MAP_W), MAP_SIZE_4K | MAP_W);
     CHECK_EQ(super_region[MEGA], 3);
     CHECK_EQ(mm_munmap((uint64_t)a, 2 * MEGA), 0);
-    CHECK_EQ(stats().used_frames, before.used_frames);
-    end("MM_SUPER_0003_PARTIAL_MUNMAP_AND_MPROTECT_SPLIT");
+    CHECK_EQ(stats().used_frames, super_start.used_frames);
 }
 
 static void test_posix_names(void)
 {
-    begin();
     uint8_t *p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(p != MAP_FAILED);
     p[0] = 1;
@@ -473,12 +464,10 @@ static void test_posix_names(void)
     CHECK(sbrk(0) == brk0 + 2 * PAGE);
     CHECK(sbrk(-2 * (intptr_t)PAGE) == brk0 + 2 * PAGE);
     CHECK(sbrk(0) == brk0);
-    end("MM_POSIX_0001_MMAP_MUNMAP_MPROTECT_SBRK");
 }
 
 static void test_errors(void)
 {
-    begin();
     CHECK_EQ(mm_mmap(0, 0, MM_PROT_R, 0), E_INVAL);
     CHECK_EQ(mm_mmap(0x10000001, PAGE, MM_PROT_R, MM_MAP_FIXED), E_INVAL);
     CHECK_EQ(mm_mmap(0, PAGE, 8, 0), E_INVAL);
@@ -498,7 +487,6 @@ static void test_errors(void)
     struct ipc_msg m = {.tag = IPC_TAG(999, 0, 0)};
     CHECK_EQ(ipc_call(MM_CLIENT_SLOT, &m), 0);
     CHECK_EQ(MM_REPLY_ERR(IPC_TAG_LABEL(m.tag)), E_NOSYS);
-    end("MM_ERR_0001_BAD_REQUESTS");
 }
 
 /* ---- limits (docs/mm.md, "Limits") ---- */
@@ -549,7 +537,6 @@ static void child_vma_hog(uint64_t arg)
 
 static void test_vma_limit(void)
 {
-    begin();
     struct mm_stats_reply base = stats();
     for (int round = 0; round < 3; round++) {
         struct mm_space_caps c;
@@ -566,7 +553,6 @@ static void test_vma_limit(void)
         end_child(&c, th);
         CHECK(tables_equal(stats(), base));
     }
-    end("MM_LIMIT_0001_VMA_COUNT_ENOMEM_OTHERS_GO_ON");
 }
 
 static void child_bytes_hog(uint64_t arg)
@@ -592,7 +578,6 @@ static void child_bytes_hog(uint64_t arg)
 
 static void test_bytes_limit(void)
 {
-    begin();
     struct mm_stats_reply base = stats();
     for (int round = 0; round < 3; round++) {
         struct mm_space_caps c;
@@ -607,7 +592,6 @@ static void test_bytes_limit(void)
         end_child(&c, th);
         CHECK(tables_equal(stats(), base));
     }
-    end("MM_LIMIT_0002_VMA_BYTES_ENOMEM_OTHERS_GO_ON");
 }
 
 static void grandchild_returns(uint64_t arg)
@@ -644,7 +628,6 @@ static void child_fork_hog(uint64_t arg)
 
 static void test_fork_limit(void)
 {
-    begin();
     struct mm_stats_reply base = stats();
     for (int round = 0; round < 3; round++) {
         CHECK_EQ(run_child(child_fork_hog, 0), 1);
@@ -654,14 +637,12 @@ static void test_fork_limit(void)
         CHECK_EQ(shared->step, 30);
         CHECK(tables_equal(stats(), base));
     }
-    end("MM_LIMIT_0003_SPACES_PER_ACCOUNT_ELIMIT");
 }
 
 /* ---- mprotect refused: nothing changes ---- */
 
 static void test_mprotect_hole(void)
 {
-    begin();
     struct mm_stats_reply base = stats();
     int64_t a = mm_mmap(0, 3 * PAGE, MM_PROT_R | MM_PROT_W, MM_MAP_NOSUPER);
     CHECK(a > 0);
@@ -699,7 +680,6 @@ static void test_mprotect_hole(void)
     *(volatile uint64_t *)(uintptr_t)(b + PAGE) = 6;
     CHECK_EQ(mm_munmap((uint64_t)b, MEGA), 0);
     CHECK(tables_equal(stats(), base));
-    end("MM_MPROTECT_0002_HOLE_REFUSED_NOTHING_CHANGES");
 }
 
 /* ---- a file server or pager that never answers (docs/mm.md) ---- */
@@ -743,12 +723,16 @@ static int64_t silent_round(handle_t ep, handle_t file_cap, uint64_t mode)
     return bits;
 }
 
+/* The silent-pager tests share the pager's endpoint and the file capability
+ * of its badge (the second deletes them). */
+static int64_t silent_ep, silent_file_cap;
+
 static void test_silent_pager(void)
 {
-    begin();
-    int64_t ep = sys_endpoint_create();
+    int64_t ep = silent_ep = sys_endpoint_create();
     CHECK(ep > 0);
-    int64_t file_cap = sys_cap_copy((handle_t)ep, RIGHT_WRITE | RIGHT_GRANT, FS_FILE_BADGE);
+    int64_t file_cap = silent_file_cap =
+        sys_cap_copy((handle_t)ep, RIGHT_WRITE | RIGHT_GRANT, FS_FILE_BADGE);
     CHECK(file_cap > 0);
     struct mm_stats_reply base = stats();
     for (int round = 0; round < 3; round++) {
@@ -761,10 +745,12 @@ static void test_silent_pager(void)
         CHECK_EQ(now.killed - base.killed, (uint64_t)round + 1);
         CHECK(tables_equal(now, base));
     }
-    end("MM_PAGER_0001_SILENT_PAGER_FAULT_KILLED_MM_GOES_ON");
+}
 
-    begin();
-    base = stats();
+static void test_silent_at_mmap(void)
+{
+    int64_t ep = silent_ep, file_cap = silent_file_cap;
+    struct mm_stats_reply base = stats();
     /* Silent already when asked at mmap: the mapping is refused. */
     CHECK_EQ(silent_round((handle_t)ep, (handle_t)file_cap, SILENT_AT_INFO), 2);
     CHECK_EQ((int64_t)shared->wrote, E_DEAD);
@@ -778,7 +764,6 @@ static void test_silent_pager(void)
     CHECK_EQ(ipc_nbrecv((handle_t)ep, &m), E_AGAIN);
     (void)sys_cap_delete((handle_t)file_cap);
     (void)sys_cap_delete((handle_t)ep);
-    end("MM_PAGER_0002_SILENT_AT_MMAP_REFUSED");
 }
 
 static void report_exit(int status)
@@ -787,6 +772,27 @@ static void report_exit(int status)
     (void)ipc_call(REPORT_SLOT, &m);
     sys_exit(status);
 }
+
+static const struct test tests[] = {
+    TEST(MM_LAZY_0001_RESERVE_1G_TOUCH_3, test_lazy),
+    TEST(MM_COW_0001_FORK_WRITE_ISOLATION_AND_REENABLE, test_fork_cow),
+    TEST(MM_FORK_0002_CHAIN_EXACT_ACCOUNTING, test_fork_chain),
+    TEST(MM_FORK_0003_CHAIN_EXIT_IN_ANY_ORDER, test_fork_chain_any_order),
+    TEST(MM_KILL_0001_READONLY_MPROTECT_OUTSIDE, test_kills),
+    TEST(MM_OOM_0001_CHILD_KILLED_PARENT_RUNS, test_oom),
+    TEST(MM_VMA_0001_BRK_MUNMAP_MPROTECT, test_regions),
+    TEST(MM_SUPER_0001_ONE_2M_LEAF_ON_FIRST_TOUCH, test_superpage_first_touch),
+    TEST(MM_SUPER_0002_COW_INSIDE_SUPERPAGE_COPIES_4K, test_superpage_cow),
+    TEST(MM_SUPER_0003_PARTIAL_MUNMAP_AND_MPROTECT_SPLIT, test_superpage_split),
+    TEST(MM_POSIX_0001_MMAP_MUNMAP_MPROTECT_SBRK, test_posix_names),
+    TEST(MM_ERR_0001_BAD_REQUESTS, test_errors),
+    TEST(MM_MPROTECT_0002_HOLE_REFUSED_NOTHING_CHANGES, test_mprotect_hole),
+    TEST(MM_LIMIT_0001_VMA_COUNT_ENOMEM_OTHERS_GO_ON, test_vma_limit),
+    TEST(MM_LIMIT_0002_VMA_BYTES_ENOMEM_OTHERS_GO_ON, test_bytes_limit),
+    TEST(MM_LIMIT_0003_SPACES_PER_ACCOUNT_ELIMIT, test_fork_limit),
+    TEST(MM_PAGER_0001_SILENT_PAGER_FAULT_KILLED_MM_GOES_ON, test_silent_pager),
+    TEST(MM_PAGER_0002_SILENT_AT_MMAP_REFUSED, test_silent_at_mmap),
+};
 
 int main(uintptr_t arg)
 {
@@ -809,27 +815,14 @@ int main(uintptr_t arg)
     done_cap = (handle_t)sys_cap_copy((handle_t)n, RIGHTS_ALL, 1);
     death_cap = (handle_t)sys_cap_copy((handle_t)n, RIGHTS_ALL, 2);
 
-    test_lazy();
-    test_fork_cow();
-    test_fork_chain();
-    test_fork_chain_any_order();
-    test_kills();
-    test_regions();
-    test_superpages();
-    test_posix_names();
-    test_errors();
-    test_mprotect_hole();
-    test_vma_limit();
-    test_bytes_limit();
-    test_fork_limit();
-    test_silent_pager();
+    test_run_table(tests, TEST_COUNT(tests));
 
     struct mm_stats_reply fin = stats();
     sys_printf("mmtest: frames in use %lu at start, %lu at the end\n", start.used_frames,
                fin.used_frames);
     if (fin.used_frames != start.used_frames)
-        failures++;
-    sys_printf("mmtest: %d passed, %d failed\n", passed, failures);
-    report_exit(failures);
-    return failures;
+        test_failures++;
+    test_summary("mmtest");
+    report_exit(test_failures);
+    return test_failures;
 }

@@ -47,6 +47,7 @@
 #include <sys/server.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 #include "fuzzrng.h"
 
@@ -347,7 +348,6 @@ static void fuzz_console(void)
     static const char line[] = "msgfuzz: console still prints\n";
     CHECK_EQ(console_write(CONSOLE_SLOT, line, sizeof line - 1), sizeof line - 1);
     CHECK_EQ(console_set_foreground(CONSOLE_SLOT, 0), 0);
-    end("MSGFUZZ_CONSOLE_0001_RANDOM_MESSAGES");
 }
 
 /* ---- names ---- */
@@ -532,7 +532,6 @@ static void fuzz_names(void)
     CHECK_EQ(names_unregister(NAMES_SLOT, "fz.check"), 0);
     CHECK_EQ(names_lookup(NAMES_SLOT, "fz.check", 0), E_NOENT);
     (void)sys_cap_delete(ep);
-    end("MSGFUZZ_NAMES_0001_RANDOM_MESSAGES");
 }
 
 /* ---- pipe ---- */
@@ -709,7 +708,6 @@ static void fuzz_pipe(void)
     CHECK_EQ(pipe_close(PIPE_SLOT, w), 0);
     CHECK_EQ(pipe_read(PIPE_SLOT, r, buf, 2), 0); /* end of file */
     CHECK_EQ(pipe_close(PIPE_SLOT, r), 0);
-    end("MSGFUZZ_PIPE_0001_RANDOM_MESSAGES_MODEL");
 }
 
 /* ---- proc ---- */
@@ -927,7 +925,6 @@ static void fuzz_proc(void)
     CHECK_EQ(mm_stats(MM_CLIENT_SLOT, &ma), 0);
     CHECK_EQ(ma.used_frames, mb.used_frames);
     CHECK_EQ(ma.spaces, mb.spaces);
-    end("MSGFUZZ_PROC_0001_RANDOM_MESSAGES");
 }
 
 /* ---- fat32 ---- */
@@ -1180,7 +1177,6 @@ static void fuzz_fat32(void)
     if (fp)
         fclose(fp);
     CHECK_EQ(fs_sync(FS_CLIENT_SLOT), 0);
-    end("MSGFUZZ_FAT32_0001_RANDOM_MESSAGES");
 }
 
 /* ---- mm ---- */
@@ -1524,7 +1520,6 @@ static void fuzz_mm(void)
     CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     CHECK_EQ(mm_stats(MM_CLIENT_SLOT, &after), 0);
     CHECK_EQ(after.used_frames, before.used_frames);
-    end("MSGFUZZ_MM_0001_RANDOM_MESSAGES");
 }
 
 /* ---- pager (the example memory-object server, found by name) ---- */
@@ -1622,7 +1617,6 @@ static void fuzz_pager(void)
     CHECK(a > 0 && mm_munmap((uint64_t)a, 4 * PAGE) == 0);
     (void)sys_cap_delete(objcap);
     (void)sys_cap_delete((handle_t)pager);
-    end("MSGFUZZ_PAGER_0001_RANDOM_MESSAGES");
 }
 
 /* ---- kv (the example key-value server: started here, found by name) ---- */
@@ -1799,7 +1793,6 @@ static void fuzz_kv(void)
     uint64_t status = 0;
     CHECK(proc_kill(PROC_SLOT, (uint64_t)pid, PROC_SIGTERM) == 0 &&
           proc_wait(PROC_SLOT, (uint64_t)pid, 0, &status) == pid);
-    end("MSGFUZZ_KV_0001_RANDOM_MESSAGES_MODEL");
 }
 
 /* Removes what the fat32 phase left in /fz, deepest first. */
@@ -1853,6 +1846,62 @@ static bool wanted(int argc, char **argv, const char *name)
     return argc == 1;
 }
 
+/* The phases named on the command line (all without arguments); the others
+ * print TEST <id> SKIP. fat32's and mm's phases share the files under /fz,
+ * made before the first of them and removed by the cleanup test. */
+static int phase_argc;
+static char **phase_argv;
+static bool fz_made;
+
+#define PHASE(name, body)                                                       \
+    static void phase_##name(void)                                              \
+    {                                                                           \
+        if (!wanted(phase_argc, phase_argv, #name)) {                           \
+            test_skip();                                                        \
+            return;                                                             \
+        }                                                                       \
+        body;                                                                   \
+    }
+
+static void make_fz_once(void)
+{
+    if (!fz_made)
+        fuzz_fat32_setup();
+    fz_made = true;
+}
+
+PHASE(console, fuzz_console())
+PHASE(names, fuzz_names())
+PHASE(pipe, fuzz_pipe())
+PHASE(proc, fuzz_proc())
+PHASE(pager, fuzz_pager())
+PHASE(kv, fuzz_kv())
+PHASE(fat32, (make_fz_once(), fuzz_fat32()))
+PHASE(mm, (make_fz_once(), fuzz_mm()))
+
+static void cleanup_fz(void)
+{
+    if (!fz_made) {
+        test_skip();
+        return;
+    }
+    remove_tree("/fz", 0);
+    CHECK_EQ(fs_rmdir(FS_CLIENT_SLOT, "/fz"), 0);
+    CHECK_EQ(fs_sync(FS_CLIENT_SLOT), 0);
+}
+
+static const struct test tests[] = {
+    TEST(MSGFUZZ_CONSOLE_0001_RANDOM_MESSAGES, phase_console),
+    TEST(MSGFUZZ_NAMES_0001_RANDOM_MESSAGES, phase_names),
+    TEST(MSGFUZZ_PIPE_0001_RANDOM_MESSAGES_MODEL, phase_pipe),
+    TEST(MSGFUZZ_PROC_0001_RANDOM_MESSAGES, phase_proc),
+    TEST(MSGFUZZ_PAGER_0001_RANDOM_MESSAGES, phase_pager),
+    TEST(MSGFUZZ_KV_0001_RANDOM_MESSAGES_MODEL, phase_kv),
+    TEST(MSGFUZZ_FAT32_0001_RANDOM_MESSAGES, phase_fat32),
+    TEST(MSGFUZZ_MM_0001_RANDOM_MESSAGES, phase_mm),
+    TEST(MSGFUZZ_CLEANUP_0001_FZ_REMOVED, cleanup_fz),
+};
+
 int main(int argc, char **argv)
 {
     if (getpid() != 1) /* a copy the proc fuzzer spawned, with random arguments */
@@ -1862,31 +1911,7 @@ int main(int argc, char **argv)
     fuzz_seed(SEED);
     touch_stack();
     make_pool();
-    if (wanted(argc, argv, "console"))
-        fuzz_console();
-    if (wanted(argc, argv, "names"))
-        fuzz_names();
-    if (wanted(argc, argv, "pipe"))
-        fuzz_pipe();
-    if (wanted(argc, argv, "proc"))
-        fuzz_proc();
-    if (wanted(argc, argv, "pager"))
-        fuzz_pager();
-    if (wanted(argc, argv, "kv"))
-        fuzz_kv();
-    bool fs = wanted(argc, argv, "fat32"), mm = wanted(argc, argv, "mm");
-    if (fs || mm)
-        fuzz_fat32_setup();
-    if (fs)
-        fuzz_fat32();
-    if (mm)
-        fuzz_mm();
-    if (fs || mm) {
-        remove_tree("/fz", 0);
-        CHECK_EQ(fs_rmdir(FS_CLIENT_SLOT, "/fz"), 0);
-        CHECK_EQ(fs_sync(FS_CLIENT_SLOT), 0);
-        end("MSGFUZZ_CLEANUP_0001_FZ_REMOVED");
-    }
-    printf("msgfuzz: %d passed, %d failed\n", passed, failures);
-    return failures;
+    phase_argc = argc;
+    phase_argv = argv;
+    return TEST_RUN("msgfuzz", tests);
 }

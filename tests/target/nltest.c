@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 static void test_stdio_formats(void)
@@ -35,7 +36,6 @@ static void test_stdio_formats(void)
     int a = 0;
     char word[16];
     CHECK(sscanf("17 apples", "%d %15s", &a, word) == 2 && a == 17 && strcmp(word, "apples") == 0);
-    end("NL_STDIO_0001_FORMATS");
 }
 
 static void test_malloc(void)
@@ -72,7 +72,6 @@ static void test_malloc(void)
     free(zeros);
     for (int i = 1; i < N; i += 2)
         free(blocks[i]);
-    end("NL_MALLOC_0001_MANY_BLOCKS_REALLOC_CALLOC");
 }
 
 static void test_files(void)
@@ -122,7 +121,6 @@ static void test_files(void)
     errno = 0;
     CHECK(stat("/nltest.txt", &st) == -1 && errno == ENOENT);
     CHECK(stat("/docs", &st) == 0 && S_ISDIR(st.st_mode));
-    end("NL_FILE_0001_FOPEN_FPRINTF_FGETS_SEEK_APPEND_ERRNO");
 }
 
 static int compare_ints(const void *a, const void *b)
@@ -151,7 +149,6 @@ static void test_qsort_strtol(void)
     errno = 0;
     CHECK(strtol("99999999999999999999", NULL, 10) == LONG_MAX && errno == ERANGE);
     CHECK(strtoul("ff", NULL, 16) == 255ul && atoi("42") == 42);
-    end("NL_QSORT_0001_QSORT_STRTOL");
 }
 
 static void test_math_time(void)
@@ -169,7 +166,6 @@ static void test_math_time(void)
     for (int i = 0; i < 200000; i++)
         acc += i * 0.5;
     CHECK(clock() >= c0 && acc > 0);
-    end("NL_MATH_0001_FPU_MATH_TIME");
 }
 
 static void test_posix_extras(void)
@@ -239,19 +235,22 @@ static void test_posix_extras(void)
     errno = 0;
     ts.tv_nsec = -1;
     CHECK(nanosleep(&ts, NULL) == -1 && errno == EINVAL);
-    end("NL_POSIX_0001_DIRS_MMAP_FD_DUP2_SLEEP");
 }
+
+static const struct test tests[] = {
+    TEST(NL_STDIO_0001_FORMATS, test_stdio_formats),
+    TEST(NL_MALLOC_0001_MANY_BLOCKS_REALLOC_CALLOC, test_malloc),
+    TEST(NL_FILE_0001_FOPEN_FPRINTF_FGETS_SEEK_APPEND_ERRNO, test_files),
+    TEST(NL_QSORT_0001_QSORT_STRTOL, test_qsort_strtol),
+    TEST(NL_MATH_0001_FPU_MATH_TIME, test_math_time),
+    TEST(NL_POSIX_0001_DIRS_MMAP_FD_DUP2_SLEEP, test_posix_extras),
+};
 
 int main(int argc, char **argv)
 {
     CHECK(argc == 1 && argv[0] != NULL && argv[1] == NULL);
     printf("nltest: newlib programs on Mica\n");
-    test_stdio_formats();
-    test_malloc();
-    test_files();
-    test_qsort_strtol();
-    test_math_time();
-    test_posix_extras();
-    printf("nltest: %d passed, %d failed\n", passed, failures);
-    return failures;
+    test_run_table(tests, TEST_COUNT(tests));
+    test_summary("nltest");
+    return test_failures;
 }

@@ -37,6 +37,7 @@ uint64_t posix_handle(int fd);
 #define PROCTEST_MISALIGNED_SIG SIGBUS
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 /* Starts "proctest child MODE ARG" and returns its pid. */
@@ -191,7 +192,6 @@ static void test_spawn_exit(void)
     CHECK(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     errno = 0;
     CHECK(waitpid(-1, &st, 0) == -1 && errno == ECHILD); /* none left */
-    end("PROC_SPAWN_0001_EXIT_STATUS_ARGS_PPID");
 }
 
 static void test_signals(void)
@@ -211,7 +211,6 @@ static void test_signals(void)
     CHECK(kill((pid_t)pid, SIGTERM) == -1 && errno == ESRCH); /* reaped: gone */
     errno = 0;
     CHECK(kill(1, 99) == -1 && errno == EINVAL);
-    end("PROC_SIGNAL_0001_SEGV_KILL_WNOHANG");
 }
 
 static void test_exec(void)
@@ -222,7 +221,6 @@ static void test_exec(void)
     errno = 0;
     char *argv[] = {"x", NULL};
     CHECK(execv("/no/such/program", argv) == -1 && errno == ENOENT); /* we carry on */
-    end("PROC_EXEC_0001_EXEC_KEEPS_PID");
 }
 
 static int fork_counter = 10;
@@ -269,7 +267,6 @@ static void test_fork(void)
         bad += !(WIFEXITED(st) && WEXITSTATUS(st) == i);
     }
     CHECK(bad == 0);
-    end("PROC_FORK_0001_COW_MEMORY_FDS_EXEC");
 }
 
 /* Two processes running the same program share its text: the frame of a
@@ -296,7 +293,6 @@ static void test_shared_text(void)
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
     close(fds[0]);
     close(fds[1]);
-    end("PROC_TEXT_0001_SHARED_TEXT_FRAMES");
 }
 
 static void test_orphans(void)
@@ -308,7 +304,6 @@ static void test_orphans(void)
     st = -1;
     pid_t got = waitpid(-1, &st, 0);
     CHECK(got > (pid_t)pid && WIFEXITED(st) && WEXITSTATUS(st) == 21);
-    end("PROC_ORPHAN_0001_REPARENTED_TO_INIT");
 }
 
 /* Writes a file made of `len` bytes of src with the patch applied. */
@@ -402,7 +397,6 @@ static void test_bad_executables(void)
         snprintf(name, sizeof name, "/bad%d", i);
         unlink(name);
     }
-    end("PROC_BADELF_0001_NOEXEC_NOT_A_CRASH");
 }
 
 /* A raw request; returns the reply's label as an err_t (0: success). */
@@ -447,7 +441,6 @@ static void test_hostile_messages(void)
     int64_t pid = child("exit", "3");
     int st = wait_for(pid);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
-    end("PROC_HOSTILE_0001_MALFORMED_MESSAGES");
 }
 
 /* A process reaches only what it was given: another process's open file
@@ -497,7 +490,6 @@ static void test_isolation(void)
     struct mm_space_caps sc;
     CHECK(mm_space_new(MM_CLIENT_SLOT, 0, 0, &sc) == E_PERM);
     CHECK(mm_space_destroy(MM_CLIENT_SLOT, 1) == E_NOENT);
-    end("PROC_ISOLATION_0001_HANDLES_BADGES_CAPABILITIES");
 }
 
 static void test_storm(void)
@@ -522,7 +514,6 @@ static void test_storm(void)
     CHECK(proc_count(PROC_SLOT) == 1); /* only us */
     printf("proctest: 200 processes; frames in use %lu before, %lu after\n",
            (unsigned long)before.used_frames, (unsigned long)after.used_frames);
-    end("PROC_STORM_0001_200_SPAWNS_AND_FORKS_NO_LEAK");
 }
 
 
@@ -596,7 +587,6 @@ static void test_exceptions(void)
         CHECK(pid > 0 && ok);
     }
     CHECK(system_whole(&before));
-    end("PROC_EXC_0001_EVERY_END_REPORTED");
 }
 
 /* Children per process: PROC_CHILDREN_MAX (zombies included), then
@@ -641,7 +631,6 @@ static void test_child_limit(void)
     }
     CHECK(grandparents == 1 && released == PROC_CHILDREN_MAX - 1);
     CHECK(system_whole(&before));
-    end("PROC_LIMIT_0001_CHILDREN_PER_PROCESS");
 }
 
 /* The fork bomb: every member forks until fork fails, says so on `done`,
@@ -716,7 +705,6 @@ static void test_fork_bomb(void)
         CHECK(reaped == made);
         CHECK(system_whole(&before));
     }
-    end("PROC_BOMB_0001_FORK_BOMB_FIVE_ROUNDS_NO_LEAK");
 }
 
 /* A process signals only itself and its descendants: not its parent,
@@ -758,7 +746,6 @@ static void test_kill_authority(void)
     close(fds[0]);
     close(fds[1]);
     CHECK(getpid() == 1); /* init is still here */
-    end("PROC_KILL_0001_ONLY_DESCENDANTS");
 }
 
 /* Our console endpoint is badged for us alone, as the other servers'. */
@@ -768,7 +755,6 @@ static void test_console_badge(void)
     CHECK(sys_cap_info(CONSOLE_SLOT, &ci) == 0 && ci.type == CAP_ENDPOINT);
     CHECK(ci.badge == PROC_FS_BADGE_BASE + (uint64_t)getpid());
     CHECK(write(1, "", 0) == 0); /* and still ours to write to */
-    end("PROC_CONSBADGE_0001_PER_PROCESS");
 }
 
 /* A process's kernel-memory budget is set at spawn (0: the default), kept
@@ -792,30 +778,33 @@ static void test_kmem_budget(void)
     struct kmem_info after = {0};
     CHECK_EQ(sys_kmem_info(0, &after), 0);
     CHECK_EQ(after.pool_free, before.pool_free);
-    end("PROC_KMEM_0001_BUDGET_AT_SPAWN");
 }
+
+static const struct test tests[] = {
+    TEST(PROC_SPAWN_0001_EXIT_STATUS_ARGS_PPID, test_spawn_exit),
+    TEST(PROC_SIGNAL_0001_SEGV_KILL_WNOHANG, test_signals),
+    TEST(PROC_EXEC_0001_EXEC_KEEPS_PID, test_exec),
+    TEST(PROC_FORK_0001_COW_MEMORY_FDS_EXEC, test_fork),
+    TEST(PROC_TEXT_0001_SHARED_TEXT_FRAMES, test_shared_text),
+    TEST(PROC_ORPHAN_0001_REPARENTED_TO_INIT, test_orphans),
+    TEST(PROC_BADELF_0001_NOEXEC_NOT_A_CRASH, test_bad_executables),
+    TEST(PROC_HOSTILE_0001_MALFORMED_MESSAGES, test_hostile_messages),
+    TEST(PROC_ISOLATION_0001_HANDLES_BADGES_CAPABILITIES, test_isolation),
+    TEST(PROC_STORM_0001_200_SPAWNS_AND_FORKS_NO_LEAK, test_storm),
+    TEST(PROC_EXC_0001_EVERY_END_REPORTED, test_exceptions),
+    TEST(PROC_LIMIT_0001_CHILDREN_PER_PROCESS, test_child_limit),
+    TEST(PROC_BOMB_0001_FORK_BOMB_FIVE_ROUNDS_NO_LEAK, test_fork_bomb),
+    TEST(PROC_KILL_0001_ONLY_DESCENDANTS, test_kill_authority),
+    TEST(PROC_CONSBADGE_0001_PER_PROCESS, test_console_badge),
+    TEST(PROC_KMEM_0001_BUDGET_AT_SPAWN, test_kmem_budget),
+};
 
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "child") == 0)
         return child_main(argc, argv);
     printf("proctest: process server tests\n");
-    test_spawn_exit();
-    test_signals();
-    test_exec();
-    test_fork();
-    test_shared_text();
-    test_orphans();
-    test_bad_executables();
-    test_hostile_messages();
-    test_isolation();
-    test_storm();
-    test_exceptions();
-    test_child_limit();
-    test_fork_bomb();
-    test_kill_authority();
-    test_console_badge();
-    test_kmem_budget();
-    printf("proctest: %d passed, %d failed\n", passed, failures);
-    return failures;
+    test_run_table(tests, TEST_COUNT(tests));
+    test_summary("proctest");
+    return test_failures;
 }

@@ -48,6 +48,7 @@
 #include <sys/proc.h>
 
 #define CHECK_PRINTF printf
+#define TEST_MAIN
 #include "check.h"
 
 uint64_t posix_handle(int fd); /* the file server's handle behind fd (libsys) */
@@ -515,19 +516,13 @@ static void __attribute__((noinline)) touch_own_pages(void)
     deep[0] = sum;
 }
 
-int main(int argc, char **argv)
-{
-    if (argc == 3 && strcmp(argv[1], "worker") == 0)
-        return worker(atoi(argv[2]));
-    printf("stress: %d workers, %d at once, %d iterations each\n", TOTAL, CONCURRENT, ITERS);
-    fflush(stdout);
-    CHECK(mkdir("/stress", 0777) == 0);
-    touch_own_pages();
-    struct mm_stats_reply before, after;
-    struct fs_cache_stats cache_before, cache_after;
-    CHECK(mm_stats(MM_CLIENT_SLOT, &before) == 0);
-    CHECK(fs_cache_stats(FS_CLIENT_SLOT, &cache_before) == 0);
+/* mm's and fat32's counts before the workers (main takes them). */
+static struct mm_stats_reply before;
+static struct fs_cache_stats cache_before;
 
+/* Runs TOTAL workers, CONCURRENT at a time; each checks its own data. */
+static void test_workers(void)
+{
     pid_t pids[TOTAL];
     int status[TOTAL], started = 0, running = 0, ended = 0, lost = 0, most = 0;
     while (ended < TOTAL) {
@@ -578,8 +573,14 @@ int main(int argc, char **argv)
     CHECK(bad == 0 && lost == 0 && ended == TOTAL);
     CHECK(most >= CONCURRENT + 1); /* they did run side by side */
     printf("stress: up to %d processes at once\n", most);
-    end("STRESS_WORKERS_0001_ALL_WORKERS_VERIFIED_THEIR_DATA");
+}
 
+/* mm's frames and spaces, fat32's pinned pages and proc's table are back
+ * at what they were before the workers. */
+static void test_leaks(void)
+{
+    struct mm_stats_reply after;
+    struct fs_cache_stats cache_after;
     CHECK(mm_stats(MM_CLIENT_SLOT, &after) == 0);
     CHECK(fs_cache_stats(FS_CLIENT_SLOT, &cache_after) == 0);
     CHECK_EQ(after.used_frames, before.used_frames);
@@ -596,9 +597,11 @@ int main(int argc, char **argv)
            (unsigned long)(after.zero_fill - before.zero_fill),
            (unsigned long)(after.cow_copy - before.cow_copy),
            (unsigned long)(after.super_faults - before.super_faults));
-    end("STRESS_LEAKS_0001_FRAMES_SPACES_PROCESSES_EXACT");
+}
 
-    /* What stays on the disk, as the host will check it too. */
+/* What stays on the disk, as the host will check it too. */
+static void test_kept_files(void)
+{
     int wrong = 0;
     for (int n = 0; n < TOTAL; n++) {
         char keep[48], dir[32];
@@ -611,7 +614,23 @@ int main(int argc, char **argv)
             wrong++;
     }
     CHECK_EQ(wrong, 0);
-    end("STRESS_FILES_0001_KEPT_FILES_IN_PLACE");
-    printf("stress: %d passed, %d failed\n", passed, failures);
-    return failures;
+}
+
+static const struct test tests[] = {
+    TEST(STRESS_WORKERS_0001_ALL_WORKERS_VERIFIED_THEIR_DATA, test_workers),
+    TEST(STRESS_LEAKS_0001_FRAMES_SPACES_PROCESSES_EXACT, test_leaks),
+    TEST(STRESS_FILES_0001_KEPT_FILES_IN_PLACE, test_kept_files),
+};
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "worker") == 0)
+        return worker(atoi(argv[2]));
+    printf("stress: %d workers, %d at once, %d iterations each\n", TOTAL, CONCURRENT, ITERS);
+    fflush(stdout);
+    CHECK(mkdir("/stress", 0777) == 0);
+    touch_own_pages();
+    CHECK(mm_stats(MM_CLIENT_SLOT, &before) == 0);
+    CHECK(fs_cache_stats(FS_CLIENT_SLOT, &cache_before) == 0);
+    return TEST_RUN("stress", tests);
 }
