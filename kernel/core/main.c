@@ -8,7 +8,7 @@
 #include <kernel/bootimg.h>
 #include <kernel/cpu_local.h>
 #include <kernel/debug_crash.h>
-#include <kernel/fdt.h>
+#include <lib/fdt.h>
 #include <kernel/irq.h>
 #include <kernel/klib.h>
 #include <kernel/kmem.h>

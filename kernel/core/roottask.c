@@ -7,7 +7,7 @@
 #include <arch/mmu.h>
 #include <kernel/bootimg.h>
 #include <kernel/cap.h>
-#include <kernel/elf.h>
+#include <lib/elf.h>
 #include <kernel/klib.h>
 #include <kernel/kmem.h>
 #include <kernel/kprintf.h>

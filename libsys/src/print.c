@@ -2,7 +2,7 @@
  * formatter as the kernel (kernel/core/fmt.c, pure code built into both). */
 #include <stdarg.h>
 
-#include <kernel/kprintf.h>
+#include <lib/fmt.h>
 #include <sys/mica.h>
 
 struct print_buf {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <kernel/elf.h>
+#include <lib/elf.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <kernel/fdt.h>
+#include <lib/fdt.h>
 
 #include "check.h"
 

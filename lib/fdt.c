@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#include <kernel/fdt.h>
+#include <lib/fdt.h>
 
 #define FDT_MAGIC 0xd00dfeedu
 #define FDT_BEGIN_NODE 1u

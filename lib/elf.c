@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <kernel/elf.h>
+#include <lib/elf.h>
 
 /* gABI ELF-64 layout: sizes and byte offsets of the fields we read. */
 #define EHDR_SIZE 64u
