@@ -4,8 +4,8 @@
 Layout (include/mica/bootimg.h is the reference for the structures):
   kernel flat binary, padded to __kernel_end (page aligned, after .bss)
   struct bootimg_header, struct bootimg_entry[n], then each file 4 KiB aligned.
-The kernel's symbol table ("kernel.syms") is generated from the kernel ELF
-with nm and always included, so panics print function names.
+The kernel carries no symbol table: the host symbolizes its backtraces
+(tools/mica_symbolize.py).
 """
 import argparse
 import struct
@@ -18,12 +18,9 @@ BOOTIMG_MAGIC = 0x474D49414349
 BOOTIMG_VERSION = 1
 NAME_MAX = 32
 MAX_ENTRIES = 64
-KSYMS_MAGIC = 0x534D59534B
 PAGE = 4096
 HEADER = struct.Struct("<QIIQQ")   # magic, version, nentries, total_len, pad
 ENTRY = struct.Struct("<32sQQ")    # name, offset, len
-KSYMS_HEADER = struct.Struct("<QIIII")
-KSYMS_ENTRY = struct.Struct("<QII")
 
 
 def align(n, a=PAGE):
@@ -40,35 +37,6 @@ def kernel_symbol(nm, elf, name):
         if len(parts) == 3 and parts[2] == name:
             return int(parts[0], 16)
     sys.exit(f"mkbootimg: symbol {name} not found in {elf}")
-
-
-def make_ksyms(nm, elf, text_start, text_end):
-    """Text symbols inside the kernel's text, sorted by address, with sizes
-    where nm knows them. (LTO leaves marker symbols at small addresses;
-    anything outside [text_start, text_end) is not code.)"""
-    syms = []
-    for line in run([nm, "-n", "-S", "--defined-only", elf]).splitlines():
-        parts = line.split()
-        if len(parts) == 4:
-            addr, size, kind, name = int(parts[0], 16), int(parts[1], 16), parts[2], parts[3]
-        elif len(parts) == 3:
-            addr, size, kind, name = int(parts[0], 16), 0, parts[1], parts[2]
-        else:
-            continue
-        if kind not in "tTwW" or name.startswith(".L") or name.startswith("$"):
-            continue
-        if not text_start <= addr < text_end:
-            continue
-        syms.append((addr, min(size, 0xFFFFFFFF), name))
-    syms.sort()
-    strtab = bytearray()
-    entries = bytearray()
-    for addr, size, name in syms:
-        entries += KSYMS_ENTRY.pack(addr, size, len(strtab))
-        strtab += name.encode() + b"\0"
-    strtab_off = KSYMS_HEADER.size + len(entries)
-    return (KSYMS_HEADER.pack(KSYMS_MAGIC, len(syms), strtab_off, len(strtab), 0)
-            + bytes(entries) + bytes(strtab))
 
 
 def main():
@@ -92,8 +60,7 @@ def main():
     if len(kernel_bin) > payload_off:
         sys.exit("mkbootimg: kernel binary is longer than __kernel_end says")
 
-    text_end = kernel_symbol(args.nm, args.kernel, "__text_end")
-    files = [("kernel.syms", make_ksyms(args.nm, args.kernel, start, text_end))]
+    files = []
     for spec in args.file:
         name, _, path = spec.partition("=")
         if not name or not path:

@@ -28,30 +28,10 @@ struct bootimg_header {
 };
 
 struct bootimg_entry {
-    char name[BOOTIMG_NAME_MAX]; /* NUL-terminated: "root", "kernel.syms" */
+    char name[BOOTIMG_NAME_MAX]; /* NUL-terminated: "root", "mm" */
     uint64_t offset;             /* from the header, 4 KiB aligned */
     uint64_t len;                /* bytes */
 };
 
 _Static_assert(sizeof(struct bootimg_header) == 32, "bootimg_header is ABI");
 _Static_assert(sizeof(struct bootimg_entry) == 48, "bootimg_entry is ABI");
-
-/* Kernel symbol table file ("kernel.syms"): header, sorted entries, names. */
-#define KSYMS_MAGIC 0x534d59534bull /* "KSYMS" */
-
-struct ksyms_header {
-    uint64_t magic;   /* KSYMS_MAGIC */
-    uint32_t count;   /* entries, sorted by addr */
-    uint32_t strtab_off; /* from the header: NUL-terminated names */
-    uint32_t strtab_len;
-    uint32_t _pad0;
-};
-
-struct ksyms_entry {
-    uint64_t addr;
-    uint32_t size;     /* bytes, 0 if unknown */
-    uint32_t name_off; /* into the string table */
-};
-
-_Static_assert(sizeof(struct ksyms_header) == 24, "ksyms_header is ABI");
-_Static_assert(sizeof(struct ksyms_entry) == 16, "ksyms_entry is ABI");

@@ -1,10 +1,11 @@
 /*
- * Kernel panic reports: reason, registers, a backtrace resolved through the
- * kernel's own symbol table, then power-off with PANIC_EXIT_STATUS.
+ * Kernel panic reports: reason, registers, a backtrace of raw addresses,
+ * then power-off with PANIC_EXIT_STATUS. The kernel carries no symbol
+ * table: the host names the functions (tools/mica_symbolize.py, which
+ * ./mica run and the test harness pass the console through).
  */
 #include <arch/cpu.h>
 #include <kernel/cpu_local.h>
-#include <kernel/ksyms.h>
 #include <kernel/kprintf.h>
 #include <kernel/panic.h>
 
@@ -19,13 +20,7 @@ static int backtrace_depth;
 
 static void print_frame(uint64_t pc)
 {
-    uint64_t off;
-    const char *name = ksyms_lookup(pc, &off);
-    if (name)
-        kprintf("  #%d 0x%lx %s+0x%lx\n", backtrace_depth, pc, name, off);
-    else
-        kprintf("  #%d 0x%lx ?\n", backtrace_depth, pc);
-    backtrace_depth++;
+    kprintf("  #%d 0x%lx\n", backtrace_depth++, pc);
 }
 
 void panic_backtrace(uint64_t pc, uint64_t fp, uint64_t ra_hint)

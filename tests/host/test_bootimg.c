@@ -1,7 +1,6 @@
 /*
- * Tests the boot image reader and the kernel symbol table against the real
- * mica.img and kernel.elf of the cross build (argv[1], argv[2]), plus
- * synthetic corrupt archives and symbol tables.
+ * Tests the boot image reader against the real mica.img and kernel.elf of
+ * the cross build (argv[1], argv[2]), plus synthetic corrupt archives.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -9,7 +8,6 @@
 #include <string.h>
 
 #include <kernel/bootimg.h>
-#include <kernel/ksyms.h>
 #include <mica/bootimg.h>
 
 #include "check.h"
@@ -76,7 +74,8 @@ static void test_real_image(const char *img_path, const char *elf_path)
     CHECK(bootimg_find(img + off, "root", &data, &dlen) == E_OK);
     CHECK(dlen > 64 && memcmp(data, "\x7f" "ELF", 4) == 0);
     CHECK(bootimg_find(img + off, "nope", &data, &dlen) == E_NOENT);
-    CHECK(bootimg_find(img + off, "kernel.syms", &data, &dlen) == E_OK);
+    /* The kernel carries no symbol table (the host symbolizes). */
+    CHECK(bootimg_find(img + off, "kernel.syms", &data, &dlen) == E_NOENT);
 
     /* Every truncation of the archive is rejected, none crashes. */
     for (uint64_t cut = 0; cut < total; cut += (cut < 8192 ? 1 : 4096)) {
@@ -84,17 +83,6 @@ static void test_real_image(const char *img_path, const char *elf_path)
         CHECK(bootimg_check(img + off, cut, &t) == E_CORRUPT);
     }
 
-    CHECK(ksyms_init(data, dlen) == E_OK);
-    CHECK(ksyms_count() > 20);
-    uint64_t kmain = nm_symbol(elf_path, "kmain");
-    uint64_t crash = nm_symbol(elf_path, "debug_crash_kernel");
-    CHECK(kmain != 0 && crash != 0);
-    uint64_t o = 99;
-    const char *name = ksyms_lookup(kmain + 4, &o);
-    CHECK(name && strcmp(name, "kmain") == 0 && o == 4);
-    name = ksyms_lookup(crash, &o);
-    CHECK(name && strcmp(name, "debug_crash_kernel") == 0 && o == 0);
-    CHECK(ksyms_lookup(kstart - 1, &o) == NULL);
     free(img);
 }
 
@@ -154,69 +142,11 @@ static void test_corrupt_archives(void)
     CHECK(bootimg_check((uint8_t *)&f + 1, sizeof(f) - 1, &total) == E_CORRUPT);
 }
 
-struct fake_syms {
-    struct ksyms_header h;
-    struct ksyms_entry e[3];
-    char str[16];
-};
-
-static void make_syms(struct fake_syms *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->h.magic = KSYMS_MAGIC;
-    s->h.count = 3;
-    s->h.strtab_off = offsetof(struct fake_syms, str);
-    s->h.strtab_len = 12;
-    memcpy(s->str, "aa\0bbb\0cccc\0", 12);
-    s->e[0] = (struct ksyms_entry){0x1000, 0x10, 0};
-    s->e[1] = (struct ksyms_entry){0x1010, 0x20, 3};
-    s->e[2] = (struct ksyms_entry){0x2000, 0, 7};
-}
-
-static void test_symbols(void)
-{
-    static struct fake_syms s;
-    uint64_t off;
-    make_syms(&s);
-    CHECK(ksyms_init(&s, sizeof(s)) == E_OK);
-    const char *n = ksyms_lookup(0x100f, &off);
-    CHECK(n && strcmp(n, "aa") == 0 && off == 0xf);
-    n = ksyms_lookup(0x1010, &off);
-    CHECK(n && strcmp(n, "bbb") == 0 && off == 0);
-    CHECK(ksyms_lookup(0x1030, &off) == NULL); /* gap after bbb (size 0x20) */
-    n = ksyms_lookup(0x9000, &off);            /* size 0: extends to the end */
-    CHECK(n && strcmp(n, "cccc") == 0 && off == 0x7000);
-    CHECK(ksyms_lookup(0xfff, &off) == NULL);
-
-    make_syms(&s);
-    s.h.magic = 0;
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    CHECK(ksyms_lookup(0x1000, &off) == NULL); /* a failed init installs nothing */
-    make_syms(&s);
-    s.h.count = 0x10000000; /* entries past the end */
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    make_syms(&s);
-    s.e[2].addr = 0x10; /* unsorted */
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    make_syms(&s);
-    s.e[1].name_off = 12; /* outside the string table */
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    make_syms(&s);
-    s.str[11] = 'x'; /* last name not terminated */
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    make_syms(&s);
-    s.h.strtab_len = 100; /* past the end */
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    make_syms(&s);
-    CHECK(ksyms_init(&s, sizeof(struct ksyms_header) - 1) == E_CORRUPT);
-}
-
 int main(int argc, char **argv)
 {
     CHECK(argc == 3);
     if (argc == 3)
         test_real_image(argv[1], argv[2]);
     test_corrupt_archives();
-    test_symbols();
     return check_finish("test_bootimg");
 }
