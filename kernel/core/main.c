@@ -7,6 +7,7 @@
 #include <arch/mmu.h>
 #include <kernel/bootimg.h>
 #include <kernel/cpu_local.h>
+#include <kernel/image.h>
 #include <lib/fdt.h>
 #include <kernel/irq.h>
 #include <kernel/klib.h>
@@ -26,7 +27,6 @@
 /* Largest FDT we accept; QEMU's is a few KiB. */
 #define FDT_MAX_LEN (1ul << 20)
 
-extern char __kernel_start[], __kernel_end[];
 
 static struct platform_info plat;
 

@@ -6,6 +6,7 @@
  */
 #include <arch/cpu.h>
 #include <kernel/cpu_local.h>
+#include <kernel/image.h>
 #include <kernel/kprintf.h>
 #include <kernel/panic.h>
 
@@ -13,8 +14,6 @@
 
 #define BACKTRACE_MAX 32
 
-extern char boot_stack[], boot_stack_top[];
-extern char __kernel_start[], __text_end[];
 
 static int backtrace_depth;
 
@@ -69,8 +68,8 @@ NORETURN void panic_trap(const char *what, const struct arch_regs *frame)
 {
     kprintf("\n*** KERNEL PANIC: %s in kernel mode\n", what);
     arch_dump_regs(frame);
-    panic_backtrace(frame->pc, arch_regs_get(frame, REG_S0),
-                    arch_regs_get(frame, REG_RA));
+    panic_backtrace(frame->pc, arch_regs_get(frame, ARCH_REG_FP),
+                    arch_regs_get(frame, ARCH_REG_RA));
     kprintf("*** system halted (exit status %d)\n", PANIC_EXIT_STATUS);
     arch_poweroff(PANIC_EXIT_STATUS);
 }
