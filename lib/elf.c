@@ -1,5 +1,5 @@
 /*
- * ELF64 reader (contract in kernel/elf.h): checks the file header and the
+ * ELF64 reader (contract in lib/elf.h): checks the file header and the
  * program header table of a static RISC-V executable held in memory, with
  * every read bounds-checked and all address arithmetic guarded against wrap.
  */

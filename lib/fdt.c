@@ -1,5 +1,5 @@
 /*
- * Flattened device tree reader (contract in kernel/fdt.h): validates the
+ * Flattened device tree reader (contract in lib/fdt.h): validates the
  * header, walks the memory reservation and structure blocks with every read
  * bounds-checked, and collects what the kernel needs into a platform_info.
  */
