@@ -133,6 +133,22 @@ def check_user_disk(path):
     return os.path.abspath(path)
 
 
+def run_symbolized(cmd, kernel_elf):
+    """Runs QEMU with its console passed through the host symbolizer (the
+    kernel prints backtraces as raw addresses); the keyboard stays QEMU's.
+    Returns QEMU's exit status."""
+    if not os.path.exists(kernel_elf):
+        os.execvp(cmd[0], cmd)
+    import mica_symbolize
+    syms = mica_symbolize.Symbols(kernel_elf)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    try:
+        mica_symbolize.pump(proc.stdout.fileno(), sys.stdout.fileno(), syms)
+    except KeyboardInterrupt:
+        proc.kill()
+    return proc.wait()
+
+
 def main():
     ap = argparse.ArgumentParser(prog="mica_qemu.py")
     ap.add_argument("--build", required=True)
@@ -181,7 +197,8 @@ def main():
               "'continue'); after that 'break' works, also in the root task "
               "('break main'). QEMU: Ctrl-A X quits.",
               file=sys.stderr, flush=True)
-    os.execvp(cmd[0], cmd)
+        os.execvp(cmd[0], cmd)
+    sys.exit(run_symbolized(cmd, kernel_elf_path(args.build)))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 /*
  * A deliberate kernel fault, requested with `mica.crash=kernel` on the
  * command line. It exists so the system tests can check that a fault in
- * the kernel produces the full panic report with a symbolized backtrace.
- * The call chain is a few frames deep on purpose.
+ * the kernel produces the full panic report with a backtrace the host
+ * symbolizes. The call chain is a few frames deep on purpose. Built only
+ * with CONFIG_DEBUG_HOOKS (CMake option MICA_DEBUG_HOOKS).
  */
 #include <kernel/debug_crash.h>
 #include <kernel/kprintf.h>

@@ -1,11 +1,13 @@
 /*
- * Synchronous IPC on endpoints and asynchronous notifications: the slow
- * path, which handles every case (the fastpath in arch/riscv handles only
- * register-only call/reply_recv and falls back here otherwise).
+ * Synchronous IPC on endpoints and saved replies: the slow path, which
+ * handles every case (the fastpath in arch/riscv handles only register-only
+ * call/reply_recv and falls back here otherwise). Notifications are in
+ * notification.c.
  *
- * A message is the tag (a1), six words (a2..a7), the badge of the sending
- * capability (delivered in a0) and optionally buffer data and capabilities
- * taken from the sender's IPC buffer. Everything the sender names is checked
+ * A message is the tag (ARCH_REG_TAG), eight words (arch_msg_reg(0..7)),
+ * the badge of the sending capability (delivered in ARCH_REG_BADGE) and
+ * optionally buffer data and capabilities taken from the sender's IPC
+ * buffer. Everything the sender names is checked
  * before the rendezvous; what the receiver cannot take (no buffer, too
  * small, no slots) is dropped and flagged in the delivered tag with
  * IPC_TAG_TRUNCATED, so the sender never fails because of the receiver.
@@ -15,11 +17,11 @@
 #include <kernel/cpu_local.h>
 #include <kernel/budget.h>
 #include <kernel/ipc.h>
-#include <kernel/timer.h>
 #include <kernel/klib.h>
 #include <kernel/kobj.h>
 #include <kernel/kprintf.h>
 #include <kernel/sched.h>
+#include <kernel/syscall_args.h>
 #include <kernel/task.h>
 #include <kernel/thread.h>
 
@@ -72,8 +74,7 @@ err_t endpoint_create(struct task *owner, struct endpoint **out)
     return E_OK;
 }
 
-/* Wakes every thread waiting in q with E_DEAD: its object is going away. */
-static void wake_all_dead(struct thread_queue *q)
+void tq_wake_all_dead(struct thread_queue *q)
 {
     struct thread *t;
     while ((t = q->head) != NULL) {
@@ -84,39 +85,14 @@ static void wake_all_dead(struct thread_queue *q)
 
 void endpoint_destroy(struct endpoint *ep)
 {
-    wake_all_dead(&ep->q);
+    tq_wake_all_dead(&ep->q);
     kobj_free(budget_disown(&ep->hdr), ep, sizeof(*ep));
 }
 
 void endpoint_kill(struct endpoint *ep)
 {
-    wake_all_dead(&ep->q);
+    tq_wake_all_dead(&ep->q);
     ep->state = EP_DEAD; /* after the wake-ups, which reset it to idle */
-}
-
-void notification_kill(struct notification *n)
-{
-    wake_all_dead(&n->q);
-    timer_disarm(n);
-    n->dead = true;
-}
-
-err_t notification_create(struct task *owner, struct notification **out)
-{
-    struct notification *n = kobj_alloc(owner, sizeof(*n));
-    if (!n)
-        return E_NOMEM;
-    n->hdr.type = CAP_NOTIFICATION;
-    budget_own(owner, &n->hdr, 0);
-    *out = n;
-    return E_OK;
-}
-
-void notification_destroy(struct notification *n)
-{
-    timer_disarm(n);
-    wake_all_dead(&n->q);
-    kobj_free(budget_disown(&n->hdr), n, sizeof(*n));
 }
 
 void ipc_unblock(struct thread *t)
@@ -134,11 +110,6 @@ void ipc_unblock(struct thread *t)
 }
 
 /* ---- helpers ---- */
-
-static void set_ret(struct thread *t, int64_t v)
-{
-    arch_regs_set(&t->regs, REG_A0, (uint64_t)v);
-}
 
 static uint64_t arg(const struct thread *t, int reg)
 {
@@ -212,15 +183,15 @@ static uint64_t transfer_extras(struct thread *from, struct thread *to, uint64_t
 static void deliver(struct thread *from, struct thread *to, uint64_t badge)
 {
     struct arch_regs *r = &to->regs;
-    arch_regs_set(r, REG_A0, badge);
+    arch_regs_set(r, ARCH_REG_BADGE, badge);
     if (from->ipc_kind == IPC_KIND_FAULT) {
-        arch_regs_set(r, REG_A1, IPC_TAG(from->fault_label, 0, 0));
+        arch_regs_set(r, ARCH_REG_TAG, IPC_TAG(from->fault_label, 0, 0));
         for (int i = 0; i < IPC_WORDS; i++)
             arch_regs_set(r, arch_msg_reg(i), from->fault_words[i]);
         return;
     }
-    uint64_t tag = arg(from, REG_A1);
-    arch_regs_set(r, REG_A1, transfer_extras(from, to, tag));
+    uint64_t tag = arg(from, ARCH_REG_TAG);
+    arch_regs_set(r, ARCH_REG_TAG, transfer_extras(from, to, tag));
     for (int i = 0; i < IPC_WORDS; i++)
         arch_regs_set(r, arch_msg_reg(i), arg(from, arch_msg_reg(i)));
 }
@@ -234,7 +205,7 @@ static void link_reply(struct thread *server, struct thread *caller)
     if (old) {
         old->reply_from = NULL;
         if (old->ipc_kind != IPC_KIND_FAULT)
-            set_ret(old, E_DEAD);
+            syscall_return(old, E_DEAD);
         thread_wake(old);
     }
     server->reply_to = caller;
@@ -269,11 +240,11 @@ static void block_on_endpoint(struct thread *t, struct endpoint *ep,
 /* Common start of send and call: finds the endpoint, checks the message. */
 static err_t prepare_send(struct thread *t, struct endpoint **ep, struct cap **cap)
 {
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_ENDPOINT,
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, ARCH_REG_ARG0), CAP_ENDPOINT,
                            RIGHT_WRITE, cap);
     if (err != E_OK)
         return err;
-    err = check_extras(t, arg(t, REG_A1), ((*cap)->rights & RIGHT_GRANT) != 0);
+    err = check_extras(t, arg(t, ARCH_REG_TAG), ((*cap)->rights & RIGHT_GRANT) != 0);
     if (err != E_OK)
         return err;
     *ep = (struct endpoint *)(*cap)->obj;
@@ -308,11 +279,11 @@ static void do_send(struct thread *t, enum ipc_kind kind, bool blocking)
     struct cap *cap;
     err_t err = prepare_send(t, &ep, &cap);
     if (err != E_OK) {
-        set_ret(t, err);
+        syscall_return(t, err);
         return;
     }
     if (ep->state == EP_DEAD) {
-        set_ret(t, E_DEAD);
+        syscall_return(t, E_DEAD);
         return;
     }
     t->ipc_kind = (uint8_t)kind;
@@ -323,13 +294,13 @@ static void do_send(struct thread *t, enum ipc_kind kind, bool blocking)
             link_reply(r, t);
             switch_or_enqueue(r);
         } else {
-            set_ret(t, E_OK);
+            syscall_return(t, E_OK);
             thread_wake(r);
         }
         return;
     }
     if (!blocking) {
-        set_ret(t, E_AGAIN);
+        syscall_return(t, E_AGAIN);
         return;
     }
     block_as_sender(t, ep, cap->badge, (cap->rights & RIGHT_GRANT) != 0);
@@ -368,41 +339,32 @@ void ipc_send_fault(struct thread *t, struct endpoint *ep, uint64_t badge,
     block_as_sender(t, ep, badge, false);
 }
 
-/* Hands the pending bits of n to t, which is receiving: label
- * IPC_LABEL_NOTIFY, badge 0, w0 = the bits. */
-static void deliver_notify(struct thread *t, struct notification *n)
-{
-    arch_regs_set(&t->regs, REG_A0, 0);
-    arch_regs_set(&t->regs, REG_A1, IPC_TAG(IPC_LABEL_NOTIFY, 0, 0));
-    arch_regs_set(&t->regs, arch_msg_reg(0), n->word & ~(1ull << 63));
-    n->word = 0;
-}
-
-/* Receives on the endpoint named by a0 of t. Returns the sender that was
- * waiting (already handled) or NULL when t blocked or failed. */
+/* Receives on the endpoint named by t's first argument: takes a pending
+ * notification or a waiting sender's message at once, or blocks t (unless
+ * !blocking: E_AGAIN). Sets t's result either way. */
 static void do_recv(struct thread *t, bool blocking)
 {
     struct cap *cap;
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_ENDPOINT,
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, ARCH_REG_ARG0), CAP_ENDPOINT,
                            RIGHT_READ, &cap);
     if (err != E_OK) {
-        set_ret(t, err);
+        syscall_return(t, err);
         return;
     }
     struct endpoint *ep = (struct endpoint *)cap->obj;
     if (ep->state == EP_DEAD) {
-        set_ret(t, E_DEAD);
+        syscall_return(t, E_DEAD);
         return;
     }
     if (t->bound_ntfn && t->bound_ntfn->word) {
-        deliver_notify(t, t->bound_ntfn); /* signals first: interrupts must not starve */
+        notification_deliver(t, t->bound_ntfn); /* signals first: interrupts must not starve */
         return;
     }
     if (ep->state == EP_SENDERS) {
         struct thread *s = ep_take_waiter(ep);
         deliver(s, t, s->send_badge);
         if (s->ipc_kind == IPC_KIND_SEND) {
-            set_ret(s, E_OK);
+            syscall_return(s, E_OK);
             thread_wake(s);
         } else {
             link_reply(t, s);
@@ -410,7 +372,7 @@ static void do_recv(struct thread *t, bool blocking)
         return;
     }
     if (!blocking) {
-        set_ret(t, E_AGAIN);
+        syscall_return(t, E_AGAIN);
         return;
     }
     block_on_endpoint(t, ep, THREAD_BLOCKED_RECV, EP_RECEIVERS);
@@ -431,23 +393,23 @@ static struct thread *answer(struct thread *from, struct thread *c)
         bool exited = c->fault_label == IPC_LABEL_FAULT_EXC &&
                       c->fault_words[EXC_W_KIND] == EXC_EXIT;
         /* Resuming an exit re-runs the exit call: the handler hears it again. */
-        if (IPC_TAG_LABEL(arg(from, REG_A1)) != FAULT_REPLY_RESUME) {
+        if (IPC_TAG_LABEL(arg(from, ARCH_REG_TAG)) != FAULT_REPLY_RESUME) {
             thread_kill(c, exited ? NULL : "by its fault handler");
             return NULL;
         }
         c->state = THREAD_RUNNABLE;
         return c;
     }
-    uint64_t tag = arg(from, REG_A1);
+    uint64_t tag = arg(from, ARCH_REG_TAG);
     if (check_extras(from, tag, true) != E_OK)
         tag = IPC_TAG(IPC_TAG_LABEL(tag), 0, 0) | IPC_TAG_TRUNCATED;
     /* Deliver as a message from `from`, with status 0 in the badge's place. */
-    uint64_t saved = arg(from, REG_A1);
+    uint64_t saved = arg(from, ARCH_REG_TAG);
     uint8_t saved_kind = from->ipc_kind;
-    arch_regs_set(&from->regs, REG_A1, tag);
+    arch_regs_set(&from->regs, ARCH_REG_TAG, tag);
     from->ipc_kind = IPC_KIND_SEND;
     deliver(from, c, 0);
-    arch_regs_set(&from->regs, REG_A1, saved);
+    arch_regs_set(&from->regs, ARCH_REG_TAG, saved);
     from->ipc_kind = saved_kind;
     c->ipc_kind = IPC_KIND_SEND;
     c->state = THREAD_RUNNABLE;
@@ -469,11 +431,11 @@ static struct thread *do_reply(struct thread *t)
 void sys_reply(struct thread *t)
 {
     if (!t->reply_to) {
-        set_ret(t, E_NOENT);
+        syscall_return(t, E_NOENT);
         return;
     }
     struct thread *c = do_reply(t);
-    set_ret(t, E_OK);
+    syscall_return(t, E_OK);
     if (c)
         sched_enqueue(c);
 }
@@ -490,83 +452,19 @@ void sys_reply_recv(struct thread *t)
         switch_or_enqueue(c);
 }
 
-/* ---- notifications ---- */
-
-void notification_signal(struct notification *n, uint64_t bits)
-{
-    struct thread *w = tq_pop(&n->q);
-    if (w) {
-        w->blocked_on = NULL;
-        set_ret(w, (int64_t)((n->word | bits) & ~(1ull << 63)));
-        n->word = 0;
-        thread_wake(w);
-        return;
-    }
-    n->word |= bits;
-    struct thread *b = n->bound;
-    if (b && b->state == THREAD_BLOCKED_RECV) {
-        ipc_unblock(b);
-        deliver_notify(b, n);
-        thread_wake(b);
-    }
-}
-
-void sys_signal(struct thread *t)
-{
-    struct cap *cap;
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_NOTIFICATION,
-                           RIGHT_WRITE, &cap);
-    if (err != E_OK) {
-        set_ret(t, err);
-        return;
-    }
-    struct notification *n = (struct notification *)cap->obj;
-    if (n->dead) {
-        set_ret(t, E_DEAD);
-        return;
-    }
-    notification_signal(n, cap->badge ? cap->badge : 1);
-    set_ret(t, E_OK);
-}
-
-void sys_wait(struct thread *t, bool blocking)
-{
-    struct cap *cap;
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_NOTIFICATION,
-                           RIGHT_READ, &cap);
-    if (err != E_OK) {
-        set_ret(t, err);
-        return;
-    }
-    struct notification *n = (struct notification *)cap->obj;
-    if (n->dead && !n->word) {
-        set_ret(t, E_DEAD);
-        return;
-    }
-    if (n->word || !blocking) {
-        /* Bit 63 is never delivered: results >= 0 are bits, < 0 errors. */
-        set_ret(t, (int64_t)(n->word & ~(1ull << 63)));
-        n->word = 0;
-        return;
-    }
-    t->state = THREAD_BLOCKED_NTFN;
-    t->blocked_on = n;
-    tq_push(&n->q, t);
-}
-
 /* ---- saved replies ---- */
 
 void sys_reply_save(struct thread *t)
 {
     struct thread *c = t->reply_to;
     if (!c) {
-        set_ret(t, E_NOENT);
+        syscall_return(t, E_NOENT);
         return;
     }
     uint32_t h;
     err_t err = cap_free_slot(&t->task->cs, &h);
     if (err != E_OK) {
-        set_ret(t, err);
+        syscall_return(t, err);
         return;
     }
     struct cap *slot = &t->task->cs.slots[h];
@@ -574,15 +472,15 @@ void sys_reply_save(struct thread *t)
     t->reply_to = NULL;
     c->reply_from = NULL;
     c->saved_reply = slot;
-    set_ret(t, h);
+    syscall_return(t, h);
 }
 
 void sys_reply_to(struct thread *t)
 {
     struct cap *cap;
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_REPLY, 0, &cap);
+    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, ARCH_REG_ARG0), CAP_REPLY, 0, &cap);
     if (err != E_OK) {
-        set_ret(t, err);
+        syscall_return(t, err);
         return;
     }
     struct thread *c = container_of(cap->obj, struct thread, hdr);
@@ -593,7 +491,7 @@ void sys_reply_to(struct thread *t)
         run = answer(t, c);
     }
     cap_delete(cap); /* one shot, used or stale */
-    set_ret(t, live ? E_OK : E_DEAD); /* a dead caller's reply is dropped */
+    syscall_return(t, live ? E_OK : E_DEAD); /* a dead caller's reply is dropped */
     if (run)
         sched_enqueue(run);
 }
@@ -608,7 +506,7 @@ void ipc_reply_cap_deleted(struct cap *cap)
         /* Its server threw the reply away: fail the call (a faulting
          * thread simply faults again). */
         if (c->ipc_kind != IPC_KIND_FAULT)
-            set_ret(c, E_DEAD);
+            syscall_return(c, E_DEAD);
         c->ipc_kind = IPC_KIND_SEND;
         thread_wake(c);
     }
@@ -617,42 +515,4 @@ void ipc_reply_cap_deleted(struct cap *cap)
 void ipc_forget_saved_reply(struct thread *t)
 {
     t->saved_reply = NULL; /* the capability stays, and answers E_DEAD */
-}
-
-/* ---- bound notifications ---- */
-
-void ipc_unbind_notification(struct thread *t)
-{
-    struct notification *n = t->bound_ntfn;
-    if (!n)
-        return;
-    n->bound = NULL;
-    t->bound_ntfn = NULL;
-    obj_put(&n->hdr);
-}
-
-void sys_thread_bind_notification(struct thread *t)
-{
-    struct cap *tc, *nc = NULL;
-    err_t err = cap_lookup(&t->task->cs, (uint32_t)arg(t, REG_A0), CAP_THREAD, RIGHT_MANAGE, &tc);
-    uint64_t nh = arg(t, REG_A1);
-    if (err == E_OK && nh)
-        err = cap_lookup(&t->task->cs, (uint32_t)nh, CAP_NOTIFICATION, RIGHT_READ, &nc);
-    if (err != E_OK) {
-        set_ret(t, err);
-        return;
-    }
-    struct thread *target = container_of(tc->obj, struct thread, hdr);
-    struct notification *n = nc ? (struct notification *)nc->obj : NULL;
-    if (n && n->bound && n->bound != target) {
-        set_ret(t, E_BUSY);
-        return;
-    }
-    ipc_unbind_notification(target);
-    if (n) {
-        obj_get(&n->hdr);
-        n->bound = target;
-        target->bound_ntfn = n;
-    }
-    set_ret(t, E_OK);
 }

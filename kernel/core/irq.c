@@ -78,7 +78,7 @@ void sys_irq_get(struct thread *t)
         SC_RETURN(t, err);
     handlers[irq].taken = true;
     cap_install(&cs->slots[h], CAP_IRQ_HANDLER, RIGHTS_ALL, &handlers[irq].hdr, 0, 0);
-    sc_ret(t, h);
+    syscall_return(t, h);
 }
 
 /* SYS_IRQ_BIND(handler, notification): the IRQ signals the notification
@@ -99,7 +99,7 @@ void sys_irq_bind(struct thread *t)
     h->bits = nc->badge ? nc->badge : 1;
     nbound++;
     arch_irq_enable(h->irq);
-    sc_ret(t, E_OK);
+    syscall_return(t, E_OK);
 }
 
 /* SYS_IRQ_ACK(handler): the handler is done; the line may fire again. */
@@ -114,5 +114,5 @@ void sys_irq_ack(struct thread *t)
         SC_RETURN(t, E_BUSY); /* nothing delivered since the last ack */
     h->pending_ack = false;
     arch_irq_complete(h->irq);
-    sc_ret(t, E_OK);
+    syscall_return(t, E_OK);
 }

@@ -7,25 +7,26 @@
 #include <arch/mmu.h>
 #include <kernel/bootimg.h>
 #include <kernel/cpu_local.h>
-#include <kernel/debug_crash.h>
-#include <kernel/fdt.h>
+#include <kernel/image.h>
+#include <lib/fdt.h>
 #include <kernel/irq.h>
 #include <kernel/klib.h>
 #include <kernel/kmem.h>
 #include <kernel/kprintf.h>
-#include <kernel/ksyms.h>
 #include <kernel/panic.h>
 #include <kernel/roottask.h>
 #include <kernel/thread.h>
 #include <kernel/trap.h>
 #include <kernel/vspace.h>
+#if CONFIG_DEBUG_HOOKS
+#include <kernel/debug_crash.h>
+#endif
 
 #define TICK_HZ 100
 #define DEFAULT_TIMEBASE_HZ 10000000 /* QEMU virt */
 /* Largest FDT we accept; QEMU's is a few KiB. */
 #define FDT_MAX_LEN (1ul << 20)
 
-extern char __kernel_start[], __kernel_end[];
 
 static struct platform_info plat;
 
@@ -139,14 +140,6 @@ NORETURN void kmain(uint64_t hartid, paddr_t fdt_pa)
     kprintf("kernel: [0x%lx, 0x%lx) image, [0x%lx, 0x%lx) boot image\n",
             kernel_pa, img_pa, img_pa, img_pa + img_len);
 
-    const void *syms;
-    uint64_t syms_len;
-    if (bootimg_find(__kernel_end, "kernel.syms", &syms, &syms_len) != E_OK ||
-        ksyms_init(syms, syms_len) != E_OK)
-        kprintf("kernel: no usable symbol table; backtraces show addresses only\n");
-    else
-        kprintf("kernel: %u symbols for backtraces\n", ksyms_count());
-
     struct fdt_range extra[] = {
         {kernel_pa, img_pa + img_len - kernel_pa},
         {fdt_pa, fdt_len},
@@ -160,10 +153,12 @@ NORETURN void kmain(uint64_t hartid, paddr_t fdt_pa)
     irq_init(plat.plic_ndev);
     arch_irq_init(plat.plic.present ? plat.plic.base : 0, cpu->hartid);
 
+#if CONFIG_DEBUG_HOOKS
     if (cmdline_has(plat.bootargs, "mica.crash=kernel")) {
         kprintf("kernel: mica.crash=kernel: faulting on purpose\n");
         debug_crash_kernel(2);
     }
+#endif
 
     char root_name[32];
     root_task_name(plat.bootargs, root_name, sizeof(root_name));

@@ -1,10 +1,12 @@
 /*
- * Kernel panic reports: reason, registers, a backtrace resolved through the
- * kernel's own symbol table, then power-off with PANIC_EXIT_STATUS.
+ * Kernel panic reports: reason, registers, a backtrace of raw addresses,
+ * then power-off with PANIC_EXIT_STATUS. The kernel carries no symbol
+ * table: the host names the functions (tools/mica_symbolize.py, which
+ * ./mica run and the test harness pass the console through).
  */
 #include <arch/cpu.h>
 #include <kernel/cpu_local.h>
-#include <kernel/ksyms.h>
+#include <kernel/image.h>
 #include <kernel/kprintf.h>
 #include <kernel/panic.h>
 
@@ -12,20 +14,12 @@
 
 #define BACKTRACE_MAX 32
 
-extern char boot_stack[], boot_stack_top[];
-extern char __kernel_start[], __text_end[];
 
 static int backtrace_depth;
 
 static void print_frame(uint64_t pc)
 {
-    uint64_t off;
-    const char *name = ksyms_lookup(pc, &off);
-    if (name)
-        kprintf("  #%d 0x%lx %s+0x%lx\n", backtrace_depth, pc, name, off);
-    else
-        kprintf("  #%d 0x%lx ?\n", backtrace_depth, pc);
-    backtrace_depth++;
+    kprintf("  #%d 0x%lx\n", backtrace_depth++, pc);
 }
 
 void panic_backtrace(uint64_t pc, uint64_t fp, uint64_t ra_hint)
@@ -74,8 +68,8 @@ NORETURN void panic_trap(const char *what, const struct arch_regs *frame)
 {
     kprintf("\n*** KERNEL PANIC: %s in kernel mode\n", what);
     arch_dump_regs(frame);
-    panic_backtrace(frame->pc, arch_regs_get(frame, REG_S0),
-                    arch_regs_get(frame, REG_RA));
+    panic_backtrace(frame->pc, arch_regs_get(frame, ARCH_REG_FP),
+                    arch_regs_get(frame, ARCH_REG_RA));
     kprintf("*** system halted (exit status %d)\n", PANIC_EXIT_STATUS);
     arch_poweroff(PANIC_EXIT_STATUS);
 }

@@ -1,13 +1,13 @@
 /*
- * Root task loader. The only ELF the kernel loads: segments are copied into
- * fresh frames from the kernel pool (the boot image packs files, not
- * page-aligned segments); later programs are loaded by user-mode servers.
+ * Root task loader. The kernel reads no ELF: mkbootimg.py laid the root
+ * task out in pages at build time ("NAME.root", struct bootimg_layout), and
+ * the kernel copies those ranges into fresh frames from the kernel pool and
+ * maps them. Later programs are loaded by user-mode servers.
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <kernel/bootimg.h>
 #include <kernel/cap.h>
-#include <kernel/elf.h>
 #include <kernel/klib.h>
 #include <kernel/kmem.h>
 #include <kernel/kprintf.h>
@@ -17,6 +17,7 @@
 #include <kernel/thread.h>
 #include <kernel/vspace.h>
 
+#include <mica/bootimg.h>
 #include <mica/bootinfo.h>
 #include <mica/caps.h>
 
@@ -27,14 +28,14 @@ static struct task *root;
 static struct bootinfo *info;
 static uint32_t next_frame_slot = ROOT_HANDLE_FIRST_FRAME;
 
-static unsigned seg_mmu_flags(uint32_t perm)
+static unsigned range_mmu_flags(uint32_t perm)
 {
     unsigned f = MMU_USER;
-    if (perm & ELF_SEG_R)
+    if (perm & BOOTIMG_RANGE_R)
         f |= MMU_READ;
-    if (perm & ELF_SEG_W)
+    if (perm & BOOTIMG_RANGE_W)
         f |= MMU_WRITE | MMU_READ;
-    if (perm & ELF_SEG_X)
+    if (perm & BOOTIMG_RANGE_X)
         f |= MMU_EXEC;
     return f;
 }
@@ -55,20 +56,16 @@ static void map_or_panic(vaddr_t va, paddr_t pa, unsigned flags, const char *wha
               err_name(err));
 }
 
-static void load_segment(const uint8_t *file, const struct elf_segment *seg)
+static void load_range(const uint8_t *file, const struct bootimg_range *r)
 {
-    vaddr_t start = ALIGN_DOWN(seg->vaddr, PAGE_SIZE);
-    vaddr_t end = ALIGN_UP(seg->vaddr + seg->memsz, PAGE_SIZE);
-    vaddr_t file_end = seg->vaddr + seg->filesz;
-    for (vaddr_t va = start; va < end; va += PAGE_SIZE) {
-        paddr_t pa = alloc_or_panic("segment");
+    for (uint64_t off = 0; off < r->len; off += PAGE_SIZE) {
+        paddr_t pa = alloc_or_panic("program");
         uint8_t *page = phys_to_virt(pa);
-        /* Bytes of this page that come from the file. */
-        vaddr_t lo = va > seg->vaddr ? va : seg->vaddr;
-        vaddr_t hi = va + PAGE_SIZE < file_end ? va + PAGE_SIZE : file_end;
-        if (lo < hi)
-            memcpy(page + (lo - va), file + seg->offset + (lo - seg->vaddr), hi - lo);
-        map_or_panic(va, pa, seg_mmu_flags(seg->perm), "segment");
+        if (off < r->data_len)
+            memcpy(page, file + r->data_off + off, PAGE_SIZE);
+        else
+            memset(page, 0, PAGE_SIZE);
+        map_or_panic(r->va + off, pa, range_mmu_flags(r->perm), "program");
     }
 }
 
@@ -119,18 +116,23 @@ struct thread *roottask_create(const char *name, const void *img, paddr_t img_pa
 {
     const void *file;
     uint64_t file_len;
-    if (bootimg_find(img, name, &file, &file_len) != E_OK)
-        panic("the boot image has no '%s' file for the root task", name);
-    struct elf_image elf;
-    err_t err = elf_parse(file, file_len, USER_VA_MIN, ROOT_BOOTIMG_VA, &elf);
-    if (err != E_OK)
-        panic("the root task '%s' is not a loadable ELF: %s", name, err_name(err));
+    char layout_name[BOOTIMG_NAME_MAX];
+    uint64_t n = strlen(name);
+    if (n + sizeof(BOOTIMG_LAYOUT_SUFFIX) > sizeof(layout_name))
+        panic("the root task's name '%s' is too long", name);
+    memcpy(layout_name, name, n);
+    memcpy(layout_name + n, BOOTIMG_LAYOUT_SUFFIX, sizeof(BOOTIMG_LAYOUT_SUFFIX));
+    if (bootimg_find(img, layout_name, &file, &file_len) != E_OK)
+        panic("the boot image has no '%s' for the root task", layout_name);
+    const struct bootimg_layout *layout = file;
+    if (bootimg_layout_check(layout, file_len, USER_VA_MIN, ROOT_BOOTIMG_VA) != E_OK)
+        panic("the root task's layout '%s' is corrupt", layout_name);
     /* Its real budget is set below, once the pool is what it will be. */
     if (task_create(NULL, ROOT_SLOTS, ~0ull >> 1, &root) != E_OK)
         panic("out of memory creating the root task");
 
-    for (uint32_t i = 0; i < elf.nsegments; i++)
-        load_segment(file, &elf.seg[i]);
+    for (uint32_t i = 0; i < layout->nranges; i++)
+        load_range(file, &layout->range[i]);
     for (unsigned i = 1; i <= ROOT_STACK_PAGES; i++)
         map_or_panic(ROOT_STACK_TOP - i * PAGE_SIZE, alloc_or_panic("stack"),
                      MMU_USER | MMU_READ | MMU_WRITE, "stack");
@@ -173,10 +175,10 @@ struct thread *roottask_create(const char *name, const void *img, paddr_t img_pa
     /* The root task may hand out the whole pool: every other budget is
      * carved out of this one, so none can promise more than the pool has. */
     root->budget = root->used + kernel_pmm.nfree * PAGE_SIZE;
-    thread_start(t, elf.entry, ROOT_STACK_TOP, BOOTINFO_VA);
-    kprintf("root: '%s', %u segments, entry 0x%lx, %u capabilities, %lu KiB RAM "
+    thread_start(t, layout->entry, ROOT_STACK_TOP, BOOTINFO_VA);
+    kprintf("root: '%s', %u ranges, entry 0x%lx, %u capabilities, %lu KiB RAM "
             "given, %lu KiB kept for the kernel\n",
-            name, elf.nsegments, elf.entry, info->ncaps + 3, ram_given / 1024,
+            name, layout->nranges, layout->entry, info->ncaps + 3, ram_given / 1024,
             kernel_pool_len / 1024);
     return t;
 }

@@ -4,6 +4,7 @@
  */
 #include <arch/cpu.h>
 #include <kernel/cpu_local.h>
+#include <kernel/irq.h>
 #include <kernel/kprintf.h>
 #include <kernel/object.h>
 #include <kernel/sched.h>
@@ -112,9 +113,6 @@ void sched_switch_to(struct thread *t)
     sched_dequeue(t);
     cpu->cur = t;
 }
-
-/* True when some thread could still be woken by an interrupt. */
-extern bool irq_any_bound(void);
 
 static struct thread *pick_next(struct cpu *cpu)
 {

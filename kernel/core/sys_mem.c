@@ -67,8 +67,8 @@ static err_t check_user_range(vaddr_t va, uint64_t len)
     return E_OK;
 }
 
-/* The task (a0, with MANAGE) and user address (a1) that unmap, protect
- * and query work on. */
+/* The task (argument 0, with MANAGE) and user address (argument 1) that
+ * unmap, protect and query work on. */
 static err_t task_and_va(struct thread *t, struct task **task, vaddr_t *va)
 {
     struct cap *tc;
@@ -136,7 +136,7 @@ void sys_map(struct thread *t)
     /* What the map really took: tables it made, less an empty one it
      * reclaimed (unsigned arithmetic wraps round to a subtraction then). */
     task->used += (free_before - kernel_pmm.nfree) * PAGE_SIZE;
-    sc_ret(t, err);
+    syscall_return(t, err);
 }
 
 /* SYS_UNMAP(task, va) */
@@ -152,7 +152,7 @@ void sys_unmap(struct thread *t)
     err = arch_mmu_unmap(task->vs.root, va, &pa, &level);
     if (err == E_OK)
         arch_tlb_flush_page(ALIGN_DOWN(va, mmu_level_size(level)), task->vs.asid);
-    sc_ret(t, err);
+    syscall_return(t, err);
 }
 
 /* SYS_PROTECT(task, va, flags): R/W/X and RSW bits of the leaf at va. Only
@@ -180,10 +180,10 @@ void sys_protect(struct thread *t)
     err = arch_mmu_protect(task->vs.root, va, want, &level);
     if (err == E_OK)
         arch_tlb_flush_page(ALIGN_DOWN(va, mmu_level_size(level)), task->vs.asid);
-    sc_ret(t, err);
+    syscall_return(t, err);
 }
 
-/* SYS_QUERY(task, va) -> MAP_* flags | size | MAP_PRESENT, a1 = pa of va. */
+/* SYS_QUERY(task, va) -> MAP_* flags | size | MAP_PRESENT, RET1 = pa of va. */
 void sys_query(struct thread *t)
 {
     struct task *task;
@@ -195,15 +195,15 @@ void sys_query(struct thread *t)
     unsigned m;
     int level;
     if (arch_mmu_query(task->vs.root, va, &pa, &m, &level) != E_OK || !(m & MMU_USER)) {
-        arch_regs_set(&t->regs, REG_A1, 0);
+        arch_regs_set(&t->regs, ARCH_REG_RET1, 0);
         SC_RETURN(t, 0);
     }
-    arch_regs_set(&t->regs, REG_A1, pa);
-    sc_ret(t, (int64_t)map_flags_from_mmu(m, level));
+    arch_regs_set(&t->regs, ARCH_REG_RET1, pa);
+    syscall_return(t, (int64_t)map_flags_from_mmu(m, level));
 }
 
 /* SYS_QUERY_NEXT(task, va, end) -> flags of the first leaf in [va, end),
- * a1 = its pa, a2 = its va; 0 when there is none. How a pager walks what
+ * RET1 = its pa, RET2 = its va; 0 when there is none. How a pager walks what
  * is mapped (fork, munmap) without a page-by-page search. */
 void sys_query_next(struct thread *t)
 {
@@ -222,9 +222,9 @@ void sys_query_next(struct thread *t)
     if (arch_mmu_next(task->vs.root, va, end, &leaf_va, &pa, &m, &level) != E_OK ||
         !(m & MMU_USER))
         SC_RETURN(t, 0);
-    arch_regs_set(&t->regs, REG_A1, pa);
-    arch_regs_set(&t->regs, REG_A2, leaf_va);
-    sc_ret(t, (int64_t)map_flags_from_mmu(m, level));
+    arch_regs_set(&t->regs, ARCH_REG_RET1, pa);
+    arch_regs_set(&t->regs, ARCH_REG_RET2, leaf_va);
+    syscall_return(t, (int64_t)map_flags_from_mmu(m, level));
 }
 
 /* SYS_FRAME_DERIVE(frame, offset, len, rights) -> a child capability for a
@@ -254,7 +254,7 @@ void sys_frame_derive(struct thread *t)
     cap_derive(piece, fc, (unsigned)rights, 0);
     piece->pa = fc->pa + off;
     piece->len = len;
-    sc_ret(t, slot);
+    syscall_return(t, slot);
 }
 
 /* SYS_FRAME_SPLIT(frame, offset) -> handle of the upper part. */
@@ -285,5 +285,5 @@ void sys_frame_split(struct thread *t)
     upper->pa = fc->pa + off;
     upper->len = fc->len - off;
     fc->len = off;
-    sc_ret(t, slot);
+    syscall_return(t, slot);
 }

@@ -58,7 +58,7 @@ void sys_cap_copy(struct thread *t)
     if (err != E_OK)
         SC_RETURN(t, err);
     cap_derive(&cs_of(t)->slots[h], src, (unsigned)rights, badge);
-    sc_ret(t, h);
+    syscall_return(t, h);
 }
 
 void sys_cap_delete(struct thread *t)
@@ -68,7 +68,7 @@ void sys_cap_delete(struct thread *t)
     if (err != E_OK)
         SC_RETURN(t, err);
     cap_delete(c);
-    sc_ret(t, E_OK);
+    syscall_return(t, E_OK);
 }
 
 void sys_cap_revoke(struct thread *t)
@@ -77,7 +77,7 @@ void sys_cap_revoke(struct thread *t)
     err_t err = cap_lookup(cs_of(t), (uint32_t)sc_arg(t, 0), CAP_NONE, 0, &c);
     if (err != E_OK)
         SC_RETURN(t, err);
-    sc_ret(t, (int64_t)cap_revoke(c));
+    syscall_return(t, (int64_t)cap_revoke(c));
 }
 
 /* SYS_CAP_GRANT(task, handle, rights, badge, slot): copies a capability
@@ -110,7 +110,7 @@ void sys_cap_grant(struct thread *t)
         SC_RETURN(t, E_EXIST);
     }
     cap_derive(&dst->slots[h], src, (unsigned)rights, badge);
-    sc_ret(t, h);
+    syscall_return(t, h);
 }
 
 void sys_cap_info(struct thread *t)
@@ -119,10 +119,10 @@ void sys_cap_info(struct thread *t)
     err_t err = cap_lookup(cs_of(t), (uint32_t)sc_arg(t, 0), CAP_NONE, 0, &c);
     if (err != E_OK)
         SC_RETURN(t, err);
-    arch_regs_set(&t->regs, REG_A1, c->badge);
-    arch_regs_set(&t->regs, REG_A2, c->type == CAP_FRAME ? c->pa : 0);
-    arch_regs_set(&t->regs, REG_A2 + 1, c->type == CAP_FRAME ? c->len : 0);
-    sc_ret(t, c->type | (c->rights << 8));
+    arch_regs_set(&t->regs, ARCH_REG_RET1, c->badge);
+    arch_regs_set(&t->regs, ARCH_REG_RET2, c->type == CAP_FRAME ? c->pa : 0);
+    arch_regs_set(&t->regs, ARCH_REG_RET3, c->type == CAP_FRAME ? c->len : 0);
+    syscall_return(t, c->type | (c->rights << 8));
 }
 
 /* ---- creating objects ---- */
@@ -140,7 +140,7 @@ static void create_object(struct thread *t, unsigned type,
     if (err != E_OK)
         SC_RETURN(t, err);
     err = install_new(t, type, obj, &h);
-    sc_ret(t, err == E_OK ? (int64_t)h : err);
+    syscall_return(t, err == E_OK ? (int64_t)h : err);
 }
 
 static err_t make_endpoint(struct task *owner, struct object **obj)
@@ -193,10 +193,10 @@ void sys_task_create(struct thread *t)
     if (err != E_OK)
         SC_RETURN(t, err);
     err = install_new(t, CAP_TASK, &task->hdr, &h);
-    sc_ret(t, err == E_OK ? (int64_t)h : err);
+    syscall_return(t, err == E_OK ? (int64_t)h : err);
 }
 
-/* SYS_KMEM_INFO(task or 0): pool bytes free; a1/a2 the task's budget and
+/* SYS_KMEM_INFO(task or 0): pool bytes free; RET1/RET2 the task's budget and
  * what is charged to it. */
 void sys_kmem_info(struct thread *t)
 {
@@ -208,9 +208,9 @@ void sys_kmem_info(struct thread *t)
             SC_RETURN(t, err);
         task = (struct task *)tc->obj;
     }
-    arch_regs_set(&t->regs, REG_A1, task->budget);
-    arch_regs_set(&t->regs, REG_A2, task->used);
-    sc_ret(t, (int64_t)(kernel_pmm.nfree * PAGE_SIZE));
+    arch_regs_set(&t->regs, ARCH_REG_RET1, task->budget);
+    arch_regs_set(&t->regs, ARCH_REG_RET2, task->used);
+    syscall_return(t, (int64_t)(kernel_pmm.nfree * PAGE_SIZE));
 }
 
 /* SYS_THREAD_CREATE(task, prio): not above the caller's own priority. */
@@ -231,7 +231,7 @@ void sys_thread_create(struct thread *t)
     if (err != E_OK)
         SC_RETURN(t, err);
     err = install_new(t, CAP_THREAD, &nt->hdr, &h);
-    sc_ret(t, err == E_OK ? (int64_t)h : err);
+    syscall_return(t, err == E_OK ? (int64_t)h : err);
 }
 
 /* ---- threads ---- */
@@ -258,7 +258,7 @@ void sys_thread_start(struct thread *t)
     if (pc >= USER_VA_TOP || sp > USER_VA_TOP)
         SC_RETURN(t, E_RANGE);
     thread_start(target, pc, sp, sc_arg(t, 3));
-    sc_ret(t, E_OK);
+    syscall_return(t, E_OK);
 }
 
 void sys_thread_suspend(struct thread *t)
@@ -271,7 +271,7 @@ void sys_thread_suspend(struct thread *t)
         SC_RETURN(t, E_DEAD);
     if (target->state == THREAD_INACTIVE || target->state == THREAD_SUSPENDED)
         SC_RETURN(t, E_BUSY);
-    sc_ret(t, E_OK); /* before: the target may be t itself */
+    syscall_return(t, E_OK); /* before: the target may be t itself */
     thread_cancel_ipc(target, E_BUSY);
     sched_dequeue(target);
     target->state = THREAD_SUSPENDED;
@@ -288,7 +288,7 @@ void sys_thread_resume(struct thread *t)
     if (target->state != THREAD_SUSPENDED)
         SC_RETURN(t, E_BUSY);
     thread_wake(target);
-    sc_ret(t, E_OK);
+    syscall_return(t, E_OK);
 }
 
 void sys_thread_set_priority(struct thread *t)
@@ -307,7 +307,7 @@ void sys_thread_set_priority(struct thread *t)
     if (queued)
         sched_enqueue(target);
     sched_request();
-    sc_ret(t, E_OK);
+    syscall_return(t, E_OK);
 }
 
 /* Endpoint from an optional handle (0 = none) for fault delivery. */
@@ -342,7 +342,7 @@ void sys_thread_set_handlers(struct thread *t)
         obj_get(&target->pager->hdr);
     if (target->exc_ep)
         obj_get(&target->exc_ep->hdr);
-    sc_ret(t, E_OK);
+    syscall_return(t, E_OK);
 }
 
 void sys_thread_set_ipc_buffer(struct thread *t)
@@ -357,7 +357,7 @@ void sys_thread_set_ipc_buffer(struct thread *t)
     if (va >= USER_VA_TOP)
         SC_RETURN(t, E_RANGE);
     target->ipc_buffer_va = va;
-    sc_ret(t, E_OK);
+    syscall_return(t, E_OK);
 }
 
 /* Registers of a thread that is not running: suspended, never started, or
@@ -382,7 +382,7 @@ void sys_thread_read_regs(struct thread *t)
     out.pc = target->regs.pc;
     for (int i = 0; i < 31; i++)
         out.x[i] = target->regs.gpr[i];
-    sc_ret(t, vspace_copy_to_user(&t->task->vs, sc_arg(t, 1), &out, sizeof(out)));
+    syscall_return(t, vspace_copy_to_user(&t->task->vs, sc_arg(t, 1), &out, sizeof(out)));
 }
 
 void sys_thread_write_regs(struct thread *t)
@@ -402,5 +402,5 @@ void sys_thread_write_regs(struct thread *t)
     target->regs.pc = in.pc;
     for (int i = 0; i < 31; i++)
         target->regs.gpr[i] = in.x[i];
-    sc_ret(t, E_OK);
+    syscall_return(t, E_OK);
 }

@@ -1,5 +1,5 @@
 /*
- * System-call dispatch: the number (t0) indexes a table of handlers; each
+ * System-call dispatch: the number (ARCH_REG_SYSNO) indexes a table of handlers; each
  * handler validates its own arguments. Numbers and the calling convention
  * are in include/mica/syscall.h. An unknown number goes to the thread's
  * exception endpoint when it has one, else returns E_NOSYS.
@@ -9,6 +9,7 @@
 #include <kernel/ipc.h>
 #include <kernel/kprintf.h>
 #include <kernel/sched.h>
+#include <kernel/syscall_args.h>
 #include <kernel/syscalls.h>
 #include <kernel/task.h>
 #include <kernel/thread.h>
@@ -20,23 +21,18 @@
 #include <mica/ipc.h>
 #include <mica/syscall.h>
 
-static void ret(struct thread *t, int64_t v)
-{
-    arch_regs_set(&t->regs, REG_A0, (uint64_t)v);
-}
-
 static void sys_debug_write(struct thread *t)
 {
     static char kbuf[SYS_DEBUG_WRITE_MAX];
-    uint64_t buf = arch_regs_get(&t->regs, REG_A0);
-    uint64_t len = arch_regs_get(&t->regs, REG_A1);
+    uint64_t buf = arch_regs_get(&t->regs, ARCH_REG_ARG0);
+    uint64_t len = arch_regs_get(&t->regs, ARCH_REG_ARG1);
     if (len > SYS_DEBUG_WRITE_MAX) {
-        ret(t, E_RANGE);
+        syscall_return(t, E_RANGE);
         return;
     }
     err_t err = vspace_copy_from_user(&t->task->vs, kbuf, buf, len);
     if (err != E_OK) {
-        ret(t, err);
+        syscall_return(t, err);
         return;
     }
     for (uint64_t i = 0; i < len; i++) {
@@ -44,12 +40,12 @@ static void sys_debug_write(struct thread *t)
             arch_console_putc('\r');
         arch_console_putc(kbuf[i]);
     }
-    ret(t, (int64_t)len);
+    syscall_return(t, (int64_t)len);
 }
 
 static void sys_exit(struct thread *t)
 {
-    uint64_t status = arch_regs_get(&t->regs, REG_A0);
+    uint64_t status = arch_regs_get(&t->regs, ARCH_REG_ARG0);
     if (t->is_root) {
         kprintf("kernel: root task exited with status %lu after %lu timer "
                 "ticks; powering off\n",
@@ -73,7 +69,7 @@ static void sys_yield(struct thread *t)
 {
     t->slice_left = 0;
     sched_request();
-    ret(t, E_OK);
+    syscall_return(t, E_OK);
 }
 
 static void sys_send_b(struct thread *t) { sys_send(t, true); }
@@ -135,7 +131,7 @@ static const syscall_fn syscall_table[] = {
 
 void syscall_dispatch(struct thread *t)
 {
-    uint64_t nr = arch_regs_get(&t->regs, REG_T0);
+    uint64_t nr = arch_regs_get(&t->regs, ARCH_REG_SYSNO);
     syscall_fn fn = nr < sizeof(syscall_table) / sizeof(syscall_table[0])
                         ? syscall_table[nr]
                         : NULL;
@@ -148,5 +144,5 @@ void syscall_dispatch(struct thread *t)
         ipc_send_fault(t, t->exc_ep, t->exc_badge, IPC_LABEL_FAULT_EXC, words);
         return;
     }
-    ret(t, E_NOSYS);
+    syscall_return(t, E_NOSYS);
 }

@@ -10,6 +10,7 @@
 #include <kernel/kobj.h>
 #include <kernel/kprintf.h>
 #include <kernel/sched.h>
+#include <kernel/syscall_args.h>
 #include <kernel/task.h>
 #include <kernel/thread.h>
 
@@ -81,7 +82,7 @@ static void break_reply_links(struct thread *t)
         caller->reply_from = NULL;
         if (caller->state == THREAD_BLOCKED_REPLY) {
             if (caller->ipc_kind != IPC_KIND_FAULT)
-                arch_regs_set(&caller->regs, REG_A0, (uint64_t)E_DEAD);
+                syscall_return(caller, E_DEAD);
             thread_wake(caller); /* a faulting thread re-runs and faults again */
         }
     }
@@ -106,7 +107,7 @@ void thread_cancel_ipc(struct thread *t, err_t result)
         return;
     }
     if (t->ipc_kind != IPC_KIND_FAULT)
-        arch_regs_set(&t->regs, REG_A0, (uint64_t)result);
+        syscall_return(t, result);
     t->ipc_kind = IPC_KIND_SEND;
 }
 

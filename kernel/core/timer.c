@@ -64,5 +64,5 @@ void sys_timer_signal(struct thread *t)
     armed = n;
     if (deadline <= arch_time_now())
         timer_expire(arch_time_now()); /* already due: no need to wait a tick */
-    sc_ret(t, E_OK);
+    syscall_return(t, E_OK);
 }

@@ -10,6 +10,7 @@
 #include <kernel/ipc.h>
 #include <kernel/kprintf.h>
 #include <kernel/sched.h>
+#include <kernel/syscalls.h>
 #include <kernel/task.h>
 #include <kernel/thread.h>
 #include <kernel/trap.h>
@@ -61,10 +62,6 @@ static uint64_t exc_code_of(enum exc_kind kind)
     default: return EXC_OTHER;
     }
 }
-
-/* MAP_* flags of the leaf at va in t's space (0 when none): part of the
- * fault message so a pager can tell a COW page from a missing one. */
-uint64_t fault_pte_flags(struct thread *t, vaddr_t va);
 
 void trap_user_exception(struct thread *t, enum exc_kind kind, uint64_t pc,
                          uint64_t addr)

@@ -1,8 +1,8 @@
 /* Formatted output to the debug console for user programs. Uses the same
- * formatter as the kernel (kernel/core/fmt.c, pure code built into both). */
+ * formatter as the kernel (lib/fmt.c, pure code built into both). */
 #include <stdarg.h>
 
-#include <kernel/kprintf.h>
+#include <lib/fmt.h>
 #include <sys/mica.h>
 
 struct print_buf {

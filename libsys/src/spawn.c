@@ -1,5 +1,5 @@
 /* Loading ELF tasks and starting threads (see sys/spawn.h). */
-#include <kernel/elf.h>
+#include <lib/elf.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/spawn.h>

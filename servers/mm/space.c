@@ -4,7 +4,7 @@
  * Walks of what is mapped use SYS_QUERY_NEXT, so a sparse 1 GiB mapping
  * costs nothing for its untouched pages.
  */
-#include <kernel/elf.h>
+#include <lib/elf.h>
 #include <sys/mica.h>
 
 #include <mica/bootimg.h>

@@ -6,7 +6,7 @@
  * Everything is validated (elf_parse_headers) before mm is asked for
  * anything; any failure later unwinds the space.
  */
-#include <kernel/elf.h>
+#include <lib/elf.h>
 #include <sys/fs.h>
 #include <sys/mica.h>
 #include <sys/mm.h>

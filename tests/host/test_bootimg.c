@@ -1,7 +1,7 @@
 /*
- * Tests the boot image reader and the kernel symbol table against the real
- * mica.img and kernel.elf of the cross build (argv[1], argv[2]), plus
- * synthetic corrupt archives and symbol tables.
+ * Tests the boot image reader and the root-task layout check against the
+ * real mica.img and kernel.elf of the cross build (argv[1], argv[2]), plus
+ * synthetic corrupt archives and layouts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include <kernel/bootimg.h>
-#include <kernel/ksyms.h>
 #include <mica/bootimg.h>
+#include <mica/bootinfo.h>
 
 #include "check.h"
 
@@ -76,7 +76,21 @@ static void test_real_image(const char *img_path, const char *elf_path)
     CHECK(bootimg_find(img + off, "root", &data, &dlen) == E_OK);
     CHECK(dlen > 64 && memcmp(data, "\x7f" "ELF", 4) == 0);
     CHECK(bootimg_find(img + off, "nope", &data, &dlen) == E_NOENT);
-    CHECK(bootimg_find(img + off, "kernel.syms", &data, &dlen) == E_OK);
+    /* Every program has its page layout, as mkbootimg.py made it. */
+    const void *lay;
+    uint64_t lay_len;
+    CHECK(bootimg_find(img + off, "root.root", &lay, &lay_len) == E_OK);
+    CHECK(bootimg_layout_check(lay, lay_len, 0x1000, ROOT_BOOTIMG_VA) == E_OK);
+    const struct bootimg_layout *l = lay;
+    CHECK(l->nranges >= 2 && l->range[0].perm == (BOOTIMG_RANGE_R | BOOTIMG_RANGE_X));
+    /* Its text is the ELF's text (root.elf: the first segment at file offset 4096). */
+    CHECK(l->range[0].data_len > 0 &&
+          memcmp((const uint8_t *)lay + l->range[0].data_off,
+                 (const uint8_t *)data + 4096, 64) == 0);
+    CHECK(bootimg_find(img + off, "ktest.root", &lay, &lay_len) == E_OK);
+    CHECK(bootimg_layout_check(lay, lay_len, 0x1000, ROOT_BOOTIMG_VA) == E_OK);
+    /* The kernel carries no symbol table (the host symbolizes). */
+    CHECK(bootimg_find(img + off, "kernel.syms", &data, &dlen) == E_NOENT);
 
     /* Every truncation of the archive is rejected, none crashes. */
     for (uint64_t cut = 0; cut < total; cut += (cut < 8192 ? 1 : 4096)) {
@@ -84,17 +98,6 @@ static void test_real_image(const char *img_path, const char *elf_path)
         CHECK(bootimg_check(img + off, cut, &t) == E_CORRUPT);
     }
 
-    CHECK(ksyms_init(data, dlen) == E_OK);
-    CHECK(ksyms_count() > 20);
-    uint64_t kmain = nm_symbol(elf_path, "kmain");
-    uint64_t crash = nm_symbol(elf_path, "debug_crash_kernel");
-    CHECK(kmain != 0 && crash != 0);
-    uint64_t o = 99;
-    const char *name = ksyms_lookup(kmain + 4, &o);
-    CHECK(name && strcmp(name, "kmain") == 0 && o == 4);
-    name = ksyms_lookup(crash, &o);
-    CHECK(name && strcmp(name, "debug_crash_kernel") == 0 && o == 0);
-    CHECK(ksyms_lookup(kstart - 1, &o) == NULL);
     free(img);
 }
 
@@ -127,7 +130,7 @@ static void test_corrupt_archives(void)
     f.h.magic++;
     CHECK(bootimg_check(&f, sizeof(f), &total) == E_CORRUPT);
     make_fake(&f);
-    f.h.version = 2;
+    f.h.version = BOOTIMG_VERSION + 1;
     CHECK(bootimg_check(&f, sizeof(f), &total) == E_CORRUPT);
     make_fake(&f);
     f.h.total_len = 12288; /* longer than the memory that exists */
@@ -154,61 +157,76 @@ static void test_corrupt_archives(void)
     CHECK(bootimg_check((uint8_t *)&f + 1, sizeof(f) - 1, &total) == E_CORRUPT);
 }
 
-struct fake_syms {
-    struct ksyms_header h;
-    struct ksyms_entry e[3];
-    char str[16];
-};
+static struct {
+    struct bootimg_layout l;
+    uint8_t pad[3 * 4096 - sizeof(struct bootimg_layout)];
+} lay __attribute__((aligned(4096)));
 
-static void make_syms(struct fake_syms *s)
+static void make_layout(void)
 {
-    memset(s, 0, sizeof(*s));
-    s->h.magic = KSYMS_MAGIC;
-    s->h.count = 3;
-    s->h.strtab_off = offsetof(struct fake_syms, str);
-    s->h.strtab_len = 12;
-    memcpy(s->str, "aa\0bbb\0cccc\0", 12);
-    s->e[0] = (struct ksyms_entry){0x1000, 0x10, 0};
-    s->e[1] = (struct ksyms_entry){0x1010, 0x20, 3};
-    s->e[2] = (struct ksyms_entry){0x2000, 0, 7};
+    memset(&lay, 0, sizeof(lay));
+    lay.l.magic = BOOTIMG_LAYOUT_MAGIC;
+    lay.l.entry = 0x10010;
+    lay.l.nranges = 2;
+    lay.l.range[0] = (struct bootimg_range){0x10000, 0x2000, 0x1000, 0x1000,
+                                            BOOTIMG_RANGE_R | BOOTIMG_RANGE_X, 0};
+    lay.l.range[1] = (struct bootimg_range){0x12000, 0x5000, 0x2000, 0x1000,
+                                            BOOTIMG_RANGE_R | BOOTIMG_RANGE_W, 0};
 }
 
-static void test_symbols(void)
+static err_t check_layout(void)
 {
-    static struct fake_syms s;
-    uint64_t off;
-    make_syms(&s);
-    CHECK(ksyms_init(&s, sizeof(s)) == E_OK);
-    const char *n = ksyms_lookup(0x100f, &off);
-    CHECK(n && strcmp(n, "aa") == 0 && off == 0xf);
-    n = ksyms_lookup(0x1010, &off);
-    CHECK(n && strcmp(n, "bbb") == 0 && off == 0);
-    CHECK(ksyms_lookup(0x1030, &off) == NULL); /* gap after bbb (size 0x20) */
-    n = ksyms_lookup(0x9000, &off);            /* size 0: extends to the end */
-    CHECK(n && strcmp(n, "cccc") == 0 && off == 0x7000);
-    CHECK(ksyms_lookup(0xfff, &off) == NULL);
+    return bootimg_layout_check(&lay.l, sizeof(lay), 0x1000, 0x40000);
+}
 
-    make_syms(&s);
-    s.h.magic = 0;
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    CHECK(ksyms_lookup(0x1000, &off) == NULL); /* a failed init installs nothing */
-    make_syms(&s);
-    s.h.count = 0x10000000; /* entries past the end */
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    make_syms(&s);
-    s.e[2].addr = 0x10; /* unsorted */
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    make_syms(&s);
-    s.e[1].name_off = 12; /* outside the string table */
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    make_syms(&s);
-    s.str[11] = 'x'; /* last name not terminated */
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    make_syms(&s);
-    s.h.strtab_len = 100; /* past the end */
-    CHECK(ksyms_init(&s, sizeof(s)) == E_CORRUPT);
-    make_syms(&s);
-    CHECK(ksyms_init(&s, sizeof(struct ksyms_header) - 1) == E_CORRUPT);
+static void test_layouts(void)
+{
+    make_layout();
+    CHECK(check_layout() == E_OK);
+    make_layout();
+    lay.l.magic++;
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.nranges = 0;
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.nranges = BOOTIMG_LAYOUT_MAX_RANGES + 1;
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.range[1].va = 0x11000; /* overlaps range 0 */
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.range[0].va = 0; /* below va_min */
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.range[1].len = 0x40000 - 0x12000 + 0x1000; /* past va_top */
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.range[1].len = UINT64_MAX - 0xfff; /* va + len wraps */
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.range[1].data_off = 0x3000; /* data past the end of the file */
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.range[1].data_off = UINT64_MAX - 0xfff; /* off + len wraps */
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.range[0].data_off = 0; /* data in the header page */
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.range[0].data_len = 0x3000; /* more data than the range */
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.range[1].va = 0x12800; /* not page aligned */
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.entry = 0x12000; /* entry in the data range */
+    CHECK(check_layout() == E_CORRUPT);
+    make_layout();
+    lay.l.entry = 0x12000 - 1; /* last byte of the text: fine */
+    CHECK(check_layout() == E_OK);
+    make_layout();
+    CHECK(bootimg_layout_check(&lay.l, 4095, 0x1000, 0x40000) == E_CORRUPT);
 }
 
 int main(int argc, char **argv)
@@ -217,6 +235,6 @@ int main(int argc, char **argv)
     if (argc == 3)
         test_real_image(argv[1], argv[2]);
     test_corrupt_archives();
-    test_symbols();
+    test_layouts();
     return check_finish("test_bootimg");
 }

@@ -1,5 +1,5 @@
 /*
- * Host tests for the ELF64 reader (kernel/core/elf.c): a real cross-built
+ * Host tests for the ELF64 reader (lib/elf.c): a real cross-built
  * RISC-V executable (argv[1]), hand-built files for each error code, every
  * truncation, and random mutations run under ASan/UBSan.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <kernel/elf.h>
+#include <lib/elf.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>

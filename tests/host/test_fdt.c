@@ -1,5 +1,5 @@
 /*
- * Host tests for kernel/core/fdt.c: exact results on two blobs dumped by
+ * Host tests for lib/fdt.c: exact results on two blobs dumped by
  * QEMU 7.2's virt machine (see tests/fixtures/make_dtb.sh), synthetic blobs
  * built here, and hostile input (truncation, bad fields, random mutation).
  * Usage: test_fdt virt-256m-smp2.dtb virt-2g.dtb
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <kernel/fdt.h>
+#include <lib/fdt.h>
 
 #include "check.h"
 

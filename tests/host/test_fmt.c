@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <kernel/kprintf.h>
+#include <lib/fmt.h>
 
 #include "check.h"
 

@@ -48,6 +48,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "tools"))
 import mica_qemu  # noqa: E402
+import mica_symbolize  # noqa: E402
 
 
 def load_case(path, args):
@@ -252,6 +253,11 @@ def main():
                   f"{args.timeout:.0f} s (killed)")
             return 1
         statuses.append(status)
+
+    # Kernel backtraces are raw addresses; name them as ./mica run does.
+    kernel_elf = mica_qemu.kernel_elf_path(args.build)
+    if os.path.exists(kernel_elf):
+        out = mica_symbolize.annotate(out, mica_symbolize.Symbols(kernel_elf))
 
     failures = []
     pos = 0

@@ -3,6 +3,7 @@
  * and claim/complete for the S-mode context of the boot hart. Register
  * layout: RISC-V PLIC specification v1.0.0, chapter 3 (memory map).
  */
+#include <arch_riscv/trap_entry.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch_riscv/csr.h>

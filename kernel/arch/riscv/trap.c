@@ -9,13 +9,10 @@
 #include <kernel/thread.h>
 #include <kernel/trap.h>
 
-void trap_from_user(struct thread *t);
-void trap_from_kernel(struct arch_regs *frame);
-void arch_irq_handle(void);
+#include <arch_riscv/trap_entry.h>
 
 void arch_trap_init(void)
 {
-    extern char trap_vector[];
     csr_write(stvec, (uint64_t)trap_vector);
     csr_write(sscratch, 0);
     csr_write(scounteren, SCOUNTEREN_CY | SCOUNTEREN_TM | SCOUNTEREN_IR);

@@ -1,5 +1,6 @@
 /*
- * Endpoints (synchronous rendezvous) and notifications (asynchronous bits).
+ * Endpoints (synchronous rendezvous, core/ipc.c) and notifications
+ * (asynchronous bits, core/notification.c).
  * An endpoint's queue holds either blocked senders or blocked receivers,
  * never both. The message of a blocked sender stays in its registers (and
  * IPC buffer) until a receiver arrives.
@@ -41,6 +42,8 @@ struct notification {
 void tq_push(struct thread_queue *q, struct thread *t);
 void tq_remove(struct thread_queue *q, struct thread *t);
 struct thread *tq_pop(struct thread_queue *q);
+/* Wakes every thread waiting in q with E_DEAD: its object is going away. */
+void tq_wake_all_dead(struct thread_queue *q);
 
 /* A new endpoint / notification made for (and owned by) owner. E_NOMEM. */
 WARN_UNUSED err_t endpoint_create(struct task *owner, struct endpoint **out);
@@ -56,8 +59,13 @@ void notification_kill(struct notification *n);
 /* Removes a blocked thread from the endpoint/notification it waits on. */
 void ipc_unblock(struct thread *t);
 
-/* ORs bits into n and wakes a waiter if there is one. */
+/* ORs bits into n and wakes a waiter if there is one (notification.c). */
 void notification_signal(struct notification *n, uint64_t bits);
+
+/* Hands the pending bits of n to t, which is receiving on an endpoint and
+ * bound to n, and clears them: label IPC_LABEL_NOTIFY, badge 0, word 0 =
+ * the bits. */
+void notification_deliver(struct thread *t, struct notification *n);
 
 /* IPC system calls, operating on the current thread `t`. Each sets t's
  * return registers (or blocks t). */

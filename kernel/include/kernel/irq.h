@@ -32,5 +32,6 @@ void irq_handler_release(struct irq_handler *h);
 /* True when at least one IRQ is bound to a notification. */
 bool irq_any_bound(void);
 
-/* Number of IRQ lines the controller has (from the device tree). */
+/* Sets up the handler table for the controller's nlines IRQ lines (from
+ * the device tree; at most IRQ_MAX are used). */
 void irq_init(uint32_t nlines);

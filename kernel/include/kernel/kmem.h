@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <kernel/fdt.h>
+#include <lib/fdt.h>
 #include <kernel/pmm.h>
 
 extern struct pmm kernel_pmm;

@@ -25,7 +25,7 @@ struct kobj_slabs {
  * exhausted. */
 void *kobj_alloc(struct task *payer, uint64_t len);
 
-/* Returns an object from kobj_alloc(payer, len). */
+/* Frees an object from kobj_alloc(payer, len), crediting payer's budget. */
 void kobj_free(struct task *payer, void *obj, uint64_t len);
 
 /* Bytes of kernel pool in use by objects (for statistics and tests). */

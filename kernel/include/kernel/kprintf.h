@@ -1,23 +1,13 @@
 /*
- * Kernel formatted output to the debug console. Supports %c %s %d %i %u %x
- * %X %p %% with optional '-', '0', width and the l/ll/z length modifiers.
- * The formatter core is pure (output through a callback) so it is host-tested.
+ * Kernel formatted output to the debug console, through the shared
+ * formatter (lib/include/lib/fmt.h for the conversions it supports).
  */
 #pragma once
 
 #include <stdarg.h>
 
 #include <kernel/types.h>
-
-typedef void (*fmt_putc_fn)(void *ctx, char c);
-
-/* Formats into `putc`; returns the number of characters produced. */
-int fmt_vformat(fmt_putc_fn putc, void *ctx, const char *fmt, va_list ap);
-
-/* Formats into buf (always NUL-terminated when len > 0); returns the length
- * the full output would have had, like snprintf. */
-int fmt_snprintf(char *buf, uint64_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#include <lib/fmt.h>
 
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);

@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <kernel/fdt.h>
+#include <lib/fdt.h>
 #include <kernel/types.h>
 
 typedef void (*memplan_leaf_fn)(void *ctx, paddr_t pa, int level);

@@ -2,7 +2,7 @@
  * kernel loads itself, holding capabilities to everything. */
 #pragma once
 
-#include <kernel/fdt.h>
+#include <lib/fdt.h>
 #include <kernel/types.h>
 
 struct thread;

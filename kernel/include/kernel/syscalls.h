@@ -1,11 +1,19 @@
 /*
  * Handlers of the system calls other than IPC (kernel/ipc.h). Each takes
- * the calling thread, reads its arguments from a0..a5, validates all of
- * them before changing anything, and sets a0 (and for some, a1..a3).
+ * the calling thread, reads its arguments from its saved registers,
+ * validates all of them before changing anything, and sets its result
+ * with syscall_return() (and for some, ARCH_REG_RET1..RET3 as well).
  */
 #pragma once
 
+#include <kernel/types.h>
+
 struct thread;
+
+/* MAP_* flags of the leaf at va in t's space (0 when none): part of the
+ * fault message so a pager can tell a COW page from a missing one
+ * (kernel/core/sys_mem.c, which owns the MMU-to-MAP_* translation). */
+uint64_t fault_pte_flags(struct thread *t, vaddr_t va);
 
 void sys_map(struct thread *t);
 void sys_unmap(struct thread *t);

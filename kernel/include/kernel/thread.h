@@ -85,11 +85,11 @@ void thread_kill(struct thread *t, const char *why);
 /* Frees the thread (its last reference is gone). */
 void thread_destroy(struct thread *t);
 
-/* Starts an inactive thread at pc with sp and a0 = arg. */
+/* Starts an inactive thread at pc with sp, and arg in its first argument register. */
 void thread_start(struct thread *t, uint64_t pc, uint64_t sp, uint64_t arg);
 
 /* Removes t from whatever wait queue it is in; its pending operation
- * returns `result` in a0 when it runs again (not for faults, which re-run
+ * returns `result` (syscall_return) when it runs again (not for faults, which re-run
  * the instruction). */
 void thread_cancel_ipc(struct thread *t, err_t result);
 

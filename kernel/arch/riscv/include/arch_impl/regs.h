@@ -36,6 +36,23 @@ struct arch_fpu {
 #define REG_T3 28
 #define REG_T4 29
 
+/*
+ * Role names: the portable core names registers only by what they carry in
+ * the syscall and IPC ABI (docs/kernel-api.md), never by their RISC-V name
+ * (kernel/check_arch_boundary.sh rejects REG_* in kernel/core).
+ */
+#define ARCH_REG_SYSNO REG_T0    /* syscall number */
+#define ARCH_REG_ARG0 REG_A0     /* syscall arguments; ARG0 is the capability */
+#define ARCH_REG_ARG1 REG_A1
+#define ARCH_REG_RET REG_A0      /* syscall result: err_t, or a value >= 0 */
+#define ARCH_REG_RET1 REG_A1     /* further results of calls that have them */
+#define ARCH_REG_RET2 REG_A2
+#define ARCH_REG_RET3 (REG_A2 + 1)
+#define ARCH_REG_BADGE REG_A0    /* a received message's badge */
+#define ARCH_REG_TAG REG_A1      /* a message's tag (label, words, caps) */
+#define ARCH_REG_FP REG_S0       /* frame pointer, for backtraces */
+#define ARCH_REG_RA REG_RA       /* return address, for backtraces */
+
 /* Register holding IPC message word i (0..7): a2..a7, then t3, t4. */
 static inline int arch_msg_reg(int i)
 {

@@ -1,7 +1,7 @@
 /*
  * ELF64 reader for RISC-V executables: validates a file held in memory and
  * lists its loadable segments. Pure code (no kernel services), built
- * natively for host tests; the kernel uses it only to load the root task.
+ * natively for host tests; libsys, mm and proc use it to load programs.
  * Every field is checked against the buffer before use: a truncated or
  * hostile file gives an error, never an out-of-bounds read.
  * Format: System V ABI (gABI) ELF-64 and the RISC-V ELF psABI.

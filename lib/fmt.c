@@ -2,7 +2,7 @@
  * printf-style formatter shared by kprintf and fmt_snprintf. Pure: no
  * kernel services, only the output callback, so it builds for host tests.
  */
-#include <kernel/kprintf.h>
+#include <lib/fmt.h>
 
 struct fmt_spec {
     bool left;     /* '-': pad on the right */

@@ -1,5 +1,5 @@
 /*
- * Flattened device tree reader (contract in kernel/fdt.h): validates the
+ * Flattened device tree reader (contract in lib/fdt.h): validates the
  * header, walks the memory reservation and structure blocks with every read
  * bounds-checked, and collects what the kernel needs into a platform_info.
  */
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#include <kernel/fdt.h>
+#include <lib/fdt.h>
 
 #define FDT_MAGIC 0xd00dfeedu
 #define FDT_BEGIN_NODE 1u

@@ -1,5 +1,5 @@
 /*
- * ELF64 reader (contract in kernel/elf.h): checks the file header and the
+ * ELF64 reader (contract in lib/elf.h): checks the file header and the
  * program header table of a static RISC-V executable held in memory, with
  * every read bounds-checked and all address arithmetic guarded against wrap.
  */
@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <kernel/elf.h>
+#include <lib/elf.h>
 
 /* gABI ELF-64 layout: sizes and byte offsets of the fields we read. */
 #define EHDR_SIZE 64u
