@@ -130,6 +130,7 @@ static void fuzz_mm_control(void)
         /* SPACE_NEW's w0 is the new task's kernel-memory budget. */
         bool bad_budget = m.w[0] && (m.w[0] < MM_SPACE_KMEM_MIN || m.w[0] > MM_SPACE_KMEM_MAX);
         count++;
+        uint64_t asked = m.w[0]; /* the reply's words are its own (zero for none) */
         int64_t kr = ipc_call(SLOT_MM, &m);
         b->recv_caps_max = 0;
         struct cap_info ci;
@@ -181,7 +182,7 @@ static void fuzz_mm_control(void)
             (void)mm_space_destroy(SLOT_MM, m.w[0]);
         if (label == MM_OP_SPACE_DESTROY && r == 0)
             for (int k = 0; k < nspaces; k++)
-                if (spaces[k] == m.w[0])
+                if (spaces[k] == asked)
                     spaces[k--] = spaces[--nspaces];
     }
     sys_printf("blkfuzz: mm control: %lu messages sent, %lu unexpected answers\n", count, bad);
