@@ -1,51 +1,63 @@
-/* mm client stubs (see sys/mm.h): the only code that builds mm messages. */
+/* mm client stubs (see sys/mm.h): requests are built only by the stubs
+ * made from mm's protocol list (include/proto/mm.h). */
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/mm.h>
+#include <sys/rpc.h>
 
 #include <mica/bootinfo.h>
 
+MM_OPS(RPC_STUB)
+
+static int64_t mmap_call(const struct mm_mmap_req *req)
+{
+    struct mm_addr_rep rep;
+    int64_t r = mm_mmap_call(MM_CLIENT_SLOT, req, &rep, NULL);
+    return r < 0 ? r : (int64_t)rep.addr;
+}
+
 int64_t mm_mmap(uint64_t addr, uint64_t len, unsigned prot, unsigned flags)
 {
-    struct ipc_msg m = {.w = {addr, len, prot, flags}};
-    int64_t r = ipc_request(MM_CLIENT_SLOT, MM_OP_MMAP, &m, 0);
-    return r < 0 ? r : (int64_t)m.w[0];
+    struct mm_mmap_req req = {.addr = addr, .len = len, .prot = prot, .flags = flags};
+    return mmap_call(&req);
 }
 
 int64_t mm_munmap(uint64_t addr, uint64_t len)
 {
-    struct ipc_msg m = {.w = {addr, len}};
-    return ipc_request(MM_CLIENT_SLOT, MM_OP_MUNMAP, &m, 0);
+    struct mm_range_req req = {.addr = addr, .len = len};
+    return mm_munmap_call(MM_CLIENT_SLOT, &req, NULL, NULL);
 }
 
 int64_t mm_mmap_file(uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
                      handle_t file, uint64_t offset)
 {
-    struct ipc_msg m = {.tag = IPC_TAG(0, 0, 1),
-                        .w = {addr, len, prot, flags | MM_MAP_FILE, offset}};
-    ipc_buffer()->caps[0] = file;
-    int64_t r = ipc_request(MM_CLIENT_SLOT, MM_OP_MMAP, &m, 0);
+    struct mm_mmap_req req = {.addr = addr, .len = len, .prot = prot,
+                              .flags = flags | MM_MAP_FILE, .offset = offset};
+    struct mm_addr_rep rep;
+    struct rpc_caps c = {.nsend = 1, .send = {file}};
+    int64_t r = mm_mmap_call(MM_CLIENT_SLOT, &req, &rep, &c);
     (void)sys_cap_delete(file); /* mm has its own copy now (or refused it) */
-    return r < 0 ? r : (int64_t)m.w[0];
+    return r < 0 ? r : (int64_t)rep.addr;
 }
 
 int64_t mm_msync(uint64_t addr, uint64_t len)
 {
-    struct ipc_msg m = {.w = {addr, len}};
-    return ipc_request(MM_CLIENT_SLOT, MM_OP_MSYNC, &m, 0);
+    struct mm_range_req req = {.addr = addr, .len = len};
+    return mm_msync_call(MM_CLIENT_SLOT, &req, NULL, NULL);
 }
 
 int64_t mm_mprotect(uint64_t addr, uint64_t len, unsigned prot)
 {
-    struct ipc_msg m = {.w = {addr, len, prot}};
-    return ipc_request(MM_CLIENT_SLOT, MM_OP_MPROTECT, &m, 0);
+    struct mm_protect_req req = {.addr = addr, .len = len, .prot = prot};
+    return mm_mprotect_call(MM_CLIENT_SLOT, &req, NULL, NULL);
 }
 
 int64_t mm_brk(uint64_t addr)
 {
-    struct ipc_msg m = {.w = {addr}};
-    int64_t r = ipc_request(MM_CLIENT_SLOT, MM_OP_BRK, &m, 0);
-    return r < 0 ? r : (int64_t)m.w[0];
+    struct mm_brk_req req = {.brk = addr};
+    struct mm_brk_rep rep;
+    int64_t r = mm_brk_call(MM_CLIENT_SLOT, &req, &rep, NULL);
+    return r < 0 ? r : (int64_t)rep.brk;
 }
 
 void *mm_sbrk(int64_t increment)
@@ -61,124 +73,111 @@ void *mm_sbrk(int64_t increment)
 
 int64_t mm_stats(handle_t ep, struct mm_stats_reply *out)
 {
-    struct ipc_msg m = {0};
-    int64_t r = ipc_request(ep, MM_OP_STATS, &m, 0);
+    struct mm_stats_rep rep;
+    int64_t r = mm_stats_call(ep, NULL, &rep, NULL);
     if (r < 0)
         return r;
-    out->free_frames = m.w[0];
-    out->used_frames = m.w[1];
-    out->spaces = m.w[2] & 0xffffu;
-    out->backings = (m.w[2] >> 16) & 0xffffu;
-    out->vmas = m.w[2] >> 32;
-    out->zero_fill = m.w[3];
-    out->cow_copy = m.w[4];
-    out->cow_reenable = m.w[5];
-    out->super_faults = m.w[6] & 0xffffffffu;
-    out->file_faults = m.w[6] >> 32;
-    out->killed = m.w[7] & 0xffffffffu;
-    out->calls_cancelled = m.w[7] >> 32;
+    out->free_frames = rep.free_frames;
+    out->used_frames = rep.used_frames;
+    out->spaces = rep.counts & 0xffffu;
+    out->backings = (rep.counts >> 16) & 0xffffu;
+    out->vmas = rep.counts >> 32;
+    out->zero_fill = rep.zero_fill;
+    out->cow_copy = rep.cow_copy;
+    out->cow_reenable = rep.cow_reenable;
+    out->super_faults = rep.faults & 0xffffffffu;
+    out->file_faults = rep.faults >> 32;
+    out->killed = rep.killed & 0xffffffffu;
+    out->calls_cancelled = rep.killed >> 32;
     return 0;
 }
 
 int64_t mm_page_info_pa(uint64_t addr, uint64_t *pte, uint64_t *refs, uint64_t *pa)
 {
-    struct ipc_msg m = {.w = {addr}};
-    int64_t r = ipc_request(MM_CLIENT_SLOT, MM_OP_PAGE_INFO, &m, 0);
+    struct mm_page_info_req req = {.addr = addr};
+    struct mm_page_info_rep rep;
+    int64_t r = mm_page_info_call(MM_CLIENT_SLOT, &req, &rep, NULL);
     if (r < 0)
         return r;
-    *pte = m.w[0];
-    *refs = m.w[1];
-    *pa = m.w[2];
+    *pte = rep.pte;
+    *refs = rep.refs;
+    *pa = rep.pa;
     return 0;
 }
 
 int64_t mm_page_info(uint64_t addr, uint64_t *pte, uint64_t *refs)
 {
-    struct ipc_msg m = {.w = {addr}};
-    int64_t r = ipc_request(MM_CLIENT_SLOT, MM_OP_PAGE_INFO, &m, 0);
-    if (r < 0)
-        return r;
-    *pte = m.w[0];
-    *refs = m.w[1];
-    return 0;
+    uint64_t pa;
+    return mm_page_info_pa(addr, pte, refs, &pa);
 }
 
-/* Sends op with an optional death notification and collects the three
- * capabilities of the new space. */
-static int64_t space_request(handle_t ep, uint64_t op, struct ipc_msg *m, handle_t death,
-                             struct mm_space_caps *out)
+/* The capabilities of a call that makes a space: an optional death
+ * notification out, the new space's three back. */
+static struct rpc_caps death_caps(handle_t death)
 {
-    struct ipc_buffer *b = ipc_buffer();
-    b->recv_caps_max = 3;
-    if (death) {
-        b->caps[0] = death;
-        m->tag = IPC_TAG(0, 0, 1);
-    }
-    int64_t r = ipc_request(ep, op, m, 0);
-    b->recv_caps_max = 0;
+    return (struct rpc_caps){.nsend = death ? 1u : 0u, .send = {death}, .got_max = 3};
+}
+
+/* Collects the three capabilities of the new space (r: the call's result). */
+static int64_t space_caps(handle_t ep, int64_t r, const struct mm_space_rep *rep,
+                          const struct rpc_caps *c, struct mm_space_caps *out)
+{
     if (r < 0)
         return r;
-    if (IPC_TAG_NCAPS(m->tag) != 3) {
+    if (c->ngot != 3) {
         /* Our table could not take the capabilities: the space mm made
          * and the capabilities that did arrive go, or both leak for good. */
-        uint64_t got = IPC_TAG_NCAPS(m->tag) < 3 ? IPC_TAG_NCAPS(m->tag) : 3;
-        for (uint64_t i = 0; i < got; i++)
-            (void)sys_cap_delete(b->caps[i]);
-        struct ipc_msg d = {.w = {m->w[0]}};
-        (void)ipc_request(ep, MM_OP_SPACE_DESTROY, &d, 0);
+        for (uint32_t i = 0; i < c->ngot; i++)
+            (void)sys_cap_delete(c->got[i]);
+        (void)mm_space_destroy(ep, rep->space);
         return E_NOSPACE;
     }
-    out->id = m->w[0];
-    out->entry = m->w[1];
-    out->sp = m->w[2];
-    out->task = b->caps[0];
-    out->pager = b->caps[1];
-    out->client = b->caps[2];
+    out->id = rep->space;
+    out->entry = rep->entry;
+    out->sp = rep->sp;
+    out->task = c->got[0];
+    out->pager = c->got[1];
+    out->client = c->got[2];
     return 0;
-}
-
-int64_t mm_space_create(handle_t control, const char *name, handle_t death_ntfn,
-                        struct mm_space_caps *out)
-{
-    struct ipc_msg m = {0};
-    size_t n = strlen(name);
-    if (n > 16)
-        return E_RANGE;
-    memcpy(&m.w[0], name, n);
-    return space_request(control, MM_OP_SPACE_CREATE, &m, death_ntfn, out);
 }
 
 int64_t mm_space_new(handle_t control, handle_t death_ntfn, uint64_t kmem_budget,
                      struct mm_space_caps *out)
 {
-    struct ipc_msg m = {.w = {kmem_budget}};
-    return space_request(control, MM_OP_SPACE_NEW, &m, death_ntfn, out);
+    struct mm_space_new_req req = {.kmem_budget = kmem_budget};
+    struct mm_space_rep rep;
+    struct rpc_caps c = death_caps(death_ntfn);
+    int64_t r = mm_space_new_call(control, &req, &rep, &c);
+    return space_caps(control, r, &rep, &c, out);
 }
 
 int64_t mm_space_mmap(handle_t control, uint64_t id, uint64_t addr, uint64_t len,
                       unsigned prot, unsigned flags, handle_t file, uint64_t offset)
 {
-    struct ipc_msg m = {.w = {addr, len, prot, flags, offset, id}};
-    if (file) {
-        m.tag = IPC_TAG(0, 0, 1);
-        m.w[3] |= MM_MAP_FILE;
-        ipc_buffer()->caps[0] = file;
-    }
-    int64_t r = ipc_request(control, MM_OP_SPACE_MMAP, &m, 0);
+    struct mm_space_mmap_req req = {
+        .map = {.addr = addr, .len = len, .prot = prot,
+                .flags = flags | (file ? MM_MAP_FILE : 0), .offset = offset},
+        .space = id};
+    struct mm_addr_rep rep;
+    struct rpc_caps c = {.nsend = file ? 1u : 0u, .send = {file}};
+    int64_t r = mm_space_mmap_call(control, &req, &rep, &c);
     if (file)
         (void)sys_cap_delete(file); /* mm has its own copy now (or refused it) */
-    return r < 0 ? r : (int64_t)m.w[0];
+    return r < 0 ? r : (int64_t)rep.addr;
 }
 
 int64_t mm_space_write(handle_t control, uint64_t id, uint64_t addr, const void *data,
                        uint64_t len)
 {
+    struct mm_space_write_req req;
     const uint8_t *src = data;
     for (uint64_t done = 0; done < len;) {
-        uint64_t n = len - done < IPC_BUF_DATA_MAX ? len - done : IPC_BUF_DATA_MAX;
-        memcpy(ipc_buffer()->data, src + done, n);
-        struct ipc_msg m = {.w = {id, addr + done}};
-        int64_t r = ipc_request(control, MM_OP_SPACE_WRITE, &m, n);
+        uint64_t n = len - done < MM_SPACE_WRITE_MAX ? len - done : MM_SPACE_WRITE_MAX;
+        req.space = id;
+        req.addr = addr + done;
+        memcpy(req.data, src + done, n);
+        int64_t r = mm_space_write_call_len(control, &req, (uint32_t)(MM_SPACE_WRITE_HDR + n),
+                                            NULL, NULL, NULL);
         if (r < 0)
             return r;
         done += n;
@@ -188,41 +187,53 @@ int64_t mm_space_write(handle_t control, uint64_t id, uint64_t addr, const void 
 
 int64_t mm_space_set_brk(handle_t control, uint64_t id, uint64_t base)
 {
-    struct ipc_msg m = {.w = {id, base}};
-    return ipc_request(control, MM_OP_SPACE_SET_BRK, &m, 0);
+    struct mm_space_set_brk_req req = {.space = id, .base = base};
+    return mm_space_set_brk_call(control, &req, NULL, NULL);
+}
+
+int64_t mm_space_mprotect(handle_t control, uint64_t id, uint64_t addr, uint64_t len,
+                          unsigned prot)
+{
+    struct mm_space_mprotect_req req = {.prot = {.addr = addr, .len = len, .prot = prot},
+                                        .space = id};
+    return mm_space_mprotect_call(control, &req, NULL, NULL);
 }
 
 int64_t mm_space_info(handle_t control, uint64_t id, uint64_t *death, uint64_t *addr,
                       uint64_t *pc)
 {
-    struct ipc_msg m = {.w = {id}};
-    int64_t r = ipc_request(control, MM_OP_SPACE_INFO, &m, 0);
+    struct mm_space_id_req req = {.space = id};
+    struct mm_space_info_rep rep;
+    int64_t r = mm_space_info_call(control, &req, &rep, NULL);
     if (r < 0)
         return r;
-    *death = m.w[0];
-    *addr = m.w[1];
-    *pc = m.w[2];
+    *death = rep.death;
+    *addr = rep.addr;
+    *pc = rep.pc;
     return 0;
 }
 
 int64_t mm_space_copy(handle_t control, uint64_t from, uint64_t to, uint64_t addr,
                       uint64_t len)
 {
-    struct ipc_msg m = {.w = {from, to, addr, len}};
-    return ipc_request(control, MM_OP_SPACE_COPY, &m, 0);
+    struct mm_space_copy_req req = {.from = from, .to = to, .addr = addr, .len = len};
+    return mm_space_copy_call(control, &req, NULL, NULL);
 }
 
 int64_t mm_space_fork(handle_t control, uint64_t id, handle_t death_ntfn,
                       struct mm_space_caps *out)
 {
-    struct ipc_msg m = {.w = {id}};
-    return space_request(control, MM_OP_SPACE_FORK, &m, death_ntfn, out);
+    struct mm_space_id_req req = {.space = id};
+    struct mm_space_rep rep;
+    struct rpc_caps c = death_caps(death_ntfn);
+    int64_t r = mm_space_fork_call(control, &req, &rep, &c);
+    return space_caps(control, r, &rep, &c, out);
 }
 
 int64_t mm_space_destroy(handle_t ep, uint64_t id)
 {
-    struct ipc_msg m = {.w = {id}};
-    return ipc_request(ep, MM_OP_SPACE_DESTROY, &m, 0);
+    struct mm_space_id_req req = {.space = id};
+    return mm_space_destroy_call(ep, &req, NULL, NULL);
 }
 
 /* The child's first thread starts in libsys's thread_entry with this block,
@@ -242,8 +253,10 @@ int64_t mm_fork_run(void (*fn)(uint64_t), uint64_t arg, unsigned prio, handle_t 
     fork_block.fn = fn;
     fork_block.arg = arg;
     fork_block.ipc = (struct ipc_buffer *)(uintptr_t)ROOT_IPC_BUFFER_VA;
-    struct ipc_msg m = {0};
-    int64_t r = space_request(MM_CLIENT_SLOT, MM_OP_FORK, &m, death_ntfn, out);
+    struct mm_space_rep rep;
+    struct rpc_caps c = death_caps(death_ntfn);
+    int64_t r = mm_fork_call(MM_CLIENT_SLOT, NULL, &rep, &c);
+    r = space_caps(MM_CLIENT_SLOT, r, &rep, &c, out);
     if (r < 0)
         return r;
     int64_t th = sys_thread_create(out->task, prio);

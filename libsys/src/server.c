@@ -24,9 +24,14 @@ static void srv_ready(struct srv *s)
             }
         if (op->label < SRV_INDEX_MAX)
             s->index[op->label] = (uint8_t)(i + 1);
+        uint64_t k = op->label - IPC_LABEL_FAULT_VM;
+        if (k < SRV_KERNEL_LABELS && !s->kindex[k])
+            s->kindex[k] = (uint8_t)(i + 1);
         if (op->caps_in > caps_max)
             caps_max = op->caps_in;
     }
+    if (s->recv_caps)
+        caps_max = s->recv_caps;
     s->caps_max = caps_max > IPC_MAX_CAPS ? IPC_MAX_CAPS : caps_max;
     if (!s->denied)
         s->denied = E_PERM;
@@ -39,7 +44,11 @@ static const struct srv_op *srv_find(const struct srv *s, uint64_t label)
         uint32_t i = s->index[label];
         return i ? &s->ops[i - 1] : NULL;
     }
-    /* Kernel labels (0xfff1...) and large op numbers: few, scanned. */
+    if (label - IPC_LABEL_FAULT_VM < SRV_KERNEL_LABELS) {
+        uint32_t i = s->kindex[label - IPC_LABEL_FAULT_VM];
+        return i ? &s->ops[i - 1] : NULL;
+    }
+    /* Large op numbers: few, scanned. */
     for (uint32_t i = 0; i < s->nops; i++)
         if (s->ops[i].label == label)
             return &s->ops[i];
@@ -112,13 +121,12 @@ bool srv_dispatch(struct srv *s, int64_t badge, struct ipc_msg *m)
         r.req_len = words ? op->req_len : (uint32_t)IPC_TAG_LEN(m->tag);
         r.rep_len = op->rep_len;
         if (words) {
-            /* Field by field: this is every register request's path (a
-             * page fault's among them). */
-            for (uint32_t i = 0; i < IPC_WORDS; i++) {
-                s->words_in[i] = m->w[i];
+            /* Every register request's path (a page fault's among them):
+             * the handler reads the received words where they are (m is
+             * ours until the reply) and writes a zeroed reply. */
+            for (uint32_t i = 0; i < IPC_WORDS; i++)
                 s->words_out[i] = 0;
-            }
-            r.req = s->words_in;
+            r.req = m->w;
             r.rep = s->words_out;
         } else {
             /* Copied out: the handler may make calls of its own, which

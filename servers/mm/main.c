@@ -1,12 +1,14 @@
 /*
- * mm, the memory server: start-up and the message loop. Messages arrive
- * on one endpoint; the badge names the space (0 = control), the label the
- * operation (include/proto/mm.h) or a page fault (IPC_LABEL_FAULT_VM, sent
- * by the kernel). Every request is checked here before anything changes;
- * a bad request gets an error reply, never a crash.
+ * mm, the memory server: start-up and the handlers of its protocol
+ * (include/proto/mm.h, dispatched by libsys's server framework). Messages
+ * arrive on one endpoint; the badge names the space (0 = control), the
+ * label the operation or a page fault (IPC_LABEL_FAULT_VM, sent by the
+ * kernel: an entry of the same table). Every request is checked before
+ * anything changes; a bad request gets an error reply, never a crash.
  */
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/server.h>
 
 #include <mica/bootinfo.h>
 #include <proto/fs.h>
@@ -17,7 +19,6 @@
 #define PAGE 4096ul
 #define MEGA (2ul << 20)
 #define MM_WINDOW_VA 0x2000000000ull
-#define MM_BOOTIMG_VA 0x3000000000ull
 
 struct mm_state mm;
 
@@ -45,22 +46,15 @@ static int64_t map_eagerly(handle_t frame, uint64_t pa, uint64_t len, uint64_t v
 
 static void start(void)
 {
-    struct cap_info ram, img;
+    struct cap_info ram;
     int64_t r = sys_cap_info(MM_SLOT_RAM, &ram);
     if (r < 0 || ram.type != CAP_FRAME)
         fail("no RAM capability", r < 0 ? r : E_BADH);
-    r = sys_cap_info(MM_SLOT_BOOTIMG, &img);
-    if (r < 0 || img.type != CAP_FRAME)
-        fail("no boot image capability", r < 0 ? r : E_BADH);
     mm.ram_pa = ram.pa;
     mm.ram_len = ram.len;
     mm.window = MM_WINDOW_VA + (ram.pa % MEGA);
     if ((r = map_eagerly(MM_SLOT_RAM, ram.pa, ram.len, mm.window, MAP_R | MAP_W)) < 0)
         fail("mapping RAM", r);
-    if ((r = map_eagerly(MM_SLOT_BOOTIMG, img.pa, img.len, MM_BOOTIMG_VA, MAP_R)) < 0)
-        fail("mapping the boot image", r);
-    mm.bootimg = (const uint8_t *)(uintptr_t)MM_BOOTIMG_VA;
-    mm.bootimg_len = img.len;
 
     /* The frame pool's own bookkeeping lives at the start of its RAM. */
     uint64_t npages = ram.len / PAGE;
@@ -73,97 +67,75 @@ static void start(void)
     frames_init(&mm.frames, ram.pa, npages, (uint16_t *)base, (uint64_t *)(base + refs_len));
     mm.frame_owner = (uint32_t *)(base + refs_len + bitmap_len);
     frames_reserve(&mm.frames, ram.pa, meta);
-    ipc_buffer()->recv_caps_max = 1;
     sys_printf("mm: serving %lu MiB (%lu frames free)\n", ram.len >> 20,
                frames_free_count(&mm.frames));
 }
 
 /* ---- requests ---- */
 
-struct request {
-    int64_t badge;
-    struct ipc_msg *m;
-    /* The capability that came with the request, 0 if none; an op that
-     * keeps it sets this to 0, and the loop deletes what is left, so a
-     * capability sent with any other request does not stay in our table
-     * (4096 slots, two per space) until it is full. */
-    handle_t cap;
-};
+MM_OPS(SRV_DECLARE)
+SRV_DECLARE_KERNEL(mm_fault, ipc_fault_vm_msg)
+SRV_DECLARE_KERNEL(mm_shrank, ipc_notify_msg)
 
-static void reply_err(struct ipc_msg *m, err_t err)
+/* The caller's class from the badge, and for a space its record (NULL:
+ * the space is gone), handed to the handlers as r->client: the one lookup
+ * a page fault needs. */
+static uint32_t mm_classify(struct srv_req *r)
 {
-    m->tag = IPC_TAG((uint64_t)(int64_t)err & 0xffffffffffffull, 0, 0);
+    if (r->badge == 0)
+        return MM_CALLER_CONTROL;
+    r->client = mm_space_get(r->badge);
+    return MM_CALLER_SPACE;
 }
 
-static void reply_ok(struct ipc_msg *m)
-{
-    m->tag = IPC_TAG(0, 0, 0);
-}
-
-/* Answers with the new space's capabilities (task, pager, client). */
-static void reply_space(struct ipc_msg *m, const struct mm_space *s, uint64_t entry,
+/* Answers with the new space's capabilities (task, pager, client); mm
+ * keeps its own copies until the space is destroyed. */
+static void reply_space(struct srv_req *r, struct mm_space_rep *rep, const struct mm_space *s,
                         uint64_t sp)
 {
-    struct ipc_buffer *b = ipc_buffer();
-    b->caps[0] = s->task;
-    b->caps[1] = s->pager_ep;
-    b->caps[2] = s->client_ep;
-    m->tag = IPC_TAG(0, 0, 3);
-    m->w[0] = s->id;
-    m->w[1] = entry;
-    m->w[2] = sp;
+    r->send[0] = s->task;
+    r->send[1] = s->pager_ep;
+    r->send[2] = s->client_ep;
+    r->nsend = 3;
+    rep->space = s->id;
+    rep->entry = 0;
+    rep->sp = sp;
 }
 
 /* The notification capability that came with a request, kept for reports
  * of the space's death. */
-static void take_death_ntfn(struct request *q, struct mm_space *s)
+static void take_death_ntfn(struct srv_req *r, struct mm_space *s)
 {
-    if (q->cap && !(q->m->tag & IPC_TAG_TRUNCATED)) {
-        s->death_ntfn = q->cap;
-        q->cap = 0;
+    if (r->ncaps && r->caps[0]) {
+        s->death_ntfn = r->caps[0];
+        r->caps[0] = 0;
     }
 }
 
-static void op_space_create(struct request *q)
+SRV_HANDLER(mm_space_destroy)
 {
-    struct ipc_msg *m = q->m;
-    char name[17];
-    memcpy(name, &m->w[0], 16);
-    name[16] = '\0';
-    struct mm_space *s;
-    uint64_t entry, sp;
-    err_t err = mm_space_create(name, 0, &s, &entry, &sp);
-    if (err != E_OK)
-        { reply_err(m, err); return; }
-    take_death_ntfn(q, s);
-    reply_space(m, s, entry, sp);
-}
-
-static void op_space_destroy(struct request *q)
-{
-    struct mm_space *s = mm_space_get(q->m->w[0]);
+    struct mm_space *s = mm_space_get(req->space);
     /* Control may destroy any space; a space only those it forked. */
-    if (!s || (q->badge != 0 && s->parent != (uint64_t)q->badge))
-        { reply_err(q->m, E_NOENT); return; }
+    if (!s || (r->badge != 0 && s->parent != r->badge))
+        return E_NOENT;
     mm_space_destroy(s);
-    reply_ok(q->m);
+    return E_OK;
 }
 
-static void op_stats(struct request *q)
+SRV_HANDLER(mm_stats)
 {
-    struct ipc_msg *m = q->m;
     uint64_t backings = 0;
     for (uint32_t i = 0; i < MM_MAX_BACKINGS; i++)
         backings += mm.backings[i].used;
-    reply_ok(m);
-    m->w[0] = frames_free_count(&mm.frames);
-    m->w[1] = mm.frames.npages - frames_free_count(&mm.frames);
-    m->w[2] = mm_spaces_used() | backings << 16 | (MM_MAX_VMAS - mm_vma_free_count()) << 32;
-    m->w[3] = mm.stats.zero_fill;
-    m->w[4] = mm.stats.cow_copy;
-    m->w[5] = mm.stats.cow_reenable;
-    m->w[6] = mm.stats.super_faults | (mm.stats.file_faults << 32);
-    m->w[7] = (mm.stats.killed & 0xffffffffu) | mm_watchdog_cancelled() << 32;
+    rep->free_frames = frames_free_count(&mm.frames);
+    rep->used_frames = mm.frames.npages - frames_free_count(&mm.frames);
+    rep->counts = mm_spaces_used() | backings << 16 | (MM_MAX_VMAS - mm_vma_free_count()) << 32;
+    rep->zero_fill = mm.stats.zero_fill;
+    rep->cow_copy = mm.stats.cow_copy;
+    rep->cow_reenable = mm.stats.cow_reenable;
+    rep->faults = mm.stats.super_faults | (mm.stats.file_faults << 32);
+    rep->killed = (mm.stats.killed & 0xffffffffu) | mm_watchdog_cancelled() << 32;
+    return E_OK;
 }
 
 static bool page_aligned(uint64_t x)
@@ -218,13 +190,15 @@ static bool file_server_cap(handle_t file)
 
 /* *file is the capability that came with the request; set to 0 once a
  * backing owns it. */
-static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
+static err_t do_mmap(struct mm_space *s, const struct mm_mmap_req *q, handle_t *file,
+                     uint64_t *out)
 {
-    uint64_t hint = m->w[0], len = m->w[1], prot = m->w[2], flags = m->w[3];
+    uint64_t len = q->len, prot = q->prot, flags = q->flags;
     bool is_file = (flags & MM_MAP_FILE) != 0;
     if (len == 0 || len > (1ull << 38) || prot & ~7ull ||
-        flags & ~(uint64_t)(MM_MAP_FIXED | MM_MAP_SHARED | MM_MAP_NOSUPER | MM_MAP_FILE) ||
-        (is_file && (!*file || !page_aligned(m->w[4]))))
+        flags & ~(uint64_t)(MM_MAP_FIXED | MM_MAP_SHARED | MM_MAP_NOSUPER | MM_MAP_FILE |
+                            MM_MAP_POPULATE) ||
+        (is_file && (!*file || !page_aligned(q->offset) || (flags & MM_MAP_POPULATE))))
         return E_INVAL;
     if (is_file && !file_server_cap(*file))
         return E_INVAL;
@@ -239,7 +213,7 @@ static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
     if (err != E_OK)
         return err;
     uint64_t addr;
-    err = place_mapping(s, hint, len, flags, &addr);
+    err = place_mapping(s, q->addr, len, flags, &addr);
     if (err != E_OK)
         return err;
     int64_t backing = 0;
@@ -265,10 +239,10 @@ static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
     v->backing_off = addr; /* anonymous: offsets equal addresses, so neighbours merge */
     v->prot = (uint32_t)prot;
     v->flags = ((flags & MM_MAP_SHARED) ? VMA_F_SHARED : 0) |
-               ((flags & MM_MAP_NOSUPER) || is_file ? VMA_F_NOSUPER : 0);
+               ((flags & (MM_MAP_NOSUPER | MM_MAP_POPULATE)) || is_file ? VMA_F_NOSUPER : 0);
     if (is_file) {
         v->backing = (uint64_t)backing;
-        v->backing_off = m->w[4];
+        v->backing_off = q->offset;
     }
     if (mm_vma_insert(s, v) != E_OK) {
         if (backing)
@@ -276,22 +250,27 @@ static err_t do_mmap(struct mm_space *s, struct ipc_msg *m, handle_t *file)
         mm_vma_free(v);
         return E_EXIST;
     }
-    m->w[0] = addr;
+    if (flags & MM_MAP_POPULATE) {
+        err = mm_populate(s, v);
+        if (err != E_OK) {
+            (void)mm_unmap_range(s, addr, addr + len);
+            return err;
+        }
+    }
+    *out = addr;
     return E_OK;
 }
 
 /* MMAP into s (the caller's space, or for SPACE_MMAP the one named; NULL:
- * none such). */
-static void op_mmap(struct request *q, struct mm_space *s)
+ * none such, E_NOENT). */
+static err_t mmap_into(struct srv_req *r, struct mm_space *s, const struct mm_mmap_req *q,
+                       uint64_t *addr)
 {
-    struct ipc_msg *m = q->m;
     /* A file capability that came with the request is ours to keep or drop. */
-    handle_t file = 0;
-    if (IPC_TAG_NCAPS(m->tag) == 1 && !(m->tag & IPC_TAG_TRUNCATED)) {
-        file = q->cap;
-        q->cap = 0;
-    }
-    err_t err = s ? do_mmap(s, m, &file) : E_NOENT;
+    handle_t file = r->ncaps ? r->caps[0] : 0;
+    if (r->ncaps)
+        r->caps[0] = 0;
+    err_t err = s ? do_mmap(s, q, &file, addr) : E_NOENT;
     if (file) {
         /* Refused: the reference the server counted for this capability
          * (one per FS_OP_MAP_FILE, or per pager object capability) goes
@@ -302,57 +281,62 @@ static void op_mmap(struct request *q, struct mm_space *s)
             (void)mm_file_release(file);
         (void)sys_cap_delete(file);
     }
-    if (err != E_OK)
-        { reply_err(m, err); return; }
-    uint64_t addr = m->w[0];
-    reply_ok(m);
-    m->w[0] = addr;
+    return err;
 }
 
-static void op_munmap(struct request *q, struct mm_space *s)
+SRV_HANDLER(mm_mmap)
+{
+    if (!r->client)
+        return E_DEAD;
+    return mmap_into(r, r->client, req, &rep->addr);
+}
+
+SRV_HANDLER(mm_munmap)
+{
+    struct mm_space *s = r->client;
+    uint64_t start, end;
+    if (!s)
+        return E_DEAD;
+    err_t err = user_range(req->addr, req->len, &start, &end);
+    return err != E_OK ? err : mm_unmap_range(s, start, end);
+}
+
+static err_t protect(struct mm_space *s, const struct mm_protect_req *q)
 {
     uint64_t start, end;
-    err_t err = user_range(q->m->w[0], q->m->w[1], &start, &end);
-    if (err == E_OK)
-        err = mm_unmap_range(s, start, end);
-    if (err != E_OK)
-        { reply_err(q->m, err); return; }
-    reply_ok(q->m);
+    err_t err = q->prot & ~7ull ? E_INVAL : user_range(q->addr, q->len, &start, &end);
+    return err != E_OK ? err : mm_protect_range(s, start, end, (unsigned)q->prot);
 }
 
-static void op_mprotect(struct request *q, struct mm_space *s)
+SRV_HANDLER(mm_mprotect)
 {
-    uint64_t start, end;
-    uint64_t prot = q->m->w[2];
-    err_t err = prot & ~7ull ? E_INVAL : user_range(q->m->w[0], q->m->w[1], &start, &end);
-    if (err == E_OK)
-        err = mm_protect_range(s, start, end, (unsigned)prot);
-    if (err != E_OK)
-        { reply_err(q->m, err); return; }
-    reply_ok(q->m);
+    if (!r->client)
+        return E_DEAD;
+    return protect(r->client, req);
 }
 
-static void op_brk(struct request *q, struct mm_space *s)
+SRV_HANDLER(mm_brk)
 {
-    struct ipc_msg *m = q->m;
-    uint64_t want = m->w[0];
+    struct mm_space *s = r->client;
+    if (!s)
+        return E_DEAD;
+    uint64_t want = req->brk;
     if (want == 0) {
-        reply_ok(m);
-        m->w[0] = s->brk;
-        return;
+        rep->brk = s->brk;
+        return E_OK;
     }
     if (want < s->brk_base || want > MM_MMAP_BASE)
-        { reply_err(m, E_INVAL); return; }
+        return E_INVAL;
     uint64_t old_end = (s->brk + PAGE - 1) & ~(PAGE - 1);
     uint64_t new_end = (want + PAGE - 1) & ~(PAGE - 1);
     if (new_end > old_end) {
         if (!vma_range_free(&s->vmas, old_end, new_end) ||
             limits_may_map(&s->lim, new_end - old_end) != E_OK ||
             mm_vmas_may_add(s, 1) != E_OK)
-            { reply_err(m, E_NOMEM); return; }
+            return E_NOMEM;
         struct vma *v = mm_vma_alloc();
         if (!v)
-            { reply_err(m, E_NOMEM); return; }
+            return E_NOMEM;
         v->start = old_end;
         v->end = new_end;
         v->backing_off = old_end;
@@ -360,72 +344,85 @@ static void op_brk(struct request *q, struct mm_space *s)
         v->flags = VMA_F_HEAP;
         if (mm_vma_insert(s, v) != E_OK) {
             mm_vma_free(v);
-            { reply_err(m, E_NOMEM); return; }
+            return E_NOMEM;
         }
         (void)vma_merge_around(&s->vmas, v, mm_vma_release_cb, NULL);
     } else if (new_end < old_end) {
         err_t err = mm_unmap_range(s, new_end, old_end);
         if (err != E_OK)
-            { reply_err(m, err); return; }
+            return err;
     }
     s->brk = want;
-    reply_ok(m);
-    m->w[0] = want;
+    rep->brk = want;
+    return E_OK;
 }
 
-static void op_fork(struct request *q, struct mm_space *s)
+/* FORK (by the space itself) and SPACE_FORK (by control). */
+static err_t fork_space(struct srv_req *r, struct mm_space *s, struct mm_space_rep *rep)
 {
     struct mm_space *c;
-    err_t err = mm_space_fork(s, q->badge == 0, &c);
+    err_t err = mm_space_fork(s, r->badge == 0, &c);
     if (err != E_OK)
-        { reply_err(q->m, err); return; }
-    take_death_ntfn(q, c);
-    reply_space(q->m, c, 0, 0);
+        return err;
+    take_death_ntfn(r, c);
+    reply_space(r, rep, c, 0);
+    return E_OK;
 }
 
-static void op_page_info(struct request *q, struct mm_space *s)
+SRV_HANDLER(mm_fork)
 {
+    if (!r->client)
+        return E_DEAD;
+    return fork_space(r, r->client, rep);
+}
+
+SRV_HANDLER(mm_page_info)
+{
+    if (!r->client)
+        return E_DEAD;
     uint64_t pa = 0;
-    int64_t f = sys_query(s->task, q->m->w[0], &pa);
+    int64_t f = sys_query(((struct mm_space *)r->client)->task, req->addr, &pa);
     if (f < 0)
-        { reply_err(q->m, (err_t)f); return; }
-    reply_ok(q->m);
-    q->m->w[0] = (uint64_t)f;
-    q->m->w[1] = f > 0 ? frames_count(&mm.frames, pa) : 0;
-    q->m->w[2] = f > 0 ? pa : 0;
+        return (err_t)f;
+    rep->pte = (uint64_t)f;
+    rep->refs = f > 0 ? frames_count(&mm.frames, pa) : 0;
+    rep->pa = f > 0 ? pa : 0;
+    return E_OK;
 }
 
-static void op_msync(struct request *q, struct mm_space *s)
+SRV_HANDLER(mm_msync)
 {
+    struct mm_space *s = r->client;
+    if (!s)
+        return E_DEAD;
     uint64_t start = 0, end = 0;
-    err_t err = user_range(q->m->w[0], q->m->w[1], &start, &end);
+    err_t err = user_range(req->addr, req->len, &start, &end);
     for (struct vma *v = vma_first_ending_after(&s->vmas, start);
          err == E_OK && v && v->start < end; v = vma_next(v))
         if (v->backing && (v->flags & VMA_F_SHARED))
             err = mm_backing_sync(v->backing);
-    if (err != E_OK)
-        { reply_err(q->m, err); return; }
-    reply_ok(q->m);
+    return err;
 }
 
-/* ---- control ops for loaders (the process server) ---- */
+/* ---- control ops for loaders (sys/loader.h) ---- */
 
-static void op_space_new(struct request *q)
+SRV_HANDLER(mm_space_new)
 {
     struct mm_space *s;
-    uint64_t budget = q->m->w[0];
+    uint64_t budget = req->kmem_budget;
     if (budget && (budget < MM_SPACE_KMEM_MIN || budget > MM_SPACE_KMEM_MAX))
-        { reply_err(q->m, E_INVAL); return; }
+        return E_INVAL;
     err_t err = mm_space_create_empty(budget, &s);
     if (err != E_OK)
-        { reply_err(q->m, err); return; }
-    take_death_ntfn(q, s);
-    reply_space(q->m, s, 0, MM_STACK_TOP);
+        return err;
+    take_death_ntfn(r, s);
+    reply_space(r, rep, s, MM_STACK_TOP);
+    return E_OK;
 }
 
-static void op_space_mmap(struct request *q)
+SRV_HANDLER(mm_space_mmap)
 {
-    op_mmap(q, mm_space_get(q->m->w[5]));
+    return mmap_into(r, mm_space_get(req->space), &req->map, &rep->addr);
 }
 
 /* Makes the page at va present and writable in s, as a write by the
@@ -470,175 +467,156 @@ static err_t writable_frame(struct mm_space *s, uint64_t page, uint64_t *pa)
     return err;
 }
 
-static void op_space_write(struct request *q)
+SRV_HANDLER(mm_space_write)
 {
-    struct ipc_msg *m = q->m;
-    struct mm_space *s = mm_space_get(m->w[0]);
-    uint64_t va = m->w[1], len = IPC_TAG_LEN(m->tag);
+    if (r->req_len < MM_SPACE_WRITE_HDR)
+        return E_INVAL;
+    struct mm_space *s = mm_space_get(req->space);
+    uint64_t va = req->addr, len = r->req_len - MM_SPACE_WRITE_HDR;
     if (!s || s->dead)
-        { reply_err(m, E_NOENT); return; }
-    if ((m->tag & IPC_TAG_TRUNCATED) || len > IPC_BUF_DATA_MAX || va + len < va)
-        { reply_err(m, E_INVAL); return; }
+        return E_NOENT;
+    if (va + len < va)
+        return E_INVAL;
     if (!range_writable(s, va, va + len))
-        { reply_err(m, E_PERM); return; }
-    const uint8_t *src = ipc_buffer()->data;
+        return E_PERM;
     for (uint64_t pos = va; pos < va + len;) {
         uint64_t page = pos & ~(PAGE - 1), in = pos - page;
         uint64_t chunk = PAGE - in < va + len - pos ? PAGE - in : va + len - pos;
         uint64_t pa = 0;
         err_t err = writable_frame(s, page, &pa);
         if (err != E_OK)
-            { reply_err(m, err); return; }
-        memcpy((uint8_t *)mm_page_ptr(pa) + in, src + (pos - va), chunk); /* pa: of page */
+            return err;
+        memcpy((uint8_t *)mm_page_ptr(pa) + in, req->data + (pos - va), chunk);
         pos += chunk;
     }
-    reply_ok(m);
+    return E_OK;
 }
 
-static void op_space_set_brk(struct request *q)
+SRV_HANDLER(mm_space_set_brk)
 {
-    struct ipc_msg *m = q->m;
-    struct mm_space *s = mm_space_get(m->w[0]);
-    uint64_t base = (m->w[1] + PAGE - 1) & ~(PAGE - 1);
+    struct mm_space *s = mm_space_get(req->space);
+    uint64_t base = (req->base + PAGE - 1) & ~(PAGE - 1);
     if (!s)
-        { reply_err(m, E_NOENT); return; }
+        return E_NOENT;
     if (s->brk != s->brk_base)
-        { reply_err(m, E_BUSY); return; }
-    if (base < PAGE || base >= MM_MMAP_BASE || m->w[1] > MM_MMAP_BASE)
-        { reply_err(m, E_INVAL); return; }
+        return E_BUSY;
+    if (base < PAGE || base >= MM_MMAP_BASE || req->base > MM_MMAP_BASE)
+        return E_INVAL;
     s->brk_base = s->brk = base;
-    reply_ok(m);
+    return E_OK;
 }
 
-static void op_space_fork(struct request *q)
+SRV_HANDLER(mm_space_fork)
 {
-    struct mm_space *s = mm_space_get(q->m->w[0]);
+    struct mm_space *s = mm_space_get(req->space);
     if (!s || s->dead)
-        { reply_err(q->m, E_NOENT); return; }
-    op_fork(q, s);
+        return E_NOENT;
+    return fork_space(r, s, rep);
 }
 
-static void op_space_copy(struct request *q)
+SRV_HANDLER(mm_space_copy)
 {
-    struct ipc_msg *m = q->m;
-    struct mm_space *from = mm_space_get(m->w[0]), *to = mm_space_get(m->w[1]);
-    uint64_t va = m->w[2], len = m->w[3];
+    struct mm_space *from = mm_space_get(req->from), *to = mm_space_get(req->to);
+    uint64_t va = req->addr, len = req->len;
     if (!from || !to || to->dead)
-        { reply_err(m, E_NOENT); return; }
+        return E_NOENT;
     if (from == to || !page_aligned(va) || !page_aligned(len) || len == 0 ||
         len > MM_SPACE_COPY_MAX || va + len < va || va + len > MM_STACK_TOP)
-        { reply_err(m, E_INVAL); return; }
+        return E_INVAL;
     if (!range_writable(to, va, va + len))
-        { reply_err(m, E_PERM); return; }
+        return E_PERM;
     for (uint64_t page = va; page < va + len; page += PAGE) {
         uint64_t src_pa = 0, dst_pa = 0;
         int64_t f = sys_query(from->task, page, &src_pa);
         if (f <= 0 || !(f & MAP_PRESENT))
             continue; /* never touched: nothing to copy */
         if (!frames_contains(&mm.frames, src_pa))
-            { reply_err(m, E_PERM); return; } /* a file page: not ours to read */
+            return E_PERM; /* a file page: not ours to read */
         err_t err = writable_frame(to, page, &dst_pa);
         if (err != E_OK)
-            { reply_err(m, err); return; }
+            return err;
         memcpy(mm_page_ptr(dst_pa), mm_page_ptr(src_pa), PAGE);
     }
-    reply_ok(m);
+    return E_OK;
 }
 
-static void op_space_info(struct request *q)
+SRV_HANDLER(mm_space_info)
 {
-    struct mm_space *s = mm_space_get(q->m->w[0]);
+    struct mm_space *s = mm_space_get(req->space);
     if (!s)
-        { reply_err(q->m, E_NOENT); return; }
-    reply_ok(q->m);
-    q->m->w[0] = s->death;
-    q->m->w[1] = s->death_addr;
-    q->m->w[2] = s->death_pc;
+        return E_NOENT;
+    rep->death = s->death;
+    rep->addr = s->death_addr;
+    rep->pc = s->death_pc;
+    return E_OK;
 }
 
-static void handle_fault(struct request *q, struct mm_space *s)
+SRV_HANDLER(mm_space_mprotect)
 {
-    struct ipc_msg *m = q->m;
-    bool resume = !s->dead && mm_handle_fault(s, m->w[FAULT_W_ADDR], (unsigned)m->w[FAULT_W_ACCESS],
-                                              m->w[FAULT_W_PC], m->w[FAULT_W_PTE]);
-    m->tag = IPC_TAG(resume ? FAULT_REPLY_RESUME : FAULT_REPLY_KILL, 0, 0);
+    struct mm_space *s = mm_space_get(req->space);
+    if (!s || s->dead)
+        return E_NOENT;
+    return protect(s, &req->prot);
 }
 
-/* Dispatch: control ops need badge 0; space ops a live space. */
-static void dispatch(struct request *q)
+/* ---- what the kernel sends ---- */
+
+/* A page fault of space r->client: resume or kill (FAULT_REPLY_*). */
+SRV_HANDLER(mm_fault)
 {
-    struct ipc_msg *m = q->m;
-    uint64_t label = IPC_TAG_LABEL(m->tag);
-    if (q->badge == MM_BADGE_INTERNAL) {
-        /* Forwarded by mm's first thread (watchdog.c): a file shrank. */
-        mm_files_shrank(m->w[0]);
-        reply_ok(m);
-        return;
-    }
-    struct mm_space *s = q->badge > 0 ? mm_space_get((uint64_t)q->badge) : NULL;
-    if (label == IPC_LABEL_FAULT_VM && s)
-        { handle_fault(q, s); return; }
-    switch (label) {
-    case MM_OP_SPACE_CREATE:
-        if (q->badge == 0)
-            op_space_create(q);
-        else
-            reply_err(m, E_PERM);
-        return;
-    case MM_OP_SPACE_DESTROY: { op_space_destroy(q); return; }
-    case MM_OP_STATS: { op_stats(q); return; }
-    case MM_OP_SPACE_NEW:
-    case MM_OP_SPACE_MMAP:
-    case MM_OP_SPACE_WRITE:
-    case MM_OP_SPACE_SET_BRK:
-    case MM_OP_SPACE_FORK:
-    case MM_OP_SPACE_INFO:
-    case MM_OP_SPACE_COPY:
-        if (q->badge != 0)
-            { reply_err(m, E_PERM); return; }
-        switch (label) {
-        case MM_OP_SPACE_NEW: op_space_new(q); return;
-        case MM_OP_SPACE_MMAP: op_space_mmap(q); return;
-        case MM_OP_SPACE_WRITE: op_space_write(q); return;
-        case MM_OP_SPACE_SET_BRK: op_space_set_brk(q); return;
-        case MM_OP_SPACE_FORK: op_space_fork(q); return;
-        case MM_OP_SPACE_COPY: op_space_copy(q); return;
-        default: op_space_info(q); return;
-        }
-    }
-    /* Control asking for a space's own op: E_PERM; for an op nobody has:
-     * E_NOSYS, as for anyone (it was E_PERM); a space that is gone: E_DEAD. */
-    bool space_op = label >= MM_OP_MMAP && label <= MM_OP_MSYNC;
+    struct mm_space *s = r->client;
     if (!s)
-        { reply_err(m, q->badge != 0 ? E_DEAD : space_op ? E_PERM : E_NOSYS); return; }
-    switch (label) {
-    case MM_OP_MMAP: { op_mmap(q, s); return; }
-    case MM_OP_MUNMAP: { op_munmap(q, s); return; }
-    case MM_OP_MPROTECT: { op_mprotect(q, s); return; }
-    case MM_OP_BRK: { op_brk(q, s); return; }
-    case MM_OP_FORK: { op_fork(q, s); return; }
-    case MM_OP_PAGE_INFO: { op_page_info(q, s); return; }
-    case MM_OP_MSYNC: { op_msync(q, s); return; }
-    default: { reply_err(m, E_NOSYS); return; }
-    }
+        return r->badge ? E_DEAD : E_NOSYS; /* a space that is gone; control faults not */
+    bool resume = !s->dead && mm_handle_fault(s, req->addr, (unsigned)req->access, req->pc,
+                                              req->pte);
+    r->reply_label = resume ? FAULT_REPLY_RESUME : FAULT_REPLY_KILL;
+    return E_OK;
 }
+
+/* Forwarded by mm's first thread (watchdog.c): a file shrank. */
+SRV_HANDLER(mm_shrank)
+{
+    if (r->badge != MM_BADGE_INTERNAL)
+        return r->badge && !r->client ? E_DEAD : E_NOSYS;
+    mm_files_shrank(req->bits);
+    return E_OK;
+}
+
+/* Debug builds (CONFIG_SRV_CHECKS): every space's VMA tree is sound. */
+static bool mm_check(void *state)
+{
+    (void)state;
+    for (uint32_t i = 0; i < MM_MAX_SPACES; i++)
+        if (mm.spaces[i].used && !vma_check(&mm.spaces[i].vmas))
+            return false;
+    return true;
+}
+
+/* The page fault first: with the kernel labels' own index it is found
+ * without a scan either way. */
+static const struct srv_op mm_ops[] = {
+    SRV_KERNEL_ENTRY(IPC_LABEL_FAULT_VM, mm_fault, ipc_fault_vm_msg,
+                     MM_CALLER_CONTROL | MM_CALLER_SPACE)
+    MM_OPS(SRV_ENTRY)
+    SRV_KERNEL_ENTRY(IPC_LABEL_NOTIFY, mm_shrank, ipc_notify_msg, PROTO_CALLER_ANY)
+};
+
+/* The serving thread's (watchdog.c): the framework's buffers are its own.
+ * Capabilities: up to four are received, so that one more than an op
+ * takes is dropped rather than the request refused as truncated. */
+static struct srv mm_srv = {
+    .name = "mm",
+    .ops = mm_ops,
+    .nops = SRV_NOPS(mm_ops),
+    .classify = mm_classify,
+    .check = mm_check,
+    .recv_caps = IPC_MAX_CAPS,
+};
 
 /* The message loop, on the serving thread (watchdog.c). */
 static void serve(void)
 {
-    struct ipc_msg m;
-    int64_t badge = ipc_recv(MM_SLOT_SERVICE, &m);
-    for (;;) {
-        struct request q = {.badge = badge, .m = &m,
-                            .cap = IPC_TAG_NCAPS(m.tag) >= 1 ? ipc_buffer()->caps[0] : 0};
-        if (badge >= 0)
-            dispatch(&q);
-        else
-            reply_err(&m, E_INVAL);
-        if (badge >= 0 && q.cap)
-            (void)sys_cap_delete(q.cap);
-        badge = ipc_reply_recv(MM_SLOT_SERVICE, &m);
-    }
+    srv_run(&mm_srv, MM_SLOT_SERVICE);
 }
 
 int main(uintptr_t arg)

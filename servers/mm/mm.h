@@ -70,8 +70,6 @@ struct mm_state {
     struct frame_pool frames;
     uint64_t ram_pa, ram_len;  /* the RAM capability */
     uint64_t window;           /* where offset 0 of the RAM is mapped in mm */
-    const uint8_t *bootimg;    /* the boot image, mapped read-only */
-    uint64_t bootimg_len;
     struct mm_space spaces[MM_MAX_SPACES];
     struct mm_backing backings[MM_MAX_BACKINGS];
     struct mm_stats stats;
@@ -203,9 +201,6 @@ void mm_vma_release_cb(void *ctx, struct vma *v);
 
 /* ---- spaces (space.c) ---- */
 struct mm_space *mm_space_get(uint64_t id);
-/* Creates a space running boot-image program `name`. */
-err_t mm_space_create(const char *name, uint32_t parent, struct mm_space **out,
-                      uint64_t *entry, uint64_t *sp);
 /* Copies parent copy-on-write into a new space. by_control: control asked
  * (SPACE_FORK, the child is an account of its own); otherwise the parent
  * itself (MM_OP_FORK; the child counts against the parent's account).
@@ -218,6 +213,10 @@ err_t mm_space_fork(struct mm_space *parent, bool by_control, struct mm_space **
 #define MM_EMPTY_BRK_BASE 0x800000000ull
 err_t mm_space_create_empty(uint64_t kmem_budget, struct mm_space **out);
 void mm_space_destroy(struct mm_space *s);
+/* Allocates, zeroes and maps every page of v (a wired VMA, MM_MAP_POPULATE)
+ * in 4 KiB pages, charged to s. E_NOMEM (s's limit, frames, page tables):
+ * the pages mapped so far stay mapped. */
+err_t mm_populate(struct mm_space *s, const struct vma *v);
 /* The number of spaces in use. */
 uint32_t mm_spaces_used(void);
 /* Unmaps [start, end) of s, releasing frames; splits VMAs and leaves. */

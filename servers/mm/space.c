@@ -1,13 +1,11 @@
 /*
- * Address spaces: creating one from a boot-image program, forking one
+ * Address spaces: creating an empty one (a loader fills it), forking one
  * copy-on-write, destroying one, and unmapping or re-protecting a range.
  * Walks of what is mapped use SYS_QUERY_NEXT, so a sparse 1 GiB mapping
  * costs nothing for its untouched pages.
  */
-#include <lib/elf.h>
 #include <sys/mica.h>
 
-#include <mica/bootimg.h>
 #include <mica/bootinfo.h>
 #include <proto/mm.h>
 
@@ -104,10 +102,7 @@ static err_t add_vma(struct mm_space *s, uint64_t start, uint64_t end, unsigned 
     return E_OK;
 }
 
-/* Allocates, fills (zero, then copy_len bytes of src at offset skip) and
- * maps every page of v. Used for program images and wired VMAs. */
-static err_t populate(struct mm_space *s, struct vma *v, const uint8_t *src,
-                      uint64_t copy_len, uint64_t skip)
+err_t mm_populate(struct mm_space *s, const struct vma *v)
 {
     for (uint64_t va = v->start; va < v->end; va += PAGE) {
         uint64_t pa;
@@ -117,13 +112,6 @@ static err_t populate(struct mm_space *s, struct vma *v, const uint8_t *src,
         if (err != E_OK)
             return err;
         mm_zero_page(pa);
-        uint8_t *page = mm_page_ptr(pa);
-        /* Bytes of [skip, skip + copy_len) (relative to v->start) in this page. */
-        uint64_t lo = va - v->start, hi = lo + PAGE;
-        uint64_t from = lo > skip ? lo : skip;
-        uint64_t to = hi < skip + copy_len ? hi : skip + copy_len;
-        if (src && from < to)
-            memcpy(page + (from - lo), src + (from - skip), to - from);
         if (mm_map(s, va, pa, mm_pte_flags_for(v)) < 0) {
             (void)frames_unref(&mm.frames, pa);
             return E_NOMEM;
@@ -131,24 +119,6 @@ static err_t populate(struct mm_space *s, struct vma *v, const uint8_t *src,
         mm_resident_charge(s, pa, 1);
     }
     return E_OK;
-}
-
-static int64_t find_program(const char *name, const void **data, uint64_t *len)
-{
-    const struct bootimg_header *h = (const void *)mm.bootimg;
-    if (mm.bootimg_len < sizeof(*h) || h->magic != BOOTIMG_MAGIC)
-        return E_CORRUPT;
-    const struct bootimg_entry *e = (const void *)(h + 1);
-    for (uint32_t i = 0; i < h->nentries && i < BOOTIMG_MAX_ENTRIES; i++) {
-        if (strncmp(e[i].name, name, BOOTIMG_NAME_MAX) != 0)
-            continue;
-        if (e[i].offset > mm.bootimg_len || e[i].len > mm.bootimg_len - e[i].offset)
-            return E_CORRUPT;
-        *data = mm.bootimg + e[i].offset;
-        *len = e[i].len;
-        return E_OK;
-    }
-    return E_NOENT;
 }
 
 /* Every space's lazy stack below MM_STACK_TOP and its wired IPC buffer page. */
@@ -161,7 +131,7 @@ static err_t add_stack_and_ipc(struct mm_space *s)
         err = add_vma(s, ROOT_IPC_BUFFER_VA, ROOT_IPC_BUFFER_VA + PAGE,
                       VMA_PROT_R | VMA_PROT_W, VMA_F_WIRED, &ipc);
     if (err == E_OK)
-        err = populate(s, ipc, NULL, 0, 0);
+        err = mm_populate(s, ipc);
     return err;
 }
 
@@ -179,54 +149,6 @@ err_t mm_space_create_empty(uint64_t kmem_budget, struct mm_space **out)
         return err;
     }
     s->brk_base = s->brk = MM_EMPTY_BRK_BASE;
-    *out = s;
-    return E_OK;
-}
-
-static unsigned prot_of_segment(uint32_t perm)
-{
-    return ((perm & ELF_SEG_R) ? VMA_PROT_R : 0) | ((perm & ELF_SEG_W) ? VMA_PROT_W : 0) |
-           ((perm & ELF_SEG_X) ? VMA_PROT_X : 0);
-}
-
-err_t mm_space_create(const char *name, uint32_t parent, struct mm_space **out,
-                      uint64_t *entry, uint64_t *sp)
-{
-    const void *file;
-    uint64_t file_len;
-    err_t err = (err_t)find_program(name, &file, &file_len);
-    if (err != E_OK)
-        return err;
-    struct elf_image img;
-    if (elf_parse(file, file_len, PAGE, MM_MMAP_BASE, &img) != E_OK)
-        return E_INVAL;
-    struct mm_space *s = space_alloc(NULL);
-    if (!s)
-        return E_NOSPACE;
-    s->parent = parent;
-    err = space_caps(s);
-    uint64_t image_end = 0;
-    for (uint32_t i = 0; err == E_OK && i < img.nsegments; i++) {
-        const struct elf_segment *g = &img.seg[i];
-        uint64_t start = g->vaddr & ~(PAGE - 1);
-        uint64_t end = (g->vaddr + g->memsz + PAGE - 1) & ~(PAGE - 1);
-        struct vma *v;
-        err = add_vma(s, start, end, prot_of_segment(g->perm), 0, &v);
-        if (err == E_OK)
-            err = populate(s, v, (const uint8_t *)file + g->offset, g->filesz,
-                           g->vaddr - start);
-        if (end > image_end)
-            image_end = end;
-    }
-    if (err == E_OK)
-        err = add_stack_and_ipc(s);
-    if (err != E_OK) {
-        mm_space_destroy(s);
-        return err;
-    }
-    s->brk_base = s->brk = image_end;
-    *entry = img.entry;
-    *sp = MM_STACK_TOP;
     *out = s;
     return E_OK;
 }

@@ -1,13 +1,13 @@
 /*
- * The loader: reads an ELF file's headers from a file server, has mm build
- * a space whose segments are file-backed mappings of it (so text pages are
- * the page cache's, shared by every process running the program, and data
- * pages are copied on the first write), and writes the initial stack.
- * Everything is validated (elf_parse_headers) before mm is asked for
- * anything; any failure later unwinds the space.
+ * exec's loading: opens the program's file and has libsys's loader
+ * (sys/loader.h) build a space whose segments are file-backed mappings of
+ * it (so text pages are the page cache's, shared by every process running
+ * the program, and data pages are copied on the first write), then maps
+ * the environment page and writes the initial stack. Any failure unwinds
+ * the space.
  */
-#include <lib/elf.h>
 #include <sys/fs.h>
+#include <sys/loader.h>
 #include <sys/mica.h>
 #include <sys/mm.h>
 
@@ -18,60 +18,7 @@
 #include "proc.h"
 
 #define PAGE 4096ull
-#define HEADERS_MAX 4096u /* ELF and program headers must lie in the first page */
-#define USER_MIN 0x10000ull
 #define STACK_IMAGE_MAX 8192u
-
-static uint64_t round_up(uint64_t x)
-{
-    return (x + PAGE - 1) & ~(PAGE - 1);
-}
-
-static unsigned prot_of(uint32_t perm)
-{
-    return ((perm & ELF_SEG_R) ? MM_PROT_R : 0) | ((perm & ELF_SEG_W) ? MM_PROT_W : 0) |
-           ((perm & ELF_SEG_X) ? MM_PROT_X : 0);
-}
-
-/* Maps one PT_LOAD segment of the open file h: file pages privately, the
- * zero tail of its last file page, anonymous pages for the rest of its
- * memory. Each file mapping gets a file capability of its own: the file
- * server counts capabilities, and mm releases each one. */
-static err_t map_segment(uint64_t space, handle_t fs, uint64_t h, const struct elf_segment *g)
-{
-    uint64_t start = g->vaddr & ~(PAGE - 1);
-    uint64_t file_end = g->vaddr + g->filesz, mem_end = g->vaddr + g->memsz;
-    unsigned prot = prot_of(g->perm);
-    int64_t r;
-    if (g->filesz > 0) {
-        int64_t copy = fs_map_file(fs, h, false);
-        if (copy < 0)
-            return (err_t)copy;
-        r = mm_space_mmap(PROC_SLOT_MM, space, start, round_up(file_end) - start, prot,
-                          MM_MAP_FIXED, (handle_t)copy, g->offset & ~(PAGE - 1));
-        if (r < 0)
-            return (err_t)r;
-        /* The file page past filesz holds whatever follows in the file;
-         * memory there must read as zero (bss). */
-        uint64_t tail_end = mem_end < round_up(file_end) ? mem_end : round_up(file_end);
-        if (tail_end > file_end) {
-            if (!(g->perm & ELF_SEG_W))
-                return E_NOEXEC; /* zero-filled bytes in a read-only segment */
-            static const uint8_t zeros[PAGE];
-            r = mm_space_write(PROC_SLOT_MM, space, file_end, zeros, tail_end - file_end);
-            if (r < 0)
-                return (err_t)r;
-        }
-    }
-    uint64_t anon = g->filesz > 0 ? round_up(file_end) : start;
-    if (round_up(mem_end) > anon) {
-        r = mm_space_mmap(PROC_SLOT_MM, space, anon, round_up(mem_end) - anon, prot,
-                          MM_MAP_FIXED, 0, 0);
-        if (r < 0)
-            return (err_t)r;
-    }
-    return E_OK;
-}
 
 /* Lays out argc, argv[], NULL, envp[], NULL, auxv, strings below top in
  * buf; returns the new sp or 0 when it does not fit. */
@@ -122,35 +69,17 @@ err_t exec_load(const struct program_args *a, handle_t death_ntfn, struct image 
     int64_t h = fs_open(fs, rest, 0, &size, &is_dir);
     if (h < 0)
         return (err_t)h;
-    static uint8_t headers[HEADERS_MAX];
-    struct elf_image img;
-    err_t err = E_OK;
-    int64_t got = is_dir ? E_NOEXEC : fs_read(fs, (uint64_t)h, 0, headers, HEADERS_MAX);
-    if (got < 0)
-        err = (err_t)got;
-    else if (elf_parse_headers(headers, (uint64_t)got, size, USER_MIN, MM_MMAP_BASE, &img) !=
-             E_OK)
-        err = E_NOEXEC;
     struct mm_space_caps sp;
-    if (err == E_OK && (r = mm_space_new(PROC_SLOT_MM, death_ntfn, a->kmem_budget, &sp)) < 0)
-        err = (err_t)r;
-    if (err != E_OK) {
-        (void)fs_close(fs, (uint64_t)h);
-        return err;
-    }
-    *out = (struct image){.space = sp.id, .task = sp.task, .pager = sp.pager,
-                          .client = sp.client, .entry = img.entry};
-    uint64_t image_end = 0;
-    for (uint32_t i = 0; err == E_OK && i < img.nsegments; i++) {
-        err = map_segment(sp.id, fs, (uint64_t)h, &img.seg[i]);
-        uint64_t end = round_up(img.seg[i].vaddr + img.seg[i].memsz);
-        image_end = end > image_end ? end : image_end;
-    }
+    struct loader_src src = {.fs = fs, .file = (uint64_t)h, .size = size};
+    err_t err = is_dir ? E_NOEXEC
+                       : loader_load(PROC_SLOT_MM, &src, death_ntfn, a->kmem_budget, &sp);
     (void)fs_close(fs, (uint64_t)h); /* the file capabilities keep the file */
-    if (err == E_OK && (r = mm_space_set_brk(PROC_SLOT_MM, sp.id, image_end)) < 0)
-        err = (err_t)r;
-    if (err == E_OK && (r = mm_space_mmap(PROC_SLOT_MM, sp.id, PROC_ENV_VA, PROC_ENV_LEN,
-                                          MM_PROT_R | MM_PROT_W, MM_MAP_FIXED, 0, 0)) < 0)
+    if (err != E_OK)
+        return err;
+    *out = (struct image){.space = sp.id, .task = sp.task, .pager = sp.pager,
+                          .client = sp.client, .entry = sp.entry};
+    if ((r = mm_space_mmap(PROC_SLOT_MM, sp.id, PROC_ENV_VA, PROC_ENV_LEN,
+                           MM_PROT_R | MM_PROT_W, MM_MAP_FIXED, 0, 0)) < 0)
         err = (err_t)r;
     static uint8_t stack[STACK_IMAGE_MAX];
     uint64_t new_sp = 0;

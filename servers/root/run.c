@@ -7,6 +7,7 @@
  * it was killed.
  */
 #include <sys/ipc.h>
+#include <sys/loader.h>
 #include <sys/mica.h>
 #include <sys/mm.h>
 #include <sys/spawn.h>
@@ -80,14 +81,16 @@ static int64_t grant_fs(handle_t task)
 
 int run_program(const struct bootinfo *info, const char *name)
 {
-    (void)info;
     int64_t report = setup_reporting();
     if (report < 0)
         return 1;
     struct mm_space_caps sp;
-    int64_t r = mm_space_create(root.mm_control, name, death_ntfn, &sp);
+    struct loader_src src = {0};
+    int64_t r = bootimg_lookup(info, name, &src.image, &src.image_len);
+    if (r >= 0)
+        r = loader_load(root.mm_control, &src, death_ntfn, 0, &sp);
     if (r < 0) {
-        sys_printf("root: mm cannot create a space for '%s': %s\n", name, err_name((err_t)r));
+        sys_printf("root: cannot load '%s' into a space of mm: %s\n", name, err_name((err_t)r));
         return 1;
     }
     int64_t th = sys_thread_create(sp.task, PROGRAM_PRIO);

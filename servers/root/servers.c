@@ -69,12 +69,6 @@ static int64_t spawn_server(const struct bootinfo *info, const char *name, unsig
 
 static int64_t start_mm(const struct bootinfo *info, handle_t mm_ram)
 {
-    const struct bootinfo_cap *img = NULL;
-    for (uint32_t i = 0; i < info->ncaps; i++)
-        if (info->caps[i].kind == BI_CAP_BOOTIMG)
-            img = &info->caps[i];
-    if (!img)
-        return E_NOENT;
     struct spawned s;
     int64_t r = spawn_server(info, "mm", MM_PRIO, MM_TABLE_SLOTS, &s);
     int64_t service = r < 0 ? r : sys_endpoint_create();
@@ -84,7 +78,6 @@ static int64_t start_mm(const struct bootinfo *info, handle_t mm_ram)
     if ((r = sys_thread_bind_notification(s.thread, (handle_t)ntfn)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)service, RIGHTS_ALL, 0, MM_SLOT_SERVICE)) < 0 ||
         (r = sys_cap_grant(s.task, mm_ram, RIGHTS_ALL, 0, MM_SLOT_RAM)) < 0 ||
-        (r = sys_cap_grant(s.task, img->handle, RIGHT_READ, 0, MM_SLOT_BOOTIMG)) < 0 ||
         (r = spawn_start(&s, 0)) < 0)
         return r;
     root.mm_control = (handle_t)service;

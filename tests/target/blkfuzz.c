@@ -91,11 +91,11 @@ static void fuzz_mm_control(void)
         struct ipc_msg m = {0};
         for (int k = 0; k < IPC_WORDS; k++)
             m.w[k] = any_word();
-        uint64_t label = below(10) < 7 ? MM_OP_SPACE_NEW + below(7)
+        uint64_t label = below(10) < 7 ? MM_OP_SPACE_NEW + below(8)
                          : below(2) ? 1 + below(3) : rnd() & 0xffffffffffffull;
         uint64_t mine = nspaces ? spaces[below(nspaces)] : 0;
         if (below(100) < 75)
-            m.w[label == MM_OP_SPACE_MMAP ? 5 : 0] = mine;
+            m.w[label == MM_OP_SPACE_MMAP ? 5 : label == MM_OP_SPACE_MPROTECT ? 3 : 0] = mine;
         if (label == MM_OP_SPACE_COPY && below(100) < 75)
             m.w[1] = nspaces ? spaces[below(nspaces)] : 0;
         if ((label == MM_OP_SPACE_WRITE || label == MM_OP_SPACE_COPY) && below(100) < 60)
@@ -104,24 +104,25 @@ static void fuzz_mm_control(void)
                 (below(100) < 70 ? 4096 * below(256) : below(1u << 20));
         if (label == MM_OP_SPACE_COPY && below(100) < 60)
             m.w[3] = 4096 * below(20);
-        if (label == MM_OP_SPACE_CREATE) {
-            static const char *const names[] = {"blktest", "nosuch", "mm", ""};
-            memset(&m.w[0], 0, 16);
-            const char *name = names[below(4)];
-            if (below(100) < 80) /* else 16 NULs, or the random words below */
-                memcpy(&m.w[0], name, strlen(name) + 1);
-            else if (below(2))
-                m.w[0] = any_word(), m.w[1] = any_word();
-        }
         if (label == MM_OP_SPACE_MMAP) {
             m.w[1] = below(100) < 80 ? 4096 * (1 + below(64)) : any_word();
             m.w[2] = below(8);
             m.w[3] = below(100) < 80 ? below(8) : any_word(); /* no MM_MAP_FILE: mm would call it */
             m.w[3] &= ~(uint64_t)MM_MAP_FILE;
         }
+        if (label == MM_OP_SPACE_MPROTECT) {
+            m.w[0] = (below(2) ? MM_STACK_TOP - MM_STACK_LEN : 0x10000ull) +
+                     (below(100) < 80 ? 4096 * below(64) : any_word());
+            m.w[1] = below(100) < 80 ? 4096 * (1 + below(16)) : any_word();
+            m.w[2] = below(100) < 80 ? below(8) : any_word();
+        }
         uint32_t len = label == MM_OP_SPACE_WRITE ? (uint32_t)below(1200) : 0;
         for (uint32_t k = 0; k < len && k < IPC_BUF_DATA_MAX; k++)
             b->data[k] = (uint8_t)rnd();
+        /* SPACE_WRITE's space and address lead its buffer (struct
+         * mm_space_write_req): the words picked above. */
+        if (label == MM_OP_SPACE_WRITE && len >= MM_SPACE_WRITE_HDR)
+            memcpy(b->data, m.w, MM_SPACE_WRITE_HDR);
         uint32_t ncaps = below(100) < 70 ? 0 : 1;
         handle_t cap = pool[below(sizeof pool / sizeof pool[0])];
         b->caps[0] = cap;
@@ -130,6 +131,7 @@ static void fuzz_mm_control(void)
         /* SPACE_NEW's w0 is the new task's kernel-memory budget. */
         bool bad_budget = m.w[0] && (m.w[0] < MM_SPACE_KMEM_MIN || m.w[0] > MM_SPACE_KMEM_MAX);
         count++;
+        uint64_t asked = m.w[0]; /* the reply's words are its own (zero for none) */
         int64_t kr = ipc_call(SLOT_MM, &m);
         b->recv_caps_max = 0;
         struct cap_info ci;
@@ -147,7 +149,6 @@ static void fuzz_mm_control(void)
         int64_t r = MM_REPLY_ERR(IPC_TAG_LABEL(m.tag));
         bool ok;
         switch (label) {
-        case MM_OP_SPACE_CREATE: ok = r == 0 || r == E_NOENT || r == E_INVAL || r == E_NOSPACE; break;
         case MM_OP_SPACE_DESTROY:
         case MM_OP_SPACE_INFO: ok = r == 0 || r == E_NOENT; break;
         case MM_OP_STATS: ok = r == 0; break;
@@ -164,6 +165,9 @@ static void fuzz_mm_control(void)
             ok = r == 0 || r == E_NOENT || r == E_INVAL || r == E_PERM || r == E_NOMEM;
             break;
         case MM_OP_SPACE_SET_BRK: ok = r == 0 || r == E_NOENT || r == E_INVAL || r == E_BUSY; break;
+        case MM_OP_SPACE_MPROTECT:
+            ok = r == 0 || r == E_NOENT || r == E_INVAL || r == E_PERM || r == E_NOMEM;
+            break;
         default: ok = label >= MM_OP_MMAP && label <= MM_OP_MSYNC ? r == E_PERM : r == E_NOSYS;
         }
         if (!ok) {
@@ -172,15 +176,14 @@ static void fuzz_mm_control(void)
                 sys_printf("blkfuzz: mm control: message %lu: label %lu: unexpected reply %ld (%s)\n",
                            i, label, r, err_name((err_t)r));
         }
-        bool made = r == 0 && (label == MM_OP_SPACE_CREATE || label == MM_OP_SPACE_NEW ||
-                               label == MM_OP_SPACE_FORK);
+        bool made = r == 0 && (label == MM_OP_SPACE_NEW || label == MM_OP_SPACE_FORK);
         if (made && nspaces < 24)
             spaces[nspaces++] = m.w[0];
         else if (made)
             (void)mm_space_destroy(SLOT_MM, m.w[0]);
         if (label == MM_OP_SPACE_DESTROY && r == 0)
             for (int k = 0; k < nspaces; k++)
-                if (spaces[k] == m.w[0])
+                if (spaces[k] == asked)
                     spaces[k--] = spaces[--nspaces];
     }
     sys_printf("blkfuzz: mm control: %lu messages sent, %lu unexpected answers\n", count, bad);

@@ -482,11 +482,18 @@ static void test_errors(void)
     CHECK_EQ(mm_brk(1), E_INVAL);
     /* Control operations are not ours; unknown ops are refused. */
     struct mm_space_caps c;
-    CHECK_EQ(mm_space_create(MM_CLIENT_SLOT, "mmtest", 0, &c), E_PERM);
+    CHECK_EQ(mm_space_new(MM_CLIENT_SLOT, 0, 0, &c), E_PERM);
+    CHECK_EQ(mm_space_mprotect(MM_CLIENT_SLOT, 1, 0x10000, PAGE, MM_PROT_R), E_PERM);
     CHECK_EQ(mm_space_destroy(MM_CLIENT_SLOT, 1), E_NOENT); /* not our child */
     struct ipc_msg m = {.tag = IPC_TAG(999, 0, 0)};
     CHECK_EQ(ipc_call(MM_CLIENT_SLOT, &m), 0);
     CHECK_EQ(MM_REPLY_ERR(IPC_TAG_LABEL(m.tag)), E_NOSYS);
+    /* Op 1 (SPACE_CREATE, loading a program) is retired: unknown to anyone. */
+    m = (struct ipc_msg){.tag = IPC_TAG(1, 0, 0)};
+    CHECK_EQ(ipc_call(MM_CLIENT_SLOT, &m), 0);
+    CHECK_EQ(MM_REPLY_ERR(IPC_TAG_LABEL(m.tag)), E_NOSYS);
+    /* Populated file mappings do not exist. */
+    CHECK_EQ(mm_mmap(0, PAGE, MM_PROT_R, MM_MAP_POPULATE | MM_MAP_FILE), E_INVAL);
 }
 
 /* ---- limits (docs/mm.md, "Limits") ---- */

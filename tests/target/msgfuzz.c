@@ -1250,7 +1250,7 @@ static int mm_child(uint64_t n, handle_t *files, int nfiles)
             printf("msgfuzz: mm: message %lu of %lu\n", (unsigned long)i, (unsigned long)n);
         struct fz f = {0};
         random_words(&f);
-        f.label = random_label(23);
+        f.label = random_label(MM_OP_SPACE_MPROTECT);
         if (f.label >= IPC_LABEL_FAULT_VM && f.label <= IPC_LABEL_NOTIFY)
             f.label = MM_OP_STATS; /* forged faults: the sacrificial children's */
         add_caps(&f, pool, npool);
@@ -1307,14 +1307,14 @@ static int mm_child(uint64_t n, handle_t *files, int nfiles)
         int64_t r = server_r;
         bool ok;
         switch (f.label) {
-        case MM_OP_SPACE_CREATE:
         case MM_OP_SPACE_NEW:
         case MM_OP_SPACE_MMAP:
         case MM_OP_SPACE_WRITE:
         case MM_OP_SPACE_SET_BRK:
         case MM_OP_SPACE_FORK:
         case MM_OP_SPACE_INFO:
-        case MM_OP_SPACE_COPY: ok = r == E_PERM; break;
+        case MM_OP_SPACE_COPY:
+        case MM_OP_SPACE_MPROTECT: ok = r == E_PERM; break;
         case MM_OP_SPACE_DESTROY:
             ok = ALLOWED(r, 0, E_NOENT);
             for (int j = 0; r == 0 && j < nspaces; j++)

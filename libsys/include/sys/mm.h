@@ -41,23 +41,20 @@ int64_t mm_page_info(uint64_t addr, uint64_t *pte, uint64_t *refs);
 /* The same, with the physical address of the page. */
 int64_t mm_page_info_pa(uint64_t addr, uint64_t *pte, uint64_t *refs, uint64_t *pa);
 
-/* A space created or forked by mm: capabilities in the caller's table. */
+/* A space made or forked by mm: capabilities in the caller's table. */
 struct mm_space_caps {
     uint64_t id;
-    uint64_t entry, sp;     /* SPACE_CREATE only */
+    uint64_t entry, sp;     /* SPACE_NEW: 0 and MM_STACK_TOP (a loader sets entry) */
     handle_t task, pager, client;
 };
 
-/* Control: creates a space running boot-image program `name`; the death
- * notification (0: none) is signalled if mm kills one of its threads. */
-int64_t mm_space_create(handle_t control, const char *name, handle_t death_ntfn,
-                        struct mm_space_caps *out);
 int64_t mm_space_destroy(handle_t ep, uint64_t id);
 
-/* Control, for loaders (the process server's exec; proto/mm.h): */
+/* Control, for loaders (sys/loader.h; proto/mm.h): */
 /* An empty space (stack and IPC buffer only) whose task gets kmem_budget
- * bytes of kernel memory (0: MM_SPACE_KMEM_BUDGET); *out as
- * mm_space_create, entry 0 and sp = MM_STACK_TOP. */
+ * bytes of kernel memory (0: MM_SPACE_KMEM_BUDGET); the death notification
+ * (0: none) is signalled if mm kills one of its threads; *out: entry 0
+ * and sp = MM_STACK_TOP. */
 int64_t mm_space_new(handle_t control, handle_t death_ntfn, uint64_t kmem_budget,
                      struct mm_space_caps *out);
 /* mmap into space id; file (0: anonymous) is a capability from
@@ -67,6 +64,9 @@ int64_t mm_space_mmap(handle_t control, uint64_t id, uint64_t addr, uint64_t len
 /* Stores len bytes (any length) at addr in space id, as its own writes. */
 int64_t mm_space_write(handle_t control, uint64_t id, uint64_t addr, const void *data,
                        uint64_t len);
+/* mprotect in space id. */
+int64_t mm_space_mprotect(handle_t control, uint64_t id, uint64_t addr, uint64_t len,
+                          unsigned prot);
 /* Where space id's heap starts. */
 int64_t mm_space_set_brk(handle_t control, uint64_t id, uint64_t base);
 /* Copies pages [addr, addr + len) of space `from` into space `to`. */

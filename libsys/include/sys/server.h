@@ -55,7 +55,8 @@ struct srv_req {
     void *client;       /* set by srv->classify: the server's record of this caller */
     uint64_t badge;     /* of the capability the request came through */
     uint64_t label;     /* the op (one handler may serve several) */
-    const void *req;    /* the request struct (words or a copy of the buffer) */
+    const void *req;    /* the request struct (the received words, or a copy of
+                         * the buffer); read-only */
     void *rep;          /* the reply struct, zeroed; sent if the handler returns E_OK */
     uint32_t req_len;   /* bytes of request (PROTO_BUF_VAR) */
     uint32_t rep_len;   /* bytes of reply; preset to sizeof the op's reply */
@@ -86,6 +87,9 @@ struct srv_op {
 };
 
 #define SRV_INDEX_MAX 64 /* labels below this are found by direct index */
+/* The kernel's labels (IPC_LABEL_FAULT_VM, _FAULT_EXC, _NOTIFY) too: a
+ * page fault is the hottest request there is. */
+#define SRV_KERNEL_LABELS 3
 
 struct srv {
     /* Set by the server. */
@@ -103,14 +107,19 @@ struct srv {
     bool (*check)(void *state);
     /* Per-client limits (docs/limits.md), charged with srv_charge. */
     struct clients *clients;
+    /* Capabilities received with a request (0: the most any op takes).
+     * A server whose clients may send more than an op takes (mm: up to
+     * IPC_MAX_CAPS) receives them all and the framework drops the extra
+     * ones, instead of the kernel truncating the message (E_INVAL). */
+    uint32_t recv_caps;
 
     /* The framework's. */
     bool ready;
     uint32_t caps_max;
     uint8_t index[SRV_INDEX_MAX]; /* label -> ops index + 1 (0: none) */
+    uint8_t kindex[SRV_KERNEL_LABELS]; /* the same for IPC_LABEL_FAULT_VM.. */
     uint32_t ndrop;               /* sent with drop_sent, deleted after the reply */
     handle_t drop[IPC_MAX_CAPS];
-    uint64_t words_in[IPC_WORDS];
     uint64_t words_out[IPC_WORDS];
     uint8_t buf_in[IPC_BUF_DATA_MAX] __attribute__((aligned(8)));
     uint8_t buf_out[IPC_BUF_DATA_MAX] __attribute__((aligned(8)));
