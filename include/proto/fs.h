@@ -282,7 +282,7 @@ _Static_assert(FS_MAX_OPEN % 64 == 0, "the server keeps a bitmap of handle numbe
  * token << FS_FILE_TOKEN_SHIFT | generation << 8 | slot. The generation
  * makes a capability outliving its slot (released, then reused for
  * another file) name nothing; the token names the capability itself (one
- * reference, given back by one RELEASE_FILE, after which it names
+ * reference, given back by one memobj RELEASE, after which it names
  * nothing). */
 #define FS_FILE_BADGE (1ull << 40)
 #define FS_MM_BADGE (1ull << 41)       /* mm's own capability (TRIM_*) */

@@ -81,7 +81,7 @@ static void file_unlisted(struct open_file *f)
 static struct mapped_file mapped[MAX_MAPPED];
 
 /* Each file capability handed out is one reference to its mapping, named
- * by a token in its badge (FS_FILE_TOKEN): RELEASE_FILE gives back that
+ * by a token in its badge (FS_FILE_TOKEN): memobj RELEASE gives back that
  * capability's reference once. A count alone would let any holder release
  * as often as it likes, and so unpin the pages of a file other processes
  * map (their text, say) while they still use them. */
@@ -89,7 +89,7 @@ static struct mapped_file mapped[MAX_MAPPED];
 _Static_assert(MAX_TOKENS <= FS_FILE_TOKEN_MAX + 1, "token must fit its badge field");
 static struct token {
     bool used;
-    bool touched; /* a request came on it (mm asks FILE_INFO at mmap) */
+    bool touched; /* a request came on it (mm asks memobj INFO at mmap) */
     uint8_t slot; /* of mapped[] */
     uint32_t gen; /* the slot's generation when it was handed out */
     uint64_t owner; /* the client charged for it; 0: nobody (it ended) */
@@ -235,7 +235,7 @@ static err_t store_entry_of(struct open_file *f)
 
 /* The directory entry of the file n names, stored from whichever open
  * handle holds a size newer than the disk's (every handle of a file holds
- * the same node: refresh_others), the FAT first. For FSYNC and SYNC_FILE:
+ * the same node: refresh_others), the FAT first. For FSYNC and memobj SYNC:
  * synced pages past a stale size would be lost at a crash. */
 static err_t store_entry_of_node(const struct fat_node *n)
 {
@@ -665,7 +665,7 @@ SRV_HANDLER(fs_map_file)
     return err;
 }
 
-/* File capability t is given back (RELEASE_FILE, or its owner ended
+/* File capability t is given back (memobj RELEASE, or its owner ended
  * without ever using it): one reference less to its mapping, and the
  * charge goes back to whoever asked for it. */
 static void release_token(uint32_t t)
@@ -786,7 +786,7 @@ static void drop_client(uint64_t badge)
         free_file(f);
     }
     /* Its file capabilities: one nobody ever used went nowhere (mm asks
-     * FILE_INFO when it takes one for a mapping), so it goes with its
+     * memobj INFO when it takes one for a mapping), so it goes with its
      * owner; one that was used may be mm's for a mapping that outlives
      * the process (a forked child's): it stays, charged to nobody, until
      * mm releases it. A process is charged for each token it owns (and
