@@ -1,122 +1,251 @@
 /*
- * Protocol of fat32, the file server (docs/fat32.md). Paths are absolute,
- * NUL-terminated, and travel as IPC-buffer data; file contents travel as
- * IPC-buffer data too, up to FS_IO_MAX bytes per request (zero-copy bulk
- * access is a file mapping: MAP_FILE, then mm). Open files are
- * named by handles private to each client (the badge of its endpoint
- * capability).
+ * Protocol of fat32, the file server (docs/fat32.md). This list is the
+ * protocol's one definition: libsys's stubs (libsys/src/fs_client.c) and
+ * fat32's dispatch table (servers/fat32/server.c) come from it.
+ *
+ * Paths are absolute, NUL-terminated, at most FS_PATH_MAX bytes. Open
+ * files are named by handles private to each client (the badge of its
+ * endpoint capability). File contents travel in the IPC buffer, up to
+ * FS_IO_MAX bytes per request (zero-copy bulk access is a file mapping:
+ * MAP_FILE, then mm).
+ *
+ * Where the fields travel, per op: handles, offsets and lengths stay in
+ * the register words, as they always have (PROTO_REGS); ops that also
+ * carry a byte string -- a path (OPEN), file contents (READ, WRITE), a
+ * name (READDIR) -- are PROTO_REGS_DATA: their words as PROTO_REGS and
+ * the bytes beside them in the IPC buffer. A fixed header in the buffer
+ * (PROTO_BUF_VAR) would not do for WRITE: a handle and an offset before a
+ * full FS_IO_MAX of data do not fit the buffer, and a smaller FS_IO_MAX
+ * costs a request per 1008 bytes; OPEN would lose 8 bytes of path. The
+ * path-only ops (UNLINK, MKDIR, RMDIR, RENAME) have no word fields: their
+ * request is the buffer (PROTO_BUF_VAR).
  *
  * Replies: label 0 = success, else an err_t (FS_REPLY_ERR). Unknown ops
- * get E_NOSYS; a path that is not NUL-terminated inside the data, or too
- * long, gets E_INVAL.
+ * get E_NOSYS, and so does an op outside the caller's class (a client's
+ * TRIM_*, CLONE_CLIENT; a file capability's OPEN...). A request that does
+ * not fit its op's shape (data on a register op, a capability: no op
+ * takes one) gets E_INVAL, as does a path that is not NUL-terminated
+ * inside the data, or too long.
  */
 #pragma once
 
 #include <stdint.h>
 
-enum fs_op {
-    /* data = path; w0 = FS_O_* flags. Reply: w0 = handle, w1 = size,
-     * w2 = 1 if a directory. Errors: E_NOENT, E_EXIST (FS_O_EXCL),
-     * E_INVAL, E_LIMIT (the caller holds FS_CLIENT_FILES handles: EMFILE),
-     * E_NOSPACE (w0 = FS_NOSPACE_HANDLES: the handle table is full for
-     * everyone, ENFILE; w0 = 0: the volume is full, ENOSPC), E_CORRUPT,
-     * E_IO. Not idempotent with FS_O_CREAT | FS_O_EXCL. */
-    FS_OP_OPEN = 1,
-    /* w0 = handle. Idempotent: a second close gets E_BADH. */
-    FS_OP_CLOSE = 2,
-    /* w0 = handle, w1 = offset, w2 = bytes (<= FS_IO_MAX). Reply: data,
-     * its length in the tag (0 at end of file). Idempotent. */
-    FS_OP_READ = 3,
-    /* w0 = handle, w1 = offset; data = the bytes. Reply: w0 = bytes
-     * written (fewer on E_NOSPACE, which is then the label). Idempotent
-     * (same bytes, same place). */
-    FS_OP_WRITE = 4,
-    /* w0 = handle. Reply: w0 = size, w1 = 1 if a directory, w2 = FAT
-     * modification date << 16 | time. Idempotent. */
-    FS_OP_FSTAT = 5,
-    /* w0 = handle, w1 = new size. Idempotent. */
-    FS_OP_TRUNCATE = 6,
-    /* w0 = directory handle, w1 = cookie (0 first). Reply: data = the
-     * name (NUL-terminated), w0 = next cookie, w1 = size, w2 = 1 if a
-     * directory. E_NOENT at the end. Idempotent. */
-    FS_OP_READDIR = 7,
-    /* data = path. Removes a file. E_INVAL for a directory. */
-    FS_OP_UNLINK = 8,
-    /* data = path. Creates a directory. E_EXIST. */
-    FS_OP_MKDIR = 9,
-    /* data = path. Removes an empty directory. E_BUSY if not empty. */
-    FS_OP_RMDIR = 10,
-    /* data = "from\0to\0". E_EXIST if `to` exists; across directories too. */
-    FS_OP_RENAME = 11,
-    /* Writes back everything cached (dirty file pages, FSInfo, then a
-     * device flush). Idempotent. */
-    FS_OP_SYNC = 12,
-    /* w0 = handle, w1 = 1 to allow writable (shared) mappings. Reply:
-     * caps[0] = a file capability (an endpoint whose badge names the file)
-     * to give to mm with MM_OP_MMAP; w0 = file size. Not idempotent (each
-     * call makes a capability). Errors: E_BADH, E_INVAL (a directory or an
-     * empty file), E_LIMIT (the caller holds FS_CLIENT_MAPS file
-     * capabilities not yet released), E_NOSPACE (mapped-file or capability
-     * table full). */
-    FS_OP_MAP_FILE = 13,
+#include <proto/proto.h>
 
-    /* Sent by mm on a file capability (badge = the file). */
-    /* w0 = page index, w1 = 1 for a writable page. Reply: caps[0] = a frame
-     * capability for the cached page (zero copy), w0 = bytes of file data
-     * in it (the rest reads as zeros). E_RANGE past the last page of the
-     * file, E_PERM writable when not allowed, E_NOMEM the cache is full. */
-    FS_OP_GET_PAGE = 14,
-    /* Writes the file's directory entry (when a write through an open
-     * handle made its size newer), then its dirty cached pages back, and
-     * flushes the device (msync, munmap). */
-    FS_OP_SYNC_FILE = 15,
-    /* mm no longer maps the file: the capability is about to be dropped. */
-    FS_OP_RELEASE_FILE = 16,
-    /* Reply: w0 = the file's size now, w1 = 1 when this capability may
-     * map pages writable (mm refuses a shared writable mapping otherwise). */
-    FS_OP_FILE_INFO = 17,
+/* Caller classes, from the badge: mm's own capability (FS_MM_BADGE),
+ * proc's (FS_PROC_BADGE), file capabilities (FS_FILE_BADGE: the
+ * memory-object ops of include/proto/memobj.h, PROTO_CALLER_OBJECT), and
+ * every other badge, a client. */
+#define FS_CALLER_CLIENT (1u << 0)
+#define FS_CALLER_MM (1u << 1)
+#define FS_CALLER_PROC (1u << 2)
 
-    /* mm only (badge FS_MM_BADGE): files that shrink under mappings.
-     * When a mapped file shrinks (TRUNCATE, OPEN with FS_O_TRUNC, UNLINK)
-     * the file server zeroes its cached bytes past the new end, signals
-     * mm's notification and holds the caller's reply. mm asks TRIM_BEGIN
-     * (reply w0 = the shrink epoch), unmaps every mapped page past the end
-     * of every file it maps (FILE_INFO gives the sizes), then sends
-     * TRIM_DONE with that epoch: the held replies up to it go out. So once
-     * truncate() returns, access past the new end faults in every process. */
-    FS_OP_TRIM_BEGIN = 18,
-    FS_OP_TRIM_DONE = 19,
-
-    /* w0 = handle. Writes the file's directory entry (whichever of its
-     * handles wrote last) and dirty cached pages back and flushes the
-     * device (fsync). Idempotent. */
-    FS_OP_FSYNC = 20,
-    /* Page-cache statistics, for tests and tools. Reply: w0 = pages, w1 =
-     * in use, w2 = pinned (mapped by mm), w3 = dirty, w4 = hits, w5 =
-     * misses, w6 = evictions, w7 = write-backs. Idempotent. */
-    FS_OP_STATS = 21,
-
-    /* proc only (badge FS_PROC_BADGE): per-process handles. */
-    /* w0 = parent's badge, w1 = child's badge: the child gets a copy of
-     * every open handle of the parent, with the same numbers (fork).
-     * E_NOSPACE: the table is full (the child then has none). */
-    FS_OP_CLONE_CLIENT = 22,
-    /* w0 = badge: closes every handle of that client (its process ended).
-     * Idempotent. */
-    FS_OP_DROP_CLIENT = 23,
-    /* The server's tables, for tests checking they are back at their
-     * baseline. Reply: w0 = open handles (all clients), w1 = files mapped,
-     * w2 = file capabilities not released, w3 = processes with something
-     * charged, w4 = handles and w5 = file capabilities charged to the
-     * caller. Idempotent. */
-    FS_OP_TABLES = 24,
+/* A path (or, for RENAME, "from\0to\0") as the whole request. */
+struct fs_path_req {
+    char path[1024]; /* FS_IO_MAX */
 };
+
+struct fs_handle_req {
+    uint64_t handle;
+};
+
+/* OPEN: words = flags; data = the path. Reply: the handle, the size, 1 if
+ * a directory. On E_NOSPACE the first word says which space ran out. */
+struct fs_open_req {
+    uint64_t flags; /* FS_O_*; other bits: E_INVAL */
+};
+struct fs_open_rep {
+    union {
+        uint64_t handle;
+        uint64_t nospace; /* E_NOSPACE: FS_NOSPACE_HANDLES, or 0: the volume is full */
+    };
+    uint64_t size;
+    uint64_t is_dir;
+};
+
+/* READ: data of the reply = the bytes (fewer at the end of the file). */
+struct fs_read_req {
+    uint64_t handle, offset, len; /* len <= FS_IO_MAX */
+};
+
+/* WRITE: data = the bytes. Reply: bytes written, also with E_NOSPACE. */
+struct fs_write_req {
+    uint64_t handle, offset;
+};
+struct fs_write_rep {
+    uint64_t written;
+};
+
+struct fs_fstat_rep {
+    uint64_t size;
+    uint64_t is_dir;
+    uint64_t mtime; /* FAT modification date << 16 | time */
+};
+
+struct fs_truncate_req {
+    uint64_t handle, size;
+};
+
+/* READDIR: data of the reply = the entry's name, NUL-terminated. */
+struct fs_readdir_req {
+    uint64_t handle, cookie; /* cookie: 0 first */
+};
+struct fs_readdir_rep {
+    uint64_t cookie; /* the next one */
+    uint64_t size;
+    uint64_t is_dir;
+};
+
+struct fs_map_file_req {
+    uint64_t handle;
+    uint64_t writable; /* 1: allow writable (shared) mappings */
+};
+struct fs_map_file_rep {
+    uint64_t size;
+};
+
+struct fs_epoch {
+    uint64_t epoch;
+};
+
+struct fs_stats_rep {
+    uint64_t pages, used, pinned, dirty;
+    uint64_t hits, misses, evictions, writebacks;
+};
+
+struct fs_clone_client_req {
+    uint64_t from, to; /* badges: the parent's, the child's */
+};
+struct fs_drop_client_req {
+    uint64_t badge;
+};
+
+struct fs_tables_rep {
+    uint64_t open, mapped, file_caps, clients;
+    uint64_t my_files, my_file_caps; /* charged to the caller */
+};
+
+_Static_assert(sizeof(struct fs_open_rep) == 24, "ABI");
+_Static_assert(sizeof(struct fs_read_req) == 24, "ABI");
+_Static_assert(sizeof(struct fs_stats_rep) == 64, "ABI");
+_Static_assert(sizeof(struct fs_tables_rep) == 48, "ABI");
+_Static_assert(sizeof(struct fs_path_req) == IPC_BUF_DATA_MAX, "a path fills the buffer");
+
+/*
+ * The operations (include/proto/proto.h).
+ *
+ * OPEN (1): opens data = path with flags. Errors: E_NOENT, E_EXIST
+ *   (FS_O_EXCL), E_INVAL, E_LIMIT (the caller holds FS_CLIENT_FILES
+ *   handles: EMFILE), E_NOSPACE (nospace = FS_NOSPACE_HANDLES: the handle
+ *   table is full for everyone, ENFILE; 0: the volume is full, ENOSPC),
+ *   E_CORRUPT, E_IO. Not idempotent (FS_O_CREAT | FS_O_EXCL).
+ * CLOSE (2): E_BADH; a second close gets E_BADH (idempotent).
+ * READ (3): up to len bytes at offset (0 bytes at the end of the file).
+ *   E_BADH, E_RANGE (len > FS_IO_MAX), E_INVAL (a directory). Idempotent.
+ * WRITE (4): the data at offset. E_BADH, E_INVAL (a directory), E_RANGE,
+ *   E_NOSPACE (written: how many went in first). Idempotent (same bytes,
+ *   same place).
+ * FSTAT (5): size, directory, time. E_BADH. Idempotent.
+ * TRUNCATE (6): to size (<= 4 GiB - 1). E_BADH, E_INVAL, E_NOSPACE.
+ *   Idempotent.
+ * READDIR (7): the entry at cookie of the directory handle. E_NOENT at
+ *   the end, E_BADH, E_INVAL (not a directory). Idempotent.
+ * UNLINK (8): removes the file at path. E_NOENT, E_INVAL (a directory).
+ * MKDIR (9): creates a directory. E_EXIST, E_NOENT, E_NOSPACE.
+ * RMDIR (10): removes an empty directory. E_BUSY (not empty), E_NOENT.
+ * RENAME (11): data = "from\0to\0". E_EXIST if `to` exists; across
+ *   directories too. E_NOENT, E_BUSY, E_INVAL.
+ * SYNC (12): writes back everything cached (dirty file pages, FSInfo,
+ *   then a device flush). Idempotent.
+ * MAP_FILE (13): a file capability (caps[0] of the reply: an endpoint
+ *   whose badge names the file and this capability) to give to mm with
+ *   MM_OP_MMAP; the file size. Not idempotent (each call makes a
+ *   capability). E_BADH, E_INVAL (a directory or an empty file), E_LIMIT
+ *   (the caller holds FS_CLIENT_MAPS file capabilities not yet
+ *   released), E_NOSPACE (mapped-file or capability table full).
+ * 14..17: the memory-object ops (include/proto/memobj.h: GET_PAGE,
+ *   SYNC, RELEASE, INFO), sent by mm on a file capability; fat32 serves
+ *   them from MEMOBJ_OPS in the same table. SYNC writes the file's
+ *   directory entry (when a write through an open handle made its size
+ *   newer), then its dirty cached pages, and flushes the device. Their
+ *   numbers stay reserved here.
+ * TRIM_BEGIN (18), TRIM_DONE (19): mm only (FS_MM_BADGE): files that
+ *   shrink under mappings. When a mapped file shrinks (TRUNCATE, OPEN
+ *   with FS_O_TRUNC, UNLINK) the file server zeroes its cached bytes past
+ *   the new end, signals mm's notification and holds the caller's reply.
+ *   mm asks TRIM_BEGIN (reply: the shrink epoch), unmaps every mapped
+ *   page past the end of every file it maps (memobj INFO gives the
+ *   sizes), then sends TRIM_DONE with that epoch: the held replies up to
+ *   it go out. So once truncate() returns, access past the new end faults
+ *   in every process. Idempotent.
+ * FSYNC (20): writes the file's directory entry (whichever of its handles
+ *   wrote last) and dirty cached pages back and flushes the device
+ *   (fsync). E_BADH. Idempotent.
+ * STATS (21): page-cache statistics, for tests and tools. Idempotent.
+ * CLONE_CLIENT (22): proc only (FS_PROC_BADGE): the child (badge `to`)
+ *   gets a copy of every open handle of the parent (`from`), with the
+ *   same numbers (fork). E_INVAL (to is one of fat32's own badges or
+ *   from), E_NOSPACE (the table is full: the child then has none),
+ *   E_LIMIT.
+ * DROP_CLIENT (23): proc only: closes every handle of that client (its
+ *   process ended). Idempotent.
+ * TABLES (24): the server's tables, for tests checking they are back at
+ *   their baseline: open handles (all clients), files mapped, file
+ *   capabilities not released, processes with something charged, handles
+ *   and file capabilities charged to the caller. Idempotent.
+ */
+#define FS_OPS(X)                                                                      \
+    X(FS_OP_OPEN, 1, fs_open, fs_open_req, fs_open_rep, PROTO_REGS_DATA,                \
+      FS_CALLER_CLIENT, 0, PROTO_ONCE)                                                 \
+    X(FS_OP_CLOSE, 2, fs_close, fs_handle_req, proto_none, PROTO_REGS, FS_CALLER_CLIENT, \
+      0, PROTO_IDEMPOTENT)                                                             \
+    X(FS_OP_READ, 3, fs_read, fs_read_req, proto_none, PROTO_REGS_DATA, FS_CALLER_CLIENT, \
+      0, PROTO_IDEMPOTENT)                                                             \
+    X(FS_OP_WRITE, 4, fs_write, fs_write_req, fs_write_rep, PROTO_REGS_DATA,            \
+      FS_CALLER_CLIENT, 0, PROTO_IDEMPOTENT)                                           \
+    X(FS_OP_FSTAT, 5, fs_fstat, fs_handle_req, fs_fstat_rep, PROTO_REGS,                \
+      FS_CALLER_CLIENT, 0, PROTO_IDEMPOTENT)                                           \
+    X(FS_OP_TRUNCATE, 6, fs_truncate, fs_truncate_req, proto_none, PROTO_REGS,          \
+      FS_CALLER_CLIENT, 0, PROTO_IDEMPOTENT)                                           \
+    X(FS_OP_READDIR, 7, fs_readdir, fs_readdir_req, fs_readdir_rep, PROTO_REGS_DATA,    \
+      FS_CALLER_CLIENT, 0, PROTO_IDEMPOTENT)                                           \
+    X(FS_OP_UNLINK, 8, fs_unlink, fs_path_req, proto_none, PROTO_BUF_VAR,               \
+      FS_CALLER_CLIENT, 0, PROTO_ONCE)                                                 \
+    X(FS_OP_MKDIR, 9, fs_mkdir, fs_path_req, proto_none, PROTO_BUF_VAR, FS_CALLER_CLIENT, \
+      0, PROTO_ONCE)                                                                   \
+    X(FS_OP_RMDIR, 10, fs_rmdir, fs_path_req, proto_none, PROTO_BUF_VAR, FS_CALLER_CLIENT, \
+      0, PROTO_ONCE)                                                                   \
+    X(FS_OP_RENAME, 11, fs_rename, fs_path_req, proto_none, PROTO_BUF_VAR,              \
+      FS_CALLER_CLIENT, 0, PROTO_ONCE)                                                 \
+    X(FS_OP_SYNC, 12, fs_sync, proto_none, proto_none, PROTO_REGS, FS_CALLER_CLIENT, 0,  \
+      PROTO_IDEMPOTENT)                                                                \
+    X(FS_OP_MAP_FILE, 13, fs_map_file, fs_map_file_req, fs_map_file_rep, PROTO_REGS,    \
+      FS_CALLER_CLIENT, 0, PROTO_ONCE)                                                 \
+    X(FS_OP_TRIM_BEGIN, 18, fs_trim_begin, proto_none, fs_epoch, PROTO_REGS,            \
+      FS_CALLER_MM, 0, PROTO_IDEMPOTENT)                                               \
+    X(FS_OP_TRIM_DONE, 19, fs_trim_done, fs_epoch, proto_none, PROTO_REGS, FS_CALLER_MM, \
+      0, PROTO_IDEMPOTENT)                                                             \
+    X(FS_OP_FSYNC, 20, fs_fsync, fs_handle_req, proto_none, PROTO_REGS, FS_CALLER_CLIENT, \
+      0, PROTO_IDEMPOTENT)                                                             \
+    X(FS_OP_STATS, 21, fs_stats, proto_none, fs_stats_rep, PROTO_REGS, FS_CALLER_CLIENT, \
+      0, PROTO_IDEMPOTENT)                                                             \
+    X(FS_OP_CLONE_CLIENT, 22, fs_clone_client, fs_clone_client_req, proto_none,         \
+      PROTO_REGS, FS_CALLER_PROC, 0, PROTO_ONCE)                                       \
+    X(FS_OP_DROP_CLIENT, 23, fs_drop_client, fs_drop_client_req, proto_none, PROTO_REGS, \
+      FS_CALLER_PROC, 0, PROTO_IDEMPOTENT)                                             \
+    X(FS_OP_TABLES, 24, fs_tables, proto_none, fs_tables_rep, PROTO_REGS,               \
+      FS_CALLER_CLIENT, 0, PROTO_IDEMPOTENT)
+
+enum fs_op { FS_OPS(PROTO_ENUM) };
+FS_OPS(PROTO_ASSERT)
 
 #define FS_O_CREAT (1u << 0)
 #define FS_O_TRUNC (1u << 1)
 #define FS_O_EXCL (1u << 2)
 
 #define FS_IO_MAX 1024u    /* bytes of data per request (IPC_BUF_DATA_MAX) */
+_Static_assert(FS_IO_MAX == IPC_BUF_DATA_MAX, "a request's data fills the buffer");
 #define FS_PATH_MAX 1023u  /* bytes of a path, NUL excluded */
 #define FS_MAX_OPEN 1024   /* open handles, all clients together; numbers are per client */
 _Static_assert(FS_MAX_OPEN % 64 == 0, "the server keeps a bitmap of handle numbers");
@@ -153,7 +282,7 @@ _Static_assert(FS_MAX_OPEN % 64 == 0, "the server keeps a bitmap of handle numbe
  * token << FS_FILE_TOKEN_SHIFT | generation << 8 | slot. The generation
  * makes a capability outliving its slot (released, then reused for
  * another file) name nothing; the token names the capability itself (one
- * reference, given back by one RELEASE_FILE, after which it names
+ * reference, given back by one memobj RELEASE, after which it names
  * nothing). */
 #define FS_FILE_BADGE (1ull << 40)
 #define FS_MM_BADGE (1ull << 41)       /* mm's own capability (TRIM_*) */

@@ -13,7 +13,13 @@
  *              (at most 64 bytes each; the fast way); PROTO_BUF: in the
  *              IPC buffer, the request exactly sizeof(struct req);
  *              PROTO_BUF_VAR: in the buffer, the request up to its size
- *              (a variable tail, such as a name or file data)
+ *              (a variable tail, such as a name or file data);
+ *              PROTO_REGS_DATA: both structs in the register words, as
+ *              PROTO_REGS, and beside them a byte string each way in the
+ *              IPC buffer (a path, file contents), up to IPC_BUF_DATA_MAX
+ *              bytes: for ops whose fixed fields and bulk bytes would
+ *              not fit one buffer together (fs WRITE: a handle, an
+ *              offset and a full buffer of data)
  *   callers    the caller classes that may send it (a mask of the
  *              protocol's <SRV>_CALLER_* bits, decided from the badge by
  *              the server; PROTO_CALLER_ANY: everyone)
@@ -38,6 +44,7 @@
 #define PROTO_REGS 0
 #define PROTO_BUF 1
 #define PROTO_BUF_VAR 2
+#define PROTO_REGS_DATA 3
 
 #define PROTO_ONCE 0u
 #define PROTO_IDEMPOTENT 1u
@@ -56,7 +63,7 @@ _Static_assert(sizeof(struct proto_none) == 0, "proto_none is empty");
 #define PROTO_ENUM(ENUM, number, ...) ENUM = (number),
 
 #define PROTO_ASSERT(ENUM, number, name, req, rep, transport, ...)                     \
-    _Static_assert((transport) != PROTO_REGS ||                                         \
+    _Static_assert(((transport) != PROTO_REGS && (transport) != PROTO_REGS_DATA) ||     \
                        (sizeof(struct req) <= IPC_WORDS * 8 &&                          \
                         sizeof(struct rep) <= IPC_WORDS * 8),                           \
                    #name ": a register operation fits the eight words");                \

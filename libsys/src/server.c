@@ -89,6 +89,8 @@ static err_t srv_admit(struct srv *s, const struct srv_op *op, struct srv_req *r
     uint32_t len = (uint32_t)IPC_TAG_LEN(m->tag);
     if (op->transport == PROTO_REGS)
         return len == 0 ? E_OK : E_INVAL;
+    if (op->transport == PROTO_REGS_DATA)
+        return E_OK; /* any bytes the kernel carried (IPC_BUF_DATA_MAX at most) */
     if (op->transport == PROTO_BUF_VAR ? len > op->req_len : len != op->req_len)
         return E_INVAL; /* the table checks sizes, not each handler */
     return E_OK;
@@ -116,7 +118,9 @@ bool srv_dispatch(struct srv *s, int64_t badge, struct ipc_msg *m)
 
     const struct srv_op *op = badge < 0 ? NULL : srv_find(s, r.label);
     err_t err = badge < 0 ? E_INVAL : srv_admit(s, op, &r, m);
-    bool words = op && op->transport == PROTO_REGS;
+    bool words = op && (op->transport == PROTO_REGS || op->transport == PROTO_REGS_DATA);
+    bool data = op && op->transport == PROTO_REGS_DATA;
+    bool ran = err == E_OK;
     if (err == E_OK) {
         r.req_len = words ? op->req_len : (uint32_t)IPC_TAG_LEN(m->tag);
         r.rep_len = op->rep_len;
@@ -128,6 +132,12 @@ bool srv_dispatch(struct srv *s, int64_t badge, struct ipc_msg *m)
                 s->words_out[i] = 0;
             r.req = m->w;
             r.rep = s->words_out;
+            if (data) {
+                r.data = b->data;
+                r.data_len = (uint32_t)IPC_TAG_LEN(m->tag);
+                r.rep_data = b->data;
+                r.rep_data_len = 0;
+            }
         } else {
             /* Copied out: the handler may make calls of its own, which
              * reuse the IPC buffer. The unused tail reads as zero. */
@@ -156,8 +166,11 @@ bool srv_dispatch(struct srv *s, int64_t badge, struct ipc_msg *m)
     if (err == SRV_DEFER)
         return false;
     m->tag = IPC_TAG(srv_err_label(err), 0, 0);
-    if (err != E_OK)
+    if (err != E_OK) {
+        for (uint32_t i = 0; data && ran && i < IPC_WORDS; i++)
+            m->w[i] = s->words_out[i];
         return true;
+    }
     uint32_t n = r.nsend > IPC_MAX_CAPS ? IPC_MAX_CAPS : r.nsend;
     for (uint32_t i = 0; i < n; i++)
         b->caps[i] = r.send[i];
@@ -167,7 +180,8 @@ bool srv_dispatch(struct srv *s, int64_t badge, struct ipc_msg *m)
     if (words) {
         for (uint32_t i = 0; i < IPC_WORDS; i++)
             m->w[i] = s->words_out[i];
-        m->tag = IPC_TAG(r.reply_label, 0, n);
+        uint32_t len = data && r.rep_data_len <= IPC_BUF_DATA_MAX ? r.rep_data_len : 0;
+        m->tag = IPC_TAG(r.reply_label, len, n);
     } else {
         uint32_t len = r.rep_len > op->rep_len ? op->rep_len : r.rep_len;
         memcpy(b->data, s->buf_out, len);
@@ -216,7 +230,7 @@ int64_t srv_reply_later(handle_t reply, uint32_t transport, err_t status, const 
     uint32_t ncaps = cap ? 1 : 0;
     if (cap)
         b->caps[0] = cap;
-    if (transport == PROTO_REGS) {
+    if (transport == PROTO_REGS || transport == PROTO_REGS_DATA) {
         if (rep_len > IPC_WORDS * 8)
             rep_len = IPC_WORDS * 8;
         memcpy(m.w, rep, rep_len);

@@ -8,6 +8,7 @@
  */
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/server.h>
 
 #include <proto/blk.h>
 
@@ -127,60 +128,61 @@ static void start(void)
     if (sys_irq_bind(BLK_SLOT_IRQ, BLK_SLOT_NTFN) < 0 ||
         sys_thread_bind_notification(BLK_SLOT_THREAD, BLK_SLOT_NTFN) < 0)
         die("cannot take the device's interrupt");
-    ipc_buffer()->recv_caps_max = 1;
     sys_printf("blk: virtio block device, %lu sectors (%lu MiB)\n", capacity, capacity >> 11);
 }
 
-static struct client *client_of(int64_t badge)
+BLK_OPS(SRV_DECLARE)
+SRV_DECLARE_KERNEL(blk_irq, ipc_notify_msg)
+
+static struct client *client_of(uint64_t badge)
 {
     for (int i = 0; i < BLK_MAX_CLIENTS; i++)
-        if (clients[i].used && clients[i].badge == (uint64_t)badge)
+        if (clients[i].used && clients[i].badge == badge)
             return &clients[i];
     return NULL;
 }
 
-static void reply_err(struct ipc_msg *m, err_t err)
+SRV_HANDLER(blk_attach)
 {
-    m->tag = IPC_TAG((uint64_t)(int64_t)err & 0xffffffffffffull, 0, 0);
-}
-
-static void op_attach(struct ipc_msg *m, int64_t badge)
-{
-    struct ipc_buffer *b = ipc_buffer();
-    if (IPC_TAG_NCAPS(m->tag) != 1 || (m->tag & IPC_TAG_TRUNCATED))
-        return reply_err(m, E_INVAL);
-    handle_t frame = b->caps[0];
+    /* Exactly one capability: the table lets up to IPC_MAX_CAPS in so that
+     * more than one is refused, not silently dropped. The framework
+     * deletes every capability not kept (caps[0] = 0). */
+    if (r->ncaps != 1)
+        return E_INVAL;
+    handle_t frame = r->caps[0];
     struct cap_info ci;
     if (sys_cap_info(frame, &ci) < 0 || ci.type != CAP_FRAME ||
-        (ci.rights & (RIGHT_READ | RIGHT_WRITE)) != (RIGHT_READ | RIGHT_WRITE)) {
-        (void)sys_cap_delete(frame);
-        return reply_err(m, E_INVAL);
-    }
-    if (ci.len > BLK_BUFFER_MAX) {
-        (void)sys_cap_delete(frame);
-        return reply_err(m, E_RANGE);
-    }
-    struct client *c = client_of(badge);
+        (ci.rights & (RIGHT_READ | RIGHT_WRITE)) != (RIGHT_READ | RIGHT_WRITE))
+        return E_INVAL;
+    if (ci.len > BLK_BUFFER_MAX)
+        return E_RANGE;
+    struct client *c = client_of(r->badge);
     if (!c) {
         for (int i = 0; i < BLK_MAX_CLIENTS && !c; i++)
             if (!clients[i].used)
                 c = &clients[i];
-        if (!c) {
-            (void)sys_cap_delete(frame);
-            return reply_err(m, E_NOSPACE);
-        }
+        if (!c)
+            return E_NOSPACE;
     } else {
         (void)sys_cap_delete(c->frame);
     }
+    r->caps[0] = 0; /* kept */
     c->used = true;
-    c->badge = (uint64_t)badge;
+    c->badge = r->badge;
     c->frame = frame;
     c->pa = ci.pa;
     c->len = ci.len;
-    m->tag = IPC_TAG(0, 0, 0);
-    m->w[0] = capacity;
-    m->w[1] = BLK_SECTOR;
-    m->w[2] = ci.len;
+    rep->sectors = capacity;
+    rep->sector_size = BLK_SECTOR;
+    rep->buffer_len = ci.len;
+    return E_OK;
+}
+
+SRV_HANDLER(blk_info)
+{
+    rep->sectors = capacity;
+    rep->sector_size = BLK_SECTOR;
+    return E_OK;
 }
 
 static int free_slot(void)
@@ -223,42 +225,46 @@ static void submit(int i, uint32_t type, uint64_t sector, uint64_t data_pa, uint
     reg_write(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
-/* Returns true if the request was queued (its reply is then deferred). */
-static bool op_io(struct ipc_msg *m, int64_t badge, uint64_t op)
+/* Queues a request; its reply is deferred until the device completes it. */
+static err_t io(struct srv_req *r, uint32_t type, const struct blk_io_req *req)
 {
-    uint64_t sector = m->w[0], count = m->w[1], off = m->w[2];
-    uint32_t type = op == BLK_OP_READ ? VIRTIO_BLK_T_IN
-                    : op == BLK_OP_WRITE ? VIRTIO_BLK_T_OUT
-                                         : VIRTIO_BLK_T_FLUSH;
     uint64_t pa = 0, len = 0;
-    if (op != BLK_OP_FLUSH) {
-        struct client *c = client_of(badge);
-        if (!c || count == 0 || off % BLK_SECTOR) {
-            reply_err(m, E_INVAL);
-            return false;
-        }
+    if (type != VIRTIO_BLK_T_FLUSH) {
+        struct client *c = client_of(r->badge);
+        uint64_t sector = req->sector, count = req->count, off = req->offset;
+        if (!c || count == 0 || off % BLK_SECTOR)
+            return E_INVAL;
         len = count * BLK_SECTOR;
         /* Both checks are needed: sector + count and off + len can wrap. */
-        if (count > capacity || sector > capacity - count || len > c->len || off > c->len - len) {
-            reply_err(m, E_RANGE);
-            return false;
-        }
+        if (count > capacity || sector > capacity - count || len > c->len || off > c->len - len)
+            return E_RANGE;
         pa = c->pa + off;
     }
     int i = free_slot();
-    if (i < 0) {
-        reply_err(m, E_BUSY);
-        return false;
-    }
-    int64_t reply = ipc_reply_save();
-    if (reply < 0) {
-        reply_err(m, (err_t)reply);
-        return false;
-    }
+    if (i < 0)
+        return E_BUSY;
+    int64_t reply = srv_defer(r);
+    if (reply < 0)
+        return (err_t)reply;
     reqs[i].busy = true;
     reqs[i].reply = (handle_t)reply;
-    submit(i, type, sector, pa, (uint32_t)len);
-    return true;
+    submit(i, type, type == VIRTIO_BLK_T_FLUSH ? 0 : req->sector, pa, (uint32_t)len);
+    return SRV_DEFER;
+}
+
+SRV_HANDLER(blk_read)
+{
+    return io(r, VIRTIO_BLK_T_IN, req);
+}
+
+SRV_HANDLER(blk_write)
+{
+    return io(r, VIRTIO_BLK_T_OUT, req);
+}
+
+SRV_HANDLER(blk_flush)
+{
+    return io(r, VIRTIO_BLK_T_FLUSH, NULL);
 }
 
 /* The device finished requests: answer their callers. */
@@ -273,59 +279,39 @@ static void complete(void)
         int i = (int)(head / 3);
         if (i >= BLK_MAX_INFLIGHT || !reqs[i].busy)
             continue; /* not ours: ignore rather than trust it */
-        struct ipc_msg r = {.tag = IPC_TAG(0, 0, 0)};
-        if (status[i] != VIRTIO_BLK_S_OK)
-            reply_err(&r, E_IO);
-        (void)ipc_reply_to(reqs[i].reply, &r); /* a dead client's reply is dropped */
+        err_t err = status[i] == VIRTIO_BLK_S_OK ? E_OK : E_IO;
+        /* A dead client's reply is dropped. */
+        (void)srv_reply_later(reqs[i].reply, PROTO_REGS, err, NULL, 0, 0);
         reqs[i].busy = false;
     }
     (void)sys_irq_ack(BLK_SLOT_IRQ);
 }
 
+/* The device's interrupt (badge 0: the bound notification): no reply. */
+SRV_HANDLER(blk_irq)
+{
+    complete();
+    return SRV_DEFER;
+}
+
+/* Badge 0 is the interrupt's (and may be a client's: root's own
+ * capability); a client's IPC_LABEL_NOTIFY is E_NOSYS, not a completion
+ * (it would otherwise never get an answer). */
+static uint32_t classify(struct srv_req *r)
+{
+    return r->badge == 0 ? BLK_CALLER_CLIENT | BLK_CALLER_IRQ : BLK_CALLER_CLIENT;
+}
+
+static const struct srv_op ops[] = {
+    BLK_OPS(SRV_ENTRY)
+    SRV_KERNEL_ENTRY(IPC_LABEL_NOTIFY, blk_irq, ipc_notify_msg, BLK_CALLER_IRQ)
+};
+static struct srv blk = {.name = "blk", .ops = ops, .nops = SRV_NOPS(ops),
+                         .classify = classify, .denied = E_NOSYS};
+
 int main(uintptr_t arg)
 {
     (void)arg;
     start();
-    struct ipc_msg m;
-    int64_t badge = ipc_recv(BLK_SLOT_SERVICE, &m);
-    for (;;) {
-        bool answer_now = true;
-        uint64_t label = IPC_TAG_LABEL(m.tag);
-        if (badge < 0) {
-            badge = ipc_recv(BLK_SLOT_SERVICE, &m);
-            continue;
-        }
-        /* A capability is taken by ATTACH only; any other request's goes,
-         * or each would stay in our table until it is full. */
-        if (label != BLK_OP_ATTACH && IPC_TAG_NCAPS(m.tag) >= 1)
-            (void)sys_cap_delete(ipc_buffer()->caps[0]);
-        /* The interrupt arrives with badge 0; a client sending its label
-         * is a client (E_NOSYS), not a completion: it would otherwise never
-         * get an answer. */
-        if (label == IPC_LABEL_NOTIFY && badge != 0)
-            label = 0;
-        switch (label) {
-        case IPC_LABEL_NOTIFY:
-            complete();
-            answer_now = false;
-            break;
-        case BLK_OP_ATTACH:
-            op_attach(&m, badge);
-            break;
-        case BLK_OP_INFO:
-            m.tag = IPC_TAG(0, 0, 0);
-            m.w[0] = capacity;
-            m.w[1] = BLK_SECTOR;
-            break;
-        case BLK_OP_READ:
-        case BLK_OP_WRITE:
-        case BLK_OP_FLUSH:
-            answer_now = !op_io(&m, badge, label);
-            break;
-        default:
-            reply_err(&m, E_NOSYS);
-        }
-        badge = answer_now ? ipc_reply_recv(BLK_SLOT_SERVICE, &m)
-                           : ipc_recv(BLK_SLOT_SERVICE, &m);
-    }
+    srv_run(&blk, BLK_SLOT_SERVICE);
 }

@@ -8,8 +8,10 @@
 #include <sys/clients.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/server.h>
 
 #include <proto/fs.h>
+#include <proto/memobj.h>
 #include <proto/proc.h>
 
 #include "cache.h"
@@ -79,7 +81,7 @@ static void file_unlisted(struct open_file *f)
 static struct mapped_file mapped[MAX_MAPPED];
 
 /* Each file capability handed out is one reference to its mapping, named
- * by a token in its badge (FS_FILE_TOKEN): RELEASE_FILE gives back that
+ * by a token in its badge (FS_FILE_TOKEN): memobj RELEASE gives back that
  * capability's reference once. A count alone would let any holder release
  * as often as it likes, and so unpin the pages of a file other processes
  * map (their text, say) while they still use them. */
@@ -87,7 +89,7 @@ static struct mapped_file mapped[MAX_MAPPED];
 _Static_assert(MAX_TOKENS <= FS_FILE_TOKEN_MAX + 1, "token must fit its badge field");
 static struct token {
     bool used;
-    bool touched; /* a request came on it (mm asks FILE_INFO at mmap) */
+    bool touched; /* a request came on it (mm asks memobj INFO at mmap) */
     uint8_t slot; /* of mapped[] */
     uint32_t gen; /* the slot's generation when it was handed out */
     uint64_t owner; /* the client charged for it; 0: nobody (it ended) */
@@ -108,7 +110,14 @@ static bool is_process(uint64_t badge)
     return badge >= PROC_FS_BADGE_BASE && badge < FS_FILE_WRITE_BADGE;
 }
 
-/* E_LIMIT at the process's limit of kind; E_OK for others. */
+/* E_LIMIT at the process's limit of kind; E_OK for others. The
+ * requesting client is charged through the framework (srv_charge); a
+ * forked child, by its badge. */
+static err_t charge_request(struct srv_req *r, uint32_t kind)
+{
+    return is_process(r->badge) ? srv_charge(r, kind, 1) : E_OK;
+}
+
 static err_t charge(uint64_t badge, uint32_t kind, uint32_t n)
 {
     return is_process(badge) ? clients_charge(&clients, badge, kind, n) : E_OK;
@@ -119,37 +128,15 @@ static void uncharge(uint64_t badge, uint32_t kind, uint32_t n)
     if (is_process(badge))
         clients_uncharge(&clients, badge, kind, n);
 }
-/* Capabilities copied into a reply: deleted once the reply went out (the
- * receiver's copy is their child and lives on). */
-static handle_t after_reply[2];
 
-static void reply_err(struct ipc_msg *m, err_t err)
-{
-    m->tag = IPC_TAG((uint64_t)(int64_t)err & 0xffffffffffffull, 0, 0);
-}
+FS_OPS(SRV_DECLARE)
+MEMOBJ_OPS(SRV_DECLARE)
 
-static void reply_ok(struct ipc_msg *m, uint64_t len)
+/* The NUL-terminated string at data[from, len), or NULL (none, or longer
+ * than FS_PATH_MAX). */
+static const char *path_at(const char *data, uint32_t len, uint32_t from)
 {
-    m->tag = IPC_TAG(0, len, 0);
-}
-
-/* An empty success or the error. */
-static void reply_status(struct ipc_msg *m, err_t err)
-{
-    if (err == E_OK)
-        reply_ok(m, 0);
-    else
-        reply_err(m, err);
-}
-
-/* The NUL-terminated path at the start of the request's data, or NULL. */
-static const char *path_arg(const struct ipc_msg *m, uint64_t from)
-{
-    const char *data = (const char *)ipc_buffer()->data;
-    uint64_t len = IPC_TAG_LEN(m->tag);
-    if ((m->tag & IPC_TAG_TRUNCATED) || len > FS_IO_MAX || from >= len)
-        return NULL;
-    for (uint64_t i = from; i < len; i++)
+    for (uint32_t i = from; i < len; i++)
         if (data[i] == '\0')
             return i - from <= FS_PATH_MAX ? data + from : NULL;
     return NULL;
@@ -248,7 +235,7 @@ static err_t store_entry_of(struct open_file *f)
 
 /* The directory entry of the file n names, stored from whichever open
  * handle holds a size newer than the disk's (every handle of a file holds
- * the same node: refresh_others), the FAT first. For FSYNC and SYNC_FILE:
+ * the same node: refresh_others), the FAT first. For FSYNC and memobj SYNC:
  * synced pages past a stale size would be lost at a crash. */
 static err_t store_entry_of_node(const struct fat_node *n)
 {
@@ -274,20 +261,24 @@ static err_t store_entries(void)
 /* ---- files that shrink under mappings (FS_OP_TRIM_*) ---- */
 
 #define MAX_HELD 16
-/* Replies held until mm has unmapped what lies past a file's new end. */
+/* Replies held until mm has unmapped what lies past a file's new end:
+ * each the words of its op's reply (OPEN's at most). */
 static struct held_reply {
     bool used;
     handle_t reply;
     uint64_t epoch;
-    struct ipc_msg m;
+    uint32_t len;
+    uint64_t w[3];
 } held[MAX_HELD];
+_Static_assert(sizeof(held[0].w) >= sizeof(struct fs_open_rep), "OPEN's reply is held");
 static uint64_t shrink_epoch;
 
 /* File n (first cluster `first` before the change) now has `size` bytes;
- * `gone`: it was unlinked. m is the reply, ready. Returns true when the
- * reply was held for mm's TRIM_DONE (the caller must not reply). */
-static bool file_shrank(const struct fat_node *n, uint32_t first, uint64_t size, bool gone,
-                        const struct ipc_msg *m)
+ * `gone`: it was unlinked. rep (len bytes of words) is the reply, ready.
+ * Returns true when the reply was held for mm's TRIM_DONE: the handler
+ * then returns SRV_DEFER. */
+static bool file_shrank(struct srv_req *r, const struct fat_node *n, uint32_t first,
+                        uint64_t size, bool gone, const void *rep, uint32_t len)
 {
     /* Pinned pages past the end wait for the trim of the epoch signalled
      * below (only mapped files have pinned pages). */
@@ -311,60 +302,61 @@ static bool file_shrank(const struct fat_node *n, uint32_t first, uint64_t size,
     for (int i = 0; i < MAX_HELD; i++) {
         if (held[i].used)
             continue;
-        int64_t reply = ipc_reply_save();
+        int64_t reply = srv_defer(r);
         if (reply < 0)
             return false;
         held[i] = (struct held_reply){.used = true, .reply = (handle_t)reply,
-                                      .epoch = shrink_epoch, .m = *m};
+                                      .epoch = shrink_epoch, .len = len};
+        memcpy(held[i].w, rep, len);
         return true;
     }
     return false; /* more held callers than clients can be: reply now */
 }
 
-static void dispatch_mm(struct ipc_msg *m)
+SRV_HANDLER(fs_trim_begin)
 {
-    switch (IPC_TAG_LABEL(m->tag)) {
-    case FS_OP_TRIM_BEGIN:
-        reply_ok(m, 0);
-        m->w[0] = shrink_epoch;
-        return;
-    case FS_OP_TRIM_DONE:
-        for (int i = 0; i < MAX_HELD; i++) {
-            if (!held[i].used || held[i].epoch > m->w[0])
-                continue;
-            (void)ipc_reply_to(held[i].reply, &held[i].m); /* deletes the reply handle */
-            held[i].used = false;
-        }
-        cache_trim_done(m->w[0]);
-        reply_ok(m, 0);
-        return;
-    default: reply_err(m, E_NOSYS); return;
-    }
+    rep->epoch = shrink_epoch;
+    return E_OK;
 }
 
-static void op_open(struct ipc_msg *m, uint64_t badge)
+SRV_HANDLER(fs_trim_done)
 {
-    const char *path = path_arg(m, 0);
-    uint64_t flags = m->w[0];
+    for (int i = 0; i < MAX_HELD; i++) {
+        if (!held[i].used || held[i].epoch > req->epoch)
+            continue;
+        /* Deletes the reply handle; a dead caller's answer is dropped. */
+        (void)srv_reply_later(held[i].reply, PROTO_REGS, E_OK, held[i].w, held[i].len, 0);
+        held[i].used = false;
+    }
+    cache_trim_done(req->epoch);
+    return E_OK;
+}
+
+/* ---- client operations ---- */
+
+SRV_HANDLER(fs_open)
+{
+    err_t err = store_entries(); /* entries on the disk say what handles know */
+    if (err != E_OK)
+        return err;
+    const char *path = path_at((const char *)r->data, r->data_len, 0);
+    uint64_t flags = req->flags;
     if (!path || flags & ~(uint64_t)(FS_O_CREAT | FS_O_TRUNC | FS_O_EXCL))
-        { reply_err(m, E_INVAL); return; }
+        return E_INVAL;
     /* The caller's own limit first (E_LIMIT: EMFILE), then the shared
      * table (E_NOSPACE with FS_NOSPACE_HANDLES: ENFILE), before anything
      * is looked up or created. */
-    m->w[0] = 0;
-    err_t err = charge(badge, KIND_FILES, 1);
+    err = charge_request(r, KIND_FILES);
     if (err != E_OK) {
-        reply_err(m, err);
-        m->w[0] = err == E_NOSPACE ? FS_NOSPACE_HANDLES : 0; /* no room for another client */
-        return;
+        rep->nospace = err == E_NOSPACE ? FS_NOSPACE_HANDLES : 0; /* no room for another client */
+        return err;
     }
-    uint32_t handle = free_handle(badge);
-    struct open_file *slot = handle < FS_MAX_OPEN ? entry_for(badge, handle) : NULL;
+    uint32_t handle = free_handle(r->badge);
+    struct open_file *slot = handle < FS_MAX_OPEN ? entry_for(r->badge, handle) : NULL;
     if (!slot) {
-        uncharge(badge, KIND_FILES, 1);
-        reply_err(m, E_NOSPACE);
-        m->w[0] = FS_NOSPACE_HANDLES;
-        return;
+        uncharge(r->badge, KIND_FILES, 1);
+        rep->nospace = FS_NOSPACE_HANDLES;
+        return E_NOSPACE;
     }
     struct fat_node n;
     err = fat_lookup(&fs, path, &n);
@@ -377,70 +369,117 @@ static void op_open(struct ipc_msg *m, uint64_t badge)
     if (shrinks)
         err = fat_truncate(&fs, &n, 0);
     if (err != E_OK) {
-        uncharge(badge, KIND_FILES, 1);
-        reply_err(m, err);
-        return;
+        uncharge(r->badge, KIND_FILES, 1);
+        return err;
     }
-    *slot = (struct open_file){.handle = handle, .badge = badge, .node = n};
+    *slot = (struct open_file){.handle = handle, .badge = r->badge, .node = n};
     file_listed(slot);
     refresh_others(slot);
-    reply_ok(m, 0);
-    m->w[0] = handle;
-    m->w[1] = n.size;
-    m->w[2] = n.is_dir;
-    if (shrinks)
-        (void)file_shrank(&n, first, 0, false, m);
+    rep->handle = handle;
+    rep->size = n.size;
+    rep->is_dir = n.is_dir;
+    if (shrinks && file_shrank(r, &n, first, 0, false, rep, sizeof *rep))
+        return SRV_DEFER;
+    return E_OK;
 }
 
-static void op_read(struct ipc_msg *m, struct open_file *f)
+SRV_HANDLER(fs_close)
 {
-    uint64_t off = m->w[1], len = m->w[2];
-    if (len > FS_IO_MAX)
-        { reply_err(m, E_RANGE); return; }
+    struct open_file *f = file_of(r->badge, req->handle);
+    if (!f)
+        return E_BADH;
+    err_t err = store_entry_of(f);
+    free_file(f);
+    return err;
+}
+
+SRV_HANDLER(fs_read)
+{
+    struct open_file *f = file_of(r->badge, req->handle);
+    if (!f)
+        return E_BADH;
+    if (req->len > FS_IO_MAX)
+        return E_RANGE;
     uint32_t got = 0;
-    err_t err = cache_read(&fs, &f->node, off, ipc_buffer()->data, (uint32_t)len, &got);
+    /* Straight into the reply's bytes (the IPC buffer: blk's calls use
+     * only words). */
+    err_t err = cache_read(&fs, &f->node, req->offset, r->rep_data, (uint32_t)req->len, &got);
     if (err != E_OK)
-        { reply_err(m, err); return; }
-    reply_ok(m, got);
+        return err;
+    r->rep_data_len = got;
+    return E_OK;
 }
 
-static void op_write(struct ipc_msg *m, struct open_file *f)
+SRV_HANDLER(fs_write)
 {
-    uint64_t off = m->w[1], len = IPC_TAG_LEN(m->tag);
+    struct open_file *f = file_of(r->badge, req->handle);
+    if (!f)
+        return E_BADH;
     /* A directory first: marking its entry dirty would have every later
      * path operation (store_entries) fail with E_CORRUPT, for every client,
      * until the handle closed. */
-    if ((m->tag & IPC_TAG_TRUNCATED) || len > FS_IO_MAX || f->node.is_dir)
-        { reply_err(m, E_INVAL); return; }
+    if (f->node.is_dir)
+        return E_INVAL;
     uint32_t put = 0;
-    err_t err = cache_write(&fs, &f->node, off, ipc_buffer()->data, (uint32_t)len, &put);
+    err_t err = cache_write(&fs, &f->node, req->offset, r->data, r->data_len, &put);
     f->entry_dirty = true;
     refresh_others(f);
-    if (err != E_OK)
-        reply_err(m, err);
-    else
-        reply_ok(m, 0);
-    m->w[0] = put;
+    rep->written = put; /* with E_NOSPACE too: what went in first */
+    return err;
 }
 
-static void op_readdir(struct ipc_msg *m, struct open_file *f)
+SRV_HANDLER(fs_fstat)
 {
-    if (!f->node.is_dir)
-        { reply_err(m, E_INVAL); return; }
-    uint32_t cookie = (uint32_t)m->w[1];
-    static struct fat_dirent d;
-    err_t err = fat_readdir(&fs, &f->node, &cookie, &d);
-    if (err != E_OK)
-        { reply_err(m, err); return; }
-    uint64_t n = strlen(d.name) + 1;
-    memcpy(ipc_buffer()->data, d.name, n);
-    reply_ok(m, n);
-    m->w[0] = cookie;
-    m->w[1] = d.size;
-    m->w[2] = d.is_dir;
+    struct open_file *f = file_of(r->badge, req->handle);
+    if (!f)
+        return E_BADH;
+    rep->size = f->node.size;
+    rep->is_dir = f->node.is_dir;
+    rep->mtime = ((uint64_t)f->node.mdate << 16) | f->node.mtime;
+    return E_OK;
 }
 
+SRV_HANDLER(fs_truncate)
+{
+    struct open_file *f = file_of(r->badge, req->handle);
+    if (!f)
+        return E_BADH;
+    if (f->node.is_dir || req->size > 0xffffffffull)
+        return E_INVAL;
+    uint32_t first = f->node.first_cluster, old_size = f->node.size;
+    if (first != 0 && req->size > old_size)
+        cache_zero_tail(first, old_size);
+    err_t err = fat_truncate(&fs, &f->node, (uint32_t)req->size);
+    refresh_others(f);
+    if (err == E_OK && f->node.size < old_size &&
+        file_shrank(r, &f->node, first, f->node.size, false, rep, 0))
+        return SRV_DEFER;
+    return err;
+}
 
+SRV_HANDLER(fs_readdir)
+{
+    err_t err = store_entries(); /* entries on the disk say what handles know */
+    if (err != E_OK)
+        return err;
+    struct open_file *f = file_of(r->badge, req->handle);
+    if (!f)
+        return E_BADH;
+    if (!f->node.is_dir)
+        return E_INVAL;
+    uint32_t cookie = (uint32_t)req->cookie;
+    static struct fat_dirent d;
+    err = fat_readdir(&fs, &f->node, &cookie, &d);
+    if (err != E_OK)
+        return err;
+    uint32_t n = (uint32_t)strlen(d.name) + 1;
+    memcpy(r->rep_data, d.name, n);
+    r->rep_data_len = n;
+    rep->cookie = cookie;
+    rep->size = d.size;
+    rep->is_dir = d.is_dir;
+    return E_OK;
+}
 
 /* After an unlink or rename, open handles must not keep a directory slot
  * that is gone or reused: handles on a removed file are closed (E_BADH
@@ -462,56 +501,116 @@ static void fix_open_handles(const struct fat_node *old, const struct fat_node *
             mapped[i].node = *moved;
 }
 
-static void op_path(struct ipc_msg *m, uint64_t op)
+/* UNLINK, MKDIR, RMDIR and RENAME: the request is the path(s). */
+static err_t path_op(struct srv_req *r, const struct fs_path_req *req)
 {
-    const char *path = path_arg(m, 0);
+    err_t err = store_entries(); /* entries on the disk say what handles know */
+    if (err != E_OK)
+        return err;
+    const char *path = path_at(req->path, r->req_len, 0);
     if (!path)
-        { reply_err(m, E_INVAL); return; }
-    err_t err;
+        return E_INVAL;
+    uint64_t op = r->label;
     struct fat_node n, old;
     /* RMDIR too: a handle left on a removed directory would read its
      * freed clusters, reused by the next file, as entries (E_CORRUPT). */
-    bool had_old = (op == FS_OP_UNLINK || op == FS_OP_RENAME || op == FS_OP_RMDIR) &&
-                   fat_lookup(&fs, path, &old) == E_OK;
-    switch (op) {
-    case FS_OP_UNLINK: err = fat_unlink(&fs, path); break;
-    case FS_OP_MKDIR: err = fat_create(&fs, path, true, &n); break;
-    case FS_OP_RMDIR: err = fat_rmdir(&fs, path); break;
-    default: {
-        const char *to = path_arg(m, strlen(path) + 1);
+    bool had_old = op != FS_OP_MKDIR && fat_lookup(&fs, path, &old) == E_OK;
+    if (op == FS_OP_UNLINK) {
+        err = fat_unlink(&fs, path);
+    } else if (op == FS_OP_MKDIR) {
+        err = fat_create(&fs, path, true, &n);
+    } else if (op == FS_OP_RMDIR) {
+        err = fat_rmdir(&fs, path);
+    } else {
+        const char *to = path_at(req->path, r->req_len, (uint32_t)strlen(path) + 1);
         err = to ? fat_rename(&fs, path, to) : E_INVAL;
         if (err == E_OK && had_old && fat_lookup(&fs, to, &n) == E_OK)
             fix_open_handles(&old, &n);
         had_old = false; /* handled */
     }
-    }
     if (err == E_OK && had_old)
         fix_open_handles(&old, NULL);
     if (err != E_OK)
-        { reply_err(m, err); return; }
-    reply_ok(m, 0);
-    if (op == FS_OP_UNLINK && had_old)
-        (void)file_shrank(&old, old.first_cluster, 0, true, m);
+        return err;
+    if (op == FS_OP_UNLINK && had_old &&
+        file_shrank(r, &old, old.first_cluster, 0, true, NULL, 0))
+        return SRV_DEFER;
+    return E_OK;
+}
+
+SRV_HANDLER(fs_unlink)
+{
+    return path_op(r, req);
+}
+
+SRV_HANDLER(fs_mkdir)
+{
+    return path_op(r, req);
+}
+
+SRV_HANDLER(fs_rmdir)
+{
+    return path_op(r, req);
+}
+
+SRV_HANDLER(fs_rename)
+{
+    return path_op(r, req);
+}
+
+SRV_HANDLER(fs_sync)
+{
+    err_t err = store_entries(); /* entries on the disk say what handles know */
+    if (err == E_OK)
+        err = cache_sync(&fs, 0);
+    if (err == E_OK)
+        err = fat_sync(&fs);
+    return err == E_OK ? fs_dev_flush() : err;
+}
+
+SRV_HANDLER(fs_fsync)
+{
+    struct open_file *f = file_of(r->badge, req->handle);
+    if (!f)
+        return E_BADH;
+    /* The file's entry, whichever of its handles wrote last: fsync syncs
+     * the file, not the handle (writes through another handle mark only
+     * that one's entry dirty). */
+    err_t err = store_entry_of_node(&f->node);
+    if (err == E_OK && f->node.first_cluster)
+        err = cache_sync(&fs, f->node.first_cluster);
+    return err == E_OK ? fs_dev_flush() : err;
+}
+
+SRV_HANDLER(fs_stats)
+{
+    struct cache_stats cs;
+    cache_get_stats(&cs);
+    *rep = (struct fs_stats_rep){.pages = cs.pages, .used = cs.used, .pinned = cs.pinned,
+                                 .dirty = cs.dirty, .hits = cs.hits, .misses = cs.misses,
+                                 .evictions = cs.evictions, .writebacks = cs.writebacks};
+    return E_OK;
+}
+
+SRV_HANDLER(fs_tables)
+{
+    uint64_t maps = 0, caps = 0;
+    for (int i = 0; i < MAX_MAPPED; i++)
+        maps += mapped[i].used;
+    for (int i = 0; i < MAX_TOKENS; i++)
+        caps += tokens[i].used;
+    *rep = (struct fs_tables_rep){.open = nused, .mapped = maps, .file_caps = caps,
+                                  .clients = clients_count(&clients),
+                                  .my_files = clients_held(&clients, r->badge, KIND_FILES),
+                                  .my_file_caps = clients_held(&clients, r->badge, KIND_MAPS)};
+    return E_OK;
 }
 
 /* ---- file mappings (mm) ---- */
 
-static void map_file_charged(struct ipc_msg *m, struct open_file *f);
-
-static void op_map_file(struct ipc_msg *m, struct open_file *f)
-{
-    if (f->node.is_dir || f->node.first_cluster == 0)
-        { reply_err(m, E_INVAL); return; }
-    err_t err = charge(f->badge, KIND_MAPS, 1);
-    if (err != E_OK)
-        { reply_err(m, err); return; }
-    map_file_charged(m, f);
-    if (IPC_TAG_LABEL(m->tag) != 0)
-        uncharge(f->badge, KIND_MAPS, 1); /* refused: the charge goes back */
-}
-
 /* MAP_FILE once the caller was charged for the capability. */
-static void map_file_charged(struct ipc_msg *m, struct open_file *f)
+static err_t map_file_charged(struct srv_req *r, struct open_file *f, bool writable,
+                              struct fs_map_file_rep *rep)
 {
     int slot = -1;
     for (int i = 0; i < MAX_MAPPED && slot < 0; i++)
@@ -521,7 +620,7 @@ static void map_file_charged(struct ipc_msg *m, struct open_file *f)
         if (!mapped[i].used)
             slot = i;
     if (slot < 0)
-        { reply_err(m, E_NOSPACE); return; }
+        return E_NOSPACE;
     /* Whether pages may be mapped writable is a property of the capability
      * (its badge), not of the file: a read-only holder cannot borrow
      * writability from another mapper of the same file. */
@@ -531,48 +630,42 @@ static void map_file_charged(struct ipc_msg *m, struct open_file *f)
     while (t < MAX_TOKENS && tokens[t].used)
         t++;
     if (t == MAX_TOKENS)
-        { reply_err(m, E_NOSPACE); return; }
+        return E_NOSPACE;
     uint64_t badge = FS_FILE_BADGE | (uint64_t)t << FS_FILE_TOKEN_SHIFT | (uint64_t)gen << 8 |
-                     (uint64_t)slot | (m->w[1] ? FS_FILE_WRITE_BADGE : 0);
+                     (uint64_t)slot | (writable ? FS_FILE_WRITE_BADGE : 0);
     int64_t cap = sys_cap_copy(FS_SLOT_SERVICE, RIGHT_WRITE | RIGHT_GRANT, badge);
     if (cap < 0)
-        { reply_err(m, (err_t)cap); return; }
+        return (err_t)cap;
     if (!mf->used)
         *mf = (struct mapped_file){.used = true, .gen = gen, .node = f->node};
     mf->refs++;
     tokens[t] = (struct token){.used = true, .slot = (uint8_t)slot, .gen = gen,
                                .owner = is_process(f->badge) ? f->badge : 0};
-    ipc_buffer()->caps[0] = (handle_t)cap;
-    after_reply[0] = (handle_t)cap;
-    m->tag = IPC_TAG(0, 0, 1);
-    m->w[0] = f->node.size;
+    /* Ours goes once the reply is out: the receiver's copy is its child. */
+    r->send[0] = (handle_t)cap;
+    r->nsend = 1;
+    r->drop_sent = true;
+    rep->size = f->node.size;
+    return E_OK;
 }
 
-static void op_get_page(struct ipc_msg *m, struct mapped_file *mf, bool may_write)
+SRV_HANDLER(fs_map_file)
 {
-    bool writable = m->w[1] != 0;
-    if (writable && !may_write)
-        { reply_err(m, E_PERM); return; }
-    uint32_t slot;
-    err_t err = cache_get(&fs, &mf->node, m->w[0], &slot);
+    struct open_file *f = file_of(r->badge, req->handle);
+    if (!f)
+        return E_BADH;
+    if (f->node.is_dir || f->node.first_cluster == 0)
+        return E_INVAL;
+    err_t err = charge_request(r, KIND_MAPS);
     if (err != E_OK)
-        { reply_err(m, err); return; }
-    uint64_t left = mf->node.size - m->w[0] * CACHE_PAGE;
-    uint32_t valid = left < CACHE_PAGE ? (uint32_t)left : CACHE_PAGE;
-    /* Execute too: FAT has no execute bit, and programs run from mapped
-     * file pages (mm maps them with the VMA's own permissions). */
-    unsigned rights = RIGHT_READ | RIGHT_EXEC | RIGHT_GRANT | (writable ? RIGHT_WRITE : 0);
-    int64_t page = sys_frame_derive(FS_SLOT_CACHE, cache_offset(slot), CACHE_PAGE, rights);
-    if (page < 0)
-        { reply_err(m, (err_t)page); return; }
-    cache_pin(slot, writable); /* writable: it may be written through the mapping */
-    ipc_buffer()->caps[0] = (handle_t)page;
-    after_reply[1] = (handle_t)page;
-    m->tag = IPC_TAG(0, 0, 1);
-    m->w[0] = valid;
+        return err;
+    err = map_file_charged(r, f, req->writable != 0, rep);
+    if (err != E_OK)
+        uncharge(f->badge, KIND_MAPS, 1); /* refused: the charge goes back */
+    return err;
 }
 
-/* File capability t is given back (RELEASE_FILE, or its owner ended
+/* File capability t is given back (memobj RELEASE, or its owner ended
  * without ever using it): one reference less to its mapping, and the
  * charge goes back to whoever asked for it. */
 static void release_token(uint32_t t)
@@ -590,39 +683,80 @@ static void release_token(uint32_t t)
     }
 }
 
-static void dispatch_file(struct ipc_msg *m, uint64_t badge)
+/* The mapped file a file capability names (its badge), or NULL: a
+ * released capability names nothing, like one whose slot moved on. The
+ * request marks the capability used. */
+static struct mapped_file *request_file(const struct srv_req *r)
 {
+    uint64_t badge = r->badge;
     uint64_t index = FS_FILE_SLOT(badge), t = FS_FILE_TOKEN(badge);
     struct mapped_file *mf = index < MAX_MAPPED && mapped[index].used &&
                              mapped[index].gen == FS_FILE_GEN(badge) ? &mapped[index] : NULL;
-    /* A released capability names nothing, like one whose slot moved on. */
     if (!mf || t >= MAX_TOKENS || !tokens[t].used || tokens[t].slot != index ||
         tokens[t].gen != mf->gen)
-        { reply_err(m, E_BADH); return; }
+        return NULL;
     tokens[t].touched = true;
-    switch (IPC_TAG_LABEL(m->tag)) {
-    case FS_OP_GET_PAGE: op_get_page(m, mf, (badge & FS_FILE_WRITE_BADGE) != 0); return;
-    case FS_OP_SYNC_FILE: {
-        /* As FSYNC: the entry (FAT first) too, when write() grew the file
-         * through a handle still open: pages past the stored size would
-         * be lost at a crash. */
-        err_t err = store_entry_of_node(&mf->node);
-        if (err == E_OK)
-            err = cache_sync(&fs, mf->node.first_cluster);
-        reply_status(m, err == E_OK ? fs_dev_flush() : err);
-        return;
-    }
-    case FS_OP_FILE_INFO:
-        reply_ok(m, 0);
-        m->w[0] = mf->node.size;
-        m->w[1] = (badge & FS_FILE_WRITE_BADGE) != 0;
-        return;
-    case FS_OP_RELEASE_FILE:
-        release_token((uint32_t)t);
-        reply_ok(m, 0);
-        return;
-    default: reply_err(m, E_NOSYS); return;
-    }
+    return mf;
+}
+
+SRV_HANDLER(memobj_get_page)
+{
+    struct mapped_file *mf = request_file(r);
+    if (!mf)
+        return E_BADH;
+    bool writable = req->writable != 0;
+    if (writable && !(r->badge & FS_FILE_WRITE_BADGE))
+        return E_PERM;
+    uint32_t slot;
+    err_t err = cache_get(&fs, &mf->node, req->index, &slot);
+    if (err != E_OK)
+        return err;
+    uint64_t left = mf->node.size - req->index * CACHE_PAGE;
+    uint32_t valid = left < CACHE_PAGE ? (uint32_t)left : CACHE_PAGE;
+    /* Execute too: FAT has no execute bit, and programs run from mapped
+     * file pages (mm maps them with the VMA's own permissions). */
+    unsigned rights = RIGHT_READ | RIGHT_EXEC | RIGHT_GRANT | (writable ? RIGHT_WRITE : 0);
+    int64_t page = sys_frame_derive(FS_SLOT_CACHE, cache_offset(slot), CACHE_PAGE, rights);
+    if (page < 0)
+        return (err_t)page;
+    cache_pin(slot, writable); /* writable: it may be written through the mapping */
+    r->send[0] = (handle_t)page;
+    r->nsend = 1;
+    r->drop_sent = true;
+    rep->bytes = valid;
+    return E_OK;
+}
+
+SRV_HANDLER(memobj_sync)
+{
+    struct mapped_file *mf = request_file(r);
+    if (!mf)
+        return E_BADH;
+    /* As FSYNC: the entry (FAT first) too, when write() grew the file
+     * through a handle still open: pages past the stored size would be
+     * lost at a crash. */
+    err_t err = store_entry_of_node(&mf->node);
+    if (err == E_OK)
+        err = cache_sync(&fs, mf->node.first_cluster);
+    return err == E_OK ? fs_dev_flush() : err;
+}
+
+SRV_HANDLER(memobj_info)
+{
+    struct mapped_file *mf = request_file(r);
+    if (!mf)
+        return E_BADH;
+    rep->size = mf->node.size;
+    rep->writable = (r->badge & FS_FILE_WRITE_BADGE) != 0;
+    return E_OK;
+}
+
+SRV_HANDLER(memobj_release)
+{
+    if (!request_file(r))
+        return E_BADH;
+    release_token((uint32_t)FS_FILE_TOKEN(r->badge));
+    return E_OK;
 }
 
 /* Maps the page-cache frame root gave us at va and hands it to the cache. */
@@ -652,7 +786,7 @@ static void drop_client(uint64_t badge)
         free_file(f);
     }
     /* Its file capabilities: one nobody ever used went nowhere (mm asks
-     * FILE_INFO when it takes one for a mapping), so it goes with its
+     * memobj INFO when it takes one for a mapping), so it goes with its
      * owner; one that was used may be mm's for a mapping that outlives
      * the process (a forked child's): it stays, charged to nobody, until
      * mm releases it. A process is charged for each token it owns (and
@@ -672,156 +806,77 @@ static void drop_client(uint64_t badge)
     (void)clients_drop(&clients, badge, NULL);
 }
 
-static void dispatch_proc(struct ipc_msg *m)
+SRV_HANDLER(fs_clone_client)
 {
-    uint64_t from = m->w[0], to = m->w[1];
-    switch (IPC_TAG_LABEL(m->tag)) {
-    case FS_OP_CLONE_CLIENT: {
-        if (from == to || to == FS_MM_BADGE || to == FS_PROC_BADGE || (to & FS_FILE_BADGE))
-            { reply_err(m, E_INVAL); return; }
-        drop_client(to); /* a reused badge starts empty */
-        struct open_file *f;
-        FOR_EACH_OPEN(f) {
-            if (f->badge != from)
-                continue;
-            err_t err = charge(to, KIND_FILES, 1);
-            struct open_file *copy = err == E_OK ? entry_for(to, f->handle) : NULL;
-            if (!copy) {
-                if (err == E_OK)
-                    uncharge(to, KIND_FILES, 1);
-                drop_client(to);
-                reply_err(m, err == E_OK ? E_NOSPACE : err);
-                return;
-            }
-            *copy = *f;
-            copy->badge = to;
-            file_listed(copy);
+    uint64_t from = req->from, to = req->to;
+    if (from == to || to == FS_MM_BADGE || to == FS_PROC_BADGE || (to & FS_FILE_BADGE))
+        return E_INVAL;
+    drop_client(to); /* a reused badge starts empty */
+    struct open_file *f;
+    FOR_EACH_OPEN(f) {
+        if (f->badge != from)
+            continue;
+        err_t err = charge(to, KIND_FILES, 1);
+        struct open_file *copy = err == E_OK ? entry_for(to, f->handle) : NULL;
+        if (!copy) {
+            if (err == E_OK)
+                uncharge(to, KIND_FILES, 1);
+            drop_client(to);
+            return err == E_OK ? E_NOSPACE : err;
         }
-        reply_ok(m, 0);
-        return;
+        *copy = *f;
+        copy->badge = to;
+        file_listed(copy);
     }
-    case FS_OP_DROP_CLIENT:
-        drop_client(from);
-        reply_ok(m, 0);
-        return;
-    default: reply_err(m, E_NOSYS); return;
-    }
+    return E_OK;
 }
 
-static void dispatch(struct ipc_msg *m, uint64_t badge)
+SRV_HANDLER(fs_drop_client)
 {
-    clock_update(); /* whatever this request writes carries the time */
-    if (badge == FS_MM_BADGE) {
-        dispatch_mm(m);
-        return;
-    }
-    if (badge == FS_PROC_BADGE) {
-        dispatch_proc(m);
-        return;
-    }
-    if (badge & FS_FILE_BADGE) {
-        dispatch_file(m, badge);
-        return;
-    }
-    uint64_t op = IPC_TAG_LABEL(m->tag);
-    struct open_file *f;
-    if (op == FS_OP_OPEN || op == FS_OP_UNLINK || op == FS_OP_MKDIR || op == FS_OP_RMDIR ||
-        op == FS_OP_RENAME || op == FS_OP_READDIR || op == FS_OP_SYNC) {
-        err_t err = store_entries(); /* entries on the disk say what handles know */
-        if (err != E_OK)
-            { reply_err(m, err); return; }
-    }
-    switch (op) {
-    case FS_OP_OPEN: { op_open(m, badge); return; }
-    case FS_OP_UNLINK:
-    case FS_OP_MKDIR:
-    case FS_OP_RMDIR:
-    case FS_OP_RENAME: { op_path(m, op); return; }
-    case FS_OP_SYNC: {
-        err_t err = cache_sync(&fs, 0);
-        if (err == E_OK)
-            err = fat_sync(&fs);
-        reply_status(m, err == E_OK ? fs_dev_flush() : err);
-        return;
-    }
-    case FS_OP_STATS: {
-        struct cache_stats cs;
-        cache_get_stats(&cs);
-        reply_ok(m, 0);
-        m->w[0] = cs.pages;
-        m->w[1] = cs.used;
-        m->w[2] = cs.pinned;
-        m->w[3] = cs.dirty;
-        m->w[4] = cs.hits;
-        m->w[5] = cs.misses;
-        m->w[6] = cs.evictions;
-        m->w[7] = cs.writebacks;
-        return;
-    }
-    case FS_OP_TABLES: {
-        uint64_t open = nused, maps = 0, caps = 0;
-        for (int i = 0; i < MAX_MAPPED; i++)
-            maps += mapped[i].used;
-        for (int i = 0; i < MAX_TOKENS; i++)
-            caps += tokens[i].used;
-        reply_ok(m, 0);
-        m->w[0] = open;
-        m->w[1] = maps;
-        m->w[2] = caps;
-        m->w[3] = clients_count(&clients);
-        m->w[4] = clients_held(&clients, badge, KIND_FILES);
-        m->w[5] = clients_held(&clients, badge, KIND_MAPS);
-        return;
-    }
-    }
-    f = file_of(badge, m->w[0]);
-    if (!f && (op == FS_OP_CLOSE || op == FS_OP_READ || op == FS_OP_WRITE ||
-               op == FS_OP_FSTAT || op == FS_OP_TRUNCATE || op == FS_OP_READDIR ||
-               op == FS_OP_MAP_FILE || op == FS_OP_FSYNC))
-        { reply_err(m, E_BADH); return; }
-    switch (op) {
-    case FS_OP_CLOSE: {
-        err_t err = store_entry_of(f);
-        free_file(f);
-        reply_status(m, err);
-        return;
-    }
-    case FS_OP_READ: { op_read(m, f); return; }
-    case FS_OP_WRITE: { op_write(m, f); return; }
-    case FS_OP_FSTAT:
-        reply_ok(m, 0);
-        m->w[0] = f->node.size;
-        m->w[1] = f->node.is_dir;
-        m->w[2] = ((uint64_t)f->node.mdate << 16) | f->node.mtime;
-        return;
-    case FS_OP_TRUNCATE: {
-        if (f->node.is_dir || m->w[1] > 0xffffffffull)
-            { reply_err(m, E_INVAL); return; }
-        uint32_t first = f->node.first_cluster, old_size = f->node.size;
-        if (first != 0 && m->w[1] > old_size)
-            cache_zero_tail(first, old_size);
-        err_t err = fat_truncate(&fs, &f->node, (uint32_t)m->w[1]);
-        refresh_others(f);
-        reply_status(m, err);
-        if (err == E_OK && f->node.size < old_size)
-            (void)file_shrank(&f->node, first, f->node.size, false, m);
-        return;
-    }
-    case FS_OP_READDIR: { op_readdir(m, f); return; }
-    case FS_OP_MAP_FILE: op_map_file(m, f); return;
-    case FS_OP_FSYNC: {
-        /* The file's entry, whichever of its handles wrote last: fsync
-         * syncs the file, not the handle (writes through another handle
-         * mark only that one's entry dirty). */
-        err_t err = store_entry_of_node(&f->node);
-        if (err == E_OK && f->node.first_cluster)
-            err = cache_sync(&fs, f->node.first_cluster);
-        reply_status(m, err == E_OK ? fs_dev_flush() : err);
-        return;
-    }
-    default: { reply_err(m, E_NOSYS); return; }
-    }
+    drop_client(req->badge);
+    return E_OK;
 }
+
+/* The caller's class, from its badge. Every request also sets the clock
+ * first: whatever it writes carries the time. */
+static uint32_t classify(struct srv_req *r)
+{
+    clock_update();
+    if (r->badge & FS_FILE_BADGE)
+        return PROTO_CALLER_OBJECT;
+    if (r->badge == FS_MM_BADGE)
+        return FS_CALLER_MM;
+    if (r->badge == FS_PROC_BADGE)
+        return FS_CALLER_PROC;
+    return FS_CALLER_CLIENT;
+}
+
+/* Debug builds (CONFIG_SRV_CHECKS): the FAT against the directory tree
+ * after every request, when every directory entry is on the disk (a
+ * write grows a file in memory first: its entry follows at close, fsync
+ * or the next path operation). */
+static bool fs_check(void *state)
+{
+    (void)state;
+    struct open_file *f;
+    FOR_EACH_OPEN(f)
+        if (f->entry_dirty)
+            return true;
+    const char *why;
+    if (fat_check(&fs, &why) == E_OK)
+        return true;
+    sys_printf("fat32: fat_check: %s\n", why);
+    return false;
+}
+
+static const struct srv_op ops[] = {FS_OPS(SRV_ENTRY) MEMOBJ_OPS(SRV_ENTRY)};
+static struct srv server = {.name = "fat32",
+                            .ops = ops,
+                            .nops = SRV_NOPS(ops),
+                            .classify = classify,
+                            .denied = E_NOSYS, /* another class's op is not the caller's protocol */
+                            .check = fs_check,
+                            .clients = &clients};
 
 int main(uintptr_t arg)
 {
@@ -843,18 +898,5 @@ int main(uintptr_t arg)
                fs.nclusters, fs.cluster_bytes, fs.free_count);
     if (fs.mounted_unclean) /* the library keeps it marked: fsck.fat will see it too */
         sys_printf("fat32: the volume was not unmounted cleanly: repair it with fsck.fat\n");
-    struct ipc_msg m;
-    int64_t badge = ipc_recv(FS_SLOT_SERVICE, &m);
-    for (;;) {
-        if (badge >= 0)
-            dispatch(&m, (uint64_t)badge);
-        else
-            reply_err(&m, E_INVAL);
-        badge = ipc_reply_recv(FS_SLOT_SERVICE, &m);
-        for (int i = 0; i < 2; i++) {
-            if (after_reply[i])
-                (void)sys_cap_delete(after_reply[i]);
-            after_reply[i] = 0;
-        }
-    }
+    srv_run(&server, FS_SLOT_SERVICE);
 }

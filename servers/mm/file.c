@@ -10,16 +10,43 @@
  */
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/rpc.h>
 
 #include <proto/fs.h>
+#include <proto/memobj.h>
 #include <proto/mm.h>
 
 #include "mm.h"
 
+/* Calls to file servers and pagers: the memory-object ops on a backing's
+ * capability, the TRIM ops on mm's own capability to each file server. */
+MEMOBJ_OPS(RPC_STUB)
+FS_OPS(RPC_STUB)
+
+/* Every call to a file server (or a pager, or whatever a program passed
+ * as a file capability) is bounded by the watchdog: a server that does
+ * not answer within MM_CALL_DEADLINE_MS, or is gone, is E_DEAD. */
+static int64_t bounded(handle_t ep, struct ipc_msg *m)
+{
+    int64_t r = mm_bounded_call(ep, m);
+    return r == E_BUSY ? E_DEAD : r; /* E_BUSY: the watchdog cancelled it */
+}
+
+/* A call on a backing's capability that did not answer in time, or
+ * whose server is dead, marks it silent: it is never called again (each
+ * later call fails at once with E_DEAD), so a silent pager costs mm one
+ * deadline, not one per page. Returns whether r came from a live server. */
+static bool file_usable(struct mm_backing *b, int64_t r)
+{
+    if (r == E_DEAD)
+        b->silent = true;
+    return r != E_DEAD;
+}
+
 #define PAGE 4096ul
 #define SCRATCH_VA 0x2f00000000ul /* where mm maps a file page to copy it */
 
-static int64_t file_call(struct mm_backing *b, uint64_t op, struct ipc_msg *m);
+static int64_t backing_info(struct mm_backing *b, struct memobj_info_rep *info);
 
 static uint32_t backings_used(void)
 {
@@ -56,13 +83,13 @@ int64_t mm_backing_add(struct mm_space *s, handle_t file)
         /* Asking also proves the capability names a file server's file:
          * anything else answers with an error (or, bounded by the
          * watchdog, not at all: E_DEAD). */
-        struct ipc_msg m = {0};
-        int64_t r = file_call(b, FS_OP_FILE_INFO, &m);
+        struct memobj_info_rep info;
+        int64_t r = backing_info(b, &info);
         if (r < 0) {
             b->used = false;
             return r == E_NOSYS || r == E_BADH ? E_INVAL : r;
         }
-        b->writable = m.w[1] != 0;
+        b->writable = info.writable != 0;
         b->owner = s->id;
         s->lim.backings++;
         return i + 1;
@@ -90,26 +117,28 @@ void mm_backing_get(uint64_t id)
         b->refs++;
 }
 
-static int64_t fs_call(handle_t fs, uint64_t op, struct ipc_msg *m);
+bool mm_file_release(handle_t file)
+{
+    return memobj_release_call_ex(bounded, file, &(struct proto_none){}, &(struct proto_none){},
+                                  NULL, NULL) != E_DEAD;
+}
 
-/* A call on a backing's capability. One that did not answer in time, or
- * whose server is dead, is never called again: each later call fails at
- * once with E_DEAD, so a silent pager costs mm one deadline, not one per
- * page. */
-static int64_t file_call(struct mm_backing *b, uint64_t op, struct ipc_msg *m)
+/* The memory-object RELEASE on a backing's capability (the file server
+ * writes back). */
+static int64_t backing_info(struct mm_backing *b, struct memobj_info_rep *info)
 {
     if (b->silent)
         return E_DEAD;
-    int64_t r = fs_call(b->file, op, m);
-    if (r == E_DEAD)
-        b->silent = true;
+    int64_t r = memobj_info_call_ex(bounded, b->file, &(struct proto_none){}, info, NULL, NULL);
+    (void)file_usable(b, r);
     return r;
 }
 
-bool mm_file_release(handle_t file)
+static void backing_release(struct mm_backing *b)
 {
-    struct ipc_msg m = {0};
-    return fs_call(file, FS_OP_RELEASE_FILE, &m) != E_DEAD;
+    if (!b->silent)
+        (void)file_usable(b, memobj_release_call_ex(bounded, b->file, &(struct proto_none){},
+                                                    &(struct proto_none){}, NULL, NULL));
 }
 
 void mm_backing_put(uint64_t id)
@@ -117,26 +146,12 @@ void mm_backing_put(uint64_t id)
     struct mm_backing *b = backing(id);
     if (!b || --b->refs > 0)
         return;
-    struct ipc_msg m = {0};
-    (void)file_call(b, FS_OP_RELEASE_FILE, &m); /* the file server writes back */
+    backing_release(b);
     (void)sys_cap_delete(b->file);
     struct mm_space *owner = mm_space_get(b->owner);
     if (owner && owner->lim.backings > 0)
         owner->lim.backings--;
     b->used = false;
-}
-
-/* A register-only call to a file server (or a pager, or whatever a program
- * passed as a file capability), bounded by the watchdog: a server that
- * does not answer within MM_CALL_DEADLINE_MS, or is gone, is E_DEAD. */
-static int64_t fs_call(handle_t fs, uint64_t op, struct ipc_msg *m)
-{
-    m->tag = IPC_TAG(op, 0, 0);
-    int64_t r = mm_bounded_call(fs, m);
-    if (r < 0)
-        return r == E_BUSY ? E_DEAD : r; /* E_BUSY: the watchdog cancelled it */
-    uint64_t label = IPC_TAG_LABEL(m->tag);
-    return label ? FS_REPLY_ERR(label) : 0;
 }
 
 void mm_files_shrank(uint64_t bits)
@@ -145,22 +160,23 @@ void mm_files_shrank(uint64_t bits)
     bool asked[MM_MAX_FS] = {false};
     /* Epochs first: every shrink up to them is visible in the sizes read next. */
     for (int d = 0; d < MM_MAX_FS; d++) {
-        struct ipc_msg m = {0};
-        if ((bits >> d & 1) && fs_call(MM_SLOT_FS(d), FS_OP_TRIM_BEGIN, &m) == 0) {
-            epoch[d] = m.w[0];
+        struct fs_epoch e;
+        if ((bits >> d & 1) && fs_trim_begin_call_ex(bounded, MM_SLOT_FS(d), &(struct proto_none){},
+                                                     &e, NULL, NULL) == 0) {
+            epoch[d] = e.epoch;
             asked[d] = true;
         }
     }
     for (int i = 0; i < MM_MAX_BACKINGS; i++) {
-        struct mm_backing *b = &mm.backings[i];
-        struct ipc_msg m = {0};
-        if (b->used && file_call(b, FS_OP_FILE_INFO, &m) == 0)
-            mm_trim_backing((uint64_t)i + 1, m.w[0]);
+        struct memobj_info_rep info;
+        if (mm.backings[i].used && backing_info(&mm.backings[i], &info) == 0)
+            mm_trim_backing((uint64_t)i + 1, info.size);
     }
     for (int d = 0; d < MM_MAX_FS; d++) {
-        struct ipc_msg m = {.w = {epoch[d]}};
+        struct fs_epoch e = {.epoch = epoch[d]};
         if (asked[d])
-            (void)fs_call(MM_SLOT_FS(d), FS_OP_TRIM_DONE, &m);
+            (void)fs_trim_done_call_ex(bounded, MM_SLOT_FS(d), &e, &(struct proto_none){}, NULL,
+                                       NULL);
     }
 }
 
@@ -169,8 +185,10 @@ err_t mm_backing_sync(uint64_t id)
     struct mm_backing *b = backing(id);
     if (!b)
         return E_NOENT;
-    struct ipc_msg m = {0};
-    int64_t r = file_call(b, FS_OP_SYNC_FILE, &m);
+    int64_t r = b->silent ? E_DEAD
+                          : memobj_sync_call_ex(bounded, b->file, &(struct proto_none){},
+                                                &(struct proto_none){}, NULL, NULL);
+    (void)file_usable(b, r);
     return r < 0 ? (err_t)r : E_OK;
 }
 
@@ -180,14 +198,22 @@ static int64_t get_page(const struct vma *v, uint64_t va, bool writable)
     struct mm_backing *b = backing(v->backing);
     if (!b)
         return E_NOENT;
-    struct ipc_msg m = {.w = {(v->backing_off + (va - v->start)) / PAGE, writable}};
-    ipc_buffer()->recv_caps_max = 1;
-    int64_t r = file_call(b, FS_OP_GET_PAGE, &m);
-    if (r < 0)
+    if (b->silent)
+        return E_DEAD;
+    struct memobj_get_page_req req = {.index = (v->backing_off + (va - v->start)) / PAGE,
+                                      .writable = writable};
+    struct memobj_get_page_rep rep;
+    /* Room for two: a reply with more than the one frame is refused. */
+    struct rpc_caps caps = {.got_max = 2};
+    int64_t r = memobj_get_page_call_ex(bounded, b->file, &req, &rep, &caps, NULL);
+    if (!file_usable(b, r) || r < 0)
         return r;
-    if (IPC_TAG_NCAPS(m.tag) != 1 || (m.tag & IPC_TAG_TRUNCATED))
+    if (caps.ngot != 1) {
+        for (uint32_t i = 0; i < caps.ngot; i++)
+            (void)sys_cap_delete(caps.got[i]);
         return E_NOSPACE;
-    return ipc_buffer()->caps[0];
+    }
+    return caps.got[0];
 }
 
 err_t mm_file_fault(struct mm_space *s, const struct vma *v, uint64_t va)

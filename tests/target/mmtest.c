@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include <proto/fs.h>
+#include <proto/memobj.h>
 
 #define TEST_MAIN
 #include "check.h"
@@ -721,7 +722,7 @@ static int64_t silent_round(handle_t ep, handle_t file_cap, uint64_t mode)
         /* Answer FILE_INFO (one page, read-only), then stay silent. */
         struct ipc_msg m;
         (void)ipc_recv(ep, &m);
-        CHECK_EQ(IPC_TAG_LABEL(m.tag), FS_OP_FILE_INFO);
+        CHECK_EQ(IPC_TAG_LABEL(m.tag), MEMOBJ_OP_INFO);
         m = (struct ipc_msg){.tag = IPC_TAG(0, 0, 0), .w = {PAGE, 0}};
         (void)ipc_reply(&m);
     }

@@ -28,15 +28,40 @@ struct rpc_caps {
     handle_t got[IPC_MAX_CAPS];
 };
 
+/* Bytes of a PROTO_REGS_DATA call: out[0, out_len) go with the request;
+ * up to in_max bytes of the reply's land in in (in_len: how many). */
+struct rpc_data {
+    const void *out;
+    uint32_t out_len;
+    void *in;
+    uint32_t in_max;
+    uint32_t in_len;
+};
+
+struct ipc_msg;
+
+/* How a call reaches the server: ipc_call, or a caller's own (mm bounds
+ * its calls to pagers with a watchdog). Returns what ipc_call would. */
+typedef int64_t (*rpc_call_fn)(handle_t ep, struct ipc_msg *m);
+
 /* Sends label with req (req_len bytes) by transport and waits; copies at
  * most rep_max bytes of the reply to rep (*rep_len, may be NULL: how
  * many). caps may be NULL. */
 int64_t rpc_call(handle_t ep, uint64_t label, uint32_t transport, const void *req,
                  uint32_t req_len, void *rep, uint32_t rep_max, uint32_t *rep_len,
                  struct rpc_caps *caps);
+/* rpc_call through call (NULL: ipc_call), with data (may be NULL) for a
+ * PROTO_REGS_DATA op. A PROTO_REGS_DATA reply's words are copied to rep
+ * on the server's errors too (what it did before failing); on the
+ * kernel's (E_DEAD...) rep reads as zeros. */
+int64_t rpc_call_ex(rpc_call_fn call, handle_t ep, uint64_t label, uint32_t transport,
+                    const void *req, uint32_t req_len, void *rep, uint32_t rep_max,
+                    uint32_t *rep_len, struct rpc_caps *caps, struct rpc_data *data);
 
-/* Expander: name_call(ep, req, rep, caps) and name_call_len(ep, req,
- * req_len, rep, rep_len, caps) for variable-length requests and replies. */
+/* Expander: name_call(ep, req, rep, caps), name_call_len(ep, req,
+ * req_len, rep, rep_len, caps) for variable-length requests and replies,
+ * and name_call_ex(call, ep, req, rep, caps, data) for PROTO_REGS_DATA
+ * bytes or a call of the caller's own (rpc_call_ex). */
 #define RPC_STUB(ENUM, number, name, req_t, rep_t, transport, ...)                      \
     static inline int64_t name##_call(handle_t ep, const struct req_t *req,           \
                                       struct rep_t *rep, struct rpc_caps *caps)       \
@@ -50,6 +75,13 @@ int64_t rpc_call(handle_t ep, uint64_t label, uint32_t transport, const void *re
     {                                                                                  \
         return rpc_call(ep, (number), (transport), req, req_len, rep,                  \
                         sizeof(struct rep_t), rep_len, caps);                          \
+    }                                                                                  \
+    static inline int64_t name##_call_ex(rpc_call_fn call, handle_t ep,               \
+                                         const struct req_t *req, struct rep_t *rep,  \
+                                         struct rpc_caps *caps, struct rpc_data *data) \
+    {                                                                                  \
+        return rpc_call_ex(call, ep, (number), (transport), req, sizeof(struct req_t), \
+                           rep, sizeof(struct rep_t), 0, caps, data);                  \
     }
 
 /* A buffer request carrying at most one capability each way: the short

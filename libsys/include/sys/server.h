@@ -70,6 +70,15 @@ struct srv_req {
     uint32_t nsend;
     handle_t send[IPC_MAX_CAPS];
     bool drop_sent;     /* delete our copies of send[] once the reply is out */
+    /* PROTO_REGS_DATA: the request's bytes, left in place in the IPC
+     * buffer (zero copy: valid until the handler makes a buffer call of
+     * its own), and the reply's, written to the same buffer (rep_data_len
+     * bytes, 0 preset). An error reply of such an op carries the reply
+     * words too (what the handler did before it failed). */
+    const uint8_t *data;
+    uint32_t data_len;
+    uint8_t *rep_data;
+    uint32_t rep_data_len;
 };
 
 typedef err_t (*srv_handler)(struct srv_req *r);
@@ -79,7 +88,7 @@ struct srv_op {
     uint32_t req_len;   /* exact size (PROTO_BUF_VAR: the most) */
     uint32_t rep_len;
     uint32_t callers;   /* caller classes allowed (PROTO_CALLER_ANY) */
-    uint8_t transport;  /* PROTO_REGS / PROTO_BUF / PROTO_BUF_VAR */
+    uint8_t transport;  /* PROTO_REGS / PROTO_BUF / PROTO_BUF_VAR / PROTO_REGS_DATA */
     uint8_t caps_in;    /* most capabilities a request may carry */
     uint8_t flags;      /* PROTO_IDEMPOTENT */
     srv_handler handler;
@@ -179,8 +188,8 @@ void srv_after_reply(struct srv *s);
 int64_t srv_defer(struct srv_req *r);
 
 /* Answers a deferred request: status E_OK with rep (rep_len bytes, in
- * the words or the buffer as transport says) and the capability cap (0:
- * none), or an err_t. Returns the kernel's result (E_DEAD: the client is
+ * the words or the buffer as transport says; PROTO_REGS_DATA: the words,
+ * no bytes) and the capability cap (0: none), or an err_t. Returns the kernel's result (E_DEAD: the client is
  * gone; the answer is dropped). */
 int64_t srv_reply_later(handle_t reply, uint32_t transport, err_t status, const void *rep,
                         uint32_t rep_len, handle_t cap);
