@@ -7,12 +7,12 @@
 #include <sys/fs.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/root.h>
 #include <sys/mm.h>
 
 #include "check.h"
 
 #define FS FS_CLIENT_SLOT
-#define REPORT_SLOT 2
 #define BIG 5000
 
 static uint8_t big[BIG], back[BIG];
@@ -485,7 +485,6 @@ int main(uintptr_t arg)
     if (fs_sync(FS) != 0)
         failures++;
     sys_printf("fstest: %d passed, %d failed\n", passed, failures);
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)failures}};
-    (void)ipc_call(REPORT_SLOT, &m);
+    root_report_exit(ROOT_REPORT_SLOT, failures);
     return failures;
 }

@@ -7,12 +7,12 @@
 #include <sys/fs.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/root.h>
 #include <sys/mm.h>
 
 #include "check.h"
 
 #define FS FS_CLIENT_SLOT
-#define REPORT_SLOT 2
 #define PAGE 4096ul
 #define BIG 5000
 
@@ -101,7 +101,6 @@ int main(uintptr_t arg)
     test_mapped_writes_survive();
     test_left_for_shutdown();
     sys_printf("fsverify: %d passed, %d failed\n", passed, failures);
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)failures}};
-    (void)ipc_call(REPORT_SLOT, &m);
+    root_report_exit(ROOT_REPORT_SLOT, failures);
     return failures;
 }

@@ -36,7 +36,11 @@ int64_t rpc_call(handle_t ep, uint64_t label, uint32_t transport, const void *re
                  struct rpc_caps *caps);
 
 /* Expander: name_call(ep, req, rep, caps) and name_call_len(ep, req,
- * req_len, rep, rep_len, caps) for variable-length requests and replies. */
+ * req_len, rep, rep_len, caps) for variable-length requests and replies;
+ * name_call_into(ep, req, req_len, rep, rep_max, rep_len, caps) puts the
+ * reply in a buffer of the caller's of rep_max bytes instead of a whole
+ * reply struct (bulk data: a 1-byte read does not clear a kilobyte; the
+ * bytes from *rep_len to rep_max read as zero as with the others). */
 #define RPC_STUB(ENUM, number, name, req_t, rep_t, transport, ...)                      \
     static inline int64_t name##_call(handle_t ep, const struct req_t *req,           \
                                       struct rep_t *rep, struct rpc_caps *caps)       \
@@ -50,6 +54,13 @@ int64_t rpc_call(handle_t ep, uint64_t label, uint32_t transport, const void *re
     {                                                                                  \
         return rpc_call(ep, (number), (transport), req, req_len, rep,                  \
                         sizeof(struct rep_t), rep_len, caps);                          \
+    }                                                                                  \
+    static inline int64_t name##_call_into(handle_t ep, const struct req_t *req,      \
+                                           uint32_t req_len, void *rep, uint32_t rep_max, \
+                                           uint32_t *rep_len, struct rpc_caps *caps)  \
+    {                                                                                  \
+        return rpc_call(ep, (number), (transport), req, req_len, rep, rep_max, rep_len, \
+                        caps);                                                         \
     }
 
 /* A buffer request carrying at most one capability each way: the short
