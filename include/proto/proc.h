@@ -1,72 +1,22 @@
 /*
  * Protocol of proc, the process server (docs/processes.md). proc serves
- * one endpoint; the badge says who asks (PROC_BADGE_* below): 0 = root
- * (control: starts init, waits for it), 1..PROC_PID_MAX = the process with
- * that pid, PROC_BADGE_CONSOLE = the console (KILL only), and
- * PROC_BADGE_EXC_BASE + pid = the kernel reporting an exception of that
- * process's thread. Requests are register messages plus, for SPAWN and
- * EXEC, the IPC buffer. Replies: label 0 or an err_t (PROC_REPLY_ERR).
- * Unknown ops get E_NOSYS.
+ * one endpoint; the badge says who asks (PROC_BADGE_* below, caller
+ * classes PROC_CALLER_*): 0 = root (control: starts init, waits for it),
+ * 1..PROC_PID_MAX = the process with that pid, PROC_BADGE_CONSOLE = the
+ * console (KILL and LIST only), and PROC_BADGE_EXC_BASE + pid = the
+ * kernel reporting an exception of that process's thread. PROC_OPS at the
+ * end is the list of operations (include/proto/proto.h). Replies: label 0
+ * or an err_t (PROC_REPLY_ERR). Unknown ops get E_NOSYS; an op from a
+ * caller outside its classes E_PERM; a request of the wrong size (a
+ * register op with a buffer, capabilities, which proc never takes,
+ * arriving truncated) E_INVAL. A request from a process that has ended
+ * meanwhile gets no answer.
  */
 #pragma once
 
 #include <stdint.h>
 
-enum proc_op {
-    /* w0 = status. The caller's process ends: no reply. The same message
-     * (label 1, w0 = status, on slot 2) ends a program root runs itself. */
-    PROC_OP_EXIT = 1,
-    /* data = the program's path, NUL, then argc arguments and envc
-     * environment strings, each NUL-terminated; w0 = argc, w1 = envc;
-     * w2 = how many names follow the environment that the process may
-     * register although the boot manifest reserved them (root only,
-     * at most PROC_MAX_NAMES; E_PERM from anyone else); w3 = the new
-     * process's kernel-memory budget in bytes (0: MM_SPACE_KMEM_BUDGET;
-     * else MM_SPACE_KMEM_MIN..MM_SPACE_KMEM_MAX, or E_INVAL), kept across
-     * exec and given to its forks.
-     * Starts a new process running it, a child of the caller. Reply:
-     * w0 = its pid. Errors: E_NOENT (no such file), E_NOEXEC (not a
-     * program Mica runs: not ELF, wrong machine, truncated, segments
-     * outside user space or overlapping), E_INVAL (malformed request),
-     * E_RANGE (arguments too long), E_NOSPACE (process table full, or a
-     * table of proc's or mm's: errno EAGAIN), E_LIMIT (the caller already
-     * has PROC_CHILDREN_MAX children, zombies included: EAGAIN), E_NOMEM
-     * (ENOMEM). A failed spawn leaves nothing behind. Not idempotent. */
-    PROC_OP_SPAWN = 2,
-    /* As SPAWN, but the program replaces the caller's (same pid, parent
-     * and children, kernel-memory budget: w3 is ignored): no reply on
-     * success; errors as SPAWN, the caller carrying on. */
-    PROC_OP_EXEC = 3,
-    /* w0 = pid (or PROC_ANY), w1 = PROC_WNOHANG or 0. Reply: w0 = the pid
-     * of a child that ended (0 with WNOHANG when none has yet), w1 = its
-     * wait status (PROC_WAIT_STATUS encoding); the child is reaped.
-     * Blocks until a child ends. E_NOENT: no such child (ECHILD). */
-    PROC_OP_WAIT = 4,
-    /* w0 = pid, w1 = signal number (PROC_SIG*; 0 only checks the pid and
-     * the right to signal it). Every signal ends the process for now (no
-     * handlers): its parent sees it killed by that signal. Who may signal
-     * whom: a process itself and its descendants; the console
-     * (PROC_BADGE_CONSOLE) every process but root's children (init and
-     * the manifest's `start` programs); root every process. E_PERM
-     * otherwise (errno EPERM); E_NOENT: no such process; E_INVAL: bad
-     * signal. */
-    PROC_OP_KILL = 5,
-    /* Reply: w0 = the caller's pid, w1 = its parent's pid. Idempotent. */
-    PROC_OP_GETPID = 6,
-    /* w0 = cursor (0 first). Reply: w0 = pid, w1 = parent pid,
-     * w2 = PROC_STATE_*, w3 = next cursor, data = name (NUL-terminated).
-     * E_NOENT after the last. Idempotent. */
-    PROC_OP_LIST = 7,
-    /* w0 = pc, w1 = sp of the child's first thread. A new process whose
-     * memory is a copy-on-write copy of the caller's, with copies of its
-     * file-server handles (same numbers), running one thread from pc/sp
-     * (libsys's fork resumes the caller's context from there). Reply: w0 =
-     * the child's pid. Errors: E_NOSPACE, E_LIMIT (errno EAGAIN for both),
-     * E_NOMEM (ENOMEM), as SPAWN; a failed fork leaves nothing behind:
-     * no space in mm, no handle in a file or pipe server, no slot or
-     * capability in proc. */
-    PROC_OP_FORK = 8,
-};
+#include <proto/proto.h>
 
 #define PROC_ANY UINT64_MAX
 #define PROC_WNOHANG 1u
@@ -95,8 +45,11 @@ enum proc_state { PROC_STATE_RUNNING = 1, PROC_STATE_ZOMBIE = 2 };
 
 #define PROC_REPLY_ERR(label) ((int64_t)((label) << 16) >> 16)
 
-#define PROC_ARGS_MAX 1024u /* bytes of path + arguments + environment */
+/* Bytes of path + arguments + environment (+ reserved names): what a
+ * spawn request's buffer holds after its header. */
+#define PROC_ARGS_MAX 1008u
 #define PROC_MAX_NAMES 4
+#define PROC_NAME_MAX 31 /* bytes of a process name (its program's file name), NUL excluded */
 #define PROC_MAX 64         /* processes, zombies included: all of them can exist */
 #define PROC_CHILDREN_MAX 32 /* children of one process, zombies included (E_LIMIT) */
 
@@ -150,3 +103,142 @@ _Static_assert(PROC_TABLE_SLOTS >= 16 + 5 * PROC_MAX + 64, "proc's table holds P
 /* Badges proc gives processes' file-server, pipe-server, name-service and
  * console endpoints: base + pid. */
 #define PROC_FS_BADGE_BASE (1ull << 32)
+
+/* Who may send what: the class of a caller comes from its badge. */
+#define PROC_CALLER_ROOT (1u << 0)    /* badge 0 */
+#define PROC_CALLER_PROCESS (1u << 1) /* 1..PROC_PID_MAX: a running process */
+#define PROC_CALLER_CONSOLE (1u << 2) /* PROC_BADGE_CONSOLE */
+#define PROC_CALLER_KERNEL (1u << 3)  /* PROC_BADGE_EXC_BASE + pid: exceptions */
+#define PROC_CALLER_ALL (PROC_CALLER_ROOT | PROC_CALLER_PROCESS | PROC_CALLER_CONSOLE)
+
+struct proc_exit_req {
+    uint64_t status; /* the low 8 bits are the exit code */
+};
+
+/* SPAWN and EXEC: a header, then the strings. */
+struct proc_spawn_req {
+    uint64_t kmem_budget; /* bytes (0: MM_SPACE_KMEM_BUDGET); SPAWN only */
+    uint16_t argc;        /* arguments after the path, <= 256 */
+    uint16_t envc;        /* environment strings, <= 256 */
+    uint16_t nnames;      /* reserved names (root's spawns), <= PROC_MAX_NAMES */
+    uint16_t _pad0;       /* zero */
+    /* The path, NUL, then argc arguments, envc environment strings and
+     * nnames names, each NUL-terminated: the request's length less 16. */
+    char strings[PROC_ARGS_MAX];
+};
+_Static_assert(sizeof(struct proc_spawn_req) == 1024, "proc_spawn_req fills the buffer");
+
+struct proc_pid_rep {
+    uint64_t pid;
+};
+
+struct proc_wait_req {
+    uint64_t pid;   /* a child's, or PROC_ANY */
+    uint64_t flags; /* PROC_WNOHANG */
+};
+
+struct proc_wait_rep {
+    uint64_t pid;    /* the child that ended (0: WNOHANG and none has) */
+    uint64_t status; /* PROC_WAIT_* encoding */
+};
+
+struct proc_kill_req {
+    uint64_t pid;
+    uint64_t sig; /* PROC_SIG*, < PROC_NSIG; 0: only checks */
+};
+
+struct proc_getpid_rep {
+    uint64_t pid;
+    uint64_t ppid;
+};
+
+struct proc_list_req {
+    uint64_t cursor; /* 0 first */
+};
+
+struct proc_list_rep {
+    uint64_t pid;
+    uint64_t ppid;
+    uint32_t state;  /* PROC_STATE_* */
+    uint32_t next;   /* the next cursor */
+    char name[PROC_NAME_MAX + 1]; /* NUL-terminated, zero-padded */
+};
+_Static_assert(sizeof(struct proc_list_rep) == 56, "proc_list_rep is ABI");
+
+struct proc_fork_req {
+    uint64_t pc; /* where the child's first thread starts */
+    uint64_t sp;
+};
+
+/*
+ * The operations. Register ops carry their structs in the words; SPAWN
+ * and EXEC in the buffer.
+ *
+ * EXIT: req proc_exit_req. The caller's process ends with that status:
+ *   no reply. Processes only (root: E_INVAL, as it has no process).
+ * SPAWN: req proc_spawn_req. Starts a new process running the program at
+ *   the path, a child of the caller, with the arguments and environment;
+ *   nnames names follow the environment that the process may register
+ *   although the boot manifest reserved them (root only: E_PERM from
+ *   anyone else); kmem_budget is its kernel-memory budget
+ *   (MM_SPACE_KMEM_MIN..MM_SPACE_KMEM_MAX, else E_INVAL), kept across
+ *   exec and given to its forks. Reply proc_pid_rep. Errors: E_NOENT (no
+ *   such file), E_NOEXEC (not a program Mica runs: not ELF, wrong
+ *   machine, truncated, segments outside user space or overlapping),
+ *   E_INVAL (malformed request: counts that do not match the strings, no
+ *   absolute path, _pad0), E_RANGE (arguments too long), E_NOSPACE
+ *   (process table full, or a table of proc's or mm's: errno EAGAIN),
+ *   E_LIMIT (the caller already has PROC_CHILDREN_MAX children, zombies
+ *   included: EAGAIN), E_NOMEM (ENOMEM). A failed spawn leaves nothing
+ *   behind. Root and processes. Not idempotent.
+ * EXEC: req proc_spawn_req (nnames 0, kmem_budget ignored): as SPAWN, but
+ *   the program replaces the caller's (same pid, parent and children,
+ *   kernel-memory budget): no reply on success; errors as SPAWN (nnames:
+ *   E_INVAL), the caller carrying on. Processes only (root: E_INVAL).
+ * WAIT: req proc_wait_req. Reply proc_wait_rep; the child is reaped.
+ *   Blocks until a child ends (unless WNOHANG). E_NOENT: no such child
+ *   (ECHILD). Root and processes.
+ * KILL: req proc_kill_req. Every signal ends the process for now (no
+ *   handlers): its parent sees it killed by that signal; the console's
+ *   ends the process's descendants too (a terminal's ^C). Who may signal
+ *   whom: a process itself and its descendants; the console every process
+ *   but root's children (init and the manifest's `start` programs); root
+ *   every process. E_PERM otherwise (errno EPERM); E_NOENT: no such
+ *   process; E_INVAL: bad signal. Root, processes, the console.
+ * GETPID: reply proc_getpid_rep: the caller's pid and its parent's (root:
+ *   0 and 0). Root and processes. Idempotent.
+ * LIST: req proc_list_req. Reply proc_list_rep: the first process at or
+ *   after the cursor. E_NOENT after the last. Root, processes, the
+ *   console. Idempotent.
+ * FORK: req proc_fork_req. A new process whose memory is a copy-on-write
+ *   copy of the caller's, with copies of its file-server handles (same
+ *   numbers), running one thread from pc/sp (libsys's fork resumes the
+ *   caller's context from there). Reply proc_pid_rep. Errors: E_NOSPACE,
+ *   E_LIMIT (errno EAGAIN for both), E_NOMEM (ENOMEM), E_RANGE (the kernel
+ *   will not start a thread there); a failed fork leaves nothing behind:
+ *   no space in mm, no handle in a file or pipe server, no slot or
+ *   capability in proc. Processes only (root: E_INVAL).
+ * The kernel's exception messages (IPC_LABEL_FAULT_EXC, struct
+ *   ipc_fault_exc_msg, badge PROC_BADGE_EXC_BASE + pid) and proc's death
+ *   notification (IPC_LABEL_NOTIFY) are entries of proc's table too.
+ */
+#define PROC_OPS(X)                                                                      \
+    X(PROC_OP_EXIT, 1, proc_exit, proc_exit_req, proto_none, PROTO_REGS,                 \
+      PROC_CALLER_ROOT | PROC_CALLER_PROCESS, 0, PROTO_ONCE)                             \
+    X(PROC_OP_SPAWN, 2, proc_spawn, proc_spawn_req, proc_pid_rep, PROTO_BUF_VAR,         \
+      PROC_CALLER_ROOT | PROC_CALLER_PROCESS, 0, PROTO_ONCE)                             \
+    X(PROC_OP_EXEC, 3, proc_exec, proc_spawn_req, proto_none, PROTO_BUF_VAR,             \
+      PROC_CALLER_ROOT | PROC_CALLER_PROCESS, 0, PROTO_ONCE)                             \
+    X(PROC_OP_WAIT, 4, proc_wait, proc_wait_req, proc_wait_rep, PROTO_REGS,              \
+      PROC_CALLER_ROOT | PROC_CALLER_PROCESS, 0, PROTO_ONCE)                             \
+    X(PROC_OP_KILL, 5, proc_kill, proc_kill_req, proto_none, PROTO_REGS,                 \
+      PROC_CALLER_ALL, 0, PROTO_ONCE)                                                    \
+    X(PROC_OP_GETPID, 6, proc_getpid, proto_none, proc_getpid_rep, PROTO_REGS,           \
+      PROC_CALLER_ROOT | PROC_CALLER_PROCESS, 0, PROTO_IDEMPOTENT)                       \
+    X(PROC_OP_LIST, 7, proc_list, proc_list_req, proc_list_rep, PROTO_REGS,              \
+      PROC_CALLER_ALL, 0, PROTO_IDEMPOTENT)                                              \
+    X(PROC_OP_FORK, 8, proc_fork, proc_fork_req, proc_pid_rep, PROTO_REGS,               \
+      PROC_CALLER_ROOT | PROC_CALLER_PROCESS, 0, PROTO_ONCE)
+
+enum proc_op { PROC_OPS(PROTO_ENUM) };
+PROC_OPS(PROTO_ASSERT)

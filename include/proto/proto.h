@@ -25,7 +25,12 @@
  *              the server; PROTO_CALLER_ANY: everyone)
  *   caps_in    the most capabilities the request may carry (0..4)
  *   flags      PROTO_IDEMPOTENT (a retry after a server restart is safe)
- *              or PROTO_ONCE
+ *              or PROTO_ONCE; | PROTO_BULK for a buffer op carrying bulk
+ *              data (pipe and console I/O): the server's framework leaves
+ *              a PROTO_BUF_VAR request's unused tail and the reply past
+ *              the handler's rep_len unzeroed (the handler reads only
+ *              req_len bytes and sets rep_len), so a 1-byte transfer does
+ *              not pay for clearing a kilobyte
  *
  * From that one list come: the op enum (PROTO_ENUM), size asserts
  * (PROTO_ASSERT), op names (PROTO_OP_NAMES), client stubs (libsys's RPC_STUB in sys/rpc.h), the
@@ -48,6 +53,7 @@
 
 #define PROTO_ONCE 0u
 #define PROTO_IDEMPOTENT 1u
+#define PROTO_BULK 2u
 
 #define PROTO_CALLER_ANY 0xffffffffu
 /* The class every server that hands out object capabilities gives a

@@ -1,17 +1,19 @@
-/* proc client stubs (see sys/proc.h): the only code that builds proc messages. */
-#include <sys/ipc.h>
+/* proc client stubs (see sys/proc.h), over the stubs PROC_OPS makes. */
 #include <sys/mica.h>
 #include <sys/proc.h>
+#include <sys/rpc.h>
 
-/* Packs path, argv, envp and names into the IPC buffer; returns the length. */
-static int64_t pack(const char *path, char *const argv[], char *const envp[],
-                    const char *const names[], uint64_t counts_out[3])
+PROC_OPS(RPC_STUB)
+
+/* Packs path, argv, envp and names into req->strings; returns the
+ * request's length. */
+static int64_t pack(struct proc_spawn_req *req, const char *path, char *const argv[],
+                    char *const envp[], const char *const names[])
 {
-    uint8_t *d = ipc_buffer()->data;
+    char *d = req->strings;
     uint64_t len = 0;
-    counts_out[0] = counts_out[1] = counts_out[2] = 0;
     const char *const *lists[3] = {(const char *const *)argv, (const char *const *)envp, names};
-    uint64_t *counts[3] = {&counts_out[0], &counts_out[1], &counts_out[2]};
+    uint16_t *counts[3] = {&req->argc, &req->envc, &req->nnames};
     uint64_t n = strlen(path) + 1;
     if (n > PROC_ARGS_MAX)
         return E_RANGE;
@@ -24,99 +26,105 @@ static int64_t pack(const char *path, char *const argv[], char *const envp[],
                 return E_RANGE;
             memcpy(d + len, lists[l][i], n);
             len += n;
-            (*counts[l])++;
+            (*counts[l])++; /* more than proc takes: proc says E_INVAL */
         }
     }
-    return (int64_t)len;
+    return (int64_t)(__builtin_offsetof(struct proc_spawn_req, strings) + len);
 }
 
-static int64_t run(handle_t proc, uint64_t op, const char *path, char *const argv[],
+static int64_t run(handle_t proc, bool exec, const char *path, char *const argv[],
                    char *const envp[], const char *const names[], uint64_t kmem_budget)
 {
-    uint64_t counts[3];
-    int64_t len = pack(path, argv, envp, names, counts);
+    struct proc_spawn_req req = {.kmem_budget = kmem_budget};
+    int64_t len = pack(&req, path, argv, envp, names);
     if (len < 0)
         return len;
-    struct ipc_msg m = {.w = {counts[0], counts[1], counts[2], kmem_budget}};
-    int64_t r = ipc_request(proc, op, &m, (uint64_t)len);
-    return r < 0 ? r : (int64_t)m.w[0];
+    if (exec)
+        return proc_exec_call_len(proc, &req, (uint32_t)len, NULL, NULL, NULL);
+    struct proc_pid_rep rep;
+    int64_t r = proc_spawn_call_len(proc, &req, (uint32_t)len, &rep, NULL, NULL);
+    return r < 0 ? r : (int64_t)rep.pid;
 }
 
 int64_t proc_spawn(handle_t proc, const char *path, char *const argv[], char *const envp[])
 {
-    return run(proc, PROC_OP_SPAWN, path, argv, envp, NULL, 0);
+    return run(proc, false, path, argv, envp, NULL, 0);
 }
 
 int64_t proc_spawn_budget(handle_t proc, const char *path, char *const argv[],
                           char *const envp[], uint64_t kmem_budget)
 {
-    return run(proc, PROC_OP_SPAWN, path, argv, envp, NULL, kmem_budget);
+    return run(proc, false, path, argv, envp, NULL, kmem_budget);
 }
 
 int64_t proc_spawn_server(handle_t proc, const char *path, char *const argv[],
                           const char *const names[])
 {
-    return run(proc, PROC_OP_SPAWN, path, argv, NULL, names, 0);
+    return run(proc, false, path, argv, NULL, names, 0);
 }
 
 int64_t proc_exec(handle_t proc, const char *path, char *const argv[], char *const envp[])
 {
-    return run(proc, PROC_OP_EXEC, path, argv, envp, NULL, 0);
+    return run(proc, true, path, argv, envp, NULL, 0);
 }
 
 int64_t proc_wait(handle_t proc, uint64_t pid, unsigned flags, uint64_t *status)
 {
-    struct ipc_msg m = {.w = {pid, flags}};
-    int64_t r = ipc_request(proc, PROC_OP_WAIT, &m, 0);
+    struct proc_wait_req req = {.pid = pid, .flags = flags};
+    struct proc_wait_rep rep;
+    int64_t r = proc_wait_call(proc, &req, &rep, NULL);
     if (r < 0)
         return r;
     if (status)
-        *status = m.w[1];
-    return (int64_t)m.w[0];
+        *status = rep.status;
+    return (int64_t)rep.pid;
 }
 
 int64_t proc_fork(handle_t proc, uint64_t pc, uint64_t sp)
 {
-    struct ipc_msg m = {.w = {pc, sp}};
-    int64_t r = ipc_request(proc, PROC_OP_FORK, &m, 0);
-    return r < 0 ? r : (int64_t)m.w[0];
+    struct proc_fork_req req = {.pc = pc, .sp = sp};
+    struct proc_pid_rep rep;
+    int64_t r = proc_fork_call(proc, &req, &rep, NULL);
+    return r < 0 ? r : (int64_t)rep.pid;
 }
 
 int64_t proc_kill(handle_t proc, uint64_t pid, unsigned sig)
 {
-    struct ipc_msg m = {.w = {pid, sig}};
-    return ipc_request(proc, PROC_OP_KILL, &m, 0);
+    struct proc_kill_req req = {.pid = pid, .sig = sig};
+    return proc_kill_call(proc, &req, NULL, NULL);
 }
 
 int64_t proc_getpid(handle_t proc, uint64_t *ppid)
 {
-    struct ipc_msg m = {0};
-    int64_t r = ipc_request(proc, PROC_OP_GETPID, &m, 0);
+    struct proc_getpid_rep rep;
+    int64_t r = proc_getpid_call(proc, NULL, &rep, NULL);
     if (r < 0)
         return r;
     if (ppid)
-        *ppid = m.w[1];
-    return (int64_t)m.w[0];
+        *ppid = rep.ppid;
+    return (int64_t)rep.pid;
 }
 
 void proc_exit(handle_t proc, int status)
 {
-    struct ipc_msg m = {.w = {(uint64_t)(int64_t)status}};
-    (void)ipc_request(proc, PROC_OP_EXIT, &m, 0);
+    struct proc_exit_req req = {.status = (uint64_t)(int64_t)status};
+    (void)proc_exit_call(proc, &req, NULL, NULL);
     sys_exit(status); /* not reached under proc: the process is gone */
 }
 
 int64_t proc_list(handle_t proc, uint64_t *cursor, struct proc_info *out)
 {
-    struct ipc_msg m = {.w = {*cursor}};
-    int64_t r = ipc_request(proc, PROC_OP_LIST, &m, 0);
+    struct proc_list_req req = {.cursor = *cursor};
+    struct proc_list_rep rep;
+    int64_t r = proc_list_call(proc, &req, &rep, NULL);
     if (r < 0)
         return r;
-    out->pid = m.w[0];
-    out->ppid = m.w[1];
-    out->state = m.w[2];
-    *cursor = m.w[3];
-    ipc_reply_copy(&m, out->name, sizeof out->name);
+    out->pid = rep.pid;
+    out->ppid = rep.ppid;
+    out->state = rep.state;
+    *cursor = rep.next;
+    _Static_assert(sizeof out->name == sizeof rep.name, "proc_info's name is LIST's");
+    memcpy(out->name, rep.name, sizeof out->name);
     out->name[sizeof out->name - 1] = '\0';
     return 0;
 }

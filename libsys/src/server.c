@@ -140,10 +140,13 @@ bool srv_dispatch(struct srv *s, int64_t badge, struct ipc_msg *m)
             }
         } else {
             /* Copied out: the handler may make calls of its own, which
-             * reuse the IPC buffer. The unused tail reads as zero. */
+             * reuse the IPC buffer. The unused tail reads as zero (but
+             * for PROTO_BULK ops: see proto.h). */
             memcpy(s->buf_in, b->data, r.req_len);
-            memset(s->buf_in + r.req_len, 0, op->req_len - r.req_len);
-            memset(s->buf_out, 0, op->rep_len);
+            if (!(op->flags & PROTO_BULK)) {
+                memset(s->buf_in + r.req_len, 0, op->req_len - r.req_len);
+                memset(s->buf_out, 0, op->rep_len);
+            }
             r.req = s->buf_in;
             r.rep = s->buf_out;
         }

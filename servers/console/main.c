@@ -5,11 +5,14 @@
  * discipline (input.c). Readers block (saved replies) until there is
  * input; input leaves the queue only once a living reader got it. ^C sends
  * SIGINT to every process of the foreground jobs (job.c) through proc.
+ * Written with libsys's server framework: the protocol is CONSOLE_OPS in
+ * include/proto/console.h.
  * Register layout: the 16550 data sheet (THR/RBR 0, IER 1, LSR 5).
  */
 #include <sys/ipc.h>
 #include <sys/mica.h>
 #include <sys/proc.h>
+#include <sys/server.h>
 
 #include <proto/console.h>
 
@@ -105,9 +108,8 @@ static void serve_readers(void)
         int64_t n = r ? input_peek(&in, r->want, &eof) : -1;
         if (n < 0)
             break;
-        memcpy(ipc_buffer()->data, in.ready, (size_t)n);
-        struct ipc_msg m = {.tag = IPC_TAG(0, (uint64_t)n, 0)};
-        int64_t sent = ipc_reply_to(r->reply, &m); /* deletes the reply either way */
+        /* (srv_reply_later deletes the reply either way.) */
+        int64_t sent = srv_reply_later(r->reply, PROTO_BUF, E_OK, in.ready, (uint32_t)n, 0);
         r->reply = 0;
         if (sent < 0)
             continue;
@@ -136,37 +138,32 @@ static void forget_dead_readers(void)
         uint64_t pid = cons_badge_pid(r->badge);
         if (!r->reply || !pid || proc_kill(CONS_SLOT_PROC, pid, 0) != E_NOENT)
             continue;
-        struct ipc_msg m = {.tag = IPC_TAG((uint64_t)E_DEAD & 0xffffffffffffull, 0, 0)};
-        (void)ipc_reply_to(r->reply, &m);
+        (void)srv_reply_later(r->reply, PROTO_REGS, E_DEAD, NULL, 0, 0);
         r->reply = 0;
     }
 }
 
-static void reply_err(struct ipc_msg *m, err_t e)
-{
-    m->tag = IPC_TAG((uint64_t)e & 0xffffffffffffull, 0, 0);
-}
+CONSOLE_OPS(SRV_DECLARE)
+SRV_DECLARE_KERNEL(cons_interrupt, ipc_notify_msg)
 
-/* Returns false when the reply was saved for later. */
-static bool op_read(struct ipc_msg *m, uint64_t badge)
+SRV_HANDLER(cons_read)
 {
-    uint64_t want = m->w[0];
-    if (want == 0 || want > CONS_IO_MAX)
-        { reply_err(m, E_INVAL); return true; }
+    if (req->max == 0 || req->max > CONS_IO_MAX)
+        return E_INVAL;
     int slot;
-    err_t room = readers_room(&readers, badge, &slot);
+    err_t room = readers_room(&readers, r->badge, &slot);
     if (room != E_OK) {
         forget_dead_readers();
-        room = readers_room(&readers, badge, &slot);
+        room = readers_room(&readers, r->badge, &slot);
     }
     if (room != E_OK)
-        { reply_err(m, room); return true; }
-    int64_t saved = ipc_reply_save();
+        return room;
+    int64_t saved = srv_defer(r);
     if (saved < 0)
-        { reply_err(m, (err_t)saved); return true; }
-    readers_add(&readers, slot, badge, (handle_t)saved, (uint32_t)want);
+        return (err_t)saved;
+    readers_add(&readers, slot, r->badge, (handle_t)saved, (uint32_t)req->max);
     serve_readers();
-    return false;
+    return SRV_DEFER;
 }
 
 /* proc's table, for the job rules; false when proc cannot be asked (no
@@ -188,65 +185,69 @@ static bool snapshot_processes(struct cons_ptable *t)
     return t->n > 0 || r == E_NOENT;
 }
 
-static void op_set_job(struct ipc_msg *m, uint64_t badge, const uint64_t *pids, uint64_t npids)
+static err_t set_job(uint64_t badge, const uint64_t *pids, uint64_t npids)
 {
     static struct cons_ptable table;
     if (npids == 0 || npids > CONS_JOB_MAX)
-        { reply_err(m, E_INVAL); return; }
+        return E_INVAL;
     /* Without proc's list (it refused) the owner/foreground rule alone
      * applies; proc still keeps ^C off init and root's other children. */
     const struct cons_ptable *t = NULL;
     if (job_needs_table(&jobs, badge, pids, (uint32_t)npids) && snapshot_processes(&table))
         t = &table;
-    err_t e = job_set(&jobs, badge, pids, (uint32_t)npids, t);
-    reply_err(m, e);
+    return job_set(&jobs, badge, pids, (uint32_t)npids, t);
 }
 
-/* Returns false when the reply was saved for later. */
-static bool dispatch(struct ipc_msg *m, uint64_t badge)
+SRV_HANDLER(cons_write)
 {
-    uint64_t len = IPC_TAG_LEN(m->tag);
-    bool truncated = (m->tag & IPC_TAG_TRUNCATED) != 0;
-    switch (IPC_TAG_LABEL(m->tag)) {
-    case CONS_OP_WRITE: {
-        if (truncated || len > CONS_IO_MAX)
-            { reply_err(m, E_INVAL); return true; }
-        const char *data = (const char *)ipc_buffer()->data;
-        for (uint64_t i = 0; i < len; i++)
-            put(data[i]);
-        m->tag = IPC_TAG(0, 0, 0);
-        m->w[0] = len;
-        return true;
-    }
-    case CONS_OP_READ: return op_read(m, badge);
-    case CONS_OP_SET_FOREGROUND: {
-        uint64_t pid = m->w[0];
-        if (pid == 0) {
-            job_end(&jobs, badge);
-            reply_err(m, E_OK);
-        } else {
-            op_set_job(m, badge, &pid, 1);
-        }
-        return true;
-    }
-    case CONS_OP_SET_JOB: {
-        uint64_t n = m->w[0];
-        if (truncated || n == 0 || n > CONS_JOB_MAX || len < n * sizeof(uint64_t))
-            { reply_err(m, E_INVAL); return true; }
-        static uint64_t pids[CONS_JOB_MAX];
-        memcpy(pids, ipc_buffer()->data, n * sizeof(uint64_t));
-        op_set_job(m, badge, pids, n);
-        return true;
-    }
-    case CONS_OP_END_JOB:
-        job_end(&jobs, badge);
-        reply_err(m, E_OK);
-        return true;
-    default:
-        reply_err(m, E_NOSYS);
-        return true;
-    }
+    for (uint32_t i = 0; i < r->req_len; i++)
+        put(req->data[i]);
+    rep->count = r->req_len;
+    return E_OK;
 }
+
+SRV_HANDLER(cons_set_foreground)
+{
+    if (req->pid == 0) {
+        job_end(&jobs, r->badge);
+        return E_OK;
+    }
+    return set_job(r->badge, &req->pid, 1);
+}
+
+SRV_HANDLER(cons_set_job)
+{
+    uint64_t n = req->n;
+    if (r->req_len < sizeof req->n || n == 0 || n > CONS_JOB_MAX ||
+        r->req_len < sizeof req->n + n * sizeof(uint64_t))
+        return E_INVAL;
+    return set_job(r->badge, req->pids, n);
+}
+
+SRV_HANDLER(cons_end_job)
+{
+    job_end(&jobs, r->badge);
+    return E_OK;
+}
+
+/* The UART's interrupt (the notification bound to our thread): no reply. */
+SRV_HANDLER(cons_interrupt)
+{
+    uart_interrupt();
+    return SRV_DEFER;
+}
+
+static uint32_t classify(struct srv_req *r)
+{
+    return r->badge ? CONS_CALLER_CLIENT : CONS_CALLER_CLIENT | CONS_CALLER_UNBADGED;
+}
+
+static const struct srv_op ops[] = {
+    CONSOLE_OPS(SRV_ENTRY)
+    SRV_KERNEL_ENTRY(IPC_LABEL_NOTIFY, cons_interrupt, ipc_notify_msg, CONS_CALLER_UNBADGED)};
+/* A client's forged kernel label is an op it does not have: E_NOSYS. */
+static struct srv console = {.name = "console", .ops = ops, .nops = SRV_NOPS(ops),
+                             .classify = classify, .denied = E_NOSYS};
 
 int main(uintptr_t arg)
 {
@@ -261,16 +262,5 @@ int main(uintptr_t arg)
     uart[UART_FCR] = FCR_FIFO_ON_CLEAR;
     uart[UART_IER] = IER_RX_AVAILABLE;
     sys_puts("console: serving the serial console\n");
-    struct ipc_msg m;
-    int64_t badge = ipc_recv(CONS_SLOT_SERVICE, &m);
-    for (;;) {
-        bool answer = true;
-        if (badge == 0 && IPC_TAG_LABEL(m.tag) == IPC_LABEL_NOTIFY) {
-            uart_interrupt();
-            answer = false;
-        } else {
-            answer = dispatch(&m, (uint64_t)badge);
-        }
-        badge = answer ? ipc_reply_recv(CONS_SLOT_SERVICE, &m) : ipc_recv(CONS_SLOT_SERVICE, &m);
-    }
+    srv_run(&console, CONS_SLOT_SERVICE);
 }

@@ -3,12 +3,14 @@
  * counted over every client handle naming them (a fork clones handles), so
  * end of file comes when the last write end anywhere is closed, and EPIPE
  * when the last read end is. A blocked read or write waits in a saved
- * reply, one of each per pipe.
+ * reply, one of each per pipe. Written with libsys's server framework:
+ * the protocol is PIPE_OPS in include/proto/pipe.h.
  * Invariant: a pipe is in use while any handle names one of its ends.
  */
 #include <sys/clients.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/server.h>
 
 #include <proto/pipe.h>
 
@@ -24,7 +26,7 @@ struct pipe {
     handle_t waiting_writer;
     uint64_t writer_badge;
     uint32_t writer_len;
-    uint8_t writer_data[PIPE_IO_MAX];
+    uint8_t writer_data[PIPE_WRITE_MAX];
 };
 
 struct end {
@@ -61,11 +63,6 @@ static void shrink_tops(void)
 enum { KIND_PIPES, KIND_ENDS, NKINDS };
 static struct clients_entry client_storage[PIPE_MAX_CLIENTS];
 static struct clients clients;
-
-static void reply_err(struct ipc_msg *m, err_t err)
-{
-    m->tag = IPC_TAG((uint64_t)(int64_t)err & 0xffffffffffffull, 0, 0);
-}
 
 static struct end *end_of(uint64_t badge, uint64_t h)
 {
@@ -122,19 +119,17 @@ static uint32_t put(struct pipe *p, const uint8_t *src, uint32_t len)
 static void settle(struct pipe *p)
 {
     if (p->waiting_writer && (p->len < PIPE_CAPACITY || p->readers == 0)) {
-        struct ipc_msg m = {.tag = IPC_TAG(0, 0, 0)};
-        if (p->readers == 0) {
-            reply_err(&m, E_DEAD);
-        } else {
-            m.w[0] = put(p, p->writer_data, p->writer_len);
-        }
-        (void)ipc_reply_to(p->waiting_writer, &m);
+        struct pipe_write_rep rep = {0};
+        err_t err = p->readers == 0 ? E_DEAD : E_OK;
+        if (err == E_OK)
+            rep.taken = put(p, p->writer_data, p->writer_len);
+        (void)srv_reply_later(p->waiting_writer, PROTO_BUF_VAR, err, &rep, sizeof rep, 0);
         p->waiting_writer = 0;
     }
     if (p->waiting_reader && (p->len > 0 || p->writers == 0)) {
-        uint32_t n = take(p, ipc_buffer()->data, p->reader_want);
-        struct ipc_msg m = {.tag = IPC_TAG(0, n, 0)};
-        (void)ipc_reply_to(p->waiting_reader, &m);
+        static uint8_t data[PIPE_IO_MAX];
+        uint32_t n = take(p, data, p->reader_want);
+        (void)srv_reply_later(p->waiting_reader, PROTO_BUF, E_OK, data, n, 0);
         p->waiting_reader = 0;
         /* Room again: a waiting writer may go on. */
         if (p->waiting_writer)
@@ -184,156 +179,166 @@ static void drop_client(uint64_t badge)
     (void)clients_drop(&clients, badge, NULL);
 }
 
-/* Returns false when the reply was saved for later. */
-static bool dispatch_client(struct ipc_msg *m, uint64_t badge)
+PIPE_OPS(SRV_DECLARE)
+
+SRV_HANDLER(pipe_stats)
 {
-    uint64_t op = IPC_TAG_LABEL(m->tag);
-    if (op == PIPE_OP_STATS) {
-        uint64_t np = 0, ne = 0;
-        for (int i = 0; i < PIPE_MAX_PIPES; i++)
-            np += pipes[i].used;
-        for (int i = 0; i < PIPE_MAX_HANDLES; i++)
-            ne += ends[i].used;
-        m->tag = IPC_TAG(0, 0, 0);
-        m->w[0] = np;
-        m->w[1] = ne;
-        m->w[2] = clients_count(&clients);
-        m->w[3] = clients_held(&clients, badge, KIND_PIPES);
-        m->w[4] = clients_held(&clients, badge, KIND_ENDS);
-        return true;
-    }
-    if (op == PIPE_OP_CREATE) {
-        /* The caller's own limits first (E_LIMIT: EMFILE), then the shared
-         * tables (E_NOSPACE: ENFILE). */
-        bool room_for_ends = clients_held(&clients, badge, KIND_ENDS) + 2 <=
-                             clients_limit(&clients, badge, KIND_ENDS);
-        err_t err = !room_for_ends ? E_LIMIT : clients_charge(&clients, badge, KIND_PIPES, 1);
-        if (err != E_OK)
-            { reply_err(m, err); return true; }
-        int slot = -1;
-        for (int i = 0; i < PIPE_MAX_PIPES && slot < 0; i++)
-            if (!pipes[i].used)
-                slot = i;
-        if (slot < 0) {
-            clients_uncharge(&clients, badge, KIND_PIPES, 1);
-            reply_err(m, E_NOSPACE);
-            return true;
-        }
-        pipes[slot] = (struct pipe){.used = true, .creator = badge};
-        taken(&pipes_top, (uint32_t)slot);
-        struct end *r = new_end(badge, (uint32_t)slot, false);
-        struct end *w = r ? new_end(badge, (uint32_t)slot, true) : NULL;
-        if (!w) {
-            if (r)
-                close_end(r); /* the last end: the pipe and its charge go */
-            else
-                clients_uncharge(&clients, badge, KIND_PIPES, 1);
-            pipes[slot].used = false;
-            shrink_tops();
-            reply_err(m, E_NOSPACE);
-            return true;
-        }
-        m->tag = IPC_TAG(0, 0, 0);
-        m->w[0] = r->handle;
-        m->w[1] = w->handle;
-        return true;
-    }
-    struct end *e = end_of(badge, m->w[0]);
-    if (!e)
-        { reply_err(m, op >= PIPE_OP_READ && op <= PIPE_OP_CLOSE ? E_BADH : E_NOSYS); return true; }
-    struct pipe *p = &pipes[e->pipe];
-    switch (op) {
-    case PIPE_OP_READ: {
-        uint64_t want = m->w[1];
-        if (e->is_write || want == 0 || want > PIPE_IO_MAX)
-            { reply_err(m, E_INVAL); return true; }
-        if (p->len > 0 || p->writers == 0) {
-            uint32_t n = take(p, ipc_buffer()->data, (uint32_t)want);
-            m->tag = IPC_TAG(0, n, 0);
-            settle(p); /* room for a waiting writer */
-            return true;
-        }
-        if (p->waiting_reader)
-            { reply_err(m, E_BUSY); return true; }
-        int64_t saved = ipc_reply_save();
-        if (saved < 0)
-            { reply_err(m, (err_t)saved); return true; }
-        p->waiting_reader = (handle_t)saved;
-        p->reader_badge = badge;
-        p->reader_want = (uint32_t)want;
-        return false;
-    }
-    case PIPE_OP_WRITE: {
-        uint64_t len = IPC_TAG_LEN(m->tag);
-        if (!e->is_write || (m->tag & IPC_TAG_TRUNCATED) || len == 0 || len > PIPE_IO_MAX)
-            { reply_err(m, E_INVAL); return true; }
-        if (p->readers == 0)
-            { reply_err(m, E_DEAD); return true; }
-        if (p->len < PIPE_CAPACITY) {
-            uint32_t n = put(p, ipc_buffer()->data, (uint32_t)len);
-            m->tag = IPC_TAG(0, 0, 0);
-            m->w[0] = n;
-            settle(p); /* data for a waiting reader */
-            return true;
-        }
-        if (p->waiting_writer)
-            { reply_err(m, E_BUSY); return true; }
-        int64_t saved = ipc_reply_save();
-        if (saved < 0)
-            { reply_err(m, (err_t)saved); return true; }
-        memcpy(p->writer_data, ipc_buffer()->data, len);
-        p->waiting_writer = (handle_t)saved;
-        p->writer_badge = badge;
-        p->writer_len = (uint32_t)len;
-        return false;
-    }
-    case PIPE_OP_CLOSE:
-        close_end(e);
-        m->tag = IPC_TAG(0, 0, 0);
-        return true;
-    default: reply_err(m, E_NOSYS); return true;
-    }
+    for (int i = 0; i < PIPE_MAX_PIPES; i++)
+        rep->pipes += pipes[i].used;
+    for (int i = 0; i < PIPE_MAX_HANDLES; i++)
+        rep->ends += ends[i].used;
+    rep->clients = clients_count(&clients);
+    rep->my_pipes = clients_held(&clients, r->badge, KIND_PIPES);
+    rep->my_ends = clients_held(&clients, r->badge, KIND_ENDS);
+    return E_OK;
 }
 
-static void dispatch_proc(struct ipc_msg *m)
+SRV_HANDLER(pipe_create)
 {
-    uint64_t from = m->w[0], to = m->w[1];
-    switch (IPC_TAG_LABEL(m->tag)) {
-    case PIPE_OP_CLONE_CLIENT:
-        if (from == to || to == PIPE_PROC_BADGE)
-            { reply_err(m, E_INVAL); return; }
-        drop_client(to);
-        for (uint32_t i = 0; i < ends_top; i++) {
-            struct end *e = &ends[i];
-            if (!e->used || e->badge != from)
-                continue;
-            int free_slot = -1;
-            for (int k = 0; k < PIPE_MAX_HANDLES && free_slot < 0; k++)
-                if (!ends[k].used)
-                    free_slot = k;
-            err_t err = free_slot < 0 ? E_NOSPACE : clients_charge(&clients, to, KIND_ENDS, 1);
-            if (err != E_OK) {
-                drop_client(to);
-                reply_err(m, err);
-                return;
-            }
-            ends[free_slot] = *e;
-            ends[free_slot].badge = to;
-            taken(&ends_top, (uint32_t)free_slot);
-            if (e->is_write)
-                pipes[e->pipe].writers++;
-            else
-                pipes[e->pipe].readers++;
-        }
-        m->tag = IPC_TAG(0, 0, 0);
-        return;
-    case PIPE_OP_DROP_CLIENT:
-        drop_client(from);
-        m->tag = IPC_TAG(0, 0, 0);
-        return;
-    default: reply_err(m, E_NOSYS); return;
+    /* The caller's own limits first (E_LIMIT: EMFILE), then the shared
+     * tables (E_NOSPACE: ENFILE). */
+    uint64_t badge = r->badge;
+    bool room_for_ends = clients_held(&clients, badge, KIND_ENDS) + 2 <=
+                         clients_limit(&clients, badge, KIND_ENDS);
+    err_t err = !room_for_ends ? E_LIMIT : srv_charge(r, KIND_PIPES, 1);
+    if (err != E_OK)
+        return err;
+    int slot = -1;
+    for (int i = 0; i < PIPE_MAX_PIPES && slot < 0; i++)
+        if (!pipes[i].used)
+            slot = i;
+    if (slot < 0) {
+        srv_uncharge(r, KIND_PIPES, 1);
+        return E_NOSPACE;
     }
+    pipes[slot] = (struct pipe){.used = true, .creator = badge};
+    taken(&pipes_top, (uint32_t)slot);
+    struct end *re = new_end(badge, (uint32_t)slot, false);
+    struct end *we = re ? new_end(badge, (uint32_t)slot, true) : NULL;
+    if (!we) {
+        if (re)
+            close_end(re); /* the last end: the pipe and its charge go */
+        else
+            srv_uncharge(r, KIND_PIPES, 1);
+        pipes[slot].used = false;
+        shrink_tops();
+        return E_NOSPACE;
+    }
+    rep->read_end = re->handle;
+    rep->write_end = we->handle;
+    return E_OK;
 }
+
+SRV_HANDLER(pipe_read)
+{
+    struct end *e = end_of(r->badge, req->end);
+    if (!e)
+        return E_BADH;
+    struct pipe *p = &pipes[e->pipe];
+    if (e->is_write || req->max == 0 || req->max > PIPE_IO_MAX || req->_pad0)
+        return E_INVAL;
+    if (p->len > 0 || p->writers == 0) {
+        r->rep_len = take(p, rep->data, req->max);
+        settle(p); /* room for a waiting writer */
+        return E_OK;
+    }
+    if (p->waiting_reader)
+        return E_BUSY;
+    int64_t saved = srv_defer(r);
+    if (saved < 0)
+        return (err_t)saved;
+    p->waiting_reader = (handle_t)saved;
+    p->reader_badge = r->badge;
+    p->reader_want = req->max;
+    return SRV_DEFER;
+}
+
+SRV_HANDLER(pipe_write)
+{
+    /* The table checked the length's upper bound (8 + PIPE_WRITE_MAX). */
+    if (r->req_len < sizeof req->end)
+        return E_INVAL;
+    struct end *e = end_of(r->badge, req->end);
+    if (!e)
+        return E_BADH;
+    struct pipe *p = &pipes[e->pipe];
+    uint32_t len = r->req_len - (uint32_t)sizeof req->end;
+    if (!e->is_write || len == 0)
+        return E_INVAL;
+    if (p->readers == 0)
+        return E_DEAD;
+    if (p->len < PIPE_CAPACITY) {
+        rep->taken = put(p, req->data, len);
+        settle(p); /* data for a waiting reader */
+        return E_OK;
+    }
+    if (p->waiting_writer)
+        return E_BUSY;
+    int64_t saved = srv_defer(r);
+    if (saved < 0)
+        return (err_t)saved;
+    memcpy(p->writer_data, req->data, len);
+    p->waiting_writer = (handle_t)saved;
+    p->writer_badge = r->badge;
+    p->writer_len = len;
+    return SRV_DEFER;
+}
+
+SRV_HANDLER(pipe_close)
+{
+    struct end *e = end_of(r->badge, req->end);
+    if (!e)
+        return E_BADH;
+    close_end(e);
+    return E_OK;
+}
+
+SRV_HANDLER(pipe_clone_client)
+{
+    uint64_t from = req->from_badge, to = req->to_badge;
+    if (from == to || to == PIPE_PROC_BADGE)
+        return E_INVAL;
+    drop_client(to);
+    for (uint32_t i = 0; i < ends_top; i++) {
+        struct end *e = &ends[i];
+        if (!e->used || e->badge != from)
+            continue;
+        int free_slot = -1;
+        for (int k = 0; k < PIPE_MAX_HANDLES && free_slot < 0; k++)
+            if (!ends[k].used)
+                free_slot = k;
+        err_t err = free_slot < 0 ? E_NOSPACE : clients_charge(&clients, to, KIND_ENDS, 1);
+        if (err != E_OK) {
+            drop_client(to);
+            return err;
+        }
+        ends[free_slot] = *e;
+        ends[free_slot].badge = to;
+        taken(&ends_top, (uint32_t)free_slot);
+        if (e->is_write)
+            pipes[e->pipe].writers++;
+        else
+            pipes[e->pipe].readers++;
+    }
+    return E_OK;
+}
+
+SRV_HANDLER(pipe_drop_client)
+{
+    drop_client(req->badge);
+    return E_OK;
+}
+
+static uint32_t classify(struct srv_req *r)
+{
+    if (r->badge == PIPE_PROC_BADGE)
+        return PIPE_CALLER_PROC;
+    return r->badge ? PIPE_CALLER_CLIENT : 0; /* unbadged: for minting only */
+}
+
+static const struct srv_op ops[] = {PIPE_OPS(SRV_ENTRY)};
+static struct srv pipe_srv = {.name = "pipe", .ops = ops, .nops = SRV_NOPS(ops),
+                              .classify = classify, .clients = &clients};
 
 int main(uintptr_t arg)
 {
@@ -341,16 +346,5 @@ int main(uintptr_t arg)
     clients_init(&clients, client_storage, PIPE_MAX_CLIENTS, NKINDS,
                  (const uint32_t[NKINDS]){PIPE_CLIENT_PIPES, PIPE_CLIENT_ENDS});
     sys_puts("pipe: pipe server ready\n");
-    struct ipc_msg m;
-    int64_t badge = ipc_recv(PIPE_SLOT_SERVICE, &m);
-    for (;;) {
-        bool answer = true;
-        if (badge == (int64_t)PIPE_PROC_BADGE)
-            dispatch_proc(&m);
-        else if (badge > 0)
-            answer = dispatch_client(&m, (uint64_t)badge);
-        else
-            reply_err(&m, E_PERM); /* the unbadged capability is for minting only */
-        badge = answer ? ipc_reply_recv(PIPE_SLOT_SERVICE, &m) : ipc_recv(PIPE_SLOT_SERVICE, &m);
-    }
+    srv_run(&pipe_srv, PIPE_SLOT_SERVICE);
 }

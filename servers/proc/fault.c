@@ -7,7 +7,7 @@
 
 #include "proc.h"
 
-void fault_describe(const uint64_t w[IPC_WORDS], struct fault_end *out)
+void fault_describe(const struct ipc_fault_exc_msg *m, struct fault_end *out)
 {
     static const struct {
         uint64_t sig;
@@ -19,9 +19,9 @@ void fault_describe(const uint64_t w[IPC_WORDS], struct fault_end *out)
         [EXC_ACCESS_FAULT] = {PROC_SIGSEGV, "SIGSEGV"},
         [EXC_UNKNOWN_SYSCALL] = {PROC_SIGSYS, "SIGSYS"},
     };
-    uint64_t kind = w[EXC_W_KIND];
-    out->pc = w[EXC_W_PC];
-    out->value = w[EXC_W_VALUE];
+    uint64_t kind = m->kind;
+    out->pc = m->pc;
+    out->value = m->value;
     if (kind == EXC_EXIT) {
         /* A raw SYS_EXIT is an exit, not a crash (libsys's _exit asks
          * proc instead; a program without newlib returns from main). */

@@ -10,7 +10,8 @@
  * that end are reaped by root's wait. proc is the exception handler of
  * every process's thread, so no thread ends without proc hearing of it.
  * A request that fails leaves nothing behind (no space, no handle in a
- * server, no slot or capability of proc's).
+ * server, no slot or capability of proc's). Written with libsys's server
+ * framework: the protocol is PROC_OPS in include/proto/proc.h.
  */
 #include <sys/fs.h>
 #include <sys/names.h>
@@ -28,6 +29,8 @@
 #include <proto/mm.h>
 
 #include "proc.h"
+
+NAMES_OPS(RPC_STUB) /* proc tells names of a process's end */
 
 struct process {
     uint32_t pid;          /* 0: free slot */
@@ -54,16 +57,6 @@ uint64_t proc_clock_arg;
 /* Root's blocked wait (root is not in the table). */
 static handle_t root_waiting_reply;
 static uint64_t root_waiting_for;
-
-static void reply_err(struct ipc_msg *m, err_t err)
-{
-    m->tag = IPC_TAG((uint64_t)(int64_t)err & 0xffffffffffffull, 0, 0);
-}
-
-static void reply_ok(struct ipc_msg *m, uint64_t len)
-{
-    m->tag = IPC_TAG(0, len, 0);
-}
 
 static struct process *find(uint64_t pid)
 {
@@ -141,34 +134,36 @@ static err_t spawn_error(err_t err)
     }
 }
 
-/* Parses "path\0" + argc + envc strings from the request's data, copied
- * out of the IPC buffer first (loading the program reuses the buffer). */
-static err_t parse_args(const struct ipc_msg *m, struct program_args *a)
+/* Parses "path\0" + argc + envc strings (+ nnames names) of a spawn or
+ * exec request (the framework copied it out of the IPC buffer: loading
+ * the program reuses the buffer). */
+static err_t parse_args(const struct proc_spawn_req *req, uint32_t req_len,
+                        struct program_args *a)
 {
-    static char data[PROC_ARGS_MAX];
-    uint64_t len = IPC_TAG_LEN(m->tag);
-    if (len <= PROC_ARGS_MAX)
-        memcpy(data, ipc_buffer()->data, len);
-    if ((m->tag & IPC_TAG_TRUNCATED) || len == 0 || len > PROC_ARGS_MAX || m->w[0] > 256 ||
-        m->w[1] > 256 || m->w[2] > PROC_MAX_NAMES)
+    const uint32_t head = (uint32_t)__builtin_offsetof(struct proc_spawn_req, strings);
+    if (req_len <= head || req->argc > 256 || req->envc > 256 || req->nnames > PROC_MAX_NAMES ||
+        req->_pad0)
         return E_INVAL;
-    uint64_t want = 1 + m->w[0] + m->w[1] + m->w[2], seen = 0, first_end = 0, strings_end = 0;
+    const char *data = req->strings;
+    uint64_t len = req_len - head;
+    uint64_t want = 1u + req->argc + req->envc + req->nnames, seen = 0, first_end = 0,
+             strings_end = 0;
     for (uint64_t i = 0; i < len; i++) {
         if (data[i] != '\0')
             continue;
         if (seen == 0)
             first_end = i + 1;
         seen++;
-        if (seen == 1 + m->w[0] + m->w[1])
+        if (seen == 1u + req->argc + req->envc)
             strings_end = i + 1;
     }
     if (seen != want || data[len - 1] != '\0' || data[0] != '/')
         return E_INVAL;
     *a = (struct program_args){.path = data, .strings = data + first_end,
                                .strings_len = strings_end - first_end,
-                               .argc = (uint32_t)m->w[0], .envc = (uint32_t)m->w[1],
-                               .names = data + strings_end, .nnames = (uint32_t)m->w[2],
-                               .kmem_budget = m->w[3]};
+                               .argc = req->argc, .envc = req->envc,
+                               .names = data + strings_end, .nnames = req->nnames,
+                               .kmem_budget = req->kmem_budget};
     return E_OK;
 }
 
@@ -247,8 +242,7 @@ static void drop_files(const struct process *p)
     if (has_names) {
         /* Its names go, and with them every capability handed out for them. */
         struct names_drop_req req = {.badge = PROC_FS_BADGE_BASE + p->pid};
-        (void)srv_call(PROC_SLOT_NAMES_CTL, NAMES_OP_DROP_CLIENT, &req, sizeof req, 0, NULL, 0,
-                       NULL, NULL);
+        (void)names_drop_client_call(PROC_SLOT_NAMES_CTL, &req, NULL, NULL);
     }
 }
 
@@ -335,21 +329,20 @@ static void reap(struct process *child)
 /* A waiting parent gets the child's status now. Returns true if reaped. */
 static bool deliver_to_waiter(struct process *child)
 {
-    struct ipc_msg m = {.tag = IPC_TAG(0, 0, 0), .w = {child->pid, child->wait_status}};
+    struct proc_wait_rep rep = {.pid = child->pid, .status = child->wait_status};
+    handle_t *reply;
     if (child->ppid == 0) {
-        if (root_waiting_reply && waits_for(root_waiting_for, child)) {
-            (void)ipc_reply_to(root_waiting_reply, &m);
-            root_waiting_reply = 0;
-            reap(child);
-            return true;
-        }
-        return false;
+        if (!root_waiting_reply || !waits_for(root_waiting_for, child))
+            return false;
+        reply = &root_waiting_reply;
+    } else {
+        struct process *parent = find(child->ppid);
+        if (!parent || !parent->waiting_reply || !waits_for(parent->waiting_for, child))
+            return false;
+        reply = &parent->waiting_reply;
     }
-    struct process *parent = find(child->ppid);
-    if (!parent || !parent->waiting_reply || !waits_for(parent->waiting_for, child))
-        return false;
-    (void)ipc_reply_to(parent->waiting_reply, &m);
-    parent->waiting_reply = 0;
+    (void)srv_reply_later(*reply, PROTO_REGS, E_OK, &rep, sizeof rep, 0);
+    *reply = 0;
     reap(child);
     return true;
 }
@@ -377,43 +370,48 @@ static void terminate(struct process *p, uint64_t wait_status)
     (void)deliver_to_waiter(p);
 }
 
-/* Returns false when the answer will come later (a saved reply). */
-static bool op_wait(struct ipc_msg *m, uint32_t caller, struct process *self)
+PROC_OPS(SRV_DECLARE)
+SRV_DECLARE_KERNEL(proc_exception, ipc_fault_exc_msg)
+SRV_DECLARE_KERNEL(proc_deaths, ipc_notify_msg)
+
+/* The caller's process (r->client; NULL: root or the console). */
+static struct process *self_of(const struct srv_req *r)
 {
-    uint64_t want = m->w[0];
+    return r->client;
+}
+
+SRV_HANDLER(proc_wait)
+{
+    struct process *self = self_of(r);
+    uint32_t caller = self ? self->pid : 0;
     bool any_child = false;
     for (int i = 0; i < PROC_MAX; i++) {
         struct process *c = &procs[i];
-        if (c->pid == 0 || c->ppid != caller || !waits_for(want, c))
+        if (c->pid == 0 || c->ppid != caller || !waits_for(req->pid, c))
             continue;
         any_child = true;
         if (c->state == PROC_STATE_ZOMBIE) {
-            reply_ok(m, 0);
-            m->w[0] = c->pid;
-            m->w[1] = c->wait_status;
+            rep->pid = c->pid;
+            rep->status = c->wait_status;
             reap(c);
-            return true;
+            return E_OK;
         }
     }
     if (!any_child)
-        { reply_err(m, E_NOENT); return true; }
-    if (m->w[1] & PROC_WNOHANG) {
-        reply_ok(m, 0);
-        m->w[0] = 0;
-        m->w[1] = 0;
-        return true;
-    }
-    int64_t saved = ipc_reply_save();
+        return E_NOENT;
+    if (req->flags & PROC_WNOHANG)
+        return E_OK; /* pid 0: none has ended yet */
+    int64_t saved = srv_defer(r);
     if (saved < 0)
-        { reply_err(m, (err_t)saved); return true; }
+        return (err_t)saved;
     if (self) {
         self->waiting_reply = (handle_t)saved;
-        self->waiting_for = want;
+        self->waiting_for = req->pid;
     } else {
         root_waiting_reply = (handle_t)saved;
-        root_waiting_for = want;
+        root_waiting_for = req->pid;
     }
-    return false;
+    return SRV_DEFER;
 }
 
 /* Who may signal target: root; a process itself and its descendants; the
@@ -429,27 +427,26 @@ static bool may_signal(uint64_t badge, const struct process *self,
     return self && (self == target || is_descendant(target, self->pid));
 }
 
-/* Returns false when the caller killed itself (nobody to answer). */
-static bool op_kill(struct ipc_msg *m, uint64_t badge, struct process *self)
+SRV_HANDLER(proc_kill)
 {
-    struct process *p = find(m->w[0]);
-    uint64_t sig = m->w[1];
+    struct process *self = self_of(r);
+    struct process *p = find(req->pid);
+    uint64_t sig = req->sig;
     if (sig >= PROC_NSIG)
-        { reply_err(m, E_INVAL); return true; }
+        return E_INVAL;
     if (!p || p->state != PROC_STATE_RUNNING)
-        { reply_err(m, E_NOENT); return true; }
-    if (!may_signal(badge, self, p))
-        { reply_err(m, E_PERM); return true; }
-    reply_ok(m, 0);
+        return E_NOENT;
+    if (!may_signal(r->badge, self, p))
+        return E_PERM;
     if (sig == 0)
-        return true;
+        return E_OK;
     /* The console's ^C reaches what the job started too, as a terminal's
      * signal reaches a POSIX foreground process group (children are in
      * their parent's group): collected first, since terminate() hands
      * children to init. */
     uint32_t tree[PROC_MAX];
     int ntree = 0;
-    for (int i = 0; badge == PROC_BADGE_CONSOLE && i < PROC_MAX; i++)
+    for (int i = 0; r->badge == PROC_BADGE_CONSOLE && i < PROC_MAX; i++)
         if (procs[i].pid && procs[i].state == PROC_STATE_RUNNING && is_descendant(&procs[i], p->pid))
             tree[ntree++] = procs[i].pid;
     sys_printf("proc: pid %u (%s) killed by signal %lu\n", p->pid, p->name, sig);
@@ -461,30 +458,30 @@ static bool op_kill(struct ipc_msg *m, uint64_t badge, struct process *self)
         sys_printf("proc: pid %u (%s) killed by signal %lu\n", d->pid, d->name, sig);
         terminate(d, PROC_WAIT_SIGNALED(sig));
     }
-    return p != self;
+    return p == self ? SRV_DEFER : E_OK; /* killed itself: nobody to answer */
 }
 
-static void op_list(struct ipc_msg *m)
+SRV_HANDLER(proc_list)
 {
-    for (uint64_t i = m->w[0]; i < PROC_MAX; i++) {
+    for (uint64_t i = req->cursor; i < PROC_MAX; i++) {
         struct process *p = &procs[i];
         if (p->pid == 0)
             continue;
-        size_t n = strlen(p->name) + 1;
-        memcpy(ipc_buffer()->data, p->name, n);
-        reply_ok(m, n);
-        m->w[0] = p->pid;
-        m->w[1] = p->ppid;
-        m->w[2] = p->state;
-        m->w[3] = i + 1;
-        return;
+        rep->pid = p->pid;
+        rep->ppid = p->ppid;
+        rep->state = p->state;
+        rep->next = (uint32_t)(i + 1);
+        memcpy(rep->name, p->name, sizeof rep->name);
+        return E_OK;
     }
-    reply_err(m, E_NOENT);
+    return E_NOENT;
 }
 
-/* mm killed threads of the processes whose bits are set. */
-static void deaths(uint64_t bits)
+/* mm killed threads of the processes whose bits are set (proc's death
+ * notification, bound to its thread: no reply). */
+SRV_HANDLER(proc_deaths)
 {
+    uint64_t bits = req->bits;
     static const uint64_t signal_of[] = {
         [MM_DEATH_ILLEGAL] = PROC_SIGSEGV, [MM_DEATH_OOM] = PROC_SIGKILL,
         [MM_DEATH_BEYOND_EOF] = PROC_SIGBUS};
@@ -501,6 +498,7 @@ static void deaths(uint64_t bits)
                    p->name, sig, addr, pc);
         terminate(p, PROC_WAIT_SIGNALED(sig));
     }
+    return SRV_DEFER;
 }
 
 /* fork: the child is a copy-on-write copy of the caller's space with
@@ -548,12 +546,12 @@ static int64_t fork_process(struct process *parent, uint64_t pc, uint64_t sp)
  * PROC_BADGE_EXC_BASE + pid), a raw SYS_EXIT included: the process ends
  * with the matching status, reported in one line. The reply kills the
  * thread if it still runs (it never does once terminate has gone). */
-static void exception(struct ipc_msg *m, uint64_t pid)
+SRV_HANDLER(proc_exception)
 {
-    struct process *p = find(pid);
-    if (p && p->state == PROC_STATE_RUNNING && IPC_TAG_LABEL(m->tag) == IPC_LABEL_FAULT_EXC) {
+    struct process *p = find(r->badge - PROC_BADGE_EXC_BASE);
+    if (p && p->state == PROC_STATE_RUNNING) {
         struct fault_end end;
-        fault_describe(m->w, &end);
+        fault_describe(req, &end);
         if (end.sig)
             sys_printf("proc: pid %u (%s) died: signal %lu (%s: %s at pc 0x%lx, value 0x%lx)\n",
                        p->pid, p->name, end.sig, end.sig_name, end.what, end.pc, end.value);
@@ -562,92 +560,103 @@ static void exception(struct ipc_msg *m, uint64_t pid)
                        p->name, end.value & 0xff, end.what, end.pc);
         terminate(p, end.wait_status);
     }
-    m->tag = IPC_TAG(FAULT_REPLY_KILL, 0, 0);
+    r->reply_label = FAULT_REPLY_KILL;
+    return E_OK;
 }
 
-/* Returns true when the caller gets a reply in m. */
-static bool dispatch(struct ipc_msg *m, uint64_t badge)
+SRV_HANDLER(proc_exit)
 {
-    if (badge >= PROC_BADGE_EXC_BASE) {
-        exception(m, badge - PROC_BADGE_EXC_BASE);
-        return true;
-    }
-    if (badge == PROC_BADGE_CONSOLE) {
-        /* The console signals the foreground job (^C), and lists the
-         * processes to check that a job is the setter's own descendants. */
-        if (IPC_TAG_LABEL(m->tag) == PROC_OP_KILL)
-            return op_kill(m, badge, NULL);
-        if (IPC_TAG_LABEL(m->tag) == PROC_OP_LIST) {
-            op_list(m);
-            return true;
-        }
-        reply_err(m, E_PERM);
-        return true;
-    }
-    struct process *self = badge ? find(badge) : NULL;
-    if (badge && (!self || self->state != PROC_STATE_RUNNING))
-        return false; /* a process that already ended: drop it */
-    uint32_t caller = self ? self->pid : 0;
-    struct program_args a;
-    switch (IPC_TAG_LABEL(m->tag)) {
-    case PROC_OP_EXIT:
-        if (!self)
-            { reply_err(m, E_INVAL); return true; }
-        terminate(self, PROC_WAIT_EXITED(m->w[0]));
-        return false;
-    case PROC_OP_SPAWN: {
-        err_t err = self && m->w[2] ? E_PERM : parse_args(m, &a);
-        int64_t pid = err == E_OK ? spawn(caller, &a) : err;
-        if (pid < 0)
-            { reply_err(m, err == E_OK ? spawn_error((err_t)pid) : (err_t)pid); return true; }
-        reply_ok(m, 0);
-        m->w[0] = (uint64_t)pid;
-        return true;
-    }
-    case PROC_OP_EXEC: {
-        if (!self)
-            { reply_err(m, E_INVAL); return true; }
-        err_t err = m->w[2] ? E_INVAL : parse_args(m, &a);
-        struct image img;
-        if (err == E_OK) {
-            a.kmem_budget = self->kmem_budget; /* exec keeps the process's budget */
-            err = load_for(self, &a, &img);
-        }
-        if (err != E_OK)
-            { reply_err(m, err); return true; }
-        /* Descriptors and cwd live in the environment block: the new program
-         * gets the old one's (best effort: without it, it starts afresh). */
-        (void)mm_space_copy(PROC_SLOT_MM, self->img.space, img.space, PROC_ENV_VA,
-                            PROC_ENV_LEN);
-        release(self); /* the old program and the thread that asked */
-        self->img = img;
-        set_name(self, a.path);
-        err = start(self);
-        if (err != E_OK)
-            terminate(self, PROC_WAIT_SIGNALED(PROC_SIGKILL));
-        return false;
-    }
-    case PROC_OP_WAIT: return op_wait(m, caller, self);
-    case PROC_OP_KILL: return op_kill(m, badge, self);
-    case PROC_OP_GETPID:
-        reply_ok(m, 0);
-        m->w[0] = caller;
-        m->w[1] = self ? self->ppid : 0;
-        return true;
-    case PROC_OP_LIST: op_list(m); return true;
-    case PROC_OP_FORK: {
-        if (!self)
-            { reply_err(m, E_INVAL); return true; }
-        int64_t pid = fork_process(self, m->w[0], m->w[1]);
-        if (pid < 0)
-            { reply_err(m, resource_error((err_t)pid)); return true; }
-        reply_ok(m, 0);
-        m->w[0] = (uint64_t)pid;
-        return true;
-    }
-    default: reply_err(m, E_NOSYS); return true;
-    }
+    struct process *self = self_of(r);
+    if (!self)
+        return E_INVAL; /* root has no process to end */
+    terminate(self, PROC_WAIT_EXITED(req->status));
+    return SRV_DEFER; /* nobody to answer */
 }
+
+SRV_HANDLER(proc_spawn)
+{
+    struct process *self = self_of(r);
+    struct program_args a;
+    err_t err = self && req->nnames ? E_PERM : parse_args(req, r->req_len, &a);
+    if (err != E_OK)
+        return err;
+    int64_t pid = spawn(self ? self->pid : 0, &a);
+    if (pid < 0)
+        return spawn_error((err_t)pid);
+    rep->pid = (uint64_t)pid;
+    return E_OK;
+}
+
+SRV_HANDLER(proc_exec)
+{
+    struct process *self = self_of(r);
+    if (!self)
+        return E_INVAL;
+    struct program_args a;
+    err_t err = req->nnames ? E_INVAL : parse_args(req, r->req_len, &a);
+    struct image img;
+    if (err == E_OK) {
+        a.kmem_budget = self->kmem_budget; /* exec keeps the process's budget */
+        err = load_for(self, &a, &img);
+    }
+    if (err != E_OK)
+        return err;
+    /* Descriptors and cwd live in the environment block: the new program
+     * gets the old one's (best effort: without it, it starts afresh). */
+    (void)mm_space_copy(PROC_SLOT_MM, self->img.space, img.space, PROC_ENV_VA, PROC_ENV_LEN);
+    release(self); /* the old program and the thread that asked */
+    self->img = img;
+    set_name(self, a.path);
+    err = start(self);
+    if (err != E_OK)
+        terminate(self, PROC_WAIT_SIGNALED(PROC_SIGKILL));
+    return SRV_DEFER; /* the thread that asked is gone */
+}
+
+SRV_HANDLER(proc_getpid)
+{
+    struct process *self = self_of(r);
+    rep->pid = self ? self->pid : 0;
+    rep->ppid = self ? self->ppid : 0;
+    return E_OK;
+}
+
+SRV_HANDLER(proc_fork)
+{
+    struct process *self = self_of(r);
+    if (!self)
+        return E_INVAL;
+    int64_t pid = fork_process(self, req->pc, req->sp);
+    if (pid < 0)
+        return resource_error((err_t)pid);
+    rep->pid = (uint64_t)pid;
+    return E_OK;
+}
+
+/* The caller's class from its badge; r->client = its process. A process
+ * that has ended is in no class. */
+static uint32_t classify(struct srv_req *r)
+{
+    uint64_t badge = r->badge;
+    if (badge == 0)
+        return PROC_CALLER_ROOT;
+    if (badge == PROC_BADGE_CONSOLE)
+        return PROC_CALLER_CONSOLE;
+    if (badge >= PROC_BADGE_EXC_BASE)
+        return PROC_CALLER_KERNEL;
+    struct process *self = badge <= PROC_PID_MAX ? find(badge) : NULL;
+    if (!self || self->state != PROC_STATE_RUNNING)
+        return 0;
+    r->client = self;
+    return PROC_CALLER_PROCESS;
+}
+
+static const struct srv_op ops[] = {
+    PROC_OPS(SRV_ENTRY)
+    SRV_KERNEL_ENTRY(IPC_LABEL_FAULT_EXC, proc_exception, ipc_fault_exc_msg, PROC_CALLER_KERNEL)
+    SRV_KERNEL_ENTRY(IPC_LABEL_NOTIFY, proc_deaths, ipc_notify_msg, PROC_CALLER_ROOT)};
+static struct srv proc_srv = {.name = "proc", .ops = ops, .nops = SRV_NOPS(ops),
+                              .classify = classify};
 
 int main(uintptr_t arg)
 {
@@ -667,21 +676,5 @@ int main(uintptr_t arg)
     }
     placeholder = (handle_t)n;
     sys_puts("proc: process server ready\n");
-    struct ipc_msg m;
-    int64_t badge = ipc_recv(PROC_SLOT_SERVICE, &m);
-    for (;;) {
-        bool answer = true;
-        if (badge == 0 && IPC_TAG_LABEL(m.tag) == IPC_LABEL_NOTIFY) {
-            deaths(m.w[0]);
-            answer = false;
-        } else if (badge >= 0) {
-            answer = dispatch(&m, (uint64_t)badge);
-        } else {
-            reply_err(&m, E_INVAL);
-        }
-        if (answer)
-            badge = ipc_reply_recv(PROC_SLOT_SERVICE, &m);
-        else
-            badge = ipc_recv(PROC_SLOT_SERVICE, &m);
-    }
+    srv_run(&proc_srv, PROC_SLOT_SERVICE);
 }

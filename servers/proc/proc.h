@@ -13,7 +13,6 @@
 #include <mica/ipc.h>
 #include <proto/proc.h>
 
-#define PROC_NAME_MAX 31
 #define PROC_PRIO 30   /* programs' thread priority */
 
 /* A loaded program, ready to start: the space mm built and its caps. */
@@ -58,8 +57,8 @@ struct fault_end {
     uint64_t pc, value;   /* where; the address, instruction bits, number or status */
 };
 
-/* Reads the words of an IPC_LABEL_FAULT_EXC message (EXC_W_*): illegal
+/* Reads an IPC_LABEL_FAULT_EXC message (EXC_W_*): illegal
  * instruction -> SIGILL, breakpoint -> SIGTRAP, misaligned -> SIGBUS,
  * access fault -> SIGSEGV, unknown syscall -> SIGSYS, EXC_EXIT -> exited
  * with EXC_W_VALUE, anything else -> SIGKILL. */
-void fault_describe(const uint64_t w[IPC_WORDS], struct fault_end *out);
+void fault_describe(const struct ipc_fault_exc_msg *m, struct fault_end *out);

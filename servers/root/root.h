@@ -117,6 +117,11 @@ int run_manifest(const struct bootinfo *info, const char *init_args);
  * runs unsupervised. */
 struct boot_server *supervise_watch(const char *name, const struct spawned *s);
 
+/* Serves root's report endpoint ep (ROOT_OPS, include/proto/root.h)
+ * until a report settles a status: a program's exit or mm's kill of it,
+ * init's end, or a boot server's end that powers the machine off. */
+int root_wait_report(handle_t ep);
+
 /* The record of the supervised server whose task is `task`, or NULL. */
 struct boot_server *supervise_find(handle_t task);
 

@@ -10,14 +10,15 @@
 #include <sys/loader.h>
 #include <sys/mica.h>
 #include <sys/mm.h>
+#include <sys/rpc.h>
 #include <sys/spawn.h>
 
 #include <proto/fs.h>
+#include <proto/root.h>
 
 #include "root.h"
 
-#define ROOT_MSG_EXIT 1   /* from the program: w0 = exit status */
-#define ROOT_MSG_KILLED 2 /* from the watcher: mm killed the program */
+ROOT_OPS(RPC_STUB)
 
 static handle_t report_ep, death_ntfn;
 
@@ -27,20 +28,13 @@ static void death_watcher(uint64_t arg)
 {
     (void)arg;
     (void)ntfn_wait(death_ntfn);
-    struct ipc_msg m = {.tag = IPC_TAG(ROOT_MSG_KILLED, 0, 0)};
-    (void)ipc_call(report_ep, &m);
+    (void)root_killed_call(report_ep, NULL, NULL, NULL); /* badge ROOT_BADGE_SELF */
 }
 
+/* The program's exit report or the watcher's (proto/root.h). */
 static int wait_report(void)
 {
-    struct ipc_msg m;
-    int status = 1;
-    if (ipc_recv(report_ep, &m) >= 0) {
-        status = IPC_TAG_LABEL(m.tag) == ROOT_MSG_EXIT ? (int)(m.w[0] & 0xff) : 128 + 9;
-        m.tag = IPC_TAG(0, 0, 0);
-        (void)ipc_reply(&m);
-    }
-    return status;
+    return root_wait_report(report_ep);
 }
 
 static int64_t setup_reporting(void)
@@ -50,7 +44,7 @@ static int64_t setup_reporting(void)
     int64_t r = thread_spawn(&root.mem, death_watcher, 0, 55);
     if (r < 0)
         return r;
-    return sys_cap_copy(report_ep, RIGHT_WRITE | RIGHT_GRANT, 0);
+    return sys_cap_copy(report_ep, RIGHT_WRITE | RIGHT_GRANT, ROOT_BADGE_PROGRAM);
 }
 
 /* A program gets a file-server endpoint of its own for each disk: the
@@ -97,7 +91,7 @@ int run_program(const struct bootinfo *info, const char *name)
     if (th < 0 || (r = sys_thread_set_handlers((handle_t)th, sp.pager, 0)) < 0 ||
         (r = sys_thread_set_ipc_buffer((handle_t)th, ROOT_IPC_BUFFER_VA)) < 0 ||
         (r = sys_cap_grant(sp.task, sp.client, RIGHTS_ALL, 0, MM_CLIENT_SLOT)) < 0 ||
-        (r = sys_cap_grant(sp.task, (handle_t)report, RIGHTS_ALL, 0, 2)) < 0 ||
+        (r = sys_cap_grant(sp.task, (handle_t)report, RIGHTS_ALL, 0, ROOT_REPORT_SLOT)) < 0 ||
         (r = grant_fs(sp.task)) < 0 ||
         (r = sys_thread_start((handle_t)th, sp.entry, sp.sp, clock_start_arg())) < 0) {
         sys_printf("root: cannot start '%s': %s\n", name, err_name((err_t)(th < 0 ? th : r)));
@@ -136,7 +130,7 @@ int run_blktest(const struct bootinfo *info, const char *name)
     int64_t ram = buffer < 0 ? buffer : root_take_frame(1ul << 20);
     if (ram < 0 || (r = sys_cap_grant(s.task, s.task, RIGHTS_ALL, 0, 1)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)ram, RIGHTS_ALL, 0, 5)) < 0 ||
-        (r = sys_cap_grant(s.task, (handle_t)report, RIGHTS_ALL, 0, 2)) < 0 ||
+        (r = sys_cap_grant(s.task, (handle_t)report, RIGHTS_ALL, 0, ROOT_REPORT_SLOT)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)client, RIGHTS_ALL, 0, 3)) < 0 ||
         (r = sys_cap_grant(s.task, (handle_t)buffer, RIGHTS_ALL, 0, 4)) < 0 ||
         (r = sys_cap_grant(s.task, root.mm_control, RIGHT_WRITE | RIGHT_GRANT, 0, 6)) < 0 ||

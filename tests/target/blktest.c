@@ -7,6 +7,7 @@
 #include <sys/blk.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/root.h>
 #include <sys/spawn.h>
 
 #define TEST_MAIN
@@ -140,7 +141,6 @@ int main(uintptr_t arg)
         test_run_table(tests, TEST_COUNT(tests));
     }
     test_summary("blktest");
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)test_failures}};
-    (void)ipc_call(SLOT_REPORT, &m);
+    root_report_exit(SLOT_REPORT, test_failures);
     return test_failures;
 }

@@ -14,6 +14,7 @@
 #include <sys/fs.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/root.h>
 #include <sys/mm.h>
 
 #include "bench.h"
@@ -22,7 +23,6 @@
 #define FILE_LEN (8ul << 20)
 #define READ_SAMPLES (FILE_LEN / PAGE)
 #define FAULT_PAGES 512 /* 2 MiB: half the page cache */
-#define REPORT_SLOT 2
 
 static uint64_t samples[READ_SAMPLES];
 static uint8_t chunk[PAGE];
@@ -109,7 +109,6 @@ int main(uintptr_t arg)
     (void)fs_close(FS_CLIENT_SLOT, (uint64_t)h);
     bench_clock_line();
     sys_printf("fsbench: done, %d errors\n", errors);
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {0}};
-    (void)ipc_call(REPORT_SLOT, &m);
+    root_report_exit(ROOT_REPORT_SLOT, 0);
     return errors ? 1 : 0;
 }

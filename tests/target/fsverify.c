@@ -7,13 +7,13 @@
 #include <sys/fs.h>
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/root.h>
 #include <sys/mm.h>
 
 #define TEST_MAIN
 #include "check.h"
 
 #define FS FS_CLIENT_SLOT
-#define REPORT_SLOT 2
 #define PAGE 4096ul
 #define BIG 5000
 
@@ -103,7 +103,6 @@ int main(uintptr_t arg)
     sys_puts("fsverify: after the reboot\n");
     test_run_table(tests, TEST_COUNT(tests));
     test_summary("fsverify");
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)test_failures}};
-    (void)ipc_call(REPORT_SLOT, &m);
+    root_report_exit(ROOT_REPORT_SLOT, test_failures);
     return test_failures;
 }

@@ -6,6 +6,7 @@
  */
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/root.h>
 
 #include "bench.h"
 #include <sys/mm.h>
@@ -14,7 +15,6 @@
 #define MEGA (2ul << 20)
 #define WARMUP 100
 #define ITERS 2000
-#define REPORT_SLOT 2
 
 static uint64_t *samples;   /* MAP_SHARED: children fill it too */
 static volatile uint8_t *region;
@@ -251,7 +251,6 @@ int main(uintptr_t arg)
     bench_vmas(10000);
     bench_clock_line();
     sys_puts("mmbench: done\n");
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {0}};
-    (void)ipc_call(REPORT_SLOT, &m);
+    root_report_exit(ROOT_REPORT_SLOT, 0);
     return 0;
 }

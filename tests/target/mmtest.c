@@ -6,6 +6,7 @@
  */
 #include <sys/ipc.h>
 #include <sys/mica.h>
+#include <sys/root.h>
 #include <sys/mm.h>
 #include <sys/mman.h>
 
@@ -17,7 +18,6 @@
 
 #define PAGE 4096ul
 #define MM_MAX_VMAS_FOR_TEST 16384 /* mm's VMA node pool (servers/mm/mm.h) */
-#define REPORT_SLOT 2     /* root's endpoint for the exit status */
 #define CHILD_PRIO 20
 
 
@@ -776,8 +776,7 @@ static void test_silent_at_mmap(void)
 
 static void report_exit(int status)
 {
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)status}};
-    (void)ipc_call(REPORT_SLOT, &m);
+    root_report_exit(ROOT_REPORT_SLOT, status);
     sys_exit(status);
 }
 

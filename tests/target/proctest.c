@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,29 +409,48 @@ static int64_t raw(handle_t ep, uint64_t op, const void *data, uint64_t len, uin
     return ipc_request(ep, op, &m, len);
 }
 
+/* A raw spawn request: the header with argc, then len bytes of strings. */
+static int64_t raw_spawn(const char *strings, uint32_t len, uint16_t argc)
+{
+    struct proc_spawn_req q = {.argc = argc};
+    memcpy(q.strings, strings, len);
+    return raw(PROC_SLOT, PROC_OP_SPAWN, &q, offsetof(struct proc_spawn_req, strings) + len, 0,
+               0);
+}
+
+/* A raw request whose buffer is the struct q. */
+#define RAW_BUF(ep, op, ...) \
+    raw((ep), (op), &(__VA_ARGS__), sizeof(__VA_ARGS__), 0, 0)
+
 /* Malformed and hostile messages to proc, the pipe server and the console
  * get errors; all three keep serving. */
 static void test_hostile_messages(void)
 {
     CHECK(raw(PROC_SLOT, 999, "", 0, 0, 0) == E_NOSYS);
-    CHECK(raw(PROC_SLOT, PROC_OP_SPAWN, "", 0, 0, 0) == E_INVAL);               /* no path */
-    CHECK(raw(PROC_SLOT, PROC_OP_SPAWN, "/bin/true", 9, 0, 0) == E_INVAL);      /* no NUL */
-    CHECK(raw(PROC_SLOT, PROC_OP_SPAWN, "/bin/true\0x\0", 12, 5, 0) == E_INVAL); /* argc lies */
-    CHECK(raw(PROC_SLOT, PROC_OP_SPAWN, "bin/true\0", 9, 0, 0) == E_INVAL);    /* relative */
-    CHECK(raw(PROC_SLOT, PROC_OP_SPAWN, "/bin/true\0", 10, 1000000, 0) == E_INVAL);
+    CHECK(raw_spawn("", 0, 0) == E_INVAL);                       /* no path */
+    CHECK(raw_spawn("/bin/true", 9, 0) == E_INVAL);              /* no NUL */
+    CHECK(raw_spawn("/bin/true\0x\0", 12, 5) == E_INVAL);        /* argc lies */
+    CHECK(raw_spawn("bin/true\0", 9, 0) == E_INVAL);             /* relative */
+    CHECK(raw_spawn("/bin/true\0", 10, 1000) == E_INVAL);        /* argc > 256 */
     CHECK(raw(PROC_SLOT, PROC_OP_WAIT, "", 0, 12345, 0) == E_NOENT);  /* not a child */
     CHECK(raw(PROC_SLOT, PROC_OP_KILL, "", 0, 1, 64) == E_INVAL);
+    CHECK(raw(PROC_SLOT, PROC_OP_GETPID, "x", 1, 0, 0) == E_INVAL);  /* a register op with data */
     CHECK(raw(PIPE_SLOT, 77, "", 0, 0, 0) == E_NOSYS);
-    CHECK(raw(PIPE_SLOT, PIPE_OP_READ, "", 0, 200, 16) == E_BADH);    /* not our handle */
-    CHECK(raw(PIPE_SLOT, PIPE_OP_CLONE_CLIENT, "", 0, 1, 2) == E_NOSYS); /* proc's op */
+    CHECK(RAW_BUF(PIPE_SLOT, PIPE_OP_READ, (struct pipe_read_req){.end = 200, .max = 16}) ==
+          E_BADH); /* not our handle */
+    CHECK(raw(PIPE_SLOT, PIPE_OP_READ, "", 0, 200, 16) == E_INVAL); /* no request in the buffer */
+    CHECK(raw(PIPE_SLOT, PIPE_OP_CLONE_CLIENT, "", 0, 1, 2) == E_PERM); /* proc's op */
     int fds[2];
     CHECK(pipe(fds) == 0);
-    CHECK(raw(PIPE_SLOT, PIPE_OP_READ, "", 0, posix_handle(fds[1]), 16) == E_INVAL); /* write end */
-    CHECK(raw(PIPE_SLOT, PIPE_OP_READ, "", 0, posix_handle(fds[0]), 5000) == E_INVAL);
-    CHECK(raw(PIPE_SLOT, PIPE_OP_WRITE, "", 0, posix_handle(fds[1]), 0) == E_INVAL); /* empty */
+    uint64_t rd = posix_handle(fds[0]), wr = posix_handle(fds[1]);
+    CHECK(RAW_BUF(PIPE_SLOT, PIPE_OP_READ, (struct pipe_read_req){.end = wr, .max = 16}) ==
+          E_INVAL); /* write end */
+    CHECK(RAW_BUF(PIPE_SLOT, PIPE_OP_READ, (struct pipe_read_req){.end = rd, .max = 5000}) ==
+          E_INVAL);
+    CHECK(RAW_BUF(PIPE_SLOT, PIPE_OP_WRITE, wr) == E_INVAL); /* a handle, no data */
     CHECK(raw(CONSOLE_SLOT, 55, "", 0, 0, 0) == E_NOSYS);
-    CHECK(raw(CONSOLE_SLOT, CONS_OP_READ, "", 0, 0, 0) == E_INVAL);
-    CHECK(raw(CONSOLE_SLOT, CONS_OP_READ, "", 0, 100000, 0) == E_INVAL);
+    CHECK(RAW_BUF(CONSOLE_SLOT, CONS_OP_READ, (struct cons_read_req){.max = 0}) == E_INVAL);
+    CHECK(RAW_BUF(CONSOLE_SLOT, CONS_OP_READ, (struct cons_read_req){.max = 100000}) == E_INVAL);
     CHECK(raw(FS_CLIENT_SLOT, FS_OP_CLONE_CLIENT, "", 0, 1, 2) == E_NOSYS); /* proc's op */
     /* Still serving. */
     CHECK(write(fds[1], "ok", 2) == 2);

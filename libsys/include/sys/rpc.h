@@ -60,8 +60,12 @@ int64_t rpc_call_ex(rpc_call_fn call, handle_t ep, uint64_t label, uint32_t tran
 
 /* Expander: name_call(ep, req, rep, caps), name_call_len(ep, req,
  * req_len, rep, rep_len, caps) for variable-length requests and replies,
- * and name_call_ex(call, ep, req, rep, caps, data) for PROTO_REGS_DATA
- * bytes or a call of the caller's own (rpc_call_ex). */
+ * name_call_ex(call, ep, req, rep, caps, data) for PROTO_REGS_DATA bytes
+ * or a call of the caller's own (rpc_call_ex), and name_call_into(ep, req,
+ * req_len, rep, rep_max, rep_len, caps), which puts the reply in a buffer
+ * of the caller's of rep_max bytes instead of a whole reply struct (bulk
+ * data: a 1-byte read does not clear a kilobyte; the bytes from *rep_len
+ * to rep_max read as zero as with the others). */
 #define RPC_STUB(ENUM, number, name, req_t, rep_t, transport, ...)                      \
     static inline int64_t name##_call(handle_t ep, const struct req_t *req,           \
                                       struct rep_t *rep, struct rpc_caps *caps)       \
@@ -82,6 +86,13 @@ int64_t rpc_call_ex(rpc_call_fn call, handle_t ep, uint64_t label, uint32_t tran
     {                                                                                  \
         return rpc_call_ex(call, ep, (number), (transport), req, sizeof(struct req_t), \
                            rep, sizeof(struct rep_t), 0, caps, data);                  \
+    }                                                                                  \
+    static inline int64_t name##_call_into(handle_t ep, const struct req_t *req,      \
+                                           uint32_t req_len, void *rep, uint32_t rep_max, \
+                                           uint32_t *rep_len, struct rpc_caps *caps)  \
+    {                                                                                  \
+        return rpc_call(ep, (number), (transport), req, req_len, rep, rep_max, rep_len, \
+                        caps);                                                         \
     }
 
 /* A buffer request carrying at most one capability each way: the short

@@ -22,6 +22,7 @@
 #include <sys/mm.h>
 #include <sys/pipe.h>
 #include <sys/proc.h>
+#include <sys/root.h>
 #include <sys/wait.h>
 
 #include <mica/bootinfo.h>
@@ -429,11 +430,11 @@ void *_sbrk(ptrdiff_t incr)
 
 void _exit(int status)
 {
-    /* Until the process server: the exit report root waits for (slot 2,
-     * label 1, w0 = status; servers/root/run.c). */
-    struct ipc_msg m = {.tag = IPC_TAG(1, 0, 0), .w = {(uint64_t)status}};
-    (void)ipc_call(2, &m);
-    sys_exit(status);
+    /* Under proc, proc ends the process; a program root runs itself
+     * reports to root (proto/root.h). */
+    if (posix_under_proc)
+        proc_exit(PROC_SLOT, status);
+    root_report_exit(ROOT_REPORT_SLOT, status);
 }
 
 int _getpid(void)
