@@ -96,8 +96,71 @@ static err_t srv_admit(struct srv *s, const struct srv_op *op, struct srv_req *r
     return E_OK;
 }
 
+/* The register path: an op of PROTO_REGS with no buffer data, no
+ * capabilities and nothing truncated (every page fault, most of mm's and
+ * the memory-object ops). It admits and replies as srv_dispatch does, with
+ * only what such a request needs; anything else takes the general path. */
+static bool srv_dispatch_regs(struct srv *s, int64_t badge, struct ipc_msg *m,
+                              const struct srv_op *op)
+{
+    struct srv_req r;
+    uint64_t out[IPC_WORDS] = {0};
+    r.srv = s;
+    r.state = s->state;
+    r.client = NULL;
+    r.badge = (uint64_t)badge;
+    r.label = op->label;
+    r.reply_label = 0;
+    r.ncaps = 0;
+    r.nsend = 0;
+    r.drop_sent = false;
+    err_t err = E_OK;
+    if (s->classify) {
+        uint32_t classes = s->classify(&r);
+        if (op->callers != PROTO_CALLER_ANY && !(classes & op->callers))
+            err = s->denied;
+    }
+    if (err == E_OK) {
+        r.req = m->w;
+        r.rep = out;
+        r.req_len = op->req_len;
+        r.rep_len = op->rep_len;
+        err = op->handler(&r);
+#if CONFIG_SRV_CHECKS
+        if (s->check && !s->check(s->state)) {
+            sys_printf("%s: invariant broken after %s\n", s->name, op->name);
+            sys_exit(127);
+        }
+#endif
+    }
+    if (err == SRV_DEFER)
+        return false;
+    if (err != E_OK) {
+        m->tag = IPC_TAG(srv_err_label(err), 0, 0);
+        return true;
+    }
+    uint32_t n = r.nsend > IPC_MAX_CAPS ? IPC_MAX_CAPS : r.nsend;
+    if (n) {
+        struct ipc_buffer *b = ipc_buffer();
+        for (uint32_t i = 0; i < n; i++)
+            b->caps[i] = r.send[i];
+        s->ndrop = r.drop_sent ? n : 0;
+        for (uint32_t i = 0; i < s->ndrop; i++)
+            s->drop[i] = r.send[i];
+    }
+    for (uint32_t i = 0; i < IPC_WORDS; i++)
+        m->w[i] = out[i];
+    m->tag = IPC_TAG(r.reply_label, 0, n);
+    return true;
+}
+
 bool srv_dispatch(struct srv *s, int64_t badge, struct ipc_msg *m)
 {
+    if (badge >= 0 && s->ready && (m->tag & 0xffff) == 0) {
+        const struct srv_op *op = srv_find(s, IPC_TAG_LABEL(m->tag));
+        if (op && op->transport == PROTO_REGS)
+            return srv_dispatch_regs(s, badge, m, op);
+    }
     struct ipc_buffer *b = ipc_buffer();
     if (!s->ready)
         srv_ready(s);
