@@ -96,6 +96,22 @@ static err_t srv_admit(struct srv *s, const struct srv_op *op, struct srv_req *r
     return E_OK;
 }
 
+/* Runs op's handler; in CONFIG_SRV_CHECKS builds, then the server's
+ * invariant check, which stops the server with a report if it fails. */
+static err_t srv_handle(struct srv *s, const struct srv_op *op, struct srv_req *r)
+{
+    err_t err = op->handler(r);
+#if CONFIG_SRV_CHECKS
+    if (s->check && !s->check(s->state)) {
+        sys_printf("%s: invariant broken after %s\n", s->name, op->name);
+        sys_exit(127);
+    }
+#else
+    (void)s;
+#endif
+    return err;
+}
+
 /* The register path: an op of PROTO_REGS with no buffer data, no
  * capabilities and nothing truncated (every page fault, most of mm's and
  * the memory-object ops). It admits and replies as srv_dispatch does, with
@@ -125,13 +141,7 @@ static bool srv_dispatch_regs(struct srv *s, int64_t badge, struct ipc_msg *m,
         r.rep = out;
         r.req_len = op->req_len;
         r.rep_len = op->rep_len;
-        err = op->handler(&r);
-#if CONFIG_SRV_CHECKS
-        if (s->check && !s->check(s->state)) {
-            sys_printf("%s: invariant broken after %s\n", s->name, op->name);
-            sys_exit(127);
-        }
-#endif
+        err = srv_handle(s, op, &r);
     }
     if (err == SRV_DEFER)
         return false;
@@ -213,13 +223,7 @@ bool srv_dispatch(struct srv *s, int64_t badge, struct ipc_msg *m)
             r.req = s->buf_in;
             r.rep = s->buf_out;
         }
-        err = op->handler(&r);
-#if CONFIG_SRV_CHECKS
-        if (s->check && !s->check(s->state)) {
-            sys_printf("%s: invariant broken after %s\n", s->name, op->name);
-            sys_exit(127);
-        }
-#endif
+        err = srv_handle(s, op, &r);
     }
 
     /* Capabilities the request brought and the handler did not keep are

@@ -2,6 +2,9 @@
 # qemu.fastpath_off: the kernel built without its IPC fastpath
 # (-DMICA_IPC_FASTPATH=OFF, CONFIG_IPC_FASTPATH 0) passes the kernel API
 # tests and the memory server's tests: the slow path alone is correct.
+# The same build turns the servers' invariant checks on
+# (-DMICA_SERVER_CHECKS=ON: mm's vma_check, fat32's fat_check... after
+# every request, docs/protocols.md), so they run somewhere.
 #
 # usage: fastpath_off.sh SOURCE_DIR BUILD_DIR BUILD_TYPE
 # The system is configured once more, in BUILD_DIR/fastpath-off/target
@@ -13,7 +16,7 @@ src=$1 build=$2 type=${3:-RelWithDebInfo}
 out=$build/fastpath-off
 cmake -S "$src" -B "$out/target" -G Ninja \
     -DCMAKE_TOOLCHAIN_FILE="$src/cmake/riscv64-toolchain.cmake" \
-    -DCMAKE_BUILD_TYPE="$type" -DMICA_IPC_FASTPATH=OFF \
+    -DCMAKE_BUILD_TYPE="$type" -DMICA_IPC_FASTPATH=OFF -DMICA_SERVER_CHECKS=ON \
     -DMICA_NEWLIB_REUSE="$build/target/newlib" >/dev/null
 if ! cmake --build "$out/target" --target bootimg >"$out/build.log" 2>&1; then
     cat "$out/build.log"
