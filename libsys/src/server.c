@@ -63,18 +63,25 @@ void srv_prepare_recv(struct srv *s)
 }
 
 /* Checks everything the table says about a request before a handler runs. */
+/* The caller's classes (classify also sets r->client, which handlers may
+ * want even for an op anyone may send) must meet the op's. */
+static inline err_t srv_caller_admitted(const struct srv *s, const struct srv_op *op,
+                                        struct srv_req *r)
+{
+    if (!s->classify)
+        return E_OK; /* every caller is in every class */
+    uint32_t classes = s->classify(r);
+    return op->callers == PROTO_CALLER_ANY || (classes & op->callers) ? E_OK : s->denied;
+}
+
 static err_t srv_admit(struct srv *s, const struct srv_op *op, struct srv_req *r,
                        const struct ipc_msg *m)
 {
     if (!op)
         return E_NOSYS;
-    if (op->callers != PROTO_CALLER_ANY) {
-        uint32_t classes = s->classify ? s->classify(r) : PROTO_CALLER_ANY;
-        if (!(classes & op->callers))
-            return s->denied;
-    } else if (s->classify) {
-        (void)s->classify(r); /* the handler may still want r->client */
-    }
+    err_t err = srv_caller_admitted(s, op, r);
+    if (err != E_OK)
+        return err;
     if (m->tag & IPC_TAG_TRUNCATED)
         return E_INVAL;
     /* Capabilities beyond what the op takes are not the handler's: it
@@ -130,12 +137,7 @@ static bool srv_dispatch_regs(struct srv *s, int64_t badge, struct ipc_msg *m,
     r.ncaps = 0;
     r.nsend = 0;
     r.drop_sent = false;
-    err_t err = E_OK;
-    if (s->classify) {
-        uint32_t classes = s->classify(&r);
-        if (op->callers != PROTO_CALLER_ANY && !(classes & op->callers))
-            err = s->denied;
-    }
+    err_t err = srv_caller_admitted(s, op, &r);
     if (err == E_OK) {
         r.req = m->w;
         r.rep = out;
